@@ -1,0 +1,48 @@
+import express, { type Express } from "express";
+import type { Deps } from "@switchyard/core/deps";
+import { NotFoundError } from "@switchyard/core/errors";
+import { errorHandler } from "./middleware/error-handler";
+import { requireApiToken } from "./middleware/auth";
+import { systemRoutes } from "./routes/system";
+import { workflowRoutes } from "./routes/workflows";
+import { webhookConfigRoutes, webhookInvokeRoutes } from "./routes/webhook";
+import { cronRoutes } from "./routes/cron";
+import { manualRoutes } from "./routes/manual";
+import { runRoutes } from "./routes/runs";
+import { executionRoutes } from "./routes/executions";
+import { mountBullBoard } from "./routes/bull-board";
+
+/** Builds the API. Does not listen: main.ts (or a test, on port 0) does. */
+export function createApp(deps: Deps): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", deps.config.TRUST_PROXY);
+  app.set("query parser", "simple");
+
+  // Public: probes and webhook deliveries (protected by each workflow's own secrets).
+  app.use(systemRoutes(deps));
+  app.use("/api", webhookInvokeRoutes(deps));
+
+  mountBullBoard(app, deps);
+
+  // Everything else under /api needs a token when AUTH_MODE=required.
+  const api = express.Router();
+  api.use(requireApiToken(deps.config));
+  api.use(express.json({ limit: "2mb", strict: false }));
+  api.use(workflowRoutes(deps));
+  api.use(webhookConfigRoutes(deps));
+  api.use(cronRoutes(deps));
+  api.use(manualRoutes(deps));
+  api.use(runRoutes(deps));
+  api.use(executionRoutes(deps));
+  api.use(() => {
+    throw new NotFoundError("Not Found");
+  });
+  app.use("/api", api);
+
+  app.use(() => {
+    throw new NotFoundError("Not Found");
+  });
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,29 @@
+import type { AddressInfo } from "node:net";
+import { createDb } from "@switchyard/core/db";
+import { createRedis } from "@switchyard/core/redis";
+import { closeQueues, createQueues } from "@switchyard/core/jobs/queues";
+import { bootProcess, onShutdown } from "@switchyard/core/process/lifecycle";
+import { createApp } from "./app";
+
+const { config, logger } = bootProcess("api");
+const db = createDb(config);
+const redis = createRedis(config.REDIS_URL, "producer");
+redis.on("error", (err: Error) => logger.warn("redis connection error", { err: err.message }));
+const queues = createQueues(redis, config.QUEUE_PREFIX);
+
+const app = createApp({ config, logger, db, redis, queues });
+const server = app.listen(config.PORT, config.HOST, () => {
+  const { port } = server.address() as AddressInfo;
+  logger.info("api listening", { host: config.HOST, port, authMode: config.AUTH_MODE });
+});
+server.on("error", (err) => {
+  logger.error("api failed to listen", { err });
+  process.exit(1);
+});
+
+onShutdown(logger, 30_000, async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await closeQueues(queues);
+  redis.disconnect();
+  await db.$disconnect();
+});

@@ -1,0 +1,59 @@
+import type { ErrorRequestHandler } from "express";
+import { AppError, ServiceUnavailableError } from "@switchyard/core/errors";
+import type { Logger } from "@switchyard/core/logger";
+
+/** Prisma / pg errors that mean "the database is not reachable", not "the request is wrong". */
+function isDatabaseUnavailable(err: unknown): boolean {
+  const text = err instanceof Error ? `${err.name} ${err.message} ${String((err as { code?: unknown }).code)}` : "";
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|timeout exceeded when trying to connect|DatabaseNotReachable|P1001|P1017|57P01|57P03/i.test(
+    text,
+  );
+}
+
+/** The one error middleware: every error becomes `{"detail": ...}`. Expected errors log at warn, others at error. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    let appError: AppError | null = null;
+    if (err instanceof AppError) appError = err;
+    else if (isBodyParserError(err)) appError = fromBodyParser(err);
+    else if (isDatabaseUnavailable(err)) appError = new ServiceUnavailableError(err);
+
+    if (appError === null) {
+      logger.error("request failed", { method: req.method, path: req.path, err });
+      if (!res.headersSent) res.status(500).json({ detail: "Internal server error" });
+      return;
+    }
+    const level = appError.status >= 500 ? "error" : "warn";
+    logger.log(level, "request rejected", {
+      method: req.method,
+      path: req.path,
+      status: appError.status,
+      code: appError.code,
+      reason: appError.message,
+    });
+    if (res.headersSent) return;
+    res.status(appError.status).set(appError.headers).json({ detail: appError.detail });
+  };
+}
+
+type BodyParserError = Error & { type: string; status: number; expose?: boolean };
+
+function isBodyParserError(err: unknown): err is BodyParserError {
+  return err instanceof Error && typeof (err as { type?: unknown }).type === "string" && typeof (err as { status?: unknown }).status === "number";
+}
+
+function fromBodyParser(err: BodyParserError): AppError {
+  switch (err.type) {
+    case "entity.too.large":
+      return new AppError(413, "too_large", "Request body too large");
+    case "entity.parse.failed":
+      return new AppError(422, "validation", "Request body is not valid JSON", {
+        detail: [{ loc: ["body"], msg: "Request body is not valid JSON", type: "json_invalid" }],
+      });
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return new AppError(415, "unsupported_encoding", err.message);
+    default:
+      return new AppError(err.status >= 400 && err.status < 500 ? err.status : 400, "bad_request", err.message);
+  }
+}

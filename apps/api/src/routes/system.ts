@@ -1,0 +1,36 @@
+import { Router } from "express";
+import type { Deps } from "@switchyard/core/deps";
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("timeout")), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function systemRoutes({ db, redis }: Deps): Router {
+  const router = Router();
+  router.get("/api/system/health", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  router.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  router.get("/readyz", async (_req, res) => {
+    const [pg, rd] = await Promise.allSettled([
+      withTimeout(db.$queryRawUnsafe("SELECT 1"), 2_000),
+      withTimeout(redis.ping(), 2_000),
+    ]);
+    const checks = { postgres: pg.status === "fulfilled" ? "ok" : "unavailable", redis: rd.status === "fulfilled" ? "ok" : "unavailable" };
+    const ok = pg.status === "fulfilled" && rd.status === "fulfilled";
+    res.status(ok ? 200 : 503).json({ status: ok ? "ok" : "unavailable", checks });
+  });
+  return router;
+}

@@ -1,0 +1,50 @@
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-deps";
+import { createApp } from "../app";
+
+export type TestApi = {
+  deps: TestDeps;
+  url: string;
+  /** fetch against the API with JSON helpers; `token` adds a Bearer header. */
+  request: (method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string>; raw?: string | Buffer }) => Promise<{ status: number; body: any; headers: Headers; text: string }>;
+  close: () => Promise<void>;
+};
+
+/** The API in-process on port 0, over a database and Redis prefix of its own. */
+export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+  const deps = await createTestDeps(env);
+  const app = createApp(deps);
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, "127.0.0.1", () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const request: TestApi["request"] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    let body: string | Buffer | undefined;
+    if (opts.raw !== undefined) body = opts.raw;
+    else if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const res = await fetch(url + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text.length > 0 ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, body: parsed, headers: res.headers, text };
+  };
+  return {
+    deps,
+    url,
+    request,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await deps.close();
+    },
+  };
+}

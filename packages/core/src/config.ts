@@ -1,0 +1,81 @@
+import { z } from "zod";
+
+const csv = z
+  .string()
+  .transform((s) =>
+    s
+      .split(",")
+      .map((t) => t.trim())
+      .filter((t) => t.length > 0),
+  );
+
+const seconds = (def: number) => z.coerce.number().int().min(1).default(def);
+
+/** Every environment variable the platform reads. docs/configuration.md and .env.example list the same. */
+export const Config = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
+      .default("postgresql://postgres@127.0.0.1:5432/switchyard"),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, "must be a redis:// URL")
+      .default("redis://127.0.0.1:6379"),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only")
+      .default("switchyard"),
+    HOST: z.string().min(1).default("127.0.0.1"),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+    API_URL: z.url().default("http://127.0.0.1:8000"),
+    AUTH_MODE: z.enum(["disabled", "required"]).default("disabled"),
+    API_TOKENS: csv.default([]),
+    ADMIN_USERNAME: z.string().min(1).optional(),
+    ADMIN_PASSWORD: z.string().min(1).optional(),
+    TRUST_PROXY: z.stringbool().default(false),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+    WORKER_ID: z.string().min(1).optional(),
+    CRON_DISPATCH_INTERVAL: seconds(5),
+    CRON_MISFIRE_GRACE_SECONDS: seconds(60),
+    RECONCILE_AFTER_SECONDS: seconds(10),
+    RECONCILE_INTERVAL_SECONDS: seconds(5),
+    SCHEDULER_REFRESH_SECONDS: seconds(30),
+    LOG_LEVEL: z.enum(["error", "warn", "info", "http", "verbose", "debug", "silly"]).default("info"),
+    LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
+  })
+  .superRefine((c, ctx) => {
+    if (c.AUTH_MODE === "required" && c.API_TOKENS.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["API_TOKENS"],
+        message: "must list at least one token when AUTH_MODE=required",
+      });
+    }
+    if ((c.ADMIN_USERNAME === undefined) !== (c.ADMIN_PASSWORD === undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [c.ADMIN_USERNAME === undefined ? "ADMIN_USERNAME" : "ADMIN_PASSWORD"],
+        message: "ADMIN_USERNAME and ADMIN_PASSWORD are set together or not at all",
+      });
+    }
+  });
+export type Config = z.infer<typeof Config>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses the environment once per process; every problem is listed, each naming its variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  // An empty value means "unset", as in most .env files.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = Config.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(config)"}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,15 @@
+import type { Redis } from "ioredis";
+import type { Config } from "./config";
+import type { Db } from "./db";
+import type { Logger } from "./logger";
+import type { Queues } from "./jobs/queues";
+
+/** What every process builds once in its main.ts and passes down. No module-level singletons. */
+export type Deps = {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  /** Producer connection: fails fast while Redis is down. */
+  redis: Redis;
+  queues: Queues;
+};

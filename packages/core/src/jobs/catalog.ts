@@ -1,0 +1,42 @@
+import { z } from "zod";
+import type { JobsOptions } from "bullmq";
+
+/** Queue names. The prefix (QUEUE_PREFIX) namespaces every key so deployments and tests never collide. */
+export const QUEUES = { runs: "runs", beat: "beat" } as const;
+
+/** One entry per job: its queue, payload schema and options. Workers' handler maps are typed from it. */
+export const JOBS = {
+  execute_run: {
+    queue: QUEUES.runs,
+    payload: z.object({ run_id: z.uuid() }),
+    options: {
+      // Infrastructure failures (Postgres down) retry; workflow errors are recorded and never rethrown.
+      attempts: 5,
+      backoff: { type: "exponential", delay: 1_000 },
+      // Postgres is the history: Redis keeps jobs only briefly.
+      removeOnComplete: { age: 3_600, count: 1_000 },
+      removeOnFail: { age: 86_400, count: 5_000 },
+    } satisfies JobsOptions,
+  },
+  cron_dispatch: {
+    queue: QUEUES.beat,
+    payload: z.object({}).loose(),
+    options: {
+      attempts: 1,
+      removeOnComplete: { count: 100 },
+      removeOnFail: { count: 100 },
+    } satisfies JobsOptions,
+  },
+} as const;
+
+export type JobName = keyof typeof JOBS;
+export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]["payload"]>;
+
+/** Job id of a run's execute_run job: BullMQ deduplicates adds by it while the job exists. */
+export function runJobId(runId: string): string {
+  return `run-${runId}`;
+}
+
+export function parseJobPayload<N extends JobName>(name: N, data: unknown): JobPayload<N> {
+  return JOBS[name].payload.parse(data) as JobPayload<N>;
+}

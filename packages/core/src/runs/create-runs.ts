@@ -1,0 +1,69 @@
+import { randomUUID } from "node:crypto";
+import type { Db } from "../db";
+import { RUN_COLUMNS, type AuditEntry, type RunRow } from "./run-row";
+
+export type NewRun = {
+  workflowId: string;
+  workflowVersionId: string;
+  triggeredBy: string;
+  inputPayload: unknown;
+  runnableConfig?: unknown;
+  /** false: the caller drives the run through the transitions; workers never see it. */
+  execute: boolean;
+  /** Who created it, for the `run_created` audit entry. */
+  actor: string;
+  idempotencyKey?: string | null;
+  cronOccurrence?: Date | null;
+  retryOf?: string | null;
+};
+
+export type CreatedRun = { run: RunRow; audit: AuditEntry[] };
+
+/**
+ * Inserts runs and their `run_created` audit entries in one statement (one round trip, one transaction).
+ * A run that collides with a unique key (idempotency key, cron occurrence) is not inserted and not returned:
+ * the database decides exactly-once, never a read-then-write.
+ */
+export async function createRuns(db: Db, runs: readonly NewRun[]): Promise<CreatedRun[]> {
+  if (runs.length === 0) return [];
+  const input = runs.map((r) => ({
+    id: randomUUID(),
+    workflow_id: r.workflowId,
+    workflow_version_id: r.workflowVersionId,
+    triggered_by: r.triggeredBy,
+    input_payload: r.inputPayload ?? {},
+    runnable_config: r.runnableConfig ?? null,
+    execute: r.execute,
+    idempotency_key: r.idempotencyKey ?? null,
+    cron_occurrence: r.cronOccurrence?.toISOString() ?? null,
+    retry_of: r.retryOf ?? null,
+    actor: r.actor,
+    ord: 0,
+  }));
+  input.forEach((r, i) => (r.ord = i));
+  const rows = await db.$queryRawUnsafe<(RunRow & { actor: string; ord: number })[]>(
+    `WITH input AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, workflow_id uuid, workflow_version_id uuid,
+         triggered_by text, input_payload jsonb, runnable_config jsonb, execute boolean, idempotency_key text,
+         cron_occurrence timestamptz, retry_of uuid, actor text, ord int)
+     ), ins AS (
+       INSERT INTO runs (id, workflow_id, workflow_version_id, status, triggered_by, input_payload, runnable_config,
+                         execute, idempotency_key, cron_occurrence, retry_of, attempt, created_at, updated_at)
+       SELECT id, workflow_id, workflow_version_id, 'pending', triggered_by, input_payload,
+              CASE WHEN jsonb_typeof(runnable_config) = 'null' THEN NULL ELSE runnable_config END,
+              execute, idempotency_key, cron_occurrence, retry_of, 0, clock_timestamp(), clock_timestamp()
+       FROM input ORDER BY ord
+       ON CONFLICT DO NOTHING
+       RETURNING *
+     ), audit AS (
+       INSERT INTO run_audit_entries (run_id, actor, action, at, metadata)
+       SELECT ins.id, input.actor, 'run_created', ins.created_at, '{}'::jsonb FROM ins JOIN input USING (id)
+     )
+     SELECT ${RUN_COLUMNS}, input.actor, input.ord FROM ins r JOIN input USING (id) ORDER BY input.ord`,
+    JSON.stringify(input),
+  );
+  return rows.map(({ actor, ord: _ord, ...run }) => ({
+    run,
+    audit: [{ runId: run.id, actor, action: "run_created", at: run.createdAt, metadata: {} }],
+  }));
+}

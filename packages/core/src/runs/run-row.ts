@@ -1,0 +1,60 @@
+import type { RunStatus } from "./run-status";
+
+/** A run as read from Postgres (camelCase aliases of the `runs` columns). */
+export type RunRow = {
+  id: string;
+  workflowId: string;
+  workflowVersionId: string;
+  status: RunStatus;
+  triggeredBy: string;
+  inputPayload: unknown;
+  runnableConfig: unknown;
+  outputPayload: unknown;
+  error: string | null;
+  attempt: number;
+  execute: boolean;
+  idempotencyKey: string | null;
+  cronOccurrence: Date | null;
+  retryOf: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+};
+
+export type AuditEntry = { runId: string; actor: string; action: string; at: Date; metadata: unknown };
+
+/** SELECT list producing a RunRow from table alias `r`. */
+export const RUN_COLUMNS = `r.id::text AS "id", r.workflow_id::text AS "workflowId",
+  r.workflow_version_id::text AS "workflowVersionId", r.status, r.triggered_by AS "triggeredBy",
+  r.input_payload AS "inputPayload", r.runnable_config AS "runnableConfig", r.output_payload AS "outputPayload",
+  r.error, r.attempt, r.execute, r.idempotency_key AS "idempotencyKey", r.cron_occurrence AS "cronOccurrence",
+  r.retry_of::text AS "retryOf", r.created_at AS "createdAt", r.updated_at AS "updatedAt",
+  r.started_at AS "startedAt", r.completed_at AS "completedAt"`;
+
+export function iso(d: Date | null): string | null {
+  return d === null ? null : d.toISOString();
+}
+
+/** The API's run JSON (api.md, Runs). */
+export function toRunJson(run: RunRow, audit: readonly AuditEntry[]) {
+  return {
+    id: run.id,
+    workflow_id: run.workflowId,
+    workflow_version_id: run.workflowVersionId,
+    status: run.status,
+    triggered_by: run.triggeredBy,
+    input_payload: run.inputPayload ?? {},
+    runnable_config: run.runnableConfig ?? null,
+    output_payload: run.outputPayload ?? null,
+    error: run.error,
+    attempt: run.attempt,
+    retry_of: run.retryOf,
+    created_at: iso(run.createdAt),
+    updated_at: iso(run.updatedAt),
+    started_at: iso(run.startedAt),
+    completed_at: iso(run.completedAt),
+    audit_log: audit.map((a) => ({ actor: a.actor, action: a.action, at: iso(a.at), metadata: a.metadata ?? {} })),
+  };
+}
+export type RunJson = ReturnType<typeof toRunJson>;

@@ -1,0 +1,35 @@
+/** Run statuses and the only transitions between them. Every status change goes through this table. */
+export const RUN_STATUSES = ["pending", "running", "waiting", "succeeded", "failed", "cancelled"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const TERMINAL_STATUSES = ["succeeded", "failed", "cancelled"] as const satisfies readonly RunStatus[];
+
+const TRANSITIONS = {
+  pending: ["running", "failed", "cancelled"],
+  running: ["succeeded", "failed", "cancelled", "waiting", "pending"],
+  waiting: ["running", "pending", "failed", "cancelled"],
+  succeeded: [],
+  failed: [],
+  cancelled: [],
+} as const satisfies Record<RunStatus, readonly RunStatus[]>;
+
+export function canTransition(from: RunStatus, to: RunStatus): boolean {
+  return (TRANSITIONS[from] as readonly RunStatus[]).includes(to);
+}
+
+/** The statuses a run may leave to reach `to`: the `status IN (...)` of a guarded update. */
+export function sourcesOf(to: RunStatus): RunStatus[] {
+  return RUN_STATUSES.filter((from) => canTransition(from, to));
+}
+
+export function isTerminal(status: RunStatus): boolean {
+  return (TERMINAL_STATUSES as readonly RunStatus[]).includes(status);
+}
+
+export function isRunStatus(s: string): s is RunStatus {
+  return (RUN_STATUSES as readonly string[]).includes(s);
+}
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected value ${String(x)}`);
+}
