@@ -1,0 +1,32 @@
+import type { Deps } from "../deps";
+import { enqueueRuns } from "../jobs/queues";
+import { createRuns, type CreatedRun, type NewRun } from "./create-runs";
+
+/**
+ * Creates runs (committed first) and then enqueues their execute_run jobs. If enqueueing fails (Redis down),
+ * the runs stay pending and the beat's reconciler enqueues them later: the caller still answers with them.
+ */
+export async function dispatchRuns(
+  deps: Pick<Deps, "db" | "queues" | "logger">,
+  runs: readonly NewRun[],
+): Promise<CreatedRun[]> {
+  const created = await createRuns(deps.db, runs);
+  await enqueueCreated(deps, created);
+  return created;
+}
+
+export async function enqueueCreated(deps: Pick<Deps, "queues" | "logger">, created: readonly CreatedRun[]): Promise<void> {
+  const ids = created.filter((c) => c.run.execute).map((c) => c.run.id);
+  if (ids.length === 0) return;
+  try {
+    await enqueueRuns(deps.queues, ids);
+    for (const c of created) {
+      deps.logger.debug("run enqueued", { runId: c.run.id, jobId: `run-${c.run.id}`, workflowId: c.run.workflowId });
+    }
+  } catch (err) {
+    deps.logger.warn("enqueue failed, runs left pending for the reconciler", {
+      runIds: ids,
+      err: err instanceof Error ? err.message : String(err),
+    });
+  }
+}
