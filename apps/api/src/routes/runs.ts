@@ -1,7 +1,113 @@
 import { Router } from "express";
 import type { Deps } from "@switchyard/core/deps";
+import { BadRequestError, NotFoundError } from "@switchyard/core/errors";
+import { parseInput } from "@switchyard/core/http/parse-input";
+import { createRuns } from "@switchyard/core/runs/create-runs";
+import { decodeCursor, encodeCursor, listRunsPage, loadAudit } from "@switchyard/core/runs/find-runs";
+import { applyRunAction, getRunJson } from "@switchyard/core/runs/run-actions";
+import { toRunJson } from "@switchyard/core/runs/run-row";
+import {
+  CancelRunBody,
+  CreateRunBody,
+  FailRunBody,
+  ListRunsQuery,
+  StartRunBody,
+  SucceedRunBody,
+} from "@switchyard/core/runs/run-schemas";
+import { isUuid, resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
 
-export function runRoutes(_deps: Deps): Router {
+/** A run id that is not a UUID cannot exist. */
+function runIdParam(raw: string): string {
+  if (!isUuid(raw)) throw new NotFoundError("Workflow run not found");
+  return raw.toLowerCase();
+}
+
+export function runRoutes({ db }: Deps): Router {
   const router = Router();
+
+  // Orcheo's caller-driven run: created pending and moved through the transitions by the caller.
+  router.post("/workflows/:ref/runs", async (req, res) => {
+    const body = parseInput(CreateRunBody, req.body);
+    const workflow = await resolveWorkflow(db, req.params.ref, { activeOnly: true });
+    const version = await db.workflowVersion.findFirst({
+      where: { id: body.workflow_version_id, workflowId: workflow.id },
+      select: { id: true },
+    });
+    if (version === null) throw new NotFoundError("Workflow version not found");
+    const [created] = await createRuns(db, [
+      {
+        workflowId: workflow.id,
+        workflowVersionId: version.id,
+        triggeredBy: body.triggered_by,
+        inputPayload: body.input_payload,
+        runnableConfig: body.runnable_config ?? null,
+        execute: false,
+        actor: body.triggered_by,
+      },
+    ]);
+    res.status(201).json(toRunJson(created!.run, created!.audit));
+  });
+
+  router.get("/workflows/:ref/runs", async (req, res) => {
+    const query = parseInput(ListRunsQuery, req.query, "query");
+    const workflow = await resolveWorkflow(db, req.params.ref);
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (after === null) throw new BadRequestError("Invalid cursor", 422, "validation");
+    const page = await listRunsPage(db, {
+      workflowId: workflow.id,
+      limit: query.limit,
+      status: query.status,
+      triggeredBy: query.triggered_by,
+      after,
+    });
+    const audit = await loadAudit(
+      db,
+      page.runs.map((r) => r.id),
+    );
+    const last = page.runs.at(-1);
+    if (page.hasMore && last !== undefined) res.set("X-Next-Cursor", encodeCursor(last));
+    res.json(page.runs.map((r) => toRunJson(r, audit.get(r.id) ?? [])));
+  });
+
+  router.get("/runs/:runId", async (req, res) => {
+    res.json(await getRunJson(db, runIdParam(req.params.runId)));
+  });
+
+  router.post("/runs/:runId/start", async (req, res) => {
+    const body = parseInput(StartRunBody, req.body ?? {});
+    res.json(await applyRunAction(db, runIdParam(req.params.runId), "start", { actor: body.actor }));
+  });
+
+  router.post("/runs/:runId/succeed", async (req, res) => {
+    const body = parseInput(SucceedRunBody, req.body ?? {});
+    res.json(
+      await applyRunAction(db, runIdParam(req.params.runId), "succeed", {
+        actor: body.actor,
+        outputPayload: body.output ?? null,
+      }),
+    );
+  });
+
+  router.post("/runs/:runId/fail", async (req, res) => {
+    const body = parseInput(FailRunBody, req.body ?? {});
+    res.json(
+      await applyRunAction(db, runIdParam(req.params.runId), "fail", {
+        actor: body.actor,
+        error: body.error,
+        metadata: { error: body.error },
+      }),
+    );
+  });
+
+  router.post("/runs/:runId/cancel", async (req, res) => {
+    const body = parseInput(CancelRunBody, req.body ?? {});
+    res.json(
+      await applyRunAction(db, runIdParam(req.params.runId), "cancel", {
+        actor: body.actor,
+        metadata: body.reason ? { reason: body.reason } : {},
+      }),
+    );
+  });
+
   return router;
 }

@@ -1,7 +1,89 @@
 import { Router } from "express";
+import { z } from "zod";
 import type { Deps } from "@switchyard/core/deps";
+import { parseInput } from "@switchyard/core/http/parse-input";
+import { resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
+import { diffGraphs } from "@switchyard/core/workflows/version-diff";
+import { toVersionJson } from "@switchyard/core/workflows/workflow-json";
+import {
+  CreateVersionBody,
+  CreateWorkflowBody,
+  ListWorkflowsQuery,
+  UpdateWorkflowBody,
+} from "@switchyard/core/workflows/workflow-schemas";
+import {
+  archiveWorkflow,
+  createVersion,
+  createWorkflow,
+  findVersion,
+  listVersions,
+  listWorkflows,
+  updateWorkflow,
+  workflowJson,
+} from "@switchyard/core/workflows/workflow-store";
+import { assertValidGraph } from "@switchyard/core/workflows/assert-valid-graph";
 
-export function workflowRoutes(_deps: Deps): Router {
+const VersionNumber = z.coerce.number().int().min(1);
+
+function versionParam(raw: string): number {
+  const parsed = VersionNumber.safeParse(raw);
+  // A version that cannot exist is simply not found.
+  return parsed.success ? parsed.data : Number.NaN;
+}
+
+export function workflowRoutes({ db }: Deps): Router {
   const router = Router();
+
+  router.get("/workflows", async (req, res) => {
+    const query = parseInput(ListWorkflowsQuery, req.query, "query");
+    res.json(await listWorkflows(db, query.include_archived));
+  });
+
+  router.post("/workflows", async (req, res) => {
+    const body = parseInput(CreateWorkflowBody, req.body);
+    res.status(201).json(await createWorkflow(db, body));
+  });
+
+  router.get("/workflows/:ref", async (req, res) => {
+    res.json(await workflowJson(db, await resolveWorkflow(db, req.params.ref)));
+  });
+
+  router.put("/workflows/:ref", async (req, res) => {
+    const body = parseInput(UpdateWorkflowBody, req.body);
+    res.json(await updateWorkflow(db, await resolveWorkflow(db, req.params.ref), body));
+  });
+
+  router.delete("/workflows/:ref", async (req, res) => {
+    res.json(await archiveWorkflow(db, await resolveWorkflow(db, req.params.ref)));
+  });
+
+  router.post("/workflows/:ref/versions", async (req, res) => {
+    const workflow = await resolveWorkflow(db, req.params.ref);
+    const body = parseInput(CreateVersionBody, req.body);
+    assertValidGraph(body.graph);
+    res.status(201).json(await createVersion(db, workflow.id, body));
+  });
+
+  router.get("/workflows/:ref/versions", async (req, res) => {
+    const workflow = await resolveWorkflow(db, req.params.ref);
+    res.json(await listVersions(db, workflow.id));
+  });
+
+  router.get("/workflows/:ref/versions/:n", async (req, res) => {
+    const workflow = await resolveWorkflow(db, req.params.ref);
+    res.json(toVersionJson(await findVersion(db, workflow.id, versionParam(req.params.n))));
+  });
+
+  router.get("/workflows/:ref/versions/:a/diff/:b", async (req, res) => {
+    const workflow = await resolveWorkflow(db, req.params.ref);
+    const base = await findVersion(db, workflow.id, versionParam(req.params.a));
+    const target = await findVersion(db, workflow.id, versionParam(req.params.b));
+    res.json({
+      base_version: base.version,
+      target_version: target.version,
+      diff: diffGraphs(base.graph, target.graph, `v${base.version}`, `v${target.version}`),
+    });
+  });
+
   return router;
 }

@@ -1,0 +1,132 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { startTestApi, type TestApi } from "./testing/start-api";
+
+const GRAPH = { nodes: [{ id: "a", type: "set", params: { value: 1 } }], edges: [] };
+
+describe("workflows and versions", () => {
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi();
+  });
+  after(async () => {
+    await api.close();
+  });
+
+  it("creates a workflow and reads it by id and by handle", async () => {
+    const created = await api.request("POST", "/api/workflows", {
+      body: { name: "Orders", handle: "orders", tags: ["a"], description: "d" },
+    });
+    assert.equal(created.status, 201);
+    assert.equal(created.body.handle, "orders");
+    assert.equal(created.body.latest_version, null);
+    assert.equal(created.body.is_scheduled, false);
+    assert.equal(created.body.is_archived, false);
+    const byId = await api.request("GET", `/api/workflows/${created.body.id}`);
+    const byHandle = await api.request("GET", "/api/workflows/orders");
+    assert.equal(byId.body.id, created.body.id);
+    assert.equal(byHandle.body.id, created.body.id);
+  });
+
+  it("rejects a duplicate handle with 409 and unknown fields with 422", async () => {
+    await api.request("POST", "/api/workflows", { body: { name: "x", handle: "dup" } });
+    const dup = await api.request("POST", "/api/workflows", { body: { name: "y", handle: "dup" } });
+    assert.equal(dup.status, 409);
+    assert.match(dup.body.detail, /already in use/);
+    const unknown = await api.request("POST", "/api/workflows", { body: { name: "y", colour: "red" } });
+    assert.equal(unknown.status, 422);
+    assert.ok(Array.isArray(unknown.body.detail));
+    assert.deepEqual(Object.keys(unknown.body.detail[0]).sort(), ["loc", "msg", "type"]);
+    const missing = await api.request("POST", "/api/workflows", { body: {} });
+    assert.equal(missing.status, 422);
+    assert.deepEqual(missing.body.detail[0].loc, ["body", "name"]);
+  });
+
+  it("answers 404 Workflow not found for an unknown ref", async () => {
+    for (const ref of ["nope", "00000000-0000-0000-0000-000000000000"]) {
+      const res = await api.request("GET", `/api/workflows/${ref}`);
+      assert.equal(res.status, 404);
+      assert.deepEqual(res.body, { detail: "Workflow not found" });
+    }
+  });
+
+  it("updates, archives and hides archived workflows from the default list", async () => {
+    const wf = (await api.request("POST", "/api/workflows", { body: { name: "Temp", handle: "temp" } })).body;
+    const updated = await api.request("PUT", "/api/workflows/temp", { body: { name: "Temp 2", tags: ["t"] } });
+    assert.equal(updated.status, 200);
+    assert.equal(updated.body.name, "Temp 2");
+    const archived = await api.request("DELETE", "/api/workflows/temp");
+    assert.equal(archived.status, 200);
+    assert.equal(archived.body.is_archived, true);
+    const list = await api.request("GET", "/api/workflows");
+    assert.ok(!list.body.some((w: { id: string }) => w.id === wf.id));
+    const all = await api.request("GET", "/api/workflows?include_archived=true");
+    assert.ok(all.body.some((w: { id: string }) => w.id === wf.id));
+    const bad = await api.request("GET", "/api/workflows?include_archived=maybe");
+    assert.equal(bad.status, 422);
+  });
+
+  it("numbers versions 1, 2, 3, lists them oldest first and reports latest_version", async () => {
+    await api.request("POST", "/api/workflows", { body: { name: "V", handle: "versions" } });
+    for (let i = 1; i <= 3; i++) {
+      const v = await api.request("POST", "/api/workflows/versions/versions", {
+        body: { graph: { ...GRAPH, nodes: [{ id: "a", type: "set", params: { value: i } }] }, notes: `v${i}` },
+      });
+      assert.equal(v.status, 201);
+      assert.equal(v.body.version, i);
+      assert.equal(v.body.created_by, "system");
+    }
+    const list = await api.request("GET", "/api/workflows/versions/versions");
+    assert.deepEqual(
+      list.body.map((v: { version: number }) => v.version),
+      [1, 2, 3],
+    );
+    const wf = await api.request("GET", "/api/workflows/versions");
+    assert.equal(wf.body.latest_version, 3);
+    const two = await api.request("GET", "/api/workflows/versions/versions/2");
+    assert.equal(two.body.notes, "v2");
+    for (const n of ["9", "abc", "0"]) {
+      const missing = await api.request("GET", `/api/workflows/versions/versions/${n}`);
+      assert.equal(missing.status, 404);
+      assert.deepEqual(missing.body, { detail: "Workflow version not found" });
+    }
+  });
+
+  it("creates concurrent versions with distinct numbers", async () => {
+    await api.request("POST", "/api/workflows", { body: { name: "C", handle: "concurrent" } });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => api.request("POST", "/api/workflows/concurrent/versions", { body: { graph: GRAPH } })),
+    );
+    assert.deepEqual(
+      results.map((r) => r.body.version).sort((a: number, b: number) => a - b),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
+  });
+
+  it("diffs two versions as unified diff lines of the pretty-printed graphs", async () => {
+    await api.request("POST", "/api/workflows", { body: { name: "D", handle: "diff" } });
+    await api.request("POST", "/api/workflows/diff/versions", { body: { graph: GRAPH } });
+    await api.request("POST", "/api/workflows/diff/versions", {
+      body: { graph: { ...GRAPH, nodes: [{ id: "a", type: "set", params: { value: 2 } }] } },
+    });
+    const res = await api.request("GET", "/api/workflows/diff/versions/1/diff/2");
+    assert.equal(res.status, 200);
+    assert.equal(res.body.base_version, 1);
+    assert.equal(res.body.target_version, 2);
+    assert.equal(res.body.diff[0], "--- v1");
+    assert.equal(res.body.diff[1], "+++ v2");
+    assert.match(res.body.diff[2], /^@@ -\d+,\d+ \+\d+,\d+ @@$/);
+    assert.ok(res.body.diff.includes('-        "value": 1'));
+    assert.ok(res.body.diff.includes('+        "value": 2'));
+    const same = await api.request("GET", "/api/workflows/diff/versions/1/diff/1");
+    assert.deepEqual(same.body.diff, []);
+  });
+
+  it("rejects a version whose graph is not a graph with 422", async () => {
+    await api.request("POST", "/api/workflows", { body: { name: "G", handle: "graphs" } });
+    const res = await api.request("POST", "/api/workflows/graphs/versions", { body: { graph: { nodes: [] } } });
+    assert.equal(res.status, 422);
+    const notObject = await api.request("POST", "/api/workflows/graphs/versions", { body: { graph: [] } });
+    assert.equal(notObject.status, 422);
+  });
+});

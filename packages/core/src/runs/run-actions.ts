@@ -1,0 +1,66 @@
+import type { Db } from "../db";
+import { ConflictError, NotFoundError } from "../errors";
+import { findRun, loadAudit } from "./find-runs";
+import { toRunJson } from "./run-row";
+import type { RunStatus } from "./run-status";
+import { transitionRun, type Transition } from "./transition-run";
+
+/** The caller-driven transitions of the runs API, each with its allowed sources and its 409 message. */
+export const RUN_ACTIONS = {
+  start: { to: "running", from: ["pending"], action: "run_started", conflict: "Only pending runs can be started." },
+  succeed: {
+    to: "succeeded",
+    from: ["running"],
+    action: "run_succeeded",
+    conflict: "Only running runs can be marked as succeeded.",
+  },
+  fail: {
+    to: "failed",
+    from: ["pending", "running"],
+    action: "run_failed",
+    conflict: "Only pending or running runs can be marked as failed.",
+  },
+  cancel: {
+    to: "cancelled",
+    from: ["pending", "running", "waiting"],
+    action: "run_cancelled",
+    conflict: "Cannot cancel a run that is already completed.",
+  },
+} as const satisfies Record<string, { to: RunStatus; from: readonly RunStatus[]; action: string; conflict: string }>;
+
+export type RunAction = keyof typeof RUN_ACTIONS;
+
+export async function getRunJson(db: Db, runId: string) {
+  const run = await findRun(db, runId);
+  if (run === null) throw new NotFoundError("Workflow run not found");
+  const audit = await loadAudit(db, [run.id]);
+  return toRunJson(run, audit.get(run.id) ?? []);
+}
+
+/** Applies a runs-API action with one guarded update; 404 for an unknown run, 409 when the guard fails. */
+export async function applyRunAction(
+  db: Db,
+  runId: string,
+  name: RunAction,
+  opts: { actor: string; metadata?: Record<string, unknown>; outputPayload?: unknown; error?: string },
+) {
+  const spec = RUN_ACTIONS[name];
+  const t: Transition = {
+    runId,
+    to: spec.to,
+    from: spec.from,
+    actor: opts.actor,
+    action: spec.action,
+    start: name === "start",
+    ...(opts.metadata !== undefined && { metadata: opts.metadata }),
+    ...(opts.outputPayload !== undefined && { outputPayload: opts.outputPayload }),
+    ...(opts.error !== undefined && { error: opts.error }),
+  };
+  const updated = await transitionRun(db, t);
+  if (updated === null) {
+    if ((await findRun(db, runId)) === null) throw new NotFoundError("Workflow run not found");
+    throw new ConflictError(spec.conflict);
+  }
+  const audit = await loadAudit(db, [updated.id]);
+  return toRunJson(updated, audit.get(updated.id) ?? []);
+}

@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { RunnableConfig } from "../workflows/workflow-schemas";
+import { RUN_STATUSES } from "./run-status";
+
+const Actor = z.string().trim().min(1).max(200).default("system");
+const InputPayload = z.record(z.string(), z.unknown()).default({});
+
+export const CreateRunBody = z.strictObject({
+  workflow_version_id: z.uuid(),
+  triggered_by: z.string().trim().min(1).max(100),
+  input_payload: InputPayload,
+  runnable_config: RunnableConfig,
+});
+
+export const ListRunsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  status: z.enum(RUN_STATUSES).optional(),
+  triggered_by: z.string().min(1).max(100).optional(),
+  cursor: z.string().min(1).max(200).optional(),
+});
+
+export const ListExecutionsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const StartRunBody = z.strictObject({ actor: Actor });
+export const SucceedRunBody = z.strictObject({ actor: Actor, output: z.unknown().optional() });
+export const FailRunBody = z.strictObject({ actor: Actor, error: z.string().min(1).max(100_000) });
+export const CancelRunBody = z.strictObject({ actor: Actor, reason: z.string().max(10_000).nullish() });
+
+export const ManualDispatchBody = z.strictObject({
+  workflow_id: z.string().min(1).max(200),
+  actor: z.string().trim().min(1).max(200).default("manual"),
+  runs: z
+    .array(
+      z.strictObject({
+        workflow_version_id: z.uuid().nullish(),
+        input_payload: InputPayload,
+      }),
+    )
+    .min(1)
+    .max(100),
+  label: z.string().trim().min(1).max(100).nullish(),
+});

@@ -1,0 +1,32 @@
+import type { Workflow, WorkflowVersion } from "../generated/prisma/client";
+import { iso } from "../runs/run-row";
+
+export function toWorkflowJson(w: Workflow, extra: { latestVersion: number | null; isScheduled: boolean }) {
+  return {
+    id: w.id,
+    handle: w.handle,
+    name: w.name,
+    description: w.description,
+    tags: w.tags,
+    is_archived: w.isArchived,
+    latest_version: extra.latestVersion,
+    is_scheduled: extra.isScheduled,
+    created_at: iso(w.createdAt),
+    updated_at: iso(w.updatedAt),
+  };
+}
+
+export function toVersionJson(v: WorkflowVersion) {
+  return {
+    id: v.id,
+    workflow_id: v.workflowId,
+    version: v.version,
+    graph: v.graph,
+    metadata: v.metadata,
+    runnable_config: v.runnableConfig,
+    notes: v.notes,
+    created_by: v.createdBy,
+    created_at: iso(v.createdAt),
+    updated_at: iso(v.updatedAt),
+  };
+}
