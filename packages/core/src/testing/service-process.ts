@@ -8,6 +8,8 @@ export type LogLine = Record<string, unknown> & { message?: string; level?: stri
 export type ServiceProcess = {
   proc: ChildProcess;
   logs: LogLine[];
+  /** stderr, line by line (config errors and crashes land here). */
+  stderr: string[];
   /** Resolves with the first log line (past or future) matching `pred`; rejects on timeout or exit. */
   waitForLog: (pred: (line: LogLine) => boolean, timeoutMs?: number) => Promise<LogLine>;
   /** Resolves with the exit code. */
@@ -41,7 +43,7 @@ export function spawnService(name: "api" | "worker" | "beat", env: Record<string
     }
   });
   createInterface({ input: proc.stderr! }).on("line", (text) => stderr.push(text));
-  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => proc.on("close", (code) => resolve(code)));
 
   const waitForLog = (pred: (line: LogLine) => boolean, timeoutMs = 20_000) => {
     const found = logs.find(pred);
@@ -67,7 +69,7 @@ export function spawnService(name: "api" | "worker" | "beat", env: Record<string
     if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
     return exited;
   };
-  return { proc, logs, waitForLog, exited, stop };
+  return { proc, logs, stderr, waitForLog, exited, stop };
 }
 
 /** Polls `fn` until it returns a non-undefined value (for database state no event announces). */
