@@ -21,7 +21,7 @@ export async function enqueueCreated(deps: Pick<Deps, "queues" | "logger">, crea
   try {
     await enqueueRuns(deps.queues, ids);
     for (const c of created) {
-      deps.logger.debug("run enqueued", { runId: c.run.id, jobId: `run-${c.run.id}`, workflowId: c.run.workflowId });
+      deps.logger.info("run enqueued", { runId: c.run.id, jobId: `run-${c.run.id}`, workflowId: c.run.workflowId });
     }
   } catch (err) {
     deps.logger.warn("enqueue failed, runs left pending for the reconciler", {
