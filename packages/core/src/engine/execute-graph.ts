@@ -1,0 +1,160 @@
+import type { Logger } from "../logger";
+import { errorMessage, evaluateExpression, isTruthy } from "./compile-expression";
+import type { GraphPlan, PlanNode } from "./create-graph-plan";
+import type { RunContext } from "./node-type";
+import { runNode, type LogEntry } from "./run-node";
+
+export type StepStatus = "succeeded" | "failed" | "skipped";
+
+/** One node execution, as stored in run_steps. */
+export type StepRecord = {
+  nodeId: string;
+  status: StepStatus;
+  output: unknown;
+  error: string | null;
+  log: LogEntry | LogEntry[] | null;
+  startedAt: Date;
+  finishedAt: Date;
+  /** The node's type has effects outside the run: its step should be durable before more work starts. */
+  sideEffects: boolean;
+};
+
+export type GraphOutcome =
+  | { status: "succeeded"; steps: Record<string, unknown> }
+  /** `nodeId` null: the run was stopped from outside (timeout, cancel), `error` says why. */
+  | { status: "failed"; nodeId: string | null; error: string; steps: Record<string, unknown> };
+
+export type ExecuteGraphOptions = {
+  plan: GraphPlan;
+  input: unknown;
+  run: RunContext["run"];
+  /** Ready nodes running at once (runnable_config.max_parallel). */
+  maxParallel: number;
+  /** Outputs of nodes that succeeded in an earlier attempt: reused, not executed again. */
+  checkpoints?: ReadonlyMap<string, unknown>;
+  /**
+   * Called once per executed or skipped node, awaited before the node's successors start. A rejection (the
+   * database is gone) stops the run and makes `executeGraph` reject with it.
+   */
+  onStep: (step: StepRecord) => Promise<void>;
+  logger: Logger;
+  /** Aborting stops the run: work in progress is aborted and the outcome is failed with the reason. */
+  signal?: AbortSignal;
+};
+
+/**
+ * Executes a DAG: a node runs once all its predecessors finished and at least one incoming edge holds (`when`
+ * true, or no `when`); when none holds it is skipped, which its successors see as an edge that does not hold.
+ * Ready nodes start in graph order, at most `maxParallel` at once. A failed node (without continue_on_error)
+ * fails the run: nothing new starts and the nodes in flight are aborted.
+ */
+export async function executeGraph(opts: ExecuteGraphOptions): Promise<GraphOutcome> {
+  const { plan, logger } = opts;
+  const controller = new AbortController();
+  const signal = opts.signal === undefined ? controller.signal : AbortSignal.any([opts.signal, controller.signal]);
+  const pendingEdges = new Map<string, number>(plan.nodes.map((n) => [n.node.id, n.incoming.length]));
+  const steps: Record<string, unknown> = {};
+  const ready: PlanNode[] = plan.nodes.filter((n) => n.incoming.length === 0);
+  const inFlight = new Set<Promise<void>>();
+  // An object, not `let`s: closures assign these and control-flow narrowing must not assume they stay null.
+  const end: { failure: { nodeId: string | null; error: string } | null; infraError: unknown } = {
+    failure: null,
+    infraError: null,
+  };
+
+  const stop = () => controller.abort(new Error("run stopped"));
+  const snapshot = (): RunContext => ({ input: opts.input, steps: { ...steps }, run: opts.run });
+
+  /** `output` undefined: the node produced nothing its successors can use (skipped, or failed the run). */
+  const finish = async (p: PlanNode, step: StepRecord | null, output?: unknown) => {
+    if (step !== null) await opts.onStep(step);
+    if (output !== undefined) steps[p.node.id] = output;
+    for (const edge of p.outgoing) {
+      const left = pendingEdges.get(edge.to)! - 1;
+      pendingEdges.set(edge.to, left);
+      if (left === 0) insertByIndex(ready, plan.byId.get(edge.to)!);
+    }
+  };
+
+  const execute = async (p: PlanNode): Promise<void> => {
+    const startedAt = new Date();
+    const context = snapshot();
+    const id = p.node.id;
+    const step = (status: StepStatus, output: unknown, error: string | null, log: StepRecord["log"] = null): StepRecord => ({
+      nodeId: id,
+      status,
+      output,
+      error,
+      log,
+      startedAt,
+      finishedAt: new Date(),
+      sideEffects: p.type.sideEffects,
+    });
+    let holds: boolean;
+    try {
+      holds = await anyEdgeHolds(p, context);
+    } catch (err) {
+      const error = `when: ${errorMessage(err)}`;
+      end.failure ??= { nodeId: id, error };
+      stop();
+      return finish(p, step("failed", null, error));
+    }
+    if (!holds) return finish(p, step("skipped", null, null));
+    if (opts.checkpoints?.has(id) === true) return finish(p, null, opts.checkpoints.get(id));
+    const outcome = await runNode(p, context, logger, signal);
+    if (outcome.status === "failed" && !outcome.continued) {
+      // Work aborted because the run stopped is recorded, but the run's error stays the first cause.
+      end.failure ??= { nodeId: id, error: outcome.error ?? "failed" };
+      stop();
+    }
+    const usable = outcome.status === "succeeded" || outcome.continued;
+    return finish(p, step(outcome.status, outcome.output, outcome.error, outcome.log), usable ? outcome.output : undefined);
+  };
+
+  const onOuterAbort = () => {
+    end.failure ??= { nodeId: null, error: errorMessage(opts.signal?.reason ?? "aborted") };
+    stop();
+  };
+  if (opts.signal?.aborted === true) onOuterAbort();
+  else opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
+
+  try {
+    for (;;) {
+      while (!signal.aborted && ready.length > 0 && inFlight.size < opts.maxParallel) {
+        const p = ready.shift()!;
+        const task: Promise<void> = execute(p)
+          .catch((err: unknown) => {
+            end.infraError ??= err;
+            stop();
+          })
+          .finally(() => inFlight.delete(task));
+        inFlight.add(task);
+      }
+      if (inFlight.size === 0) break;
+      await Promise.race(inFlight);
+    }
+  } finally {
+    opts.signal?.removeEventListener("abort", onOuterAbort);
+  }
+  if (end.infraError !== null) throw end.infraError;
+  if (end.failure !== null) return { status: "failed", ...end.failure, steps };
+  return { status: "succeeded", steps };
+}
+
+/** Roots always run; otherwise an edge holds when its source produced an output and its `when` is truthy. */
+async function anyEdgeHolds(p: PlanNode, context: RunContext): Promise<boolean> {
+  if (p.incoming.length === 0) return true;
+  for (const edge of p.incoming) {
+    // The context was taken after every predecessor finished: those with an output are in `steps`.
+    if (!(edge.from in context.steps)) continue;
+    if (edge.when === undefined) return true;
+    if (isTruthy(await evaluateExpression(edge.when, context))) return true;
+  }
+  return false;
+}
+
+function insertByIndex(list: PlanNode[], p: PlanNode): void {
+  const at = list.findIndex((q) => q.index > p.index);
+  if (at === -1) list.push(p);
+  else list.splice(at, 0, p);
+}

@@ -1,0 +1,38 @@
+import { z } from "zod";
+
+export const NODE_ID = /^[a-z0-9_-]{1,64}$/;
+
+/** Retries within the run: exponential backoff with jitter (workflow-graph.md, Nodes and edges). */
+export const NodeRetry = z.strictObject({
+  max_attempts: z.number().int().min(1).max(100).default(1),
+  initial_delay_seconds: z.number().min(0).max(86_400).default(1),
+  backoff_factor: z.number().min(1).max(100).default(2),
+  max_delay_seconds: z.number().min(0).max(86_400).default(300),
+  jitter_factor: z.number().min(0).max(1).default(0.1),
+});
+export type NodeRetry = z.infer<typeof NodeRetry>;
+
+/** Unknown keys are kept (editors store labels and positions beside the node). */
+export const GraphNode = z.looseObject({
+  id: z.string().regex(NODE_ID, "id must be 1-64 characters of a-z, 0-9, _ or -"),
+  type: z.string().min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+  retry: NodeRetry.default(NodeRetry.parse({})),
+  timeout_seconds: z.number().positive().max(7 * 86_400).optional(),
+  continue_on_error: z.boolean().default(false),
+});
+export type GraphNode = z.infer<typeof GraphNode>;
+
+export const GraphEdge = z.looseObject({
+  from: z.string(),
+  to: z.string(),
+  when: z.string().min(1).optional(),
+});
+export type GraphEdge = z.infer<typeof GraphEdge>;
+
+export const GraphShape = z.looseObject({
+  nodes: z.array(z.unknown()).min(1, "graph.nodes must be a non-empty list"),
+  edges: z.array(z.unknown()).default([]),
+});
+
+export type Graph = { nodes: GraphNode[]; edges: GraphEdge[] };
