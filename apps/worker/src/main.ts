@@ -1,0 +1,24 @@
+import { createDb } from "@switchyard/core/db";
+import { closeQueues, createQueues } from "@switchyard/core/jobs/queues";
+import { bootProcess, onShutdown } from "@switchyard/core/process/lifecycle";
+import { createRedis } from "@switchyard/core/redis";
+import { createWorker } from "./worker";
+
+const { config, logger } = bootProcess("worker");
+const db = createDb(config);
+const workerRedis = createRedis(config.REDIS_URL, "worker");
+const redis = createRedis(config.REDIS_URL, "producer");
+for (const connection of [workerRedis, redis]) {
+  connection.on("error", (err: Error) => logger.warn("redis connection error", { err: err.message }));
+}
+const queues = createQueues(redis, config.QUEUE_PREFIX);
+
+const runsWorker = await createWorker({ config, logger, db, redis, queues, workerRedis });
+
+onShutdown(logger, 60_000, async () => {
+  await runsWorker.close();
+  await closeQueues(queues);
+  workerRedis.disconnect();
+  redis.disconnect();
+  await db.$disconnect();
+});

@@ -1,0 +1,63 @@
+import { hostname } from "node:os";
+import { Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Deps } from "@switchyard/core/deps";
+import { JOBS, QUEUES, parseJobPayload, type JobName, type JobPayload } from "@switchyard/core/jobs/catalog";
+import { createNodeRegistry, type NodeRegistry } from "@switchyard/core/engine/node-registry";
+import { executeRun, type RunExecutionDeps } from "@switchyard/core/runs/execute-run";
+import { createVersionCache } from "@switchyard/core/runs/execute-version-cache";
+
+export type WorkerDeps = Deps & {
+  /** Blocking BullMQ connection (role "worker": retries forever while Redis is away). */
+  workerRedis: Redis;
+  registry?: NodeRegistry;
+};
+
+/** The jobs of the runs queue, from the catalog: adding one there without a handler here fails typecheck. */
+type RunsJobName = { [N in JobName]: (typeof JOBS)[N]["queue"] extends typeof QUEUES.runs ? N : never }[JobName];
+
+type Handlers = { [N in RunsJobName]: (payload: JobPayload<N>, job: Job, signal?: AbortSignal) => Promise<unknown> };
+
+export type RunsWorker = { workerId: string; worker: Worker; close: () => Promise<void> };
+
+/** The BullMQ worker of the runs queue. Resolves once it is connected and taking jobs. */
+export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
+  const { config, logger } = deps;
+  const workerId = config.WORKER_ID ?? `${hostname()}-${process.pid}`;
+  const registry = deps.registry ?? createNodeRegistry();
+  const execution: RunExecutionDeps = { db: deps.db, logger, versions: createVersionCache(deps.db, registry) };
+  const handlers: Handlers = {
+    execute_run: (payload, job, signal) => executeRun(execution, { runId: payload.run_id, jobId: job.id ?? "", signal }),
+  };
+
+  const worker = new Worker(
+    QUEUES.runs,
+    async (job: Job, _token?: string, signal?: AbortSignal) => {
+      if (!isRunsJob(job.name)) throw new Error(`no handler for job '${job.name}' on queue ${QUEUES.runs}`);
+      const name = job.name;
+      return handlers[name](parseJobPayload(name, job.data), job, signal);
+    },
+    {
+      connection: deps.workerRedis,
+      prefix: config.QUEUE_PREFIX,
+      concurrency: config.WORKER_CONCURRENCY,
+      name: workerId,
+    },
+  );
+  worker.on("failed", (job, err) => {
+    logger.warn("job failed", { jobId: job?.id, attemptsMade: job?.attemptsMade, error: err.message });
+  });
+  worker.on("error", (err) => logger.error("worker error", { error: err.message }));
+  await worker.waitUntilReady();
+  logger.info("worker started", { workerId, concurrency: config.WORKER_CONCURRENCY, queue: QUEUES.runs });
+  return {
+    workerId,
+    worker,
+    // Stops taking jobs and waits for the active ones to finish.
+    close: () => worker.close(),
+  };
+}
+
+function isRunsJob(name: string): name is RunsJobName {
+  return name in JOBS && JOBS[name as JobName].queue === QUEUES.runs;
+}
