@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Db } from "../db";
+import type { Db, Prisma } from "../db";
 import { RUN_COLUMNS, type AuditEntry, type RunRow } from "./run-row";
 
 export type NewRun = {
@@ -24,7 +24,7 @@ export type CreatedRun = { run: RunRow; audit: AuditEntry[] };
  * A run that collides with a unique key (idempotency key, cron occurrence) is not inserted and not returned:
  * the database decides exactly-once, never a read-then-write.
  */
-export async function createRuns(db: Db, runs: readonly NewRun[]): Promise<CreatedRun[]> {
+export async function createRuns(db: Db | Prisma.TransactionClient, runs: readonly NewRun[]): Promise<CreatedRun[]> {
   if (runs.length === 0) return [];
   const input = runs.map((r) => ({
     id: randomUUID(),
