@@ -130,3 +130,45 @@ describe("workflows and versions", () => {
     assert.equal(notObject.status, 422);
   });
 });
+
+describe("graph validation at version creation", () => {
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi();
+    await api.request("POST", "/api/workflows", { body: { name: "V", handle: "v" } });
+  });
+  after(async () => {
+    await api.close();
+  });
+
+  const post = (graph: unknown) => api.request("POST", "/api/workflows/v/versions", { body: { graph } });
+
+  it("names the node and the problem for each invalid graph", async () => {
+    const cases: [unknown, RegExp][] = [
+      [{ nodes: [{ id: "a", type: "nope", params: {} }], edges: [] }, /a.*nope|nope.*a/],
+      [{ nodes: [{ id: "a", type: "set", params: { value: 1 } }, { id: "a", type: "set", params: { value: 2 } }], edges: [] }, /a/],
+      [{ nodes: [{ id: "a", type: "set", params: { value: 1 } }], edges: [{ from: "a", to: "ghost" }] }, /ghost/],
+      [{ nodes: [{ id: "t", type: "transform", params: { expression: "((" } }], edges: [] }, /t/],
+      [
+        {
+          nodes: [
+            { id: "a", type: "set", params: { value: 1 } },
+            { id: "b", type: "set", params: { value: 1 } },
+          ],
+          edges: [
+            { from: "a", to: "b" },
+            { from: "b", to: "a" },
+          ],
+        },
+        /cycle/i,
+      ],
+      [{ nodes: [{ id: "h", type: "http.request", params: {} }], edges: [] }, /h/],
+    ];
+    for (const [graph, pattern] of cases) {
+      const res = await post(graph);
+      assert.equal(res.status, 422, JSON.stringify(graph));
+      const messages = res.body.detail.map((d: { msg: string }) => d.msg).join(" | ");
+      assert.match(messages, pattern);
+    }
+  });
+});

@@ -22,6 +22,7 @@ import {
   workflowJson,
 } from "@switchyard/core/workflows/workflow-store";
 import { assertValidGraph } from "@switchyard/core/workflows/assert-valid-graph";
+import { createNodeRegistry } from "@switchyard/core/engine/node-registry";
 
 const VersionNumber = z.coerce.number().int().min(1);
 
@@ -33,6 +34,7 @@ function versionParam(raw: string): number {
 
 export function workflowRoutes({ db }: Deps): Router {
   const router = Router();
+  const registry = createNodeRegistry();
 
   router.get("/workflows", async (req, res) => {
     const query = parseInput(ListWorkflowsQuery, req.query, "query");
@@ -60,7 +62,7 @@ export function workflowRoutes({ db }: Deps): Router {
   router.post("/workflows/:ref/versions", async (req, res) => {
     const workflow = await resolveWorkflow(db, req.params.ref);
     const body = parseInput(CreateVersionBody, req.body);
-    assertValidGraph(body.graph);
+    assertValidGraph(body.graph, registry);
     res.status(201).json(await createVersion(db, workflow.id, body));
   });
 

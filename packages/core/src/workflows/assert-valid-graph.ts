@@ -1,11 +1,13 @@
+import type { NodeRegistry } from "../engine/node-registry";
+import { validateGraph } from "../engine/validate-graph";
 import { ValidationError } from "../errors";
 
-/**
- * Rejects an invalid graph with 422, naming the node and the problem.
- * Structural checks only until the engine's validator is wired in.
- */
-export function assertValidGraph(graph: Record<string, unknown>): void {
-  if (!Array.isArray(graph.nodes) || graph.nodes.length === 0) {
-    throw new ValidationError([{ loc: ["body", "graph", "nodes"], msg: "graph.nodes must be a non-empty list", type: "graph_invalid" }]);
+/** Rejects an invalid graph with 422; each problem's message names the node and the problem. */
+export function assertValidGraph(graph: unknown, registry: NodeRegistry): void {
+  const problems = validateGraph(graph, registry);
+  if (problems.length > 0) {
+    throw new ValidationError(
+      problems.map((p) => ({ loc: ["body", "graph", ...p.path], msg: p.message, type: "graph_invalid" })),
+    );
   }
 }
