@@ -1,0 +1,20 @@
+import { createDb } from "@switchyard/core/db";
+import { createRedis } from "@switchyard/core/redis";
+import { closeQueues, createQueues } from "@switchyard/core/jobs/queues";
+import { bootProcess, onShutdown } from "@switchyard/core/process/lifecycle";
+import { startBeat } from "./start-beat";
+
+const { config, logger } = bootProcess("beat");
+const db = createDb(config);
+const redis = createRedis(config.REDIS_URL, "producer");
+redis.on("error", (err: Error) => logger.warn("redis connection error", { err: err.message }));
+const queues = createQueues(redis, config.QUEUE_PREFIX);
+
+const beat = startBeat({ config, logger, db, redis, queues });
+
+onShutdown(logger, 30_000, async () => {
+  await beat.stop();
+  await closeQueues(queues);
+  redis.disconnect();
+  await db.$disconnect();
+});

@@ -1,0 +1,83 @@
+import { Worker, type Job } from "bullmq";
+import type { Deps } from "@switchyard/core/deps";
+import { QUEUES, parseJobPayload, type JOBS, type JobName } from "@switchyard/core/jobs/catalog";
+import { createRedis } from "@switchyard/core/redis";
+import { startPeriodicTasks, type PeriodicTask } from "@switchyard/core/beat/periodic-tasks";
+import { createReconciler } from "@switchyard/core/beat/reconcile-runs";
+import { requestCronDispatch } from "@switchyard/core/beat/request-cron-dispatch";
+import { CRON_SCHEDULER_ID, upsertCronScheduler } from "@switchyard/core/beat/upsert-cron-scheduler";
+
+export type Beat = { stop: () => Promise<void> };
+
+/** A hung API must not hold the beat's only job slot for long; the next tick asks again. */
+const CRON_DISPATCH_TIMEOUT_MS = 10_000;
+
+type BeatJobName = { [N in JobName]: (typeof JOBS)[N]["queue"] extends typeof QUEUES.beat ? N : never }[JobName];
+
+/**
+ * The beat: keeps the cron job scheduler in Redis, processes its `cron_dispatch` jobs by calling the API, and runs
+ * the periodic tasks (the reconciler). Any number of beats may run: the scheduler id is shared, run enqueues are
+ * idempotent by job id, and the API decides cron exactly-once in Postgres.
+ */
+export function startBeat(deps: Deps): Beat {
+  const { config, logger } = deps;
+
+  const handlers: { [N in BeatJobName]: (job: Job) => Promise<unknown> } = {
+    cron_dispatch: async (job) => {
+      parseJobPayload("cron_dispatch", job.data);
+      try {
+        const { created } = await requestCronDispatch(config, CRON_DISPATCH_TIMEOUT_MS);
+        // Every tick would flood the log at info; a tick that creates runs is worth a line.
+        logger.log(created > 0 ? "info" : "debug", "cron dispatch", { created, jobId: job.id });
+        return { created };
+      } catch (err) {
+        logger.warn("cron dispatch failed", { jobId: job.id, err: err instanceof Error ? err.message : String(err) });
+        throw err;
+      }
+    },
+  };
+
+  // Blocking consumers need a connection that retries forever; the queues' producer connection fails fast.
+  const workerConnection = createRedis(config.REDIS_URL, "worker");
+  workerConnection.on("error", (err: Error) => logger.warn("redis connection error", { err: err.message }));
+  const worker = new Worker(
+    QUEUES.beat,
+    async (job: Job) => {
+      const handler = handlers[job.name as BeatJobName] as ((job: Job) => Promise<unknown>) | undefined;
+      if (handler === undefined) throw new Error(`no handler for job ${job.name}`);
+      return handler(job);
+    },
+    { connection: workerConnection, prefix: config.QUEUE_PREFIX, concurrency: 1 },
+  );
+  // An EventEmitter 'error' without a listener would crash the process; Redis hiccups are expected.
+  worker.on("error", (err) => logger.warn("beat worker error", { err: err.message }));
+
+  const reconciler = createReconciler(deps, { afterSeconds: config.RECONCILE_AFTER_SECONDS });
+  // The seam for further periodic duties (retention purge, delayed-run scheduling): one entry each.
+  const tasks: PeriodicTask[] = [
+    {
+      name: "cron-scheduler",
+      intervalMs: config.SCHEDULER_REFRESH_SECONDS * 1_000,
+      run: () => upsertCronScheduler(deps.queues, config),
+    },
+    {
+      name: "reconciler",
+      intervalMs: config.RECONCILE_INTERVAL_SECONDS * 1_000,
+      run: async () => void (await reconciler.reconcile()),
+    },
+  ];
+  const periodic = startPeriodicTasks(tasks, logger);
+  logger.info("beat started", {
+    schedulerId: CRON_SCHEDULER_ID,
+    cronDispatchIntervalSeconds: config.CRON_DISPATCH_INTERVAL,
+    tasks: tasks.map((t) => t.name),
+  });
+
+  return {
+    stop: async () => {
+      await periodic.stop();
+      await worker.close();
+      workerConnection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,145 @@
+import type { Job } from "bullmq";
+import type { Deps } from "../deps";
+import { runJobId } from "../jobs/catalog";
+import { enqueueRuns } from "../jobs/queues";
+
+/** Where a pass stopped: the next pass goes on after this run, so a long backlog is covered in turn. */
+export type ReconcileCursor = { createdAt: Date; id: string };
+
+export type ReconcileOptions = {
+  /** Only runs created strictly before this instant: younger ones may still be on their way into Redis. */
+  before: Date;
+  cursor?: ReconcileCursor | null;
+  batchSize?: number;
+  maxBatches?: number;
+};
+
+export type ReconcileResult = {
+  /** Runs whose execute_run job was (re)added. */
+  enqueued: string[];
+  /** null once the scan reached the newest candidate; the next pass starts from the oldest again. */
+  cursor: ReconcileCursor | null;
+};
+
+const FINISHED_STATES: ReadonlySet<string> = new Set(["completed", "failed"]);
+
+/**
+ * Enqueues again every executable pending run older than `before` whose job Redis does not hold: the job was
+ * never added (enqueue failed after the run was committed) or Redis lost it (restart, flush). A job that exists
+ * but finished (completed or failed) while its run is still pending is removed and added again.
+ *
+ * Safe to run from several beats at once: adding is idempotent by job id (`run-<id>`), and a run that became
+ * non-pending meanwhile is re-checked in Postgres before anything is added.
+ */
+export async function reconcileRuns(
+  deps: Pick<Deps, "db" | "queues" | "logger">,
+  options: ReconcileOptions,
+): Promise<ReconcileResult> {
+  const batchSize = options.batchSize ?? 500;
+  const maxBatches = options.maxBatches ?? 10;
+  let cursor = options.cursor ?? null;
+  const enqueued: string[] = [];
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const candidates = await findPendingRuns(deps.db, options.before, cursor, batchSize);
+    const last = candidates.at(-1);
+    if (last !== undefined) cursor = last;
+    enqueued.push(...(await repairBatch(deps, candidates.map((c) => c.id))));
+    if (candidates.length < batchSize) return { enqueued, cursor: null };
+  }
+  return { enqueued, cursor };
+}
+
+/** Oldest first, served by the partial index runs_pending_execute_idx (created_at WHERE pending AND execute). */
+async function findPendingRuns(
+  db: Deps["db"],
+  before: Date,
+  cursor: ReconcileCursor | null,
+  limit: number,
+): Promise<ReconcileCursor[]> {
+  const after = cursor ?? { createdAt: new Date(0), id: "00000000-0000-0000-0000-000000000000" };
+  return db.$queryRawUnsafe<ReconcileCursor[]>(
+    `SELECT id::text AS id, created_at AS "createdAt" FROM runs
+     WHERE status = 'pending' AND execute AND created_at < $1::timestamptz
+       AND created_at >= $2::timestamptz AND (created_at, id) > ($2::timestamptz, $3::uuid)
+     ORDER BY created_at, id
+     LIMIT $4`,
+    before.toISOString(),
+    after.createdAt.toISOString(),
+    after.id,
+    limit,
+  );
+}
+
+async function repairBatch(deps: Pick<Deps, "db" | "queues" | "logger">, runIds: readonly string[]): Promise<string[]> {
+  if (runIds.length === 0) return [];
+  const jobs = await Promise.all(runIds.map((id) => deps.queues.runs.getJob(runJobId(id))));
+  const finished = new Map<string, Job>();
+  const isLost = await Promise.all(
+    runIds.map(async (id, i) => {
+      const job = jobs[i];
+      if (job === undefined) return true;
+      // finishedOn is cheap to read and is cleared when a job is retried; the state confirms it.
+      if (job.finishedOn === undefined || !FINISHED_STATES.has(await job.getState())) return false;
+      finished.set(id, job);
+      return true;
+    }),
+  );
+  const lost = runIds.filter((_, i) => isLost[i]);
+  if (lost.length === 0) return [];
+
+  // A worker may have finished a run between the scan and the job lookups: only still-pending runs are repaired.
+  const stillPending = await deps.db.$queryRawUnsafe<{ id: string }[]>(
+    `SELECT id::text AS id FROM runs WHERE id = ANY($1::uuid[]) AND status = 'pending' AND execute`,
+    lost,
+  );
+  const repair: string[] = [];
+  for (const { id } of stillPending) {
+    const job = finished.get(id);
+    if (job !== undefined && !(await removeFinishedJob(deps, job))) continue;
+    repair.push(id);
+  }
+  await enqueueRuns(deps.queues, repair);
+  return repair;
+}
+
+/** false when the job cannot be removed (another beat re-added it and a worker already holds it). */
+async function removeFinishedJob(deps: Pick<Deps, "logger">, job: Job): Promise<boolean> {
+  try {
+    await job.remove();
+    return true;
+  } catch (err) {
+    deps.logger.debug("reconciler left a job it could not remove", {
+      jobId: job.id,
+      err: err instanceof Error ? err.message : String(err),
+    });
+    return false;
+  }
+}
+
+export type Reconciler = {
+  /** One pass: repairs what it finds, logs it, and remembers where it stopped. */
+  reconcile: (now?: Date) => Promise<string[]>;
+};
+
+/** The beat's reconciler: a pass every RECONCILE_INTERVAL_SECONDS over runs older than RECONCILE_AFTER_SECONDS. */
+export function createReconciler(
+  deps: Pick<Deps, "db" | "queues" | "logger">,
+  options: { afterSeconds: number; batchSize?: number; maxBatches?: number },
+): Reconciler {
+  let cursor: ReconcileCursor | null = null;
+  return {
+    reconcile: async (now = new Date()) => {
+      const result = await reconcileRuns(deps, {
+        before: new Date(now.getTime() - options.afterSeconds * 1_000),
+        cursor,
+        batchSize: options.batchSize,
+        maxBatches: options.maxBatches,
+      });
+      cursor = result.cursor;
+      if (result.enqueued.length > 0) {
+        deps.logger.info("reconciler enqueued runs", { count: result.enqueued.length, runIds: result.enqueued });
+      }
+      return result.enqueued;
+    },
+  };
+}
