@@ -1,14 +1,81 @@
-import { Router } from "express";
+import type { IncomingMessage } from "node:http";
+import { Router, type RequestHandler } from "express";
+import getRawBody from "raw-body";
 import type { Deps } from "@switchyard/core/deps";
+import { invokeWebhook } from "@switchyard/core/triggers/webhook/invoke-webhook";
+import { parseWebhookConfig, toWebhookConfigJson, DEFAULT_WEBHOOK_CONFIG } from "@switchyard/core/triggers/webhook/webhook-config";
+import { findWebhookConfig, saveWebhookConfig } from "@switchyard/core/triggers/webhook/webhook-config-store";
+import { createWebhookGuard } from "@switchyard/core/triggers/webhook/webhook-guard";
+import { resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
+
+const CONFIG_PATH = "/workflows/:ref/triggers/webhook/config";
 
 /** PUT/GET /api/workflows/{ref}/triggers/webhook/config (behind API auth). */
-export function webhookConfigRoutes(_deps: Deps): Router {
+export function webhookConfigRoutes({ db }: Deps): Router {
   const router = Router();
+
+  router.get(CONFIG_PATH, async (req, res) => {
+    const workflow = await resolveWorkflow(db, req.params.ref);
+    res.json(toWebhookConfigJson((await findWebhookConfig(db, workflow.id)) ?? { ...DEFAULT_WEBHOOK_CONFIG }));
+  });
+
+  router.put(CONFIG_PATH, async (req, res) => {
+    const workflow = await resolveWorkflow(db, req.params.ref);
+    // The stored config is read first: a secret sent back masked keeps its stored value.
+    const config = parseWebhookConfig(req.body ?? {}, await findWebhookConfig(db, workflow.id));
+    await saveWebhookConfig(db, workflow.id, config);
+    res.json(toWebhookConfigJson(config));
+  });
+
   return router;
 }
 
 /** Public: /api/workflows/{ref}/triggers/webhook, any method. Reads its own raw body. */
-export function webhookInvokeRoutes(_deps: Deps): Router {
+export function webhookInvokeRoutes(deps: Deps): Router {
   const router = Router();
+  const guard = createWebhookGuard(deps.redis, deps.config.QUEUE_PREFIX);
+
+  const invoke: RequestHandler = async (req, res) => {
+    const result = await invokeWebhook(deps, guard, {
+      ref: req.params.ref as string,
+      method: req.method,
+      headers: req.headers,
+      query: req.query as Record<string, unknown>,
+      sourceIp: clientIp(req.ip),
+      readBody: (limit) => readRawBody(req, limit),
+      now: new Date(),
+    });
+    res.status(result.status).json(result.body);
+  };
+  router.route("/workflows/:ref/triggers/webhook").get(invoke).post(invoke).put(invoke).patch(invoke).delete(invoke);
   return router;
+}
+
+/** The client address as Orcheo reports it: an IPv4 peer without its IPv6-mapped prefix. */
+function clientIp(ip: string | undefined): string | null {
+  if (ip === undefined) return null;
+  return ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
+}
+
+/**
+ * The exact bytes the sender signed. Past `limit`, raw-body fails with `entity.too.large` (→ 413 in the error
+ * middleware); like body-parser, the rest of the request is read off first so the client sees the answer.
+ */
+async function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  try {
+    return await getRawBody(req, { limit, length: req.headers["content-length"] });
+  } catch (err) {
+    await drain(req);
+    throw err;
+  }
+}
+
+function drain(req: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (req.complete || req.destroyed) return resolve();
+    req.once("end", () => resolve());
+    req.once("close", () => resolve());
+    req.once("error", () => resolve());
+    req.resume();
+  });
 }

@@ -1,0 +1,123 @@
+import { createHash } from "node:crypto";
+import type { Deps } from "../../deps";
+import { AppError, BadRequestError, UnauthorizedError } from "../../errors";
+import { dispatchRuns } from "../../runs/dispatch-runs";
+import { loadAudit } from "../../runs/find-runs";
+import { toRunJson } from "../../runs/run-row";
+import { findRunByIdempotencyKey, findWebhookTarget } from "./find-webhook-target";
+import type { WebhookGuard } from "./webhook-guard";
+import { createWebhookInput, firstQueryValues, parseWebhookBody, type WebhookBody } from "./webhook-input";
+import { headerValue, verifyWebhookAuth, type WebhookHeaders } from "./verify-webhook-auth";
+
+export type WebhookDelivery = {
+  ref: string;
+  method: string;
+  headers: WebhookHeaders;
+  query: Readonly<Record<string, unknown>>;
+  sourceIp: string | null;
+  /** Reads the whole body; rejects with a 413 error past `limit` bytes. */
+  readBody: (limit: number) => Promise<Buffer>;
+  now: Date;
+};
+
+export type WebhookResponse = { status: 200 | 202; body: unknown };
+
+const INVALID_CREDENTIALS = "Invalid webhook authentication credentials";
+// Replay window when the age check is disabled (hmac_tolerance_seconds = 0).
+const DEFAULT_REPLAY_WINDOW_SECONDS = 300;
+// Longer idempotency values are hashed so any header value fits the unique index.
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+/**
+ * One webhook delivery, checked in api.md's order (the first failure wins): workflow, method, body size,
+ * required headers, required query parameters, signature / secret, replay, rate limit. Only then a Slack
+ * challenge is answered or a run is created.
+ */
+export async function invokeWebhook(
+  deps: Pick<Deps, "db" | "queues" | "logger">,
+  guard: WebhookGuard,
+  delivery: WebhookDelivery,
+): Promise<WebhookResponse> {
+  const { workflowId, versionId, config } = await findWebhookTarget(deps.db, delivery.ref);
+
+  const method = delivery.method.toUpperCase();
+  if (!config.allowed_methods.includes(method)) {
+    const allowed = config.allowed_methods.join(", ");
+    throw new AppError(405, "method_not_allowed", `Method ${method} not allowed. Allowed methods: ${allowed}`, {
+      headers: { Allow: allowed },
+    });
+  }
+
+  const rawBody = await delivery.readBody(config.max_body_bytes);
+
+  for (const [name, expected] of Object.entries(config.required_headers)) {
+    if (headerValue(delivery.headers, name) !== expected) {
+      throw new BadRequestError(`Missing or invalid required header: ${name}`);
+    }
+  }
+  const query = firstQueryValues(delivery.query);
+  for (const [name, expected] of Object.entries(config.required_query_params)) {
+    if (query[name] !== expected) throw new BadRequestError(`Missing or invalid required query parameter: ${name}`);
+  }
+
+  const auth = verifyWebhookAuth({ rawBody, headers: delivery.headers, config, now: delivery.now });
+  if (!auth.ok) {
+    deps.logger.debug("webhook authentication failed", { workflowId, reason: auth.reason });
+    throw new UnauthorizedError(INVALID_CREDENTIALS);
+  }
+  const decision = await guard.admit({
+    workflowId,
+    signature: auth.signature,
+    replayWindowSeconds: config.hmac_tolerance_seconds || DEFAULT_REPLAY_WINDOW_SECONDS,
+    rateLimit: config.rate_limit,
+  });
+  if (decision === "replay") {
+    deps.logger.debug("webhook authentication failed", { workflowId, reason: "replay" });
+    throw new UnauthorizedError(INVALID_CREDENTIALS);
+  }
+  if (decision === "rate_limited") {
+    const { limit, interval_seconds } = config.rate_limit!;
+    throw new AppError(429, "rate_limited", `Webhook rate limit exceeded. Limit: ${limit} requests per ${interval_seconds} seconds`);
+  }
+
+  const body = parseWebhookBody(rawBody);
+  const challenge = slackChallenge(body);
+  if (challenge !== null) return { status: 200, body: { challenge } };
+
+  const idempotencyKey = toIdempotencyKey(config.idempotency_header === null ? undefined : headerValue(delivery.headers, config.idempotency_header));
+  const inputPayload = createWebhookInput({ body, headers: delivery.headers, query, sourceIp: delivery.sourceIp, config });
+  let created;
+  try {
+    created = await dispatchRuns(deps, [
+      { workflowId, workflowVersionId: versionId, triggeredBy: "webhook", inputPayload, execute: true, actor: "webhook", idempotencyKey },
+    ]);
+  } catch (err) {
+    // The delivery failed on our side: let the sender's retry through instead of calling it a replay.
+    if (auth.signature !== null) await guard.forgetSignature(workflowId, auth.signature).catch(() => undefined);
+    throw err;
+  }
+  const first = created[0];
+  if (first !== undefined) return { status: 202, body: toRunJson(first.run, first.audit) };
+
+  // Not inserted: an earlier delivery with this key won the unique constraint. Answer with its run.
+  const existing = idempotencyKey === null ? null : await findRunByIdempotencyKey(deps.db, workflowId, idempotencyKey);
+  if (existing === null) throw new Error("run insert returned no row and no idempotent duplicate exists");
+  const audit = await loadAudit(deps.db, [existing.id]);
+  return { status: 200, body: toRunJson(existing, audit.get(existing.id) ?? []) };
+}
+
+/** The challenge of a Slack URL verification body; null when the body is not one. */
+function slackChallenge(body: WebhookBody): string | null {
+  const json = body.json;
+  if (json === null || typeof json !== "object" || Array.isArray(json)) return null;
+  const { type, challenge } = json as { type?: unknown; challenge?: unknown };
+  if (type !== "url_verification") return null;
+  if (typeof challenge !== "string" || challenge.trim().length === 0) throw new BadRequestError("Missing Slack challenge value");
+  return challenge;
+}
+
+function toIdempotencyKey(value: string | undefined): string | null {
+  const key = value?.trim();
+  if (key === undefined || key.length === 0) return null;
+  return key.length <= MAX_IDEMPOTENCY_KEY_LENGTH ? key : `sha256:${createHash("sha256").update(key).digest("hex")}`;
+}

@@ -1,0 +1,18 @@
+import type { Db, Prisma } from "../../db";
+import { readStoredWebhookConfig, type WebhookConfig } from "./webhook-config";
+
+/** The saved config, or null when the workflow has none (it then behaves as the defaults). */
+export async function findWebhookConfig(db: Db, workflowId: string): Promise<WebhookConfig | null> {
+  const row = await db.webhookConfig.findUnique({ where: { workflowId }, select: { config: true } });
+  return row === null ? null : readStoredWebhookConfig(row.config);
+}
+
+/** Replaces the workflow's config (a PUT is a full replacement). */
+export async function saveWebhookConfig(db: Db, workflowId: string, config: WebhookConfig): Promise<void> {
+  const json = config as unknown as Prisma.InputJsonObject;
+  await db.webhookConfig.upsert({
+    where: { workflowId },
+    create: { workflowId, config: json },
+    update: { config: json },
+  });
+}
