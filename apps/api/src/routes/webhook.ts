@@ -3,7 +3,11 @@ import { Router, type RequestHandler } from "express";
 import getRawBody from "raw-body";
 import type { Deps } from "@switchyard/core/deps";
 import { invokeWebhook } from "@switchyard/core/triggers/webhook/invoke-webhook";
-import { parseWebhookConfig, toWebhookConfigJson, DEFAULT_WEBHOOK_CONFIG } from "@switchyard/core/triggers/webhook/webhook-config";
+import {
+  parseWebhookConfig,
+  toWebhookConfigJson,
+  DEFAULT_WEBHOOK_CONFIG,
+} from "@switchyard/core/triggers/webhook/webhook-config";
 import { findWebhookConfig, saveWebhookConfig } from "@switchyard/core/triggers/webhook/webhook-config-store";
 import { createWebhookGuard } from "@switchyard/core/triggers/webhook/webhook-guard";
 import { resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";

@@ -5,7 +5,10 @@ import { pythonFloatRepr, toCanonicalJson } from "./canonical-json";
 // Expected values are what Python 3 prints for json.dumps(json.loads(text), sort_keys=True, separators=(",", ":")).
 describe("toCanonicalJson", () => {
   it("sorts keys recursively and drops whitespace", () => {
-    assert.equal(toCanonicalJson(' { "b" : 1 , "a" : { "d" : [ 1 , 2 ] , "c" : null } } ', "ascii"), '{"a":{"c":null,"d":[1,2]},"b":1}');
+    assert.equal(
+      toCanonicalJson(' { "b" : 1 , "a" : { "d" : [ 1 , 2 ] , "c" : null } } ', "ascii"),
+      '{"a":{"c":null,"d":[1,2]},"b":1}',
+    );
   });
 
   it("escapes non-ASCII as lower-case \\uXXXX in the ascii form and keeps it in the utf8 form", () => {
@@ -27,11 +30,15 @@ describe("toCanonicalJson", () => {
   });
 
   it("sorts keys by code point and keeps the last of repeated keys", () => {
-    assert.equal(toCanonicalJson('{"\\uffff":1,"\\ud800\\udc00":2,"a":3,"a":4}', "ascii"), '{"a":4,"\\uffff":1,"\\ud800\\udc00":2}');
+    assert.equal(
+      toCanonicalJson('{"\\uffff":1,"\\ud800\\udc00":2,"a":3,"a":4}', "ascii"),
+      '{"a":4,"\\uffff":1,"\\ud800\\udc00":2}',
+    );
   });
 
   it("returns null for text that is not JSON", () => {
-    for (const text of ["{bad", "[1,]", "01", "", '{"a":1} x', "'x'"]) assert.equal(toCanonicalJson(text, "ascii"), null, text);
+    for (const text of ["{bad", "[1,]", "01", "", '{"a":1} x', "'x'"])
+      assert.equal(toCanonicalJson(text, "ascii"), null, text);
   });
 });
 

@@ -134,7 +134,15 @@ function serialise(value: Value, form: CanonicalForm): string {
   }
 }
 
-const SHORT_ESCAPES: Record<string, string> = { '"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f" };
+const SHORT_ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+  "\b": "\\b",
+  "\f": "\\f",
+};
 
 /** Python's json string encoders: with ensure_ascii every unit outside ' '..'~' is \uXXXX (lower-case hex). */
 function quote(s: string, form: CanonicalForm): string {

@@ -77,19 +77,39 @@ export async function invokeWebhook(
   }
   if (decision === "rate_limited") {
     const { limit, interval_seconds } = config.rate_limit!;
-    throw new AppError(429, "rate_limited", `Webhook rate limit exceeded. Limit: ${limit} requests per ${interval_seconds} seconds`);
+    throw new AppError(
+      429,
+      "rate_limited",
+      `Webhook rate limit exceeded. Limit: ${limit} requests per ${interval_seconds} seconds`,
+    );
   }
 
   const body = parseWebhookBody(rawBody);
   const challenge = slackChallenge(body);
   if (challenge !== null) return { status: 200, body: { challenge } };
 
-  const idempotencyKey = toIdempotencyKey(config.idempotency_header === null ? undefined : headerValue(delivery.headers, config.idempotency_header));
-  const inputPayload = createWebhookInput({ body, headers: delivery.headers, query, sourceIp: delivery.sourceIp, config });
+  const idempotencyKey = toIdempotencyKey(
+    config.idempotency_header === null ? undefined : headerValue(delivery.headers, config.idempotency_header),
+  );
+  const inputPayload = createWebhookInput({
+    body,
+    headers: delivery.headers,
+    query,
+    sourceIp: delivery.sourceIp,
+    config,
+  });
   let created;
   try {
     created = await dispatchRuns(deps, [
-      { workflowId, workflowVersionId: versionId, triggeredBy: "webhook", inputPayload, execute: true, actor: "webhook", idempotencyKey },
+      {
+        workflowId,
+        workflowVersionId: versionId,
+        triggeredBy: "webhook",
+        inputPayload,
+        execute: true,
+        actor: "webhook",
+        idempotencyKey,
+      },
     ]);
   } catch (err) {
     // The delivery failed on our side: let the sender's retry through instead of calling it a replay.
@@ -112,7 +132,8 @@ function slackChallenge(body: WebhookBody): string | null {
   if (json === null || typeof json !== "object" || Array.isArray(json)) return null;
   const { type, challenge } = json as { type?: unknown; challenge?: unknown };
   if (type !== "url_verification") return null;
-  if (typeof challenge !== "string" || challenge.trim().length === 0) throw new BadRequestError("Missing Slack challenge value");
+  if (typeof challenge !== "string" || challenge.trim().length === 0)
+    throw new BadRequestError("Missing Slack challenge value");
   return challenge;
 }
 

@@ -10,7 +10,13 @@ export type WebhookAuthInput = {
   headers: WebhookHeaders;
   config: Pick<
     WebhookConfig,
-    "secret_header" | "shared_secret" | "hmac_header" | "hmac_secret" | "hmac_algorithm" | "hmac_timestamp_header" | "hmac_tolerance_seconds"
+    | "secret_header"
+    | "shared_secret"
+    | "hmac_header"
+    | "hmac_secret"
+    | "hmac_algorithm"
+    | "hmac_timestamp_header"
+    | "hmac_tolerance_seconds"
   >;
   now: Date;
 };
@@ -38,7 +44,10 @@ export function verifyWebhookAuth(input: WebhookAuthInput): WebhookAuthResult {
   return hmac;
 }
 
-export function verifySharedSecret({ headers, config }: Pick<WebhookAuthInput, "headers" | "config">): WebhookAuthResult {
+export function verifySharedSecret({
+  headers,
+  config,
+}: Pick<WebhookAuthInput, "headers" | "config">): WebhookAuthResult {
   if (config.secret_header === null || config.shared_secret === null) return { ok: true, signature: null };
   const provided = headerValue(headers, config.secret_header);
   if (provided === undefined) return { ok: false, reason: "missing_secret" };

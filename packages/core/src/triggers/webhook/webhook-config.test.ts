@@ -1,7 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ValidationError } from "../../errors";
-import { DEFAULT_WEBHOOK_CONFIG, parseWebhookConfig, readStoredWebhookConfig, SECRET_MASK, toWebhookConfigJson } from "./webhook-config";
+import {
+  DEFAULT_WEBHOOK_CONFIG,
+  parseWebhookConfig,
+  readStoredWebhookConfig,
+  SECRET_MASK,
+  toWebhookConfigJson,
+} from "./webhook-config";
 
 function rejects(body: unknown, field: string, stored = null as Parameters<typeof parseWebhookConfig>[1]) {
   assert.throws(
@@ -62,8 +68,14 @@ describe("parseWebhookConfig", () => {
   });
 
   it("keeps a stored secret sent back masked, and rejects the mask when none is stored", () => {
-    const stored = parseWebhookConfig({ secret_header: "x-token", shared_secret: "s1", hmac_header: "x-sig", hmac_secret: "h1" }, null);
-    const next = parseWebhookConfig({ secret_header: "x-token", shared_secret: SECRET_MASK, hmac_header: "x-sig", hmac_secret: "h2" }, stored);
+    const stored = parseWebhookConfig(
+      { secret_header: "x-token", shared_secret: "s1", hmac_header: "x-sig", hmac_secret: "h1" },
+      null,
+    );
+    const next = parseWebhookConfig(
+      { secret_header: "x-token", shared_secret: SECRET_MASK, hmac_header: "x-sig", hmac_secret: "h2" },
+      stored,
+    );
     assert.equal(next.shared_secret, "s1");
     assert.equal(next.hmac_secret, "h2");
     rejects({ secret_header: "x-token", shared_secret: SECRET_MASK }, "shared_secret");
@@ -81,7 +93,10 @@ describe("toWebhookConfigJson", () => {
 
 describe("readStoredWebhookConfig", () => {
   it("fills fields missing from an older stored config with defaults", () => {
-    assert.deepEqual(readStoredWebhookConfig({ allowed_methods: ["POST"] }), { ...DEFAULT_WEBHOOK_CONFIG, allowed_methods: ["POST"] });
+    assert.deepEqual(readStoredWebhookConfig({ allowed_methods: ["POST"] }), {
+      ...DEFAULT_WEBHOOK_CONFIG,
+      allowed_methods: ["POST"],
+    });
     assert.deepEqual(readStoredWebhookConfig(null), DEFAULT_WEBHOOK_CONFIG);
   });
 });

@@ -30,7 +30,12 @@ export type WebhookRateLimit = z.infer<typeof WebhookRateLimit>;
 /** The PUT body. Pair rules and masked secrets are settled by `parseWebhookConfig`, which sees the stored config. */
 export const WebhookConfigBody = z.strictObject({
   allowed_methods: z
-    .array(z.string().trim().regex(/^[A-Za-z]{1,20}$/, "must be an HTTP method"))
+    .array(
+      z
+        .string()
+        .trim()
+        .regex(/^[A-Za-z]{1,20}$/, "must be an HTTP method"),
+    )
     .min(1, "at least one HTTP method must be allowed")
     .default(["GET", "POST"])
     .transform((methods) => [...new Set(methods.map((m) => m.toUpperCase()))].sort()),

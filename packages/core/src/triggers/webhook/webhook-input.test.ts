@@ -1,6 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createWebhookInput, firstQueryValues, parseWebhookBody, toStoredHeaders, toWebhookPayload } from "./webhook-input";
+import {
+  createWebhookInput,
+  firstQueryValues,
+  parseWebhookBody,
+  toStoredHeaders,
+  toWebhookPayload,
+} from "./webhook-input";
 
 const payload = (body: string | Buffer, preserve = false) =>
   toWebhookPayload(parseWebhookBody(Buffer.isBuffer(body) ? body : Buffer.from(body)), preserve);
