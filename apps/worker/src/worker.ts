@@ -27,7 +27,8 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
   const registry = deps.registry ?? createNodeRegistry();
   const execution: RunExecutionDeps = { db: deps.db, logger, versions: createVersionCache(deps.db, registry) };
   const handlers: Handlers = {
-    execute_run: (payload, job, signal) => executeRun(execution, { runId: payload.run_id, jobId: job.id ?? "", signal }),
+    execute_run: (payload, job, signal) =>
+      executeRun(execution, { runId: payload.run_id, jobId: job.id ?? "", signal }),
   };
 
   const worker = new Worker(

@@ -37,25 +37,43 @@ async function run(nodes: Node[], edges: Edge[] = [], extra: Partial<ExecuteGrap
 }
 
 const set = (id: string, value: unknown): Node => ({ id, type: "set", params: { value } });
-const probe = (id: string, name = id, extra: Record<string, unknown> = {}): Node => ({ id, type: "probe", params: { name }, ...extra });
+const probe = (id: string, name = id, extra: Record<string, unknown> = {}): Node => ({
+  id,
+  type: "probe",
+  params: { name },
+  ...extra,
+});
 
 describe("executeGraph", () => {
   it("runs nodes in dependency order and passes outputs through the context", async () => {
     const { outcome, recorded } = await run(
-      [set("c", "{{ steps.b + 1 }}"), { id: "b", type: "transform", params: { expression: "steps.a * 2" } }, set("a", "{{ input.n }}")],
+      [
+        set("c", "{{ steps.b + 1 }}"),
+        { id: "b", type: "transform", params: { expression: "steps.a * 2" } },
+        set("a", "{{ input.n }}"),
+      ],
       [
         { from: "a", to: "b" },
         { from: "b", to: "c" },
       ],
     );
     assert.deepEqual(outcome, { status: "succeeded", steps: { a: 5, b: 10, c: 11 } });
-    assert.deepEqual(recorded.map((s) => s.nodeId), ["a", "b", "c"]);
+    assert.deepEqual(
+      recorded.map((s) => s.nodeId),
+      ["a", "b", "c"],
+    );
     assert.ok(recorded.every((s) => s.status === "succeeded" && s.error === null && s.finishedAt >= s.startedAt));
   });
 
   it("skips a node none of whose incoming edges holds and propagates the skip", async () => {
     const { outcome, statuses } = await run(
-      [set("a", "{{ input.n }}"), set("big", "big"), set("small", "small"), set("after_big", 1), set("join", "{{ steps.small }}")],
+      [
+        set("a", "{{ input.n }}"),
+        set("big", "big"),
+        set("small", "small"),
+        set("after_big", 1),
+        set("join", "{{ steps.small }}"),
+      ],
       [
         { from: "a", to: "big", when: "steps.a > 10" },
         { from: "a", to: "small", when: "steps.a <= 10" },
@@ -64,7 +82,13 @@ describe("executeGraph", () => {
         { from: "small", to: "join" },
       ],
     );
-    assert.deepEqual(statuses, { a: "succeeded", big: "skipped", small: "succeeded", after_big: "skipped", join: "succeeded" });
+    assert.deepEqual(statuses, {
+      a: "succeeded",
+      big: "skipped",
+      small: "succeeded",
+      after_big: "skipped",
+      join: "succeeded",
+    });
     assert.deepEqual(outcome, { status: "succeeded", steps: { a: 5, small: "small", join: "small" } });
   });
 
@@ -79,7 +103,10 @@ describe("executeGraph", () => {
     assert.deepEqual(statuses, { a: "succeeded", empty: "skipped", text: "succeeded" });
     const broken = await run([set("a", 1), set("b", 2)], [{ from: "a", to: "b", when: "$nothing()" }]);
     assert.equal(broken.outcome.status, "failed");
-    assert.deepEqual(broken.outcome.status === "failed" && [broken.outcome.nodeId, broken.outcome.error], ["b", "when: Attempted to invoke a non-function"]);
+    assert.deepEqual(broken.outcome.status === "failed" && [broken.outcome.nodeId, broken.outcome.error], [
+      "b",
+      "when: Attempted to invoke a non-function",
+    ]);
   });
 
   it("runs ready nodes concurrently, at most max_parallel at once", async () => {
@@ -109,7 +136,10 @@ describe("executeGraph", () => {
 
   it("starts ready nodes in the graph's node order", async () => {
     const { recorded } = await run([set("z", 1), set("y", 2), set("x", 3)], [], { maxParallel: 1 });
-    assert.deepEqual(recorded.map((s) => s.nodeId), ["z", "y", "x"]);
+    assert.deepEqual(
+      recorded.map((s) => s.nodeId),
+      ["z", "y", "x"],
+    );
   });
 
   it("retries a failing node with exponential backoff and records one step", async () => {
@@ -132,7 +162,11 @@ describe("executeGraph", () => {
   it("fails the run at a failing node, naming it, and starts nothing after it", async () => {
     const retry = { max_attempts: 2, initial_delay_seconds: 0, jitter_factor: 0 };
     const { outcome, statuses, recorded } = await run(
-      [set("a", 1), { id: "boom", type: "fail", params: { message: "{{ 'bad ' & steps.a }}" }, retry }, set("after", 2)],
+      [
+        set("a", 1),
+        { id: "boom", type: "fail", params: { message: "{{ 'bad ' & steps.a }}" }, retry },
+        set("after", 2),
+      ],
       [
         { from: "a", to: "boom" },
         { from: "boom", to: "after" },
@@ -145,7 +179,10 @@ describe("executeGraph", () => {
 
   it("gives a failed node with continue_on_error an {error} output and goes on", async () => {
     const { outcome, statuses } = await run(
-      [{ id: "boom", type: "fail", params: { message: "nope" }, continue_on_error: true }, set("after", "saw {{ steps.boom.error }}")],
+      [
+        { id: "boom", type: "fail", params: { message: "nope" }, continue_on_error: true },
+        set("after", "saw {{ steps.boom.error }}"),
+      ],
       [{ from: "boom", to: "after" }],
     );
     assert.deepEqual(outcome, { status: "succeeded", steps: { boom: { error: "nope" }, after: "saw nope" } });
@@ -157,7 +194,9 @@ describe("executeGraph", () => {
     const waiting = new Promise<void>((r) => (started = r));
     behaviours.set("hang", (signal) => {
       started();
-      return new Promise((_resolve, reject) => signal.addEventListener("abort", () => reject(new Error("aborted by the run"))));
+      return new Promise((_resolve, reject) =>
+        signal.addEventListener("abort", () => reject(new Error("aborted by the run"))),
+      );
     });
     behaviours.set("fail-later", async () => {
       await waiting;
@@ -171,12 +210,19 @@ describe("executeGraph", () => {
   it("reuses checkpoint outputs instead of executing those nodes again", async () => {
     let calls = 0;
     behaviours.set("counted", async () => ++calls);
-    const { outcome, recorded } = await run([probe("a", "counted"), set("b", "{{ steps.a * 10 }}")], [{ from: "a", to: "b" }], {
-      checkpoints: new Map([["a", 7]]),
-    });
+    const { outcome, recorded } = await run(
+      [probe("a", "counted"), set("b", "{{ steps.a * 10 }}")],
+      [{ from: "a", to: "b" }],
+      {
+        checkpoints: new Map([["a", 7]]),
+      },
+    );
     assert.equal(calls, 0);
     assert.deepEqual(outcome, { status: "succeeded", steps: { a: 7, b: 70 } });
-    assert.deepEqual(recorded.map((s) => s.nodeId), ["b"]);
+    assert.deepEqual(
+      recorded.map((s) => s.nodeId),
+      ["b"],
+    );
   });
 
   it("starts a node's successors only after its step is recorded", async () => {
@@ -195,7 +241,10 @@ describe("executeGraph", () => {
   it("fails a node that outlives its timeout_seconds, even one that ignores its signal", async () => {
     behaviours.set("deaf", () => new Promise(() => {}));
     const { outcome } = await run([probe("d", "deaf", { timeout_seconds: 0.05 })]);
-    assert.deepEqual(outcome.status === "failed" && [outcome.nodeId, outcome.error], ["d", "timed out after 0.05 seconds"]);
+    assert.deepEqual(outcome.status === "failed" && [outcome.nodeId, outcome.error], [
+      "d",
+      "timed out after 0.05 seconds",
+    ]);
   });
 
   it("fails the run with the reason when its signal aborts", async () => {
@@ -226,7 +275,9 @@ describe("executeGraph", () => {
   });
 
   it("writes a log node's message to the step log", async () => {
-    const { recorded } = await run([{ id: "l", type: "log", params: { message: "n is {{ input.n }}", level: "warn" } }]);
+    const { recorded } = await run([
+      { id: "l", type: "log", params: { message: "n is {{ input.n }}", level: "warn" } },
+    ]);
     assert.deepEqual(recorded[0]?.log, { level: "warn", message: "n is 5" });
     assert.equal(recorded[0]?.output, null);
   });

@@ -62,7 +62,8 @@ export async function executeGraph(opts: ExecuteGraphOptions): Promise<GraphOutc
     infraError: null,
   };
 
-  const stop = () => controller.abort(new Error("run stopped"));
+  // Nodes aborted by a stop record the reason as their error.
+  const stop = (reason: unknown = new Error("run stopped")) => controller.abort(reason);
   const snapshot = (): RunContext => ({ input: opts.input, steps: { ...steps }, run: opts.run });
 
   /** `output` undefined: the node produced nothing its successors can use (skipped, or failed the run). */
@@ -80,7 +81,12 @@ export async function executeGraph(opts: ExecuteGraphOptions): Promise<GraphOutc
     const startedAt = new Date();
     const context = snapshot();
     const id = p.node.id;
-    const step = (status: StepStatus, output: unknown, error: string | null, log: StepRecord["log"] = null): StepRecord => ({
+    const step = (
+      status: StepStatus,
+      output: unknown,
+      error: string | null,
+      log: StepRecord["log"] = null,
+    ): StepRecord => ({
       nodeId: id,
       status,
       output,
@@ -108,12 +114,16 @@ export async function executeGraph(opts: ExecuteGraphOptions): Promise<GraphOutc
       stop();
     }
     const usable = outcome.status === "succeeded" || outcome.continued;
-    return finish(p, step(outcome.status, outcome.output, outcome.error, outcome.log), usable ? outcome.output : undefined);
+    return finish(
+      p,
+      step(outcome.status, outcome.output, outcome.error, outcome.log),
+      usable ? outcome.output : undefined,
+    );
   };
 
   const onOuterAbort = () => {
     end.failure ??= { nodeId: null, error: errorMessage(opts.signal?.reason ?? "aborted") };
-    stop();
+    stop(opts.signal?.reason);
   };
   if (opts.signal?.aborted === true) onOuterAbort();
   else opts.signal?.addEventListener("abort", onOuterAbort, { once: true });

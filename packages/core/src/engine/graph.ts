@@ -18,7 +18,11 @@ export const GraphNode = z.looseObject({
   type: z.string().min(1),
   params: z.record(z.string(), z.unknown()).default({}),
   retry: NodeRetry.default(NodeRetry.parse({})),
-  timeout_seconds: z.number().positive().max(7 * 86_400).optional(),
+  timeout_seconds: z
+    .number()
+    .positive()
+    .max(7 * 86_400)
+    .optional(),
   continue_on_error: z.boolean().default(false),
 });
 export type GraphNode = z.infer<typeof GraphNode>;

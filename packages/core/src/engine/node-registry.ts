@@ -8,7 +8,13 @@ import { transformNode } from "./nodes/transform-node";
 /** Node types by name. Each entry's own schema checks its params, so the map holds them type-erased. */
 export type NodeRegistry = ReadonlyMap<string, NodeType<any>>;
 
-export const BUILTIN_NODE_TYPES: readonly NodeType<any>[] = [setNode, transformNode, logNode, failNode, httpRequestNode];
+export const BUILTIN_NODE_TYPES: readonly NodeType<any>[] = [
+  setNode,
+  transformNode,
+  logNode,
+  failNode,
+  httpRequestNode,
+];
 
 /** The built-in types plus `extra` (plugins); a duplicate name is a startup error, never a silent override. */
 export function createNodeRegistry(extra: readonly NodeType<any>[] = []): NodeRegistry {

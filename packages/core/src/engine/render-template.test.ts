@@ -2,7 +2,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { hasTemplate, listTemplateExpressions, parseTemplate, renderTemplate } from "./render-template";
 
-const context = { input: { n: 5, name: "Ada", obj: { a: 1 }, list: [1, 2] }, steps: { a: { ok: true } }, run: { id: "r1" } };
+const context = {
+  input: { n: 5, name: "Ada", obj: { a: 1 }, list: [1, 2] },
+  steps: { a: { ok: true } },
+  run: { id: "r1" },
+};
 
 describe("templates", () => {
   it("gives a whole-string template the expression's value with its type", async () => {
@@ -22,7 +26,13 @@ describe("templates", () => {
 
   it("renders nested objects and arrays and drops keys whose expression matches nothing", async () => {
     const rendered = await renderTemplate(
-      { a: "{{ input.n * 2 }}", b: ["x", "{{ input.name }}"], c: { d: "id {{ run.id }}" }, gone: "{{ input.nothing }}", k: 3 },
+      {
+        a: "{{ input.n * 2 }}",
+        b: ["x", "{{ input.name }}"],
+        c: { d: "id {{ run.id }}" },
+        gone: "{{ input.nothing }}",
+        k: 3,
+      },
       context,
     );
     assert.deepEqual(rendered, { a: 10, b: ["x", "Ada"], c: { d: "id r1" }, k: 3 });

@@ -37,7 +37,8 @@ function parseUncached(source: string): Template {
   }
   if (last < source.length) parts.push({ text: source.slice(last) });
   const only = parts[0];
-  if (parts.length === 1 && only !== undefined && "expression" in only) return { kind: "value", expression: only.expression };
+  if (parts.length === 1 && only !== undefined && "expression" in only)
+    return { kind: "value", expression: only.expression };
   if (parts.every((p) => "text" in p)) return { kind: "literal", text: source };
   return { kind: "text", parts };
 }
@@ -51,11 +52,15 @@ export function hasTemplate(value: unknown): boolean {
 }
 
 /** Every expression in the templates of `value`, with the JSON path where it sits (for validation). */
-export function listTemplateExpressions(value: unknown, path: (string | number)[] = []): { path: (string | number)[]; expression: string }[] {
+export function listTemplateExpressions(
+  value: unknown,
+  path: (string | number)[] = [],
+): { path: (string | number)[]; expression: string }[] {
   if (typeof value === "string") {
     const t = parseTemplate(value);
     if (t.kind === "value") return [{ path, expression: t.expression }];
-    if (t.kind === "text") return t.parts.flatMap((p) => ("expression" in p ? [{ path, expression: p.expression }] : []));
+    if (t.kind === "text")
+      return t.parts.flatMap((p) => ("expression" in p ? [{ path, expression: p.expression }] : []));
     return [];
   }
   if (Array.isArray(value)) return value.flatMap((v, i) => listTemplateExpressions(v, [...path, i]));

@@ -23,7 +23,12 @@ export type NodeOutcome = {
  * Runs one node: renders and parses its params, applies its timeout per try and retries with backoff.
  * Never throws for a node's own failure; when `signal` aborts (the run stops) it fails at once without retry.
  */
-export async function runNode(plan: PlanNode, context: RunContext, logger: Logger, signal: AbortSignal): Promise<NodeOutcome> {
+export async function runNode(
+  plan: PlanNode,
+  context: RunContext,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<NodeOutcome> {
   const { node } = plan;
   const logs: LogEntry[] = [];
   const ctx: NodeContext = {

@@ -64,10 +64,10 @@ describe("validateGraph", () => {
         ],
       }),
       [
-        "node 'h': params.method: Invalid option: expected one of \"GET\"|\"HEAD\"|\"POST\"|\"PUT\"|\"PATCH\"|\"DELETE\"|\"OPTIONS\"",
+        'node \'h\': params.method: Invalid option: expected one of "GET"|"HEAD"|"POST"|"PUT"|"PATCH"|"DELETE"|"OPTIONS"',
         "node 'h': params.url: url must be an http(s) URL",
         "node 'l': params.message: message is required",
-        "node 'l': params.level: Invalid option: expected one of \"debug\"|\"info\"|\"warn\"|\"error\"",
+        'node \'l\': params.level: Invalid option: expected one of "debug"|"info"|"warn"|"error"',
         "node 's': params: Unrecognized key: \"extra\"",
       ],
     );
@@ -77,7 +77,11 @@ describe("validateGraph", () => {
     assert.deepEqual(
       messages({
         nodes: [
-          { id: "h", type: "http.request", params: { url: "{{ input.url }}", timeout_seconds: "{{ input.t }}", headers: "{{ input.h }}" } },
+          {
+            id: "h",
+            type: "http.request",
+            params: { url: "{{ input.url }}", timeout_seconds: "{{ input.t }}", headers: "{{ input.h }}" },
+          },
           { id: "g", type: "http.request", params: { url: "https://api.example/{{ input.id }}" } },
         ],
       }),
@@ -110,15 +114,28 @@ describe("validateGraph", () => {
         { from: "a", to: "zz" },
       ],
     };
-    assert.deepEqual(messages(graph), ["edge 'a' -> 'zz': unknown node 'zz'", "node 'b': edges form a cycle b -> c -> b"]);
-    assert.deepEqual(messages({ nodes: [{ id: "a", type: "set", params: { value: 1 } }], edges: [{ from: "a", to: "a" }] }), [
-      "node 'a': edges form a cycle a -> a",
+    assert.deepEqual(messages(graph), [
+      "edge 'a' -> 'zz': unknown node 'zz'",
+      "node 'b': edges form a cycle b -> c -> b",
     ]);
+    assert.deepEqual(
+      messages({ nodes: [{ id: "a", type: "set", params: { value: 1 } }], edges: [{ from: "a", to: "a" }] }),
+      ["node 'a': edges form a cycle a -> a"],
+    );
   });
 
   it("throws InvalidGraphError carrying every problem from parseGraph", () => {
     assert.throws(
-      () => parseGraph({ nodes: [{ id: "a", type: "x" }, { id: "b", type: "y" }] }, registry),
+      () =>
+        parseGraph(
+          {
+            nodes: [
+              { id: "a", type: "x" },
+              { id: "b", type: "y" },
+            ],
+          },
+          registry,
+        ),
       (err: unknown) => err instanceof InvalidGraphError && err.problems.length === 2,
     );
   });

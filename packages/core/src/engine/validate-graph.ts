@@ -35,7 +35,11 @@ function checkGraph(raw: unknown, registry: NodeRegistry): { problems: GraphProb
   const shape = GraphShape.safeParse(raw);
   if (!shape.success) {
     for (const issue of shape.error.issues) {
-      problems.push({ node: null, path: toPath(issue.path), message: `graph${suffix(toPath(issue.path))}: ${issue.message}` });
+      problems.push({
+        node: null,
+        path: toPath(issue.path),
+        message: `graph${suffix(toPath(issue.path))}: ${issue.message}`,
+      });
     }
     return { problems, parsed: null };
   }
@@ -77,7 +81,8 @@ function checkGraph(raw: unknown, registry: NodeRegistry): { problems: GraphProb
       if (verbatim.has(key)) continue;
       for (const t of listTemplateExpressions(value, [key])) {
         const error = expressionError(t.expression);
-        if (error !== null) add(["params", ...t.path], `params${suffix(t.path)}: invalid template expression: ${error}`);
+        if (error !== null)
+          add(["params", ...t.path], `params${suffix(t.path)}: invalid template expression: ${error}`);
       }
     }
     nodes.push(node.data);
@@ -89,13 +94,21 @@ function checkGraph(raw: unknown, registry: NodeRegistry): { problems: GraphProb
     if (!edge.success) {
       for (const issue of edge.error.issues) {
         const path = toPath(issue.path);
-        problems.push({ node: null, path: ["edges", i, ...path], message: `edges[${i}]: ${dotted(path)}${issue.message}` });
+        problems.push({
+          node: null,
+          path: ["edges", i, ...path],
+          message: `edges[${i}]: ${dotted(path)}${issue.message}`,
+        });
       }
       return;
     }
     const { from, to, when } = edge.data;
     const add = (path: (string | number)[], message: string) =>
-      problems.push({ node: ids.has(to) ? to : from, path: ["edges", i, ...path], message: `edge '${from}' -> '${to}': ${message}` });
+      problems.push({
+        node: ids.has(to) ? to : from,
+        path: ["edges", i, ...path],
+        message: `edge '${from}' -> '${to}': ${message}`,
+      });
     if (!ids.has(from)) add(["from"], `unknown node '${from}'`);
     if (!ids.has(to)) add(["to"], `unknown node '${to}'`);
     if (when !== undefined) {
@@ -108,7 +121,11 @@ function checkGraph(raw: unknown, registry: NodeRegistry): { problems: GraphProb
   const cycle = findCycle(nodes, edges);
   if (cycle !== null) {
     const first = cycle[0] ?? "";
-    problems.push({ node: first, path: ["edges"], message: `node '${first}': edges form a cycle ${cycle.join(" -> ")}` });
+    problems.push({
+      node: first,
+      path: ["edges"],
+      message: `node '${first}': edges form a cycle ${cycle.join(" -> ")}`,
+    });
   }
   return { problems, parsed: problems.length === 0 ? { nodes, edges } : null };
 }

@@ -38,11 +38,24 @@ export async function executeRun(
 ): Promise<ExecuteRunResult> {
   const { db, logger } = deps;
   const { runId, jobId } = job;
-  const run = await transitionRun(db, { runId, to: "running", from: ["pending"], actor: ACTOR, action: "run_started", start: true });
+  const run = await transitionRun(db, {
+    runId,
+    to: "running",
+    from: ["pending"],
+    actor: ACTOR,
+    action: "run_started",
+    start: true,
+  });
   if (run === null) {
     const current = await db.run.findUnique({ where: { id: runId }, select: { status: true } });
     if (current === null) logger.info("run not found, skipping", { runId, jobId });
-    else logger.info(`run already in status ${current.status}, skipping`, { runId, jobId, status: current.status, reason: "not_pending" });
+    else
+      logger.info(`run already in status ${current.status}, skipping`, {
+        runId,
+        jobId,
+        status: current.status,
+        reason: "not_pending",
+      });
     return "skipped";
   }
   const startedAt = Date.now();
@@ -57,11 +70,15 @@ export async function executeRun(
   }
 }
 
-type RecordedOutcome = { outcome: GraphOutcome | { status: "failed"; nodeId: null; error: string }; steps: StepRecord[] };
+type RecordedOutcome = {
+  outcome: GraphOutcome | { status: "failed"; nodeId: null; error: string };
+  steps: StepRecord[];
+};
 
 async function executeStarted(deps: RunExecutionDeps, run: RunRow, stop?: AbortSignal): Promise<RecordedOutcome> {
   const version = await deps.versions.load(run.workflowVersionId);
-  if (version === null) return { outcome: { status: "failed", nodeId: null, error: "Workflow version not found" }, steps: [] };
+  if (version === null)
+    return { outcome: { status: "failed", nodeId: null, error: "Workflow version not found" }, steps: [] };
   if (!version.ok) return { outcome: { status: "failed", nodeId: null, error: version.error }, steps: [] };
   // Steps are only ever written under the attempt that started them, so a first attempt has none to reuse.
   const checkpoints = run.attempt > 1 ? await loadCheckpoints(deps.db, run.id, run.attempt) : undefined;
@@ -118,7 +135,12 @@ async function recordOutcome(
   const fence = { runId, from: ["running"] as const, attempt, actor: ACTOR };
   if (outcome.status === "succeeded") {
     const finalState = { input: run.inputPayload ?? {}, steps: outcome.steps };
-    const done = await transitionRun(db, { ...fence, to: "succeeded", action: "run_succeeded", outputPayload: { final_state: finalState } });
+    const done = await transitionRun(db, {
+      ...fence,
+      to: "succeeded",
+      action: "run_succeeded",
+      outputPayload: { final_state: finalState },
+    });
     if (done === null) return refuse(deps, run, jobId);
     logger.info("run completed", { runId, jobId, workflowId, durationMs: Date.now() - startedAt });
     return "succeeded";
@@ -144,7 +166,12 @@ async function refuse(deps: RunExecutionDeps, run: RunRow, jobId: string): Promi
 /** Best effort: back to pending (fenced) so the job's retry restarts the run from its checkpoints. */
 async function releaseRun(deps: RunExecutionDeps, run: RunRow, jobId: string, err: unknown): Promise<void> {
   const error = errorMessage(err);
-  deps.logger.error("run interrupted by an infrastructure error", { runId: run.id, jobId, workflowId: run.workflowId, error });
+  deps.logger.error("run interrupted by an infrastructure error", {
+    runId: run.id,
+    jobId,
+    workflowId: run.workflowId,
+    error,
+  });
   try {
     await transitionRun(deps.db, {
       runId: run.id,
@@ -156,7 +183,11 @@ async function releaseRun(deps: RunExecutionDeps, run: RunRow, jobId: string, er
       metadata: { error },
     });
   } catch (releaseErr) {
-    deps.logger.warn("run left running, it could not be handed back", { runId: run.id, jobId, error: errorMessage(releaseErr) });
+    deps.logger.warn("run left running, it could not be handed back", {
+      runId: run.id,
+      jobId,
+      error: errorMessage(releaseErr),
+    });
   }
 }
 

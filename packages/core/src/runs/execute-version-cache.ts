@@ -5,8 +5,7 @@ import { InvalidGraphError } from "../engine/validate-graph";
 
 /** A version ready to execute: its plan, or the first problem that keeps it from running. */
 export type ExecutableVersion =
-  | { ok: true; plan: GraphPlan; runnableConfig: unknown }
-  | { ok: false; error: string; runnableConfig: unknown };
+  { ok: true; plan: GraphPlan; runnableConfig: unknown } | { ok: false; error: string; runnableConfig: unknown };
 
 export type VersionCache = { load: (versionId: string) => Promise<ExecutableVersion | null> };
 

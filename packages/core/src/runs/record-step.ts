@@ -5,7 +5,12 @@ import type { StepRecord } from "../engine/execute-graph";
  * Appends steps in one statement, in the given order (the history's order). Fenced on the run's attempt: a
  * worker whose run was taken over (attempt moved on) writes nothing. Returns the number of steps written.
  */
-export async function recordSteps(db: Db, runId: string, attempt: number, steps: readonly StepRecord[]): Promise<number> {
+export async function recordSteps(
+  db: Db,
+  runId: string,
+  attempt: number,
+  steps: readonly StepRecord[],
+): Promise<number> {
   if (steps.length === 0) return 0;
   const rows = steps.map((s, ord) => ({
     ord,

@@ -7,13 +7,21 @@ import { httpRequestNode } from "./http-request-node";
 
 const ctx: NodeContext = {
   nodeId: "h",
-  context: { input: {}, steps: {}, run: { id: "r", workflow_id: "w", triggered_by: "t", attempt: 1, scheduled_for: null } },
+  context: {
+    input: {},
+    steps: {},
+    run: { id: "r", workflow_id: "w", triggered_by: "t", attempt: 1, scheduled_for: null },
+  },
   logger: createLogger("test", { LOG_LEVEL: "error", LOG_FORMAT: "json" }),
   log: () => {},
 };
 
 const call = (params: Record<string, unknown>, signal = new AbortController().signal) =>
-  httpRequestNode.run(httpRequestNode.params.parse(params), ctx, signal) as Promise<{ status: number; headers: Record<string, string>; body: unknown }>;
+  httpRequestNode.run(httpRequestNode.params.parse(params), ctx, signal) as Promise<{
+    status: number;
+    headers: Record<string, string>;
+    body: unknown;
+  }>;
 
 describe("http.request node", () => {
   let server: TestServer;
@@ -22,7 +30,15 @@ describe("http.request node", () => {
     server = await startTestServer();
     server.route("/json", () => ({ body: { items: [1, 2] }, headers: { "x-answer": "42" } }));
     server.route("/text", () => ({ body: "plain words", headers: { "content-type": "text/plain" } }));
-    server.route("/echo", (req) => ({ body: { method: req.method, query: req.query, body: req.body, type: req.headers["content-type"], auth: req.headers.authorization } }));
+    server.route("/echo", (req) => ({
+      body: {
+        method: req.method,
+        query: req.query,
+        body: req.body,
+        type: req.headers["content-type"],
+        auth: req.headers.authorization,
+      },
+    }));
     server.route("/missing", () => ({ status: 404, body: { detail: "nope" } }));
     server.route("/created", () => ({ status: 201, body: "" }));
     server.route("/hang", async () => {
@@ -67,14 +83,20 @@ describe("http.request node", () => {
   });
 
   it("fails on a status outside 2xx unless expect_status lists it", async () => {
-    await assert.rejects(call({ url: `${server.url}/missing` }), { message: /^unexpected status 404 from GET http:\/\/127\.0\.0\.1:\d+\/missing$/ });
-    assert.deepEqual((await call({ url: `${server.url}/missing`, expect_status: [200, 404] })).body, { detail: "nope" });
+    await assert.rejects(call({ url: `${server.url}/missing` }), {
+      message: /^unexpected status 404 from GET http:\/\/127\.0\.0\.1:\d+\/missing$/,
+    });
+    assert.deepEqual((await call({ url: `${server.url}/missing`, expect_status: [200, 404] })).body, {
+      detail: "nope",
+    });
     await assert.rejects(call({ url: `${server.url}/created`, expect_status: 200 }), /unexpected status 201/);
     assert.equal((await call({ url: `${server.url}/created` })).status, 201);
   });
 
   it("fails after timeout_seconds without an answer", async () => {
-    await assert.rejects(call({ url: `${server.url}/hang`, timeout_seconds: 0.1 }), { message: "request timed out after 0.1 seconds" });
+    await assert.rejects(call({ url: `${server.url}/hang`, timeout_seconds: 0.1 }), {
+      message: "request timed out after 0.1 seconds",
+    });
   });
 
   it("fails with the cause when the server cannot be reached", async () => {
