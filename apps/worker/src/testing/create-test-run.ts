@@ -1,0 +1,43 @@
+import type { Db } from "@switchyard/core/db";
+import { createRuns } from "@switchyard/core/runs/create-runs";
+import { isTerminal, type RunStatus } from "@switchyard/core/runs/run-status";
+import { eventually } from "@switchyard/core/testing/service-process";
+
+/** A workflow, a version with `graph` and a pending executable run of it, written straight to Postgres. */
+export async function createTestRun(
+  db: Db,
+  graph: unknown,
+  extra: { input?: unknown; runnableConfig?: unknown } = {},
+): Promise<{ runId: string; workflowId: string }> {
+  const workflow = await db.workflow.create({ data: { name: "worker test" } });
+  const version = await db.workflowVersion.create({
+    data: { workflowId: workflow.id, version: 1, graph: graph as object },
+  });
+  const [created] = await createRuns(db, [
+    {
+      workflowId: workflow.id,
+      workflowVersionId: version.id,
+      triggeredBy: "test",
+      inputPayload: extra.input ?? {},
+      runnableConfig: extra.runnableConfig,
+      execute: true,
+      actor: "test",
+    },
+  ]);
+  return { runId: created!.run.id, workflowId: workflow.id };
+}
+
+/** Waits until the run reaches a terminal status and returns it with its steps (in history order). */
+export async function waitForOutcome(db: Db, runId: string) {
+  const run = await eventually(
+    async () => {
+      const row = await db.run.findUnique({ where: { id: runId } });
+      return row !== null && isTerminal(row.status as RunStatus) ? row : undefined;
+    },
+    20_000,
+    `run ${runId} to finish`,
+  );
+  const steps = await db.runStep.findMany({ where: { runId }, orderBy: { id: "asc" } });
+  const audit = await db.runAuditEntry.findMany({ where: { runId }, orderBy: { id: "asc" } });
+  return { run, steps, audit };
+}
