@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { toCanonicalJson } from "./canonical-json";
-import type { WebhookConfig } from "./webhook-config";
+import type { HmacAlgorithm, WebhookConfig } from "./webhook-config";
 
 export type WebhookHeaders = Readonly<Record<string, string | string[] | undefined>>;
 
@@ -56,6 +56,8 @@ export function verifySharedSecret({
   const b = createHash("sha256").update(config.shared_secret).digest();
   return timingSafeEqual(a, b) ? { ok: true, signature: null } : { ok: false, reason: "secret_mismatch" };
 }
+
+const DIGEST_LENGTH: Record<HmacAlgorithm, number> = { sha1: 20, sha256: 32, sha512: 64 };
 
 /** Signature schemes in a `key=value` header; `v0` is Slack's, whose message is `v0:<ts>:<body>`. */
 const HMAC_KEYS = new Set(["sha256", "sha512", "sha1", "v1", "signature"]);
@@ -116,7 +118,7 @@ export function verifyHmacSignature({ rawBody, headers, config, now }: WebhookAu
     tsTexts = [...new Set([tsRaw, String(Math.floor(ms / 1000))])];
   }
 
-  const digestLength = createHash(config.hmac_algorithm).digest().length;
+  const digestLength = DIGEST_LENGTH[config.hmac_algorithm];
   const plain = decodeDigests(header.plain, digestLength);
   const slack = tsTexts.length > 0 ? decodeDigests(header.slack, digestLength) : [];
   if (plain.length === 0 && slack.length === 0) return { ok: false, reason: "malformed_signature" };

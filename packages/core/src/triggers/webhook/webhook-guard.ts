@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
+import { ServiceUnavailableError } from "../../errors";
 import type { WebhookRateLimit } from "./webhook-config";
 
 /**
@@ -62,15 +63,20 @@ export function createWebhookGuard(redis: Redis, prefix: string): WebhookGuard {
     admit: async ({ workflowId, signature, replayWindowSeconds, rateLimit }) => {
       // Neither check configured: no round trip on the hot path.
       if (signature === null && rateLimit === null) return "admitted";
-      const result = await r.switchyardWebhookAdmit(
-        replayKey(workflowId, signature ?? "-"),
-        rateKey(workflowId),
-        signature === null ? "0" : "1",
-        Math.max(1, replayWindowSeconds) * 1000,
-        rateLimit?.limit ?? 0,
-        (rateLimit?.interval_seconds ?? 1) * 1000,
-        randomBytes(8).toString("hex"),
-      );
+      // Fail closed: without Redis neither replays nor the rate limit can be checked.
+      const result = await r
+        .switchyardWebhookAdmit(
+          replayKey(workflowId, signature ?? "-"),
+          rateKey(workflowId),
+          signature === null ? "0" : "1",
+          Math.max(1, replayWindowSeconds) * 1000,
+          rateLimit?.limit ?? 0,
+          (rateLimit?.interval_seconds ?? 1) * 1000,
+          randomBytes(8).toString("hex"),
+        )
+        .catch((err: unknown) => {
+          throw new ServiceUnavailableError(err);
+        });
       return result === 1 ? "replay" : result === 2 ? "rate_limited" : "admitted";
     },
     forgetSignature: async (workflowId, signature) => {
