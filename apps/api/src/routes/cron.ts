@@ -1,7 +1,42 @@
 import { Router } from "express";
 import type { Deps } from "@switchyard/core/deps";
+import { NotFoundError } from "@switchyard/core/errors";
+import { parseCronConfig, toCronConfigJson } from "@switchyard/core/triggers/cron/cron-config";
+import { deleteCronConfig, findCronConfig, saveCronConfig } from "@switchyard/core/triggers/cron/cron-config-store";
+import { parseDispatchNow } from "@switchyard/core/triggers/cron/cron-dispatch-body";
+import { dispatchCronRuns } from "@switchyard/core/triggers/cron/dispatch-cron-runs";
+import { resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
 
-export function cronRoutes(_deps: Deps): Router {
+/** The cron trigger's config (per workflow) and the dispatch the beat calls (api.md, Cron trigger). */
+export function cronRoutes(deps: Deps): Router {
+  const { db } = deps;
   const router = Router();
+  const path = "/workflows/:ref/triggers/cron/config";
+
+  router.put(path, async (req, res) => {
+    const workflow = await resolveWorkflow(db, req.params.ref);
+    const now = new Date();
+    const config = parseCronConfig(req.body, now);
+    res.json(toCronConfigJson(await saveCronConfig(db, workflow.id, config, now)));
+  });
+
+  router.get(path, async (req, res) => {
+    const workflow = await resolveWorkflow(db, req.params.ref);
+    const config = await findCronConfig(db, workflow.id);
+    if (config === null) throw new NotFoundError("Cron trigger not found");
+    res.json(toCronConfigJson(config));
+  });
+
+  router.delete(path, async (req, res) => {
+    const workflow = await resolveWorkflow(db, req.params.ref);
+    await deleteCronConfig(db, workflow.id);
+    res.status(204).end();
+  });
+
+  router.post("/triggers/cron/dispatch", async (req, res) => {
+    const now = parseDispatchNow(req.body, new Date());
+    res.json(await dispatchCronRuns(deps, now));
+  });
+
   return router;
 }

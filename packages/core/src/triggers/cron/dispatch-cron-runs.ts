@@ -3,19 +3,21 @@ import type { Deps } from "../../deps";
 import { createRuns, type CreatedRun, type NewRun } from "../../runs/create-runs";
 import { enqueueCreated } from "../../runs/dispatch-runs";
 import { toRunJson, type RunJson } from "../../runs/run-row";
+import type { RunStatus } from "../../runs/run-status";
 import { isCronCatchup } from "./cron-config-store";
 import { planCronOccurrence, type CronPlan, type CronTriggerState } from "./plan-cron-occurrence";
 
 type TriggerRow = Omit<CronTriggerState, "catchup"> & { catchup: string };
 type LockedRow = TriggerRow & { versionId: string };
 type Planned = { trigger: LockedRow; plan: CronPlan };
+type Queryable = Pick<Prisma.TransactionClient, "$queryRawUnsafe">;
 
 const TRIGGER_COLUMNS = `c.workflow_id::text AS "workflowId", c.expression, c.timezone,
   c.allow_overlapping AS "allowOverlapping", c.start_at AS "startAt", c.end_at AS "endAt", c.catchup,
   c.last_dispatched_at AS "lastDispatchedAt", c.saved_at AS "savedAt"`;
 
 /** Run statuses that hold back the next occurrence of a trigger without allow_overlapping. */
-const ACTIVE_STATUSES = ["pending", "running", "waiting"];
+const ACTIVE_STATUSES = ["pending", "running", "waiting"] as const satisfies readonly RunStatus[];
 
 // The whole dispatch is one transaction; 10,000 due workflows must fit comfortably.
 const TRANSACTION = { maxWait: 10_000, timeout: 60_000 };
@@ -37,7 +39,8 @@ export async function dispatchCronRuns(deps: Pick<Deps, "db" | "queues" | "logge
     isCronCatchup(t.catchup) ? planCronOccurrence({ ...t, catchup: t.catchup }, now, graceMs) : null;
 
   // Archived and version-less workflows are left out here and below, so their occurrences stay unconsumed.
-  const triggers = await deps.db.$queryRawUnsafe<TriggerRow[]>(
+  const triggers = await queryTriggers<TriggerRow>(
+    deps.db,
     `SELECT ${TRIGGER_COLUMNS} FROM cron_triggers c JOIN workflows w ON w.id = c.workflow_id
      WHERE NOT w.is_archived AND EXISTS (SELECT 1 FROM workflow_versions v WHERE v.workflow_id = c.workflow_id)
        AND (c.end_at IS NULL OR c.last_dispatched_at IS NULL OR c.last_dispatched_at < c.end_at)`,
@@ -46,16 +49,17 @@ export async function dispatchCronRuns(deps: Pick<Deps, "db" | "queues" | "logge
   if (candidates.length === 0) return [];
 
   const outcome = await deps.db.$transaction(async (tx) => {
-    const locked = await tx.$queryRawUnsafe<LockedRow[]>(
+    const locked = await queryTriggers<LockedRow>(
+      tx,
       `SELECT ${TRIGGER_COLUMNS}, v.id::text AS "versionId"
        FROM cron_triggers c
        JOIN workflows w ON w.id = c.workflow_id
        CROSS JOIN LATERAL (
          SELECT id FROM workflow_versions v WHERE v.workflow_id = c.workflow_id ORDER BY v.version DESC LIMIT 1
        ) v
-       WHERE c.workflow_id = ANY($1::uuid[]) AND NOT w.is_archived
+       WHERE c.workflow_id IN (SELECT value::uuid FROM json_array_elements_text($1::json)) AND NOT w.is_archived
        FOR UPDATE OF c SKIP LOCKED`,
-      candidates,
+      JSON.stringify(candidates),
     );
     // Plan again: the rows may have moved on (another dispatcher committed, a config was saved) since step 1.
     const planned: Planned[] = [];
@@ -88,14 +92,38 @@ export async function dispatchCronRuns(deps: Pick<Deps, "db" | "queues" | "logge
   return outcome.created.map((c) => toRunJson(c.run, c.audit));
 }
 
+/**
+ * Trigger rows as one JSON text value: converting thousands of rows one by one through Prisma's driver adapter
+ * costs ~20 µs a row, while JSON.parse of one value is native. Parameters go in as JSON text for the same reason.
+ */
+async function queryTriggers<T extends TriggerRow>(db: Queryable, sql: string, ...args: unknown[]): Promise<T[]> {
+  const [result] = await db.$queryRawUnsafe<{ rows: string }[]>(
+    `WITH t AS (${sql}) SELECT coalesce(json_agg(t), '[]')::text AS rows FROM t`,
+    ...args,
+  );
+  const rows = JSON.parse(result?.rows ?? "[]") as (Omit<T, DateField> & Record<DateField, string | null>)[];
+  return rows.map(
+    (r) =>
+      ({
+        ...r,
+        startAt: toDate(r.startAt),
+        endAt: toDate(r.endAt),
+        lastDispatchedAt: toDate(r.lastDispatchedAt),
+        savedAt: new Date(r.savedAt!),
+      }) as T,
+  );
+}
+type DateField = "startAt" | "endAt" | "lastDispatchedAt" | "savedAt";
+const toDate = (s: string | null) => (s === null ? null : new Date(s));
+
 /** Workflows with a cron run still pending, running or waiting, read at every dispatch whoever finished the run. */
 async function findBusyWorkflows(tx: Prisma.TransactionClient, workflowIds: string[]): Promise<Set<string>> {
   if (workflowIds.length === 0) return new Set();
   const rows = await tx.$queryRawUnsafe<{ id: string }[]>(
     `SELECT DISTINCT workflow_id::text AS id FROM runs
-     WHERE workflow_id = ANY($1::uuid[]) AND triggered_by = 'cron' AND status = ANY($2::text[])`,
-    workflowIds,
-    ACTIVE_STATUSES,
+     WHERE workflow_id IN (SELECT value::uuid FROM json_array_elements_text($1::json))
+       AND triggered_by = 'cron' AND status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(", ")})`,
+    JSON.stringify(workflowIds),
   );
   return new Set(rows.map((r) => r.id));
 }
@@ -121,6 +149,8 @@ function logOutcome(
   logger: Deps["logger"],
   { created, going, held }: { created: CreatedRun[]; going: Planned[]; held: Planned[] },
 ): void {
+  // A burst fires thousands at once: skip building entries nobody will see.
+  if (!logger.isInfoEnabled()) return;
   const runs = new Map(created.map((c) => [c.run.workflowId, c.run.id]));
   for (const { trigger, plan } of held) {
     logger.info("cron occurrence skipped", {
