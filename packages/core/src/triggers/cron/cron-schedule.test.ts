@@ -36,6 +36,13 @@ describe("cron schedule", () => {
       "2026-10-25T00:30:00.000Z",
       "2026-10-26T01:30:00.000Z",
     ]);
+    // An hourly schedule keeps one occurrence per real hour through the repeated hour.
+    const hourly = { expression: "0 * * * *", timezone: "Europe/Berlin", startAt: null, endAt: null };
+    assert.deepEqual(iso(nextFireTimes(hourly, at("2026-10-24T23:30:00Z"), 3)), [
+      "2026-10-25T00:00:00.000Z",
+      "2026-10-25T01:00:00.000Z",
+      "2026-10-25T02:00:00.000Z",
+    ]);
   });
 
   it("finds occurrences inclusively on whole minutes and rounds other instants", () => {

@@ -141,7 +141,7 @@ function toNewRun({ trigger, plan }: Planned): NewRun {
 }
 
 /** Orcheo's form: UTC with `+00:00`, whole seconds (occurrences fall on whole minutes). */
-export function formatScheduledFor(occurrence: Date): string {
+function formatScheduledFor(occurrence: Date): string {
   return occurrence.toISOString().replace(/\.\d{3}Z$/, "+00:00");
 }
 
