@@ -51,7 +51,8 @@ export type ExecuteGraphOptions = {
 export async function executeGraph(opts: ExecuteGraphOptions): Promise<GraphOutcome> {
   const { plan, logger } = opts;
   const controller = new AbortController();
-  const signal = opts.signal === undefined ? controller.signal : AbortSignal.any([opts.signal, controller.signal]);
+  // The outer signal is forwarded by a listener (below) rather than AbortSignal.any: cheaper per run.
+  const signal = controller.signal;
   const pendingEdges = new Map<string, number>(plan.nodes.map((n) => [n.node.id, n.incoming.length]));
   const steps: Record<string, unknown> = {};
   const ready: PlanNode[] = plan.nodes.filter((n) => n.incoming.length === 0);
@@ -106,6 +107,8 @@ export async function executeGraph(opts: ExecuteGraphOptions): Promise<GraphOutc
       return finish(p, step("failed", null, error));
     }
     if (!holds) return finish(p, step("skipped", null, null));
+    // The run stopped while this node's edges were evaluated: it never ran, so it leaves no step.
+    if (signal.aborted) return;
     if (opts.checkpoints?.has(id) === true) return finish(p, null, opts.checkpoints.get(id));
     const outcome = await runNode(p, context, logger, signal);
     if (outcome.status === "failed" && !outcome.continued) {

@@ -19,7 +19,13 @@ const ACTOR = "worker";
 /** runnable_config keys the executor reads; a bad value falls back rather than failing every run. */
 const ExecutionConfig = z.object({
   max_parallel: z.number().int().min(1).max(64).default(4).catch(4),
-  timeout_seconds: z.number().positive().optional().catch(undefined),
+  // Bounded so the timer stays within setTimeout's range (about 24 days).
+  timeout_seconds: z
+    .number()
+    .positive()
+    .max(7 * 86_400)
+    .optional()
+    .catch(undefined),
 });
 
 /**
@@ -96,6 +102,8 @@ async function executeStarted(deps: RunExecutionDeps, run: RunRow, stop?: AbortS
           () => controller.abort(new Error(`Run timed out after ${config.timeout_seconds} seconds`)),
           config.timeout_seconds * 1_000,
         );
+  const forward = () => controller.abort(stop?.reason);
+  stop?.addEventListener("abort", forward, { once: true });
   try {
     const outcome = await executeGraph({
       plan: version.plan,
@@ -110,7 +118,7 @@ async function executeStarted(deps: RunExecutionDeps, run: RunRow, stop?: AbortS
       maxParallel: config.max_parallel,
       checkpoints,
       logger: deps.logger.child({ runId: run.id, workflowId: run.workflowId }),
-      signal: stop === undefined ? controller.signal : AbortSignal.any([stop, controller.signal]),
+      signal: controller.signal,
       onStep: async (step) => {
         buffer.push(step);
         if (step.sideEffects && step.status !== "skipped") await flush();
@@ -119,6 +127,7 @@ async function executeStarted(deps: RunExecutionDeps, run: RunRow, stop?: AbortS
     return { outcome, steps: buffer };
   } finally {
     clearTimeout(timer);
+    stop?.removeEventListener("abort", forward);
   }
 }
 
