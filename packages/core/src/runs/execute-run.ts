@@ -8,6 +8,7 @@ import { recordSteps } from "./record-step";
 import type { RunRow } from "./run-row";
 import { loadCheckpoints } from "./step-checkpoints";
 import { transitionRun } from "./transition-run";
+import { formatScheduledFor } from "../triggers/cron/cron-schedule";
 
 /** `versions` holds the node registry: a version is planned against it once. */
 export type RunExecutionDeps = { db: Db; logger: Logger; versions: VersionCache };
@@ -113,7 +114,7 @@ async function executeStarted(deps: RunExecutionDeps, run: RunRow, stop?: AbortS
         workflow_id: run.workflowId,
         triggered_by: run.triggeredBy,
         attempt: run.attempt,
-        scheduled_for: run.cronOccurrence === null ? null : new Date(run.cronOccurrence).toISOString(),
+        scheduled_for: run.cronOccurrence === null ? null : formatScheduledFor(new Date(run.cronOccurrence)),
       },
       maxParallel: config.max_parallel,
       checkpoints,

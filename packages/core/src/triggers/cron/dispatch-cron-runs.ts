@@ -5,6 +5,7 @@ import { enqueueCreated } from "../../runs/dispatch-runs";
 import { toRunJson, type RunJson } from "../../runs/run-row";
 import type { RunStatus } from "../../runs/run-status";
 import { isCronCatchup } from "./cron-config-store";
+import { formatScheduledFor } from "./cron-schedule";
 import { planCronOccurrence, type CronPlan, type CronTriggerState } from "./plan-cron-occurrence";
 
 type TriggerRow = Omit<CronTriggerState, "catchup"> & { catchup: string };
@@ -138,11 +139,6 @@ function toNewRun({ trigger, plan }: Planned): NewRun {
     actor: "cron",
     cronOccurrence: plan.occurrence,
   };
-}
-
-/** Orcheo's form: UTC with `+00:00`, whole seconds (occurrences fall on whole minutes). */
-function formatScheduledFor(occurrence: Date): string {
-  return occurrence.toISOString().replace(/\.\d{3}Z$/, "+00:00");
 }
 
 function logOutcome(
