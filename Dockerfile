@@ -1,0 +1,36 @@
+# One image for the api, the workers and the beat; docker-compose.yml picks the entry file per service, the same
+# files the systemd units run (node --import tsx apps/<name>/src/main.ts).
+
+# Build stage: every dependency, and the generated Prisma client. Also the image of the one-shot `migrate`
+# service, which needs the Prisma CLI (a development dependency).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+# Manifests first, so the dependency layer is rebuilt only when they change.
+COPY package.json package-lock.json ./
+COPY apps/api/package.json apps/api/
+COPY apps/worker/package.json apps/worker/
+COPY apps/beat/package.json apps/beat/
+COPY packages/core/package.json packages/core/
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npx prisma generate
+
+# Runtime stage: production dependencies, the sources (run by tsx) and the generated client.
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY apps/api/package.json apps/api/
+COPY apps/worker/package.json apps/worker/
+COPY apps/beat/package.json apps/beat/
+COPY packages/core/package.json packages/core/
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY tsconfig.json ./
+COPY apps ./apps
+COPY packages ./packages
+COPY --from=build /app/packages/core/src/generated ./packages/core/src/generated
+# The image's unprivileged user; the files stay root-owned and read-only to it.
+USER node
+EXPOSE 8000
+STOPSIGNAL SIGTERM
+CMD ["node", "--import", "tsx", "apps/api/src/main.ts"]
