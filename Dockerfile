@@ -13,7 +13,9 @@ COPY apps/beat/package.json apps/beat/
 COPY packages/core/package.json packages/core/
 RUN npm ci --no-audit --no-fund
 COPY . .
-RUN npx prisma generate
+# Generating reads no database, but the CLI resolves env("DATABASE_URL") in the schema (unset, it would download
+# a query engine it does not need).
+RUN DATABASE_URL=postgresql://build@localhost:5432/build npx prisma generate
 
 # Runtime stage: production dependencies, the sources (run by tsx) and the generated client.
 FROM node:20-bookworm-slim AS runtime

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 . scripts/load-env.sh
 load_env .env
 
+# The Prisma CLI resolves env("DATABASE_URL") in the schema; unset, it falls back to downloading a query engine.
+export DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/switchyard}"
+
 # Runs a step quietly, showing its output only when it fails.
 step() {
   local what="$1" log
