@@ -1,7 +1,12 @@
 import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createTcpServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { QUEUES, runJobId } from "@switchyard/core/jobs/catalog";
 import { CRON_SCHEDULER_ID } from "@switchyard/core/beat/upsert-cron-scheduler";
 import { countAddedEvents, seedRuns } from "@switchyard/core/beat/testing/seed-runs";
@@ -37,17 +42,57 @@ async function startFakeApi(created = 0) {
   };
 }
 
+/** A free loopback port (taken and released at once). */
+async function freePort(): Promise<number> {
+  const server = createTcpServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A Redis of the test's own, keeping nothing on disk, so the test can kill it without touching the shared one. */
+async function startPrivateRedis(port: number) {
+  const dir = await mkdtemp(join(tmpdir(), "sy-redis-"));
+  const proc = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("Ready to accept connections") && resolve());
+    proc.on("exit", (code) => reject(new Error(`redis-server exited with ${String(code)}`)));
+  });
+  return {
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill("SIGKILL");
+        await once(proc, "exit");
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const schedulerExists = (deps: TestDeps) =>
+  eventually(async () => {
+    try {
+      const found = await deps.queues.beat.getJobSchedulers();
+      return found.some((s) => s.key === CRON_SCHEDULER_ID) ? true : undefined;
+    } catch {
+      return undefined; // Redis is still coming back.
+    }
+  }, 20_000, "the cron job scheduler");
+
 describe("beat", () => {
   /**
    * A test's own database, prefix and fake API, and a way to start beats on them. Everything is removed after the
    * test, beats first (SIGTERM, which must end in a clean exit).
    */
-  const setup = async (t: TestContext, env: Record<string, string> = {}, created = 0) => {
+  const setup = async (t: TestContext, env: Record<string, string> = {}, created = 0, redisUrl?: string) => {
     const cleanups: (() => Promise<unknown>)[] = [];
     t.after(async () => {
       for (const cleanup of cleanups.reverse()) await cleanup();
     });
-    const deps: TestDeps = await createTestDeps();
+    const deps: TestDeps = await createTestDeps(redisUrl === undefined ? {} : { REDIS_URL: redisUrl });
     cleanups.push(() => deps.close());
     const api = await startFakeApi(created);
     cleanups.push(() => api.close());
@@ -145,5 +190,28 @@ describe("beat", () => {
     assert.equal(await deps.queues.runs.getWaitingCount(), runIds.length);
     assert.equal((await deps.queues.beat.getJobSchedulers()).length, 1);
     assert.ok(api.requests.every((r) => r.url === "/api/triggers/cron/dispatch"));
+  });
+
+  it("ticks again after its Redis restarts empty", { timeout: 60_000 }, async (t) => {
+    const port = await freePort();
+    let redis = await startPrivateRedis(port);
+    const ctx = await setup(t, { SCHEDULER_REFRESH_SECONDS: "1" }, 0, `redis://127.0.0.1:${port}`).catch(async (err: unknown) => {
+      await redis.stop();
+      throw err;
+    });
+    // After hooks run in order: this one follows setup's, so the beat and the test's connections close first.
+    t.after(() => redis.stop());
+    const { deps, api, spawnBeat } = ctx;
+    // The outage is the point of this test: its connection errors are expected.
+    for (const emitter of [deps.redis, deps.queues.runs, deps.queues.beat]) emitter.on("error", () => undefined);
+    spawnBeat();
+    await schedulerExists(deps);
+    await api.received(1);
+
+    await redis.stop();
+    redis = await startPrivateRedis(port);
+    await schedulerExists(deps);
+    const after = api.requests.length;
+    await api.received(after + 2);
   });
 });

@@ -75,9 +75,24 @@ export function startBeat(deps: Deps): Beat {
 
   return {
     stop: async () => {
-      await periodic.stop();
-      await worker.close();
+      // While Redis is down BullMQ calls (a task's, the worker's close) wait for the connection indefinitely.
+      // Nothing a beat does is lost by leaving them (the next beat repeats it), so each wait is bounded.
+      if (!(await settlesWithin(periodic.stop(), STOP_WAIT_MS))) logger.warn("periodic tasks still running at stop");
+      if (!(await settlesWithin(worker.close(), STOP_WAIT_MS))) logger.warn("beat worker did not close in time");
       workerConnection.disconnect();
     },
   };
+}
+
+const STOP_WAIT_MS = 5_000;
+
+/** true when `p` settles (either way) within `ms`. */
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([p.then(() => true, () => true), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
