@@ -58,10 +58,12 @@ async function findPendingRuns(
 ): Promise<ReconcileCursor[]> {
   const after = cursor ?? { createdAt: new Date(0), id: "00000000-0000-0000-0000-000000000000" };
   return db.$queryRawUnsafe<ReconcileCursor[]>(
-    `SELECT id::text AS id, created_at AS "createdAt" FROM runs
-     WHERE status = 'pending' AND execute AND created_at < $1::timestamptz
-       AND created_at >= $2::timestamptz AND (created_at, id) > ($2::timestamptz, $3::uuid)
-     ORDER BY created_at, id
+    // Ordered by the uuid column (not the text alias), so the index's created_at order feeds an incremental sort
+    // and a batch stops after `limit` rows however long the backlog is.
+    `SELECT r.id::text AS id, r.created_at AS "createdAt" FROM runs r
+     WHERE r.status = 'pending' AND r.execute AND r.created_at < $1::timestamptz
+       AND r.created_at >= $2::timestamptz AND (r.created_at, r.id) > ($2::timestamptz, $3::uuid)
+     ORDER BY r.created_at, r.id
      LIMIT $4`,
     before.toISOString(),
     after.createdAt.toISOString(),
