@@ -10,6 +10,9 @@ const db = createDb(config);
 const redis = createRedis(config.REDIS_URL, "producer");
 redis.on("error", (err: Error) => logger.warn("redis connection error", { err: err.message }));
 const queues = createQueues(redis, config.QUEUE_PREFIX);
+// Without a listener BullMQ prints every connection error raw; the connection's own listener above logs them.
+queues.runs.on("error", () => undefined);
+queues.beat.on("error", () => undefined);
 
 const app = createApp({ config, logger, db, redis, queues });
 const server = app.listen(config.PORT, config.HOST, () => {
