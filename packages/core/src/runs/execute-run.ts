@@ -6,14 +6,26 @@ import { executeGraph, type GraphOutcome, type StepRecord } from "../engine/exec
 import type { VersionCache } from "./execute-version-cache";
 import { recordSteps } from "./record-step";
 import type { RunRow } from "./run-row";
+import type { RunAborts } from "./run-cancellation";
 import { loadCheckpoints } from "./step-checkpoints";
 import { transitionRun } from "./transition-run";
 import { formatScheduledFor } from "../triggers/cron/cron-schedule";
 
-/** `versions` holds the node registry: a version is planned against it once. */
-export type RunExecutionDeps = { db: Db; logger: Logger; versions: VersionCache };
+/**
+ * `versions` holds the node registry: a version is planned against it once. `runTimeoutSeconds`: the worker's
+ * default (RUN_TIMEOUT_SECONDS) for runs whose runnable_config sets none.
+ */
+export type RunExecutionDeps = {
+  db: Db;
+  logger: Logger;
+  versions: VersionCache;
+  runTimeoutSeconds?: number;
+  /** The runs this process executes, so a cancel heard on Redis can abort them. */
+  aborts?: RunAborts;
+};
 
-export type ExecuteRunResult = "skipped" | "succeeded" | "failed" | "refused";
+/** `postponed`: the run's run_at is still ahead; the job was handed back to wait until then. */
+export type ExecuteRunResult = "skipped" | "succeeded" | "failed" | "refused" | "postponed";
 
 const ACTOR = "worker";
 
@@ -41,7 +53,31 @@ const ExecutionConfig = z.object({
  */
 export async function executeRun(
   deps: RunExecutionDeps,
-  job: { runId: string; jobId: string; signal?: AbortSignal },
+  job: {
+    runId: string;
+    jobId: string;
+    signal?: AbortSignal;
+    /** Called when the job came before the run's run_at (a delayed job never does, a re-added one may). */
+    postpone?: (until: Date) => Promise<void>;
+  },
+): Promise<ExecuteRunResult> {
+  // Tracked before the start, so a cancel published as soon as the run is running finds it here.
+  const stop = new AbortController();
+  const untrack = deps.aborts?.track(job.runId, stop);
+  const forward = () => stop.abort(job.signal?.reason);
+  if (job.signal?.aborted === true) forward();
+  else job.signal?.addEventListener("abort", forward, { once: true });
+  try {
+    return await startAndExecute(deps, { ...job, signal: stop.signal });
+  } finally {
+    untrack?.();
+    job.signal?.removeEventListener("abort", forward);
+  }
+}
+
+async function startAndExecute(
+  deps: RunExecutionDeps,
+  job: Parameters<typeof executeRun>[1] & { signal: AbortSignal },
 ): Promise<ExecuteRunResult> {
   const { db, logger } = deps;
   const { runId, jobId } = job;
@@ -52,9 +88,15 @@ export async function executeRun(
     actor: ACTOR,
     action: "run_started",
     start: true,
+    due: true,
   });
   if (run === null) {
-    const current = await db.run.findUnique({ where: { id: runId }, select: { status: true } });
+    const current = await db.run.findUnique({ where: { id: runId }, select: { status: true, runAt: true } });
+    if (current?.status === "pending" && current.runAt !== null && job.postpone !== undefined) {
+      logger.info("run not due yet, postponing its job", { runId, jobId, runAt: current.runAt.toISOString() });
+      await job.postpone(current.runAt);
+      return "postponed";
+    }
     if (current === null) logger.info("run not found, skipping", { runId, jobId });
     else
       logger.info(`run already in status ${current.status}, skipping`, {
@@ -90,6 +132,7 @@ async function executeStarted(deps: RunExecutionDeps, run: RunRow, stop?: AbortS
   // Steps are only ever written under the attempt that started them, so a first attempt has none to reuse.
   const checkpoints = run.attempt > 1 ? await loadCheckpoints(deps.db, run.id, run.attempt) : undefined;
   const config = ExecutionConfig.parse({ ...asObject(version.runnableConfig), ...asObject(run.runnableConfig) });
+  config.timeout_seconds ??= deps.runTimeoutSeconds;
 
   const buffer: StepRecord[] = [];
   const flush = async () => {
@@ -165,6 +208,10 @@ async function recordOutcome(
 /** The fenced outcome changed nothing: the run was cancelled or taken over while this worker executed it. */
 async function refuse(deps: RunExecutionDeps, run: RunRow, jobId: string): Promise<ExecuteRunResult> {
   const now = await deps.db.run.findUnique({ where: { id: run.id }, select: { status: true, attempt: true } });
+  if (now?.status === "cancelled" && now.attempt === run.attempt) {
+    deps.logger.info("run cancelled while executing", { runId: run.id, jobId });
+    return "refused";
+  }
   const reason =
     now === null
       ? "run no longer exists"
