@@ -174,6 +174,34 @@ describe("run control with a worker", () => {
     }
   });
 
+  it("cancels a run while its code node loops, and the worker goes on serving code", async () => {
+    const { workflowId } = await createWorkflow(
+      { nodes: [{ id: "spin", type: "code", params: { source: "while (true) {}", timeout_seconds: 600 } }], edges: [] },
+      { timeout_seconds: 600 },
+    );
+    const dispatch = async () =>
+      (await api.request("POST", "/api/triggers/manual/dispatch", { body: { workflow_id: workflowId, runs: [{}] } }))
+        .body[0].id as string;
+    const runId = await dispatch();
+    await worker.waitForLog((l) => l.message === "run started" && l.runId === runId);
+    const cancel = await api.request("POST", `/api/runs/${runId}/cancel`, { body: {} });
+    assert.equal(cancel.body.status, "cancelled");
+    await worker.waitForLog((l) => l.message === "run cancelled while executing" && l.runId === runId, 2_000);
+    const steps = await api.deps.db.runStep.findMany({ where: { runId } });
+    assert.deepEqual(
+      steps.map((s) => [s.nodeId, s.status, s.error]),
+      [["spin", "failed", "Run cancelled"]],
+    );
+    const { workflowId: other } = await createWorkflow({
+      nodes: [{ id: "c", type: "code", params: { source: "return 'still here';" } }],
+      edges: [],
+    });
+    const next = (
+      await api.request("POST", "/api/triggers/manual/dispatch", { body: { workflow_id: other, runs: [{}] } })
+    ).body[0].id as string;
+    assert.equal((await waitForOutcome(api.deps.db, next)).run.status, "succeeded");
+  });
+
   it("fails a run after RUN_TIMEOUT_SECONDS, unless runnable_config sets its own timeout", async () => {
     hangingRoute("/hang");
     const { workflowId, versionId } = await createWorkflow({ nodes: [http("wait", "/hang")], edges: [] });

@@ -1,4 +1,6 @@
+import { createCodeSandbox, type CodeSandbox } from "./code/code-sandbox";
 import type { NodeType } from "./node-type";
+import { createCodeNode } from "./nodes/code-node";
 import { failNode } from "./nodes/fail-node";
 import { httpRequestNode } from "./nodes/http-request-node";
 import { logNode } from "./nodes/log-node";
@@ -16,10 +18,14 @@ export const BUILTIN_NODE_TYPES: readonly NodeType<any>[] = [
   httpRequestNode,
 ];
 
-/** The built-in types plus `extra` (plugins); a duplicate name is a startup error, never a silent override. */
-export function createNodeRegistry(extra: readonly NodeType<any>[] = []): NodeRegistry {
+/**
+ * The built-in types plus `extra` (plugins); a duplicate name is a startup error, never a silent override. The
+ * `code` type runs in `sandbox` (by default a pool of its own, which starts no thread until code runs).
+ */
+export function createNodeRegistry(extra: readonly NodeType<any>[] = [], sandbox?: CodeSandbox): NodeRegistry {
   const registry = new Map<string, NodeType<any>>();
-  for (const nodeType of [...BUILTIN_NODE_TYPES, ...extra]) {
+  const code = createCodeNode(sandbox ?? createCodeSandbox());
+  for (const nodeType of [...BUILTIN_NODE_TYPES, code, ...extra]) {
     if (registry.has(nodeType.type)) throw new Error(`node type '${nodeType.type}' is registered twice`);
     registry.set(nodeType.type, nodeType);
   }
