@@ -39,6 +39,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     db: deps.db,
     logger,
     aborts,
+    queues: deps.queues,
     versions: createVersionCache(deps.db, registry),
     ...(config.RUN_TIMEOUT_SECONDS !== undefined && { runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS }),
   };
@@ -47,6 +48,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
       const result = await executeRun(execution, {
         runId: payload.run_id,
         jobId: job.id ?? "",
+        resume: payload.resume === true,
         signal,
         postpone: (until) => job.moveToDelayed(Math.max(until.getTime(), Date.now() + MIN_POSTPONE_MS), token),
       });

@@ -7,6 +7,7 @@ import { decodeCursor, encodeCursor, listRunsPage, loadAudit } from "@switchyard
 import { applyRunAction, getRunJson } from "@switchyard/core/runs/run-actions";
 import { retryRun } from "@switchyard/core/runs/retry-run";
 import { publishRunCancel } from "@switchyard/core/runs/run-cancellation";
+import { signalRun } from "@switchyard/core/runs/signal-run";
 import { toRunJson } from "@switchyard/core/runs/run-row";
 import {
   CancelRunBody,
@@ -113,6 +114,11 @@ export function runRoutes(deps: Deps): Router {
     // Beyond Orcheo: whichever worker executes the run aborts its work in progress.
     await publishRunCancel(deps.redis, deps.config.QUEUE_PREFIX, run.id, deps.logger);
     res.json(run);
+  });
+
+  // Beyond Orcheo: the body becomes the output of the wait_for_signal node the run is parked on.
+  router.post("/runs/:runId/signals/:name", async (req, res) => {
+    res.json(await signalRun(deps, runIdParam(req.params.runId), req.params.name, req.body ?? {}));
   });
 
   router.post("/runs/:runId/retry", async (req, res) => {

@@ -1,6 +1,8 @@
 import { createCodeSandbox, type CodeSandbox } from "./code/code-sandbox";
 import type { NodeType } from "./node-type";
 import { createCodeNode } from "./nodes/code-node";
+import { delayNode } from "./nodes/delay-node";
+import { waitForSignalNode } from "./nodes/wait-for-signal-node";
 import { failNode } from "./nodes/fail-node";
 import { httpRequestNode } from "./nodes/http-request-node";
 import { logNode } from "./nodes/log-node";
@@ -16,6 +18,8 @@ export const BUILTIN_NODE_TYPES: readonly NodeType<any>[] = [
   logNode,
   failNode,
   httpRequestNode,
+  delayNode,
+  waitForSignalNode,
 ];
 
 /**

@@ -1,6 +1,6 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { JOBS, QUEUES, runJobId } from "./catalog";
+import { JOBS, QUEUES, resumeJobId, runJobId } from "./catalog";
 
 export type Queues = { runs: Queue; beat: Queue };
 
@@ -28,5 +28,20 @@ export async function enqueueRuns(queues: Queues, runs: readonly RunToEnqueue[],
       const delay = runAt == null ? 0 : Math.max(0, runAt.getTime() - now);
       return { name: "execute_run", data: { run_id: id }, opts: { ...options, jobId: runJobId(id), delay } };
     }),
+  );
+}
+
+/** Enqueues the resume of a waiting run at `at` (now when it has passed). */
+export async function enqueueResume(
+  queues: Pick<Queues, "runs">,
+  runId: string,
+  at: Date,
+  now = Date.now(),
+): Promise<void> {
+  const { options } = JOBS.execute_run;
+  await queues.runs.add(
+    "execute_run",
+    { run_id: runId, resume: true },
+    { ...options, jobId: resumeJobId(runId, at), delay: Math.max(0, at.getTime() - now) },
   );
 }

@@ -7,6 +7,9 @@ import type { VersionCache } from "./execute-version-cache";
 import { recordSteps } from "./record-step";
 import type { RunRow } from "./run-row";
 import type { RunAborts } from "./run-cancellation";
+import { resumeJobId } from "../jobs/catalog";
+import { enqueueResume, type Queues } from "../jobs/queues";
+import { nextWakeUp, type WaitingFor } from "../engine/wait-state";
 import { loadCheckpoints } from "./step-checkpoints";
 import { transitionRun } from "./transition-run";
 import { formatScheduledFor } from "../triggers/cron/cron-schedule";
@@ -22,10 +25,12 @@ export type RunExecutionDeps = {
   runTimeoutSeconds?: number;
   /** The runs this process executes, so a cancel heard on Redis can abort them. */
   aborts?: RunAborts;
+  /** Where a parked run's resume job goes. */
+  queues?: Pick<Queues, "runs">;
 };
 
 /** `postponed`: the run's run_at is still ahead; the job was handed back to wait until then. */
-export type ExecuteRunResult = "skipped" | "succeeded" | "failed" | "refused" | "postponed";
+export type ExecuteRunResult = "skipped" | "succeeded" | "failed" | "refused" | "postponed" | "waiting";
 
 const ACTOR = "worker";
 
@@ -59,6 +64,8 @@ export async function executeRun(
     signal?: AbortSignal;
     /** Called when the job came before the run's run_at (a delayed job never does, a re-added one may). */
     postpone?: (until: Date) => Promise<void>;
+    /** A resume job: takes up a waiting run (waiting → running, same attempt) instead of starting a pending one. */
+    resume?: boolean;
   },
 ): Promise<ExecuteRunResult> {
   // Tracked before the start, so a cancel published as soon as the run is running finds it here.
@@ -81,15 +88,22 @@ async function startAndExecute(
 ): Promise<ExecuteRunResult> {
   const { db, logger } = deps;
   const { runId, jobId } = job;
-  const run = await transitionRun(db, {
-    runId,
-    to: "running",
-    from: ["pending"],
-    actor: ACTOR,
-    action: "run_started",
-    start: true,
-    due: true,
-  });
+  const resumed = job.resume === true;
+  const run = resumed
+    ? await transitionRun(db, { runId, to: "running", from: ["waiting"], actor: ACTOR, action: "run_resumed" })
+    : await transitionRun(db, {
+        runId,
+        to: "running",
+        from: ["pending"],
+        actor: ACTOR,
+        action: "run_started",
+        start: true,
+        due: true,
+      });
+  if (run === null && resumed) {
+    logger.info("run not waiting, skipping its resume", { runId, jobId });
+    return "skipped";
+  }
   if (run === null) {
     const current = await db.run.findUnique({ where: { id: runId }, select: { status: true, runAt: true } });
     if (current?.status === "pending" && current.runAt !== null && job.postpone !== undefined) {
@@ -109,9 +123,9 @@ async function startAndExecute(
   }
   const startedAt = Date.now();
   const { workflowId, attempt } = run;
-  logger.info("run started", { runId, jobId, workflowId, attempt });
+  logger.info(resumed ? "run resumed" : "run started", { runId, jobId, workflowId, attempt });
   try {
-    const outcome = await executeStarted(deps, run, job.signal);
+    const outcome = await executeStarted(deps, run, job.signal, resumed);
     return await recordOutcome(deps, run, jobId, outcome, startedAt);
   } catch (err) {
     await releaseRun(deps, run, jobId, err);
@@ -124,13 +138,22 @@ type RecordedOutcome = {
   steps: StepRecord[];
 };
 
-async function executeStarted(deps: RunExecutionDeps, run: RunRow, stop?: AbortSignal): Promise<RecordedOutcome> {
+async function executeStarted(
+  deps: RunExecutionDeps,
+  run: RunRow,
+  stop: AbortSignal | undefined,
+  resumed: boolean,
+): Promise<RecordedOutcome> {
   const version = await deps.versions.load(run.workflowVersionId);
   if (version === null)
     return { outcome: { status: "failed", nodeId: null, error: "Workflow version not found" }, steps: [] };
   if (!version.ok) return { outcome: { status: "failed", nodeId: null, error: version.error }, steps: [] };
-  // Steps are only ever written under the attempt that started them, so a first attempt has none to reuse.
-  const checkpoints = run.attempt > 1 ? await loadCheckpoints(deps.db, run.id, run.attempt) : undefined;
+  // Steps are only ever written under the attempt that started them, so a first start has none to reuse; a
+  // resume keeps its attempt and reuses that attempt's steps too (written before it parked, or by a signal).
+  const checkpoints =
+    resumed || run.attempt > 1
+      ? await loadCheckpoints(deps.db, run.id, resumed ? run.attempt + 1 : run.attempt)
+      : undefined;
   const config = ExecutionConfig.parse({ ...asObject(version.runnableConfig), ...asObject(run.runnableConfig) });
   config.timeout_seconds ??= deps.runTimeoutSeconds;
 
@@ -161,6 +184,7 @@ async function executeStarted(deps: RunExecutionDeps, run: RunRow, stop?: AbortS
       },
       maxParallel: config.max_parallel,
       checkpoints,
+      ...(resumed && { waits: (run.waitingFor ?? {}) as WaitingFor }),
       logger: deps.logger.child({ runId: run.id, workflowId: run.workflowId }),
       signal: controller.signal,
       onStep: async (step) => {
@@ -186,6 +210,7 @@ async function recordOutcome(
   const { id: runId, workflowId, attempt } = run;
   await recordSteps(db, runId, attempt, steps);
   const fence = { runId, from: ["running"] as const, attempt, actor: ACTOR };
+  if (outcome.status === "waiting") return park(deps, run, jobId, outcome.waitingFor);
   if (outcome.status === "succeeded") {
     const finalState = { input: run.inputPayload ?? {}, steps: outcome.steps };
     const done = await transitionRun(db, {
@@ -203,6 +228,31 @@ async function recordOutcome(
   if (done === null) return refuse(deps, run, jobId);
   logger.info("run failed", { runId, jobId, workflowId, error });
   return "failed";
+}
+
+/** running → waiting (fenced), then a delayed resume job for the earliest delay end or signal deadline. */
+async function park(deps: RunExecutionDeps, run: RunRow, jobId: string, waitingFor: WaitingFor) {
+  const { id: runId, attempt } = run;
+  const parked = await transitionRun(deps.db, {
+    runId,
+    to: "waiting",
+    from: ["running"],
+    attempt,
+    actor: ACTOR,
+    action: "run_waiting",
+    metadata: { nodes: Object.keys(waitingFor) },
+    waitingFor,
+  });
+  if (parked === null) return refuse(deps, run, jobId);
+  let wakeUp = nextWakeUp(waitingFor);
+  // Re-parked on the wait whose job is running now: a job id of its own, or the add would be deduplicated away.
+  if (wakeUp !== null && resumeJobId(runId, wakeUp) === jobId) wakeUp = new Date(wakeUp.getTime() + 1);
+  deps.logger.info("run waiting", { runId, jobId, nodes: Object.keys(waitingFor), wakeUp: wakeUp?.toISOString() });
+  if (wakeUp !== null) {
+    if (deps.queues === undefined) throw new Error("a parked run needs queues to schedule its resume");
+    await enqueueResume(deps.queues, runId, wakeUp);
+  }
+  return "waiting" as const;
 }
 
 /** The fenced outcome changed nothing: the run was cancelled or taken over while this worker executed it. */

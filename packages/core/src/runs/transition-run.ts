@@ -19,6 +19,8 @@ export type Transition = {
   due?: boolean;
   outputPayload?: unknown;
   error?: string | null;
+  /** runs.waiting_for: the parked nodes of a run going to `waiting`. */
+  waitingFor?: unknown;
 };
 
 /**
@@ -36,6 +38,10 @@ export async function transitionRun(db: Db, t: Transition): Promise<RunRow | nul
   if (t.outputPayload !== undefined) {
     params.push(JSON.stringify(t.outputPayload));
     sets.push(`output_payload = $${params.length}::jsonb`);
+  }
+  if (t.waitingFor !== undefined) {
+    params.push(JSON.stringify(t.waitingFor));
+    sets.push(`waiting_for = $${params.length}::jsonb`);
   }
   if (t.error !== undefined) {
     params.push(t.error);
