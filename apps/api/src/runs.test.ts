@@ -206,6 +206,68 @@ describe("runs API", () => {
     assert.deepEqual([archived.status, archived.body], [404, { detail: "Workflow not found" }]);
   });
 
+  it("enqueues a run created with execute: true, like a trigger would", async () => {
+    const res = await createRun({ execute: true });
+    assert.equal(res.status, 201);
+    assert.equal(res.body.status, "pending");
+    const job = await api.deps.queues.runs.getJob(`run-${res.body.id}`);
+    assert.deepEqual(job?.data, { run_id: res.body.id });
+    const notBool = await createRun({ execute: "yes" });
+    assert.equal(notBool.status, 422);
+  });
+
+  it("retries a failed or cancelled run as a new enqueued run with the same version and input", async () => {
+    const failed = (await createRun({ runnable_config: { max_parallel: 2 } })).body;
+    await api.request("POST", `/api/runs/${failed.id}/fail`, { body: { error: "broke" } });
+    const retried = await api.request("POST", `/api/runs/${failed.id}/retry`, { body: { actor: "ops" } });
+    assert.equal(retried.status, 201);
+    assert.notEqual(retried.body.id, failed.id);
+    assert.equal(retried.body.status, "pending");
+    assert.equal(retried.body.retry_of, failed.id);
+    assert.equal(retried.body.workflow_version_id, failed.workflow_version_id);
+    assert.deepEqual(retried.body.input_payload, { n: 1 });
+    assert.deepEqual(retried.body.runnable_config, { max_parallel: 2 });
+    assert.equal(retried.body.triggered_by, "api");
+    assert.deepEqual(
+      retried.body.audit_log.map((a: { action: string; actor: string }) => [a.action, a.actor]),
+      [["run_created", "ops"]],
+    );
+    assert.ok(await api.deps.queues.runs.getJob(`run-${retried.body.id}`), "enqueued");
+
+    const cancelled = (await createRun()).body;
+    await api.request("POST", `/api/runs/${cancelled.id}/cancel`, { body: {} });
+    const again = await api.request("POST", `/api/runs/${cancelled.id}/retry`);
+    assert.deepEqual([again.status, again.body.retry_of], [201, cancelled.id]);
+
+    const pending = (await createRun()).body;
+    const conflict = await api.request("POST", `/api/runs/${pending.id}/retry`, { body: {} });
+    assert.deepEqual([conflict.status, conflict.body], [409, { detail: "Only failed or cancelled runs can be retried." }]);
+    const unknown = await api.request("POST", `/api/runs/00000000-0000-0000-0000-000000000000/retry`, { body: {} });
+    assert.deepEqual([unknown.status, unknown.body], [404, { detail: "Workflow run not found" }]);
+  });
+
+  it("creates a manual run with run_at pending, its job delayed until then", async () => {
+    const wf = (await api.request("GET", "/api/workflows/runs")).body;
+    const runAt = new Date(Date.now() + 3_600_000);
+    const res = await api.request("POST", "/api/triggers/manual/dispatch", {
+      body: { workflow_id: wf.id, runs: [{ run_at: runAt.toISOString() }, {}] },
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.body[0].run_at, runAt.toISOString());
+    assert.equal(res.body[1].run_at, null);
+    const job = await api.deps.queues.runs.getJob(`run-${res.body[0].id}`);
+    assert.equal(await job?.getState(), "delayed");
+    assert.ok(Math.abs(job!.timestamp + job!.delay - runAt.getTime()) < 1_000);
+    const naive = await api.request("POST", "/api/triggers/manual/dispatch", {
+      body: { workflow_id: wf.id, runs: [{ run_at: "2030-01-02T03:04:05" }] },
+    });
+    assert.equal(naive.body[0].run_at, "2030-01-02T03:04:05.000Z");
+    const bad = await api.request("POST", "/api/triggers/manual/dispatch", {
+      body: { workflow_id: wf.id, runs: [{ run_at: "tomorrow" }] },
+    });
+    assert.equal(bad.status, 422);
+  });
+
   it("shows an execution history once a run started, closed by its outcome", async () => {
     const run = (await createRun()).body;
     const none = await api.request("GET", `/api/executions/${run.id}/history`);

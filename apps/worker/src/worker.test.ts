@@ -324,6 +324,31 @@ describe("worker process", () => {
     );
   });
 
+  it("fails a code node's endless loop and endless allocation while other runs on the same worker succeed", async () => {
+    const code = (source: string, timeout = 30) => ({
+      nodes: [{ id: "code", type: "code", params: { source, timeout_seconds: timeout } }],
+      edges: [],
+    });
+    const spin = await createTestRun(deps.db, code("while (true) {}", 2));
+    const hog = await createTestRun(deps.db, code("const a = []; for (;;) a.push(new Array(1e5).fill(a.length));"));
+    const fine = await createTestRun(deps.db, code("return { doubled: input.n * 2, at: run.attempt };"), {
+      input: { n: 21 },
+    });
+    await enqueueRuns(deps.queues, [spin.runId, hog.runId, fine.runId]);
+    const ok = await waitForOutcome(deps.db, fine.runId);
+    assert.equal(ok.run.status, "succeeded");
+    assert.deepEqual((ok.run.outputPayload as FinalState).final_state.steps.code, { doubled: 42, at: 1 });
+    const spun = await waitForOutcome(deps.db, spin.runId);
+    assert.deepEqual([spun.run.status, spun.run.error], ["failed", "code: code timed out after 2 seconds"]);
+    const hogged = await waitForOutcome(deps.db, hog.runId);
+    assert.deepEqual([hogged.run.status, hogged.run.error], ["failed", "code: code ran out of memory (limit 64 MB)"]);
+    assert.equal(worker.proc.exitCode, null, "the worker process lives on");
+    const thrown = await execute(code("throw new Error('no ' + input.what);"), { input: { what: "luck" } });
+    assert.deepEqual([thrown.run.status, thrown.run.error], ["failed", "code: no luck"]);
+    const after = await execute(code("return steps;"));
+    assert.equal(after.run.status, "succeeded");
+  });
+
   it("renders whole-string templates with their type and inline templates as text", async () => {
     const { run } = await execute(
       {

@@ -1,10 +1,11 @@
 import { hostname } from "node:os";
-import { Worker, type Job } from "bullmq";
+import { DelayedError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Deps } from "@switchyard/core/deps";
 import { JOBS, QUEUES, parseJobPayload, type JobName, type JobPayload } from "@switchyard/core/jobs/catalog";
 import { createNodeRegistry, type NodeRegistry } from "@switchyard/core/engine/node-registry";
 import { executeRun, type RunExecutionDeps } from "@switchyard/core/runs/execute-run";
+import { createRunAborts, subscribeRunCancels } from "@switchyard/core/runs/run-cancellation";
 import { createVersionCache } from "@switchyard/core/runs/execute-version-cache";
 
 export type WorkerDeps = Deps & {
@@ -16,7 +17,12 @@ export type WorkerDeps = Deps & {
 /** The jobs of the runs queue, from the catalog: adding one there without a handler here fails typecheck. */
 type RunsJobName = { [N in JobName]: (typeof JOBS)[N]["queue"] extends typeof QUEUES.runs ? N : never }[JobName];
 
-type Handlers = { [N in RunsJobName]: (payload: JobPayload<N>, job: Job, signal?: AbortSignal) => Promise<unknown> };
+type Handlers = {
+  [N in RunsJobName]: (payload: JobPayload<N>, job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>;
+};
+
+/** Floor of a postponement, so clocks that disagree by a little cannot make a job spin. */
+const MIN_POSTPONE_MS = 100;
 
 export type RunsWorker = { workerId: string; worker: Worker; close: () => Promise<void> };
 
@@ -25,18 +31,39 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
   const { config, logger } = deps;
   const workerId = config.WORKER_ID ?? `${hostname()}-${process.pid}`;
   const registry = deps.registry ?? createNodeRegistry();
-  const execution: RunExecutionDeps = { db: deps.db, logger, versions: createVersionCache(deps.db, registry) };
+  const aborts = createRunAborts();
+  // A subscribed connection takes no other commands: cancels get one of their own.
+  const subscriber = deps.workerRedis.duplicate();
+  await subscribeRunCancels(subscriber, config.QUEUE_PREFIX, aborts, logger);
+  const execution: RunExecutionDeps = {
+    db: deps.db,
+    logger,
+    aborts,
+    queues: deps.queues,
+    versions: createVersionCache(deps.db, registry),
+    ...(config.RUN_TIMEOUT_SECONDS !== undefined && { runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS }),
+  };
   const handlers: Handlers = {
-    execute_run: (payload, job, signal) =>
-      executeRun(execution, { runId: payload.run_id, jobId: job.id ?? "", signal }),
+    execute_run: async (payload, job, token, signal) => {
+      const result = await executeRun(execution, {
+        runId: payload.run_id,
+        jobId: job.id ?? "",
+        resume: payload.resume === true,
+        signal,
+        postpone: (until) => job.moveToDelayed(Math.max(until.getTime(), Date.now() + MIN_POSTPONE_MS), token),
+      });
+      // The job now waits in the delayed set: BullMQ must neither complete nor fail it.
+      if (result === "postponed") throw new DelayedError();
+      return result;
+    },
   };
 
   const worker = new Worker(
     QUEUES.runs,
-    async (job: Job, _token?: string, signal?: AbortSignal) => {
+    async (job: Job, token?: string, signal?: AbortSignal) => {
       if (!isRunsJob(job.name)) throw new Error(`no handler for job '${job.name}' on queue ${QUEUES.runs}`);
       const name = job.name;
-      return handlers[name](parseJobPayload(name, job.data), job, signal);
+      return handlers[name](parseJobPayload(name, job.data), job, token, signal);
     },
     {
       connection: deps.workerRedis,
@@ -55,7 +82,10 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     workerId,
     worker,
     // Stops taking jobs and waits for the active ones to finish.
-    close: () => worker.close(),
+    close: async () => {
+      await worker.close();
+      subscriber.disconnect();
+    },
   };
 }
 

@@ -38,6 +38,12 @@ export const Config = z
     TRUST_PROXY: z.stringbool().default(false),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
     WORKER_ID: z.string().min(1).optional(),
+    // Worker-wide default run timeout; a version's or run's runnable_config.timeout_seconds wins.
+    RUN_TIMEOUT_SECONDS: z.coerce
+      .number()
+      .positive()
+      .max(7 * 86_400)
+      .optional(),
     CRON_DISPATCH_INTERVAL: seconds(5),
     CRON_MISFIRE_GRACE_SECONDS: seconds(60),
     RECONCILE_AFTER_SECONDS: seconds(10),

@@ -2,15 +2,19 @@ import { Router } from "express";
 import type { Deps } from "@switchyard/core/deps";
 import { BadRequestError, NotFoundError } from "@switchyard/core/errors";
 import { parseInput } from "@switchyard/core/http/parse-input";
-import { createRuns } from "@switchyard/core/runs/create-runs";
+import { dispatchRuns } from "@switchyard/core/runs/dispatch-runs";
 import { decodeCursor, encodeCursor, listRunsPage, loadAudit } from "@switchyard/core/runs/find-runs";
 import { applyRunAction, getRunJson } from "@switchyard/core/runs/run-actions";
+import { retryRun } from "@switchyard/core/runs/retry-run";
+import { publishRunCancel } from "@switchyard/core/runs/run-cancellation";
+import { signalRun } from "@switchyard/core/runs/signal-run";
 import { toRunJson } from "@switchyard/core/runs/run-row";
 import {
   CancelRunBody,
   CreateRunBody,
   FailRunBody,
   ListRunsQuery,
+  RetryRunBody,
   StartRunBody,
   SucceedRunBody,
 } from "@switchyard/core/runs/run-schemas";
@@ -22,10 +26,12 @@ function runIdParam(raw: string): string {
   return raw.toLowerCase();
 }
 
-export function runRoutes({ db }: Deps): Router {
+export function runRoutes(deps: Deps): Router {
+  const { db } = deps;
   const router = Router();
 
-  // Orcheo's caller-driven run: created pending and moved through the transitions by the caller.
+  // Orcheo's caller-driven run: created pending and moved through the transitions by the caller, unless
+  // `execute: true` hands it to the workers like a trigger would.
   router.post("/workflows/:ref/runs", async (req, res) => {
     const body = parseInput(CreateRunBody, req.body);
     const workflow = await resolveWorkflow(db, req.params.ref, { activeOnly: true });
@@ -34,14 +40,14 @@ export function runRoutes({ db }: Deps): Router {
       select: { id: true },
     });
     if (version === null) throw new NotFoundError("Workflow version not found");
-    const [created] = await createRuns(db, [
+    const [created] = await dispatchRuns(deps, [
       {
         workflowId: workflow.id,
         workflowVersionId: version.id,
         triggeredBy: body.triggered_by,
         inputPayload: body.input_payload,
         runnableConfig: body.runnable_config ?? null,
-        execute: false,
+        execute: body.execute,
         actor: body.triggered_by,
       },
     ]);
@@ -101,12 +107,23 @@ export function runRoutes({ db }: Deps): Router {
 
   router.post("/runs/:runId/cancel", async (req, res) => {
     const body = parseInput(CancelRunBody, req.body ?? {});
-    res.json(
-      await applyRunAction(db, runIdParam(req.params.runId), "cancel", {
-        actor: body.actor,
-        metadata: body.reason ? { reason: body.reason } : {},
-      }),
-    );
+    const run = await applyRunAction(db, runIdParam(req.params.runId), "cancel", {
+      actor: body.actor,
+      metadata: body.reason ? { reason: body.reason } : {},
+    });
+    // Beyond Orcheo: whichever worker executes the run aborts its work in progress.
+    await publishRunCancel(deps.redis, deps.config.QUEUE_PREFIX, run.id, deps.logger);
+    res.json(run);
+  });
+
+  // Beyond Orcheo: the body becomes the output of the wait_for_signal node the run is parked on.
+  router.post("/runs/:runId/signals/:name", async (req, res) => {
+    res.json(await signalRun(deps, runIdParam(req.params.runId), req.params.name, req.body ?? {}));
+  });
+
+  router.post("/runs/:runId/retry", async (req, res) => {
+    const body = parseInput(RetryRunBody, req.body ?? {});
+    res.status(201).json(await retryRun(deps, runIdParam(req.params.runId), body.actor));
   });
 
   return router;

@@ -74,6 +74,18 @@ describe("reconcileRuns", () => {
     assert.equal(await deps.queues.runs.getJobState(runJobId(delayed!)), "delayed");
   });
 
+  it("gives a lost run whose run_at is ahead a job delayed by the time left", async () => {
+    const [runId] = await seedRuns(deps.db, [{}]);
+    const runAt = new Date(Date.now() + 3_600_000);
+    await deps.db.run.update({ where: { id: runId! }, data: { runAt } });
+    const result = await reconcileRuns(deps, { before: soon() });
+    assert.deepEqual(result.enqueued, [runId]);
+    const job = await jobOf(runId!);
+    assert.equal(await job?.getState(), "delayed");
+    const startsAt = job!.timestamp + job!.delay;
+    assert.ok(Math.abs(startsAt - runAt.getTime()) < 1_000, `job starts at ${startsAt}, run_at is ${runAt.getTime()}`);
+  });
+
   it("replaces a completed or failed job whose run is still pending", async () => {
     const [completed] = await seedRuns(deps.db, [{}]);
     await enqueueRuns(deps.queues, [completed!]);

@@ -90,18 +90,19 @@ async function repairBatch(deps: Pick<Deps, "db" | "queues" | "logger">, runIds:
   if (lost.length === 0) return [];
 
   // A worker may have finished a run between the scan and the job lookups: only still-pending runs are repaired.
-  const stillPending = await deps.db.$queryRawUnsafe<{ id: string }[]>(
-    `SELECT id::text AS id FROM runs WHERE id = ANY($1::uuid[]) AND status = 'pending' AND execute`,
+  const stillPending = await deps.db.$queryRawUnsafe<{ id: string; runAt: Date | null }[]>(
+    `SELECT id::text AS id, run_at AS "runAt" FROM runs WHERE id = ANY($1::uuid[]) AND status = 'pending' AND execute`,
     lost,
   );
-  const repair: string[] = [];
-  for (const { id } of stillPending) {
-    const job = finished.get(id);
+  const repair: { id: string; runAt: Date | null }[] = [];
+  for (const run of stillPending) {
+    const job = finished.get(run.id);
     if (job !== undefined && !(await removeFinishedJob(deps, job))) continue;
-    repair.push(id);
+    repair.push(run);
   }
+  // A run whose run_at is still ahead gets a job delayed by the time left, never one that starts it now.
   await enqueueRuns(deps.queues, repair);
-  return repair;
+  return repair.map((r) => r.id);
 }
 
 /** false when the job cannot be removed (another beat re-added it and a worker already holds it). */

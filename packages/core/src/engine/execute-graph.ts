@@ -3,6 +3,7 @@ import { errorMessage, evaluateExpression, isTruthy } from "./compile-expression
 import type { GraphPlan, PlanNode } from "./create-graph-plan";
 import type { RunContext } from "./node-type";
 import { runNode, type LogEntry } from "./run-node";
+import type { WaitingFor } from "./wait-state";
 
 export type StepStatus = "succeeded" | "failed" | "skipped";
 
@@ -21,6 +22,8 @@ export type StepRecord = {
 
 export type GraphOutcome =
   | { status: "succeeded"; steps: Record<string, unknown> }
+  /** Some nodes parked (delay, signal) and nothing else could run: the run waits for them. */
+  | { status: "waiting"; waitingFor: WaitingFor; steps: Record<string, unknown> }
   /** `nodeId` null: the run was stopped from outside (timeout, cancel), `error` says why. */
   | { status: "failed"; nodeId: string | null; error: string; steps: Record<string, unknown> };
 
@@ -32,6 +35,8 @@ export type ExecuteGraphOptions = {
   maxParallel: number;
   /** Outputs of nodes that succeeded in an earlier attempt: reused, not executed again. */
   checkpoints?: ReadonlyMap<string, unknown>;
+  /** The waits of the nodes parked when the run last stopped (a resumed run): each node gets its own back. */
+  waits?: WaitingFor;
   /**
    * Called once per executed or skipped node, awaited before the node's successors start. A rejection (the
    * database is gone) stops the run and makes `executeGraph` reject with it.
@@ -57,6 +62,7 @@ export async function executeGraph(opts: ExecuteGraphOptions): Promise<GraphOutc
   const steps: Record<string, unknown> = {};
   const ready: PlanNode[] = plan.nodes.filter((n) => n.incoming.length === 0);
   const inFlight = new Set<Promise<void>>();
+  const parked: WaitingFor = {};
   // An object, not `let`s: closures assign these and control-flow narrowing must not assume they stay null.
   const end: { failure: { nodeId: string | null; error: string } | null; infraError: unknown } = {
     failure: null,
@@ -110,7 +116,12 @@ export async function executeGraph(opts: ExecuteGraphOptions): Promise<GraphOutc
     // The run stopped while this node's edges were evaluated: it never ran, so it leaves no step.
     if (signal.aborted) return;
     if (opts.checkpoints?.has(id) === true) return finish(p, null, opts.checkpoints.get(id));
-    const outcome = await runNode(p, context, logger, signal);
+    const outcome = await runNode(p, context, logger, signal, opts.waits?.[id]);
+    if (outcome.status === "waiting") {
+      // Parked: no step and no finish, so its successors stay unready until a resumed run executes it again.
+      if (outcome.wait !== undefined && !signal.aborted) parked[id] = outcome.wait;
+      return;
+    }
     if (outcome.status === "failed" && !outcome.continued) {
       // Work aborted because the run stopped is recorded, but the run's error stays the first cause.
       end.failure ??= { nodeId: id, error: outcome.error ?? "failed" };
@@ -151,6 +162,7 @@ export async function executeGraph(opts: ExecuteGraphOptions): Promise<GraphOutc
   }
   if (end.infraError !== null) throw end.infraError;
   if (end.failure !== null) return { status: "failed", ...end.failure, steps };
+  if (Object.keys(parked).length > 0) return { status: "waiting", waitingFor: parked, steps };
   return { status: "succeeded", steps };
 }
 

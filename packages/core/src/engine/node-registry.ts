@@ -1,4 +1,8 @@
+import { createCodeSandbox, type CodeSandbox } from "./code/code-sandbox";
 import type { NodeType } from "./node-type";
+import { createCodeNode } from "./nodes/code-node";
+import { delayNode } from "./nodes/delay-node";
+import { waitForSignalNode } from "./nodes/wait-for-signal-node";
 import { failNode } from "./nodes/fail-node";
 import { httpRequestNode } from "./nodes/http-request-node";
 import { logNode } from "./nodes/log-node";
@@ -14,12 +18,18 @@ export const BUILTIN_NODE_TYPES: readonly NodeType<any>[] = [
   logNode,
   failNode,
   httpRequestNode,
+  delayNode,
+  waitForSignalNode,
 ];
 
-/** The built-in types plus `extra` (plugins); a duplicate name is a startup error, never a silent override. */
-export function createNodeRegistry(extra: readonly NodeType<any>[] = []): NodeRegistry {
+/**
+ * The built-in types plus `extra` (plugins); a duplicate name is a startup error, never a silent override. The
+ * `code` type runs in `sandbox` (by default a pool of its own, which starts no thread until code runs).
+ */
+export function createNodeRegistry(extra: readonly NodeType<any>[] = [], sandbox?: CodeSandbox): NodeRegistry {
   const registry = new Map<string, NodeType<any>>();
-  for (const nodeType of [...BUILTIN_NODE_TYPES, ...extra]) {
+  const code = createCodeNode(sandbox ?? createCodeSandbox());
+  for (const nodeType of [...BUILTIN_NODE_TYPES, code, ...extra]) {
     if (registry.has(nodeType.type)) throw new Error(`node type '${nodeType.type}' is registered twice`);
     registry.set(nodeType.type, nodeType);
   }

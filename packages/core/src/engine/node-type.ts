@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Logger } from "../logger";
+import type { WaitState } from "./wait-state";
 
 /** What expressions and templates see: `{input, steps, run}` (workflow-graph.md, Expressions). */
 export type RunContext = {
@@ -24,6 +25,8 @@ export type NodeContext = {
   logger: Logger;
   /** Writes to the worker's log (with the run id) and to the step's `log` in the run's history. */
   log: (level: LogLevel, message: string) => void;
+  /** Set when the run resumed with this node parked: the wait the node asked for last time. */
+  wait?: WaitState;
 };
 
 /**

@@ -5,11 +5,14 @@ import { isVerbatim } from "./create-graph-plan";
 import type { LogLevel, NodeContext, RunContext } from "./node-type";
 import { renderTemplate } from "./render-template";
 import { retryDelayMs } from "./retry-delay";
+import { ParkRequest, type WaitState } from "./wait-state";
 
 export type LogEntry = { level: LogLevel; message: string };
 
 export type NodeOutcome = {
-  status: "succeeded" | "failed";
+  /** waiting: the node parked (`wait` says on what); it has no output and leaves no step yet. */
+  status: "succeeded" | "failed" | "waiting";
+  wait?: WaitState;
   /** The output; for a failed node with continue_on_error, `{error}`; otherwise null on failure. */
   output: unknown;
   error: string | null;
@@ -28,6 +31,7 @@ export async function runNode(
   context: RunContext,
   logger: Logger,
   signal: AbortSignal,
+  wait?: WaitState,
 ): Promise<NodeOutcome> {
   const { node } = plan;
   const logs: LogEntry[] = [];
@@ -39,6 +43,7 @@ export async function runNode(
       logs.push({ level, message });
       logger.log(level, "workflow log", { nodeId: node.id, text: message });
     },
+    ...(wait !== undefined && { wait }),
   };
   const logOf = () => (logs.length === 0 ? null : logs.length === 1 ? logs[0]! : logs);
   let error = "";
@@ -49,6 +54,9 @@ export async function runNode(
       const output = await tryOnce(plan, ctx, signal);
       return { status: "succeeded", output: output ?? null, error: null, continued: false, log: logOf(), tries };
     } catch (err) {
+      if (err instanceof ParkRequest) {
+        return { status: "waiting", wait: err.state, output: null, error: null, continued: false, log: logOf(), tries };
+      }
       error = errorMessage(err);
       if (signal.aborted) break;
       if (attempt < node.retry.max_attempts) {

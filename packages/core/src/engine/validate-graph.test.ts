@@ -73,6 +73,22 @@ describe("validateGraph", () => {
     );
   });
 
+  it("compiles a code node's source without running it, and takes {{ }} in it verbatim", () => {
+    assert.deepEqual(
+      messages({
+        nodes: [
+          { id: "ok", type: "code", params: { source: "while (true) {} return '{{ not a template';" } },
+          { id: "broken", type: "code", params: { source: "return (;" } },
+          { id: "slow", type: "code", params: { source: "return 1;", timeout_seconds: 0 } },
+        ],
+      }),
+      [
+        "node 'broken': params.source: does not compile: Unexpected token ';'",
+        "node 'slow': params.timeout_seconds: Too small: expected number to be >0",
+      ],
+    );
+  });
+
   it("leaves templated params to be checked when they are rendered", () => {
     assert.deepEqual(
       messages({

@@ -8,7 +8,8 @@ export const QUEUES = { runs: "runs", beat: "beat" } as const;
 export const JOBS = {
   execute_run: {
     queue: QUEUES.runs,
-    payload: z.object({ run_id: z.uuid() }),
+    // resume: a parked (waiting) run is taken up again, after a delay, a signal or a signal's deadline.
+    payload: z.object({ run_id: z.uuid(), resume: z.boolean().optional() }),
     options: {
       // Infrastructure failures (Postgres down) retry; workflow errors are recorded and never rethrown.
       attempts: 5,
@@ -35,6 +36,11 @@ export type JobPayload<N extends JobName> = z.infer<(typeof JOBS)[N]["payload"]>
 /** Job id of a run's execute_run job: BullMQ deduplicates adds by it while the job exists. */
 export function runJobId(runId: string): string {
   return `run-${runId}`;
+}
+
+/** Job id of a resume of a waiting run: one per wake-up time, since the run's first job may still be kept. */
+export function resumeJobId(runId: string, at: Date): string {
+  return `run-${runId}-resume-${at.getTime()}`;
 }
 
 export function parseJobPayload<N extends JobName>(name: N, data: unknown): JobPayload<N> {

@@ -15,6 +15,8 @@ export type NewRun = {
   idempotencyKey?: string | null;
   cronOccurrence?: Date | null;
   retryOf?: string | null;
+  /** Not started before this instant. */
+  runAt?: Date | null;
 };
 
 export type CreatedRun = { run: RunRow; audit: AuditEntry[] };
@@ -37,6 +39,7 @@ export async function createRuns(db: Db | Prisma.TransactionClient, runs: readon
     idempotency_key: r.idempotencyKey ?? null,
     cron_occurrence: r.cronOccurrence?.toISOString() ?? null,
     retry_of: r.retryOf ?? null,
+    run_at: r.runAt?.toISOString() ?? null,
     actor: r.actor,
     ord: 0,
   }));
@@ -45,13 +48,13 @@ export async function createRuns(db: Db | Prisma.TransactionClient, runs: readon
     `WITH input AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, workflow_id uuid, workflow_version_id uuid,
          triggered_by text, input_payload jsonb, runnable_config jsonb, execute boolean, idempotency_key text,
-         cron_occurrence timestamptz, retry_of uuid, actor text, ord int)
+         cron_occurrence timestamptz, retry_of uuid, run_at timestamptz, actor text, ord int)
      ), ins AS (
        INSERT INTO runs (id, workflow_id, workflow_version_id, status, triggered_by, input_payload, runnable_config,
-                         execute, idempotency_key, cron_occurrence, retry_of, attempt, created_at, updated_at)
+                         execute, idempotency_key, cron_occurrence, retry_of, run_at, attempt, created_at, updated_at)
        SELECT id, workflow_id, workflow_version_id, 'pending', triggered_by, input_payload,
               CASE WHEN jsonb_typeof(runnable_config) = 'null' THEN NULL ELSE runnable_config END,
-              execute, idempotency_key, cron_occurrence, retry_of, 0, clock_timestamp(), clock_timestamp()
+              execute, idempotency_key, cron_occurrence, retry_of, run_at, 0, clock_timestamp(), clock_timestamp()
        FROM input ORDER BY ord
        ON CONFLICT DO NOTHING
        RETURNING *

@@ -16,10 +16,11 @@ export async function dispatchRuns(
 }
 
 export async function enqueueCreated(deps: Pick<Deps, "queues" | "logger">, created: readonly CreatedRun[]): Promise<void> {
-  const ids = created.filter((c) => c.run.execute).map((c) => c.run.id);
-  if (ids.length === 0) return;
+  const runs = created.filter((c) => c.run.execute).map((c) => ({ id: c.run.id, runAt: c.run.runAt }));
+  if (runs.length === 0) return;
+  const ids = runs.map((r) => r.id);
   try {
-    await enqueueRuns(deps.queues, ids);
+    await enqueueRuns(deps.queues, runs);
     for (const c of created) {
       deps.logger.info("run enqueued", { runId: c.run.id, jobId: `run-${c.run.id}`, workflowId: c.run.workflowId });
     }

@@ -6,14 +6,31 @@ import { executeGraph, type GraphOutcome, type StepRecord } from "../engine/exec
 import type { VersionCache } from "./execute-version-cache";
 import { recordSteps } from "./record-step";
 import type { RunRow } from "./run-row";
+import type { RunAborts } from "./run-cancellation";
+import { resumeJobId } from "../jobs/catalog";
+import { enqueueResume, type Queues } from "../jobs/queues";
+import { nextWakeUp, type WaitingFor } from "../engine/wait-state";
 import { loadCheckpoints } from "./step-checkpoints";
 import { transitionRun } from "./transition-run";
 import { formatScheduledFor } from "../triggers/cron/cron-schedule";
 
-/** `versions` holds the node registry: a version is planned against it once. */
-export type RunExecutionDeps = { db: Db; logger: Logger; versions: VersionCache };
+/**
+ * `versions` holds the node registry: a version is planned against it once. `runTimeoutSeconds`: the worker's
+ * default (RUN_TIMEOUT_SECONDS) for runs whose runnable_config sets none.
+ */
+export type RunExecutionDeps = {
+  db: Db;
+  logger: Logger;
+  versions: VersionCache;
+  runTimeoutSeconds?: number;
+  /** The runs this process executes, so a cancel heard on Redis can abort them. */
+  aborts?: RunAborts;
+  /** Where a parked run's resume job goes. */
+  queues?: Pick<Queues, "runs">;
+};
 
-export type ExecuteRunResult = "skipped" | "succeeded" | "failed" | "refused";
+/** `postponed`: the run's run_at is still ahead; the job was handed back to wait until then. */
+export type ExecuteRunResult = "skipped" | "succeeded" | "failed" | "refused" | "postponed" | "waiting";
 
 const ACTOR = "worker";
 
@@ -41,20 +58,59 @@ const ExecutionConfig = z.object({
  */
 export async function executeRun(
   deps: RunExecutionDeps,
-  job: { runId: string; jobId: string; signal?: AbortSignal },
+  job: {
+    runId: string;
+    jobId: string;
+    signal?: AbortSignal;
+    /** Called when the job came before the run's run_at (a delayed job never does, a re-added one may). */
+    postpone?: (until: Date) => Promise<void>;
+    /** A resume job: takes up a waiting run (waiting → running, same attempt) instead of starting a pending one. */
+    resume?: boolean;
+  },
+): Promise<ExecuteRunResult> {
+  // Tracked before the start, so a cancel published as soon as the run is running finds it here.
+  const stop = new AbortController();
+  const untrack = deps.aborts?.track(job.runId, stop);
+  const forward = () => stop.abort(job.signal?.reason);
+  if (job.signal?.aborted === true) forward();
+  else job.signal?.addEventListener("abort", forward, { once: true });
+  try {
+    return await startAndExecute(deps, { ...job, signal: stop.signal });
+  } finally {
+    untrack?.();
+    job.signal?.removeEventListener("abort", forward);
+  }
+}
+
+async function startAndExecute(
+  deps: RunExecutionDeps,
+  job: Parameters<typeof executeRun>[1] & { signal: AbortSignal },
 ): Promise<ExecuteRunResult> {
   const { db, logger } = deps;
   const { runId, jobId } = job;
-  const run = await transitionRun(db, {
-    runId,
-    to: "running",
-    from: ["pending"],
-    actor: ACTOR,
-    action: "run_started",
-    start: true,
-  });
+  const resumed = job.resume === true;
+  const run = resumed
+    ? await transitionRun(db, { runId, to: "running", from: ["waiting"], actor: ACTOR, action: "run_resumed" })
+    : await transitionRun(db, {
+        runId,
+        to: "running",
+        from: ["pending"],
+        actor: ACTOR,
+        action: "run_started",
+        start: true,
+        due: true,
+      });
+  if (run === null && resumed) {
+    logger.info("run not waiting, skipping its resume", { runId, jobId });
+    return "skipped";
+  }
   if (run === null) {
-    const current = await db.run.findUnique({ where: { id: runId }, select: { status: true } });
+    const current = await db.run.findUnique({ where: { id: runId }, select: { status: true, runAt: true } });
+    if (current?.status === "pending" && current.runAt !== null && job.postpone !== undefined) {
+      logger.info("run not due yet, postponing its job", { runId, jobId, runAt: current.runAt.toISOString() });
+      await job.postpone(current.runAt);
+      return "postponed";
+    }
     if (current === null) logger.info("run not found, skipping", { runId, jobId });
     else
       logger.info(`run already in status ${current.status}, skipping`, {
@@ -67,9 +123,9 @@ export async function executeRun(
   }
   const startedAt = Date.now();
   const { workflowId, attempt } = run;
-  logger.info("run started", { runId, jobId, workflowId, attempt });
+  logger.info(resumed ? "run resumed" : "run started", { runId, jobId, workflowId, attempt });
   try {
-    const outcome = await executeStarted(deps, run, job.signal);
+    const outcome = await executeStarted(deps, run, job.signal, resumed);
     return await recordOutcome(deps, run, jobId, outcome, startedAt);
   } catch (err) {
     await releaseRun(deps, run, jobId, err);
@@ -82,14 +138,24 @@ type RecordedOutcome = {
   steps: StepRecord[];
 };
 
-async function executeStarted(deps: RunExecutionDeps, run: RunRow, stop?: AbortSignal): Promise<RecordedOutcome> {
+async function executeStarted(
+  deps: RunExecutionDeps,
+  run: RunRow,
+  stop: AbortSignal | undefined,
+  resumed: boolean,
+): Promise<RecordedOutcome> {
   const version = await deps.versions.load(run.workflowVersionId);
   if (version === null)
     return { outcome: { status: "failed", nodeId: null, error: "Workflow version not found" }, steps: [] };
   if (!version.ok) return { outcome: { status: "failed", nodeId: null, error: version.error }, steps: [] };
-  // Steps are only ever written under the attempt that started them, so a first attempt has none to reuse.
-  const checkpoints = run.attempt > 1 ? await loadCheckpoints(deps.db, run.id, run.attempt) : undefined;
+  // Steps are only ever written under the attempt that started them, so a first start has none to reuse; a
+  // resume keeps its attempt and reuses that attempt's steps too (written before it parked, or by a signal).
+  const checkpoints =
+    resumed || run.attempt > 1
+      ? await loadCheckpoints(deps.db, run.id, resumed ? run.attempt + 1 : run.attempt)
+      : undefined;
   const config = ExecutionConfig.parse({ ...asObject(version.runnableConfig), ...asObject(run.runnableConfig) });
+  config.timeout_seconds ??= deps.runTimeoutSeconds;
 
   const buffer: StepRecord[] = [];
   const flush = async () => {
@@ -118,6 +184,7 @@ async function executeStarted(deps: RunExecutionDeps, run: RunRow, stop?: AbortS
       },
       maxParallel: config.max_parallel,
       checkpoints,
+      ...(resumed && { waits: (run.waitingFor ?? {}) as WaitingFor }),
       logger: deps.logger.child({ runId: run.id, workflowId: run.workflowId }),
       signal: controller.signal,
       onStep: async (step) => {
@@ -143,6 +210,7 @@ async function recordOutcome(
   const { id: runId, workflowId, attempt } = run;
   await recordSteps(db, runId, attempt, steps);
   const fence = { runId, from: ["running"] as const, attempt, actor: ACTOR };
+  if (outcome.status === "waiting") return park(deps, run, jobId, outcome.waitingFor);
   if (outcome.status === "succeeded") {
     const finalState = { input: run.inputPayload ?? {}, steps: outcome.steps };
     const done = await transitionRun(db, {
@@ -162,9 +230,38 @@ async function recordOutcome(
   return "failed";
 }
 
+/** running → waiting (fenced), then a delayed resume job for the earliest delay end or signal deadline. */
+async function park(deps: RunExecutionDeps, run: RunRow, jobId: string, waitingFor: WaitingFor) {
+  const { id: runId, attempt } = run;
+  const parked = await transitionRun(deps.db, {
+    runId,
+    to: "waiting",
+    from: ["running"],
+    attempt,
+    actor: ACTOR,
+    action: "run_waiting",
+    metadata: { nodes: Object.keys(waitingFor) },
+    waitingFor,
+  });
+  if (parked === null) return refuse(deps, run, jobId);
+  let wakeUp = nextWakeUp(waitingFor);
+  // Re-parked on the wait whose job is running now: a job id of its own, or the add would be deduplicated away.
+  if (wakeUp !== null && resumeJobId(runId, wakeUp) === jobId) wakeUp = new Date(wakeUp.getTime() + 1);
+  deps.logger.info("run waiting", { runId, jobId, nodes: Object.keys(waitingFor), wakeUp: wakeUp?.toISOString() });
+  if (wakeUp !== null) {
+    if (deps.queues === undefined) throw new Error("a parked run needs queues to schedule its resume");
+    await enqueueResume(deps.queues, runId, wakeUp);
+  }
+  return "waiting" as const;
+}
+
 /** The fenced outcome changed nothing: the run was cancelled or taken over while this worker executed it. */
 async function refuse(deps: RunExecutionDeps, run: RunRow, jobId: string): Promise<ExecuteRunResult> {
   const now = await deps.db.run.findUnique({ where: { id: run.id }, select: { status: true, attempt: true } });
+  if (now?.status === "cancelled" && now.attempt === run.attempt) {
+    deps.logger.info("run cancelled while executing", { runId: run.id, jobId });
+    return "refused";
+  }
   const reason =
     now === null
       ? "run no longer exists"

@@ -16,6 +16,10 @@ export type RunRow = {
   idempotencyKey: string | null;
   cronOccurrence: Date | null;
   retryOf: string | null;
+  /** A pending run does not start before this instant (null: as soon as a worker takes it). */
+  runAt: Date | null;
+  /** A waiting run's parked nodes and what each waits for. */
+  waitingFor: unknown;
   createdAt: Date;
   updatedAt: Date;
   startedAt: Date | null;
@@ -29,7 +33,8 @@ export const RUN_COLUMNS = `r.id::text AS "id", r.workflow_id::text AS "workflow
   r.workflow_version_id::text AS "workflowVersionId", r.status, r.triggered_by AS "triggeredBy",
   r.input_payload AS "inputPayload", r.runnable_config AS "runnableConfig", r.output_payload AS "outputPayload",
   r.error, r.attempt, r.execute, r.idempotency_key AS "idempotencyKey", r.cron_occurrence AS "cronOccurrence",
-  r.retry_of::text AS "retryOf", r.created_at AS "createdAt", r.updated_at AS "updatedAt",
+  r.retry_of::text AS "retryOf", r.run_at AS "runAt", r.waiting_for AS "waitingFor",
+  r.created_at AS "createdAt", r.updated_at AS "updatedAt",
   r.started_at AS "startedAt", r.completed_at AS "completedAt"`;
 
 export function iso(d: Date | null): string | null {
@@ -50,6 +55,7 @@ export function toRunJson(run: RunRow, audit: readonly AuditEntry[]) {
     error: run.error,
     attempt: run.attempt,
     retry_of: run.retryOf,
+    run_at: iso(run.runAt),
     created_at: iso(run.createdAt),
     updated_at: iso(run.updatedAt),
     started_at: iso(run.startedAt),

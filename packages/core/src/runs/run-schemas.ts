@@ -4,12 +4,19 @@ import { RUN_STATUSES } from "./run-status";
 
 const Actor = z.string().trim().min(1).max(200).default("system");
 const InputPayload = z.record(z.string(), z.unknown()).default({});
+const HAS_OFFSET = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
+/** An instant; a naive datetime is UTC. */
+const RunAt = z.iso
+  .datetime({ offset: true, local: true, message: "must be an ISO-8601 datetime" })
+  .transform((s) => new Date(HAS_OFFSET.test(s) ? s : `${s}Z`));
 
 export const CreateRunBody = z.strictObject({
   workflow_version_id: z.uuid(),
   triggered_by: z.string().trim().min(1).max(100),
   input_payload: InputPayload,
   runnable_config: RunnableConfig,
+  /** Beyond Orcheo: true enqueues the run for the workers, as a trigger would. */
+  execute: z.boolean().default(false),
 });
 
 export const ListRunsQuery = z.object({
@@ -27,6 +34,7 @@ export const StartRunBody = z.strictObject({ actor: Actor });
 export const SucceedRunBody = z.strictObject({ actor: Actor, output: z.unknown().optional() });
 export const FailRunBody = z.strictObject({ actor: Actor, error: z.string().min(1).max(100_000) });
 export const CancelRunBody = z.strictObject({ actor: Actor, reason: z.string().max(10_000).nullish() });
+export const RetryRunBody = z.strictObject({ actor: Actor });
 
 export const ManualDispatchBody = z.strictObject({
   workflow_id: z.string().min(1).max(200),
@@ -36,6 +44,7 @@ export const ManualDispatchBody = z.strictObject({
       z.strictObject({
         workflow_version_id: z.uuid().nullish(),
         input_payload: InputPayload,
+        run_at: RunAt.nullish(),
       }),
     )
     .min(1)

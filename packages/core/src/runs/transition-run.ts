@@ -15,8 +15,12 @@ export type Transition = {
   attempt?: number;
   /** Starting a run: started_at = now, attempt + 1. */
   start?: boolean;
+  /** Only a run whose run_at has come (or has none) changes: a worker never starts a run early. */
+  due?: boolean;
   outputPayload?: unknown;
   error?: string | null;
+  /** runs.waiting_for: the parked nodes of a run going to `waiting`. */
+  waitingFor?: unknown;
 };
 
 /**
@@ -35,11 +39,16 @@ export async function transitionRun(db: Db, t: Transition): Promise<RunRow | nul
     params.push(JSON.stringify(t.outputPayload));
     sets.push(`output_payload = $${params.length}::jsonb`);
   }
+  if (t.waitingFor !== undefined) {
+    params.push(JSON.stringify(t.waitingFor));
+    sets.push(`waiting_for = $${params.length}::jsonb`);
+  }
   if (t.error !== undefined) {
     params.push(t.error);
     sets.push(`error = $${params.length}`);
   }
   let guard = `r.id = $1::uuid AND r.status = ANY($3::text[])`;
+  if (t.due === true) guard += ` AND (r.run_at IS NULL OR r.run_at <= clock_timestamp())`;
   if (t.attempt !== undefined) {
     params.push(t.attempt);
     guard += ` AND r.attempt = $${params.length}`;

@@ -31,6 +31,7 @@ export async function dispatchManualRuns(deps: Deps, body: z.infer<typeof Manual
       workflowVersionId: r.workflow_version_id?.toLowerCase() ?? latestId!,
       triggeredBy,
       inputPayload: r.input_payload,
+      runAt: r.run_at ?? null,
       execute: true,
       actor: body.actor,
     })),

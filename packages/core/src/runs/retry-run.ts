@@ -1,0 +1,34 @@
+import type { Deps } from "../deps";
+import { ConflictError, NotFoundError } from "../errors";
+import { resolveWorkflow } from "../workflows/resolve-workflow";
+import { dispatchRuns } from "./dispatch-runs";
+import { findRun } from "./find-runs";
+import { toRunJson } from "./run-row";
+
+export const RETRY_CONFLICT = "Only failed or cancelled runs can be retried.";
+
+/**
+ * `POST /api/runs/{id}/retry`: a new pending run with the old one's version, input and runnable_config,
+ * `retry_of` pointing at it, enqueued for the workers. Reading before writing is safe here: a failed or
+ * cancelled run is terminal and never changes again.
+ */
+export async function retryRun(deps: Pick<Deps, "db" | "queues" | "logger">, runId: string, actor: string) {
+  const old = await findRun(deps.db, runId);
+  if (old === null) throw new NotFoundError("Workflow run not found");
+  if (old.status !== "failed" && old.status !== "cancelled") throw new ConflictError(RETRY_CONFLICT);
+  // An archived workflow gets no new runs, from any path.
+  await resolveWorkflow(deps.db, old.workflowId, { activeOnly: true });
+  const [created] = await dispatchRuns(deps, [
+    {
+      workflowId: old.workflowId,
+      workflowVersionId: old.workflowVersionId,
+      triggeredBy: old.triggeredBy,
+      inputPayload: old.inputPayload,
+      runnableConfig: old.runnableConfig,
+      execute: true,
+      actor,
+      retryOf: old.id,
+    },
+  ]);
+  return toRunJson(created!.run, created!.audit);
+}

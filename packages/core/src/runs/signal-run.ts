@@ -1,0 +1,57 @@
+import type { Deps } from "../deps";
+import { ConflictError, NotFoundError } from "../errors";
+import { enqueueResume } from "../jobs/queues";
+import { findRun, loadAudit } from "./find-runs";
+import { toRunJson } from "./run-row";
+
+/**
+ * `POST /api/runs/{id}/signals/{name}`. In one statement: the run must be waiting with a node parked on that
+ * signal; the node leaves `waiting_for` and its step is written as succeeded with the body as its output (the
+ * resumed run takes it from its checkpoints), with a `run_signalled` audit entry. Concurrent signals: the
+ * row's update re-checks `waiting_for`, so exactly one delivers. Then a resume job is enqueued.
+ */
+export async function signalRun(
+  deps: Pick<Deps, "db" | "queues" | "logger">,
+  runId: string,
+  name: string,
+  payload: unknown,
+) {
+  const rows = await deps.db.$queryRawUnsafe<{ id: string }[]>(
+    `WITH target AS (
+       SELECT w.key AS node_id FROM runs r, jsonb_each(r.waiting_for) w
+       WHERE r.id = $1::uuid AND r.status = 'waiting' AND w.value->>'kind' = 'signal' AND w.value->>'name' = $2
+     ), upd AS (
+       UPDATE runs r SET waiting_for = r.waiting_for - (SELECT array_agg(node_id) FROM target),
+                         updated_at = clock_timestamp()
+       WHERE r.id = $1::uuid AND r.status = 'waiting'
+         AND jsonb_exists_any(r.waiting_for, (SELECT array_agg(node_id) FROM target))
+       RETURNING r.id, r.attempt, r.updated_at
+     ), steps AS (
+       INSERT INTO run_steps (run_id, node_id, attempt, status, output, started_at, finished_at)
+       SELECT upd.id, target.node_id, upd.attempt, 'succeeded', $3::jsonb, upd.updated_at, upd.updated_at
+       FROM upd, target
+     ), audit AS (
+       INSERT INTO run_audit_entries (run_id, actor, action, at, metadata)
+       SELECT upd.id, 'signal', 'run_signalled', upd.updated_at, jsonb_build_object('name', $2::text) FROM upd
+     )
+     SELECT id::text AS id FROM upd`,
+    runId,
+    name,
+    JSON.stringify(payload ?? {}),
+  );
+  if (rows.length === 0) {
+    if ((await findRun(deps.db, runId)) === null) throw new NotFoundError("Workflow run not found");
+    throw new ConflictError(`Run is not waiting for signal '${name}'.`);
+  }
+  try {
+    await enqueueResume(deps.queues, runId, new Date());
+  } catch (err) {
+    deps.logger.warn("resume not enqueued after a signal", {
+      runId,
+      err: err instanceof Error ? err.message : String(err),
+    });
+  }
+  const run = (await findRun(deps.db, runId))!;
+  const audit = await loadAudit(deps.db, [runId]);
+  return toRunJson(run, audit.get(runId) ?? []);
+}

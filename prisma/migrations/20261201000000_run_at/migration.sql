@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "runs" ADD COLUMN     "run_at" TIMESTAMPTZ(3);
+
