@@ -5,7 +5,8 @@ import { createRedis } from "@switchyard/core/redis";
 import { createWorker } from "./worker";
 
 const { config, logger } = bootProcess("worker");
-const db = createDb(config);
+// Each run in flight holds a connection for its statements: fewer connections than runs would make runs queue.
+const db = createDb({ ...config, DATABASE_POOL_SIZE: Math.max(config.DATABASE_POOL_SIZE, config.WORKER_CONCURRENCY) });
 const workerRedis = createRedis(config.REDIS_URL, "worker");
 const redis = createRedis(config.REDIS_URL, "producer");
 for (const connection of [workerRedis, redis]) {

@@ -1,13 +1,21 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { JOBS, QUEUES, runJobId } from "./catalog";
+import { QUEUES } from "./catalog";
+import { createRunEnqueuer, type RunEnqueuer } from "./create-run-enqueuer";
 
-export type Queues = { runs: Queue; beat: Queue };
+export type Queues = {
+  runs: Queue;
+  beat: Queue;
+  /** execute_run adds, coalesced across concurrent callers (see createRunEnqueuer). */
+  enqueueRuns: RunEnqueuer;
+};
 
 export function createQueues(connection: Redis, prefix: string): Queues {
+  const runs = new Queue(QUEUES.runs, { connection, prefix });
   return {
-    runs: new Queue(QUEUES.runs, { connection, prefix }),
+    runs,
     beat: new Queue(QUEUES.beat, { connection, prefix }),
+    enqueueRuns: createRunEnqueuer(runs),
   };
 }
 
@@ -16,10 +24,6 @@ export async function closeQueues(queues: Queues): Promise<void> {
 }
 
 /** Enqueues execute_run for each run id; idempotent by job id. */
-export async function enqueueRuns(queues: Queues, runIds: readonly string[]): Promise<void> {
-  if (runIds.length === 0) return;
-  const { options } = JOBS.execute_run;
-  await queues.runs.addBulk(
-    runIds.map((id) => ({ name: "execute_run", data: { run_id: id }, opts: { ...options, jobId: runJobId(id) } })),
-  );
+export async function enqueueRuns(queues: Pick<Queues, "enqueueRuns">, runIds: readonly string[]): Promise<void> {
+  await queues.enqueueRuns(runIds);
 }
