@@ -99,7 +99,8 @@ function spawnBenchService(name: ServiceName, env: Record<string, string>, stamp
   const fd = openSync(logPath, "w");
   const args = ["--import", "tsx", join(REPO_ROOT, `apps/${name}/src/main.ts`)];
   // BENCH_CPU_PROF=1 writes a V8 CPU profile of each service into bench/.work on exit.
-  if (process.env.BENCH_CPU_PROF === "1") args.unshift("--cpu-prof", `--cpu-prof-dir=${join(WORK_DIR, `${stamp}-${name}-prof`)}`);
+  if (process.env.BENCH_CPU_PROF === "1")
+    args.unshift("--cpu-prof", `--cpu-prof-dir=${join(WORK_DIR, `${stamp}-${name}-prof`)}`);
   const proc = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },

@@ -71,7 +71,10 @@ export function checkTargets(results: readonly Figures[]): Check[] {
         );
         break;
       case "memory":
-        checks.push(atMost(s, "api peak RSS MB", at(r, "api_peak_rss_mb"), 200), atMost(s, "worker peak RSS MB", at(r, "worker_peak_rss_mb"), 200));
+        checks.push(
+          atMost(s, "api peak RSS MB", at(r, "api_peak_rss_mb"), 200),
+          atMost(s, "worker peak RSS MB", at(r, "worker_peak_rss_mb"), 200),
+        );
         break;
     }
   }
@@ -80,7 +83,13 @@ export function checkTargets(results: readonly Figures[]): Check[] {
 
 /** A Markdown table (it reads as well in a terminal as in docs/performance.md). */
 export function formatTable(checks: readonly Check[]): string {
-  const rows = checks.map((c) => [c.scenario, c.figure, c.value === null ? "-" : String(c.value), c.target, c.met === null ? "" : c.met ? "yes" : "no"]);
+  const rows = checks.map((c) => [
+    c.scenario,
+    c.figure,
+    c.value === null ? "-" : String(c.value),
+    c.target,
+    c.met === null ? "" : c.met ? "yes" : "no",
+  ]);
   const header = ["scenario", "figure", "value", "target", "met"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;

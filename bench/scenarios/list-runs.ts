@@ -19,7 +19,12 @@ export type ListRunsResult = {
  * Bulk-loads `total` finished runs (one audit entry each) for one workflow with one INSERT ... SELECT each, then
  * times page 1, a page ~90% deep through a cursor, and single runs, `samples` sequential requests each.
  */
-export async function runListRuns(client: HttpClient, pool: pg.Pool, total = 1_000_000, samples = 300): Promise<ListRunsResult> {
+export async function runListRuns(
+  client: HttpClient,
+  pool: pg.Pool,
+  total = 1_000_000,
+  samples = 300,
+): Promise<ListRunsResult> {
   const workflowId = await createBenchWorkflow(client, "bench-list-runs");
   const loadStart = Date.now();
   await pool.query(

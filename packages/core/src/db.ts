@@ -63,7 +63,12 @@ function statementName(text: string): string {
  * through Prisma inside a Prisma transaction. `pg` and Prisma's adapter decode the same way (timestamptz → Date,
  * json → values), so callers see the same rows either way. `prepare`: the text is fixed, keep it prepared.
  */
-export async function queryRows<T>(db: Queryable, text: string, values: readonly unknown[], prepare = false): Promise<T[]> {
+export async function queryRows<T>(
+  db: Queryable,
+  text: string,
+  values: readonly unknown[],
+  prepare = false,
+): Promise<T[]> {
   // A Prisma transaction client passes every property through to its client (`pool` included) but not $transaction.
   if ("$transaction" in db) return (await db.pool.query<T & pg.QueryResultRow>(toQuery(text, values, prepare))).rows;
   if ("$queryRawUnsafe" in db) return db.$queryRawUnsafe<T[]>(text, ...values);

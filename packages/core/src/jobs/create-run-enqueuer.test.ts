@@ -31,7 +31,9 @@ describe("createRunEnqueuer", () => {
   });
 
   it("rejects every caller of a batch that Redis refuses", async () => {
-    const closed = createRedis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", "producer", { lazyConnect: true });
+    const closed = createRedis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", "producer", {
+      lazyConnect: true,
+    });
     const broken = new Queue("runs", { connection: closed, prefix });
     closed.disconnect();
     const enqueue = createRunEnqueuer(broken);

@@ -49,6 +49,11 @@ export async function recordSteps(
   steps: readonly StepRecord[],
 ): Promise<number> {
   if (steps.length === 0) return 0;
-  const rows = await queryRows<{ n: number }>(db, RECORD_STEPS_SQL, [runId, attempt, JSON.stringify(toStepRows(steps))], true);
+  const rows = await queryRows<{ n: number }>(
+    db,
+    RECORD_STEPS_SQL,
+    [runId, attempt, JSON.stringify(toStepRows(steps))],
+    true,
+  );
   return rows[0]?.n ?? 0;
 }
