@@ -5,7 +5,10 @@ import { createRedis } from "@switchyard/core/redis";
 import { createWorker } from "./worker";
 
 const { config, logger } = bootProcess("worker");
-const db = createDb(config);
+// A run in flight holds a connection only while one of its statements runs (the rest is Redis and the graph): half
+// as many connections as runs keeps runs from queueing for one without crowding Postgres's connection limit.
+const poolSize = Math.max(config.DATABASE_POOL_SIZE, Math.ceil(config.WORKER_CONCURRENCY / 2));
+const db = createDb({ ...config, DATABASE_POOL_SIZE: poolSize });
 const workerRedis = createRedis(config.REDIS_URL, "worker");
 const redis = createRedis(config.REDIS_URL, "producer");
 for (const connection of [workerRedis, redis]) {

@@ -36,7 +36,7 @@ export const Config = z
     ADMIN_USERNAME: z.string().min(1).optional(),
     ADMIN_PASSWORD: z.string().min(1).optional(),
     TRUST_PROXY: z.stringbool().default(false),
-    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
     WORKER_ID: z.string().min(1).optional(),
     // Worker-wide default run timeout; a version's or run's runnable_config.timeout_seconds wins.
     RUN_TIMEOUT_SECONDS: z.coerce

@@ -1,18 +1,98 @@
+import { createHash } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "./generated/prisma/client";
+import type { Prisma } from "./generated/prisma/client";
 import type { Config } from "./config";
 import { pgConnectionOptions } from "./db-url";
 
-export type Db = PrismaClient;
+/**
+ * Prisma for the many ordinary queries, and its `pg` pool for the hot path (creating, starting and finishing
+ * runs, the webhook lookup): through the driver adapter a raw query costs several times the CPU of the same query
+ * on `pg`. Both share one pool, so the process holds DATABASE_POOL_SIZE connections, not twice that.
+ */
+export type Db = PrismaClient & { readonly pool: pg.Pool };
 export { Prisma } from "./generated/prisma/client";
 
+/** A `pg` connection checked out of the pool, inside a transaction opened by `withTransaction`. */
+export type SqlTransaction = pg.PoolClient;
+
+/** Anything a data-access function can run a statement on. */
+export type Queryable = Db | Prisma.TransactionClient | SqlTransaction;
+
 export function createDb(config: Pick<Config, "DATABASE_URL" | "DATABASE_POOL_SIZE">): Db {
-  const adapter = new PrismaPg({
+  const pool = new pg.Pool({
     ...pgConnectionOptions(config.DATABASE_URL),
     max: config.DATABASE_POOL_SIZE,
     // A request never hangs on a dead database: connecting and each statement are bounded.
     connectionTimeoutMillis: 5_000,
     statement_timeout: 30_000,
   });
-  return new PrismaClient({ adapter });
+  // An idle connection the server closed (a restart, a dropped database) is discarded by the pool and replaced on
+  // the next query; without a listener its 'error' event would crash the process.
+  pool.on("error", () => undefined);
+  const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  const disconnect = client.$disconnect.bind(client);
+  return Object.assign(client, {
+    pool,
+    // Prisma ends the pool only if it ever connected; the hot path may have used the pool alone.
+    $disconnect: async () => {
+      await disconnect();
+      if (!pool.ended) await pool.end();
+    },
+  });
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * A named (prepared) statement per distinct SQL text: each connection parses it once. Names derive from the text,
+ * so the same name never stands for two texts.
+ */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `sy_${createHash("sha1").update(text).digest("hex").slice(0, 20)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * The rows of one statement, on `pg` wherever it can (the pool of a `Db`, or a `withTransaction` client) and
+ * through Prisma inside a Prisma transaction. `pg` and Prisma's adapter decode the same way (timestamptz → Date,
+ * json → values), so callers see the same rows either way. `prepare`: the text is fixed, keep it prepared.
+ */
+export async function queryRows<T>(
+  db: Queryable,
+  text: string,
+  values: readonly unknown[],
+  prepare = false,
+): Promise<T[]> {
+  // A Prisma transaction client passes every property through to its client (`pool` included) but not $transaction.
+  if ("$transaction" in db) return (await db.pool.query<T & pg.QueryResultRow>(toQuery(text, values, prepare))).rows;
+  if ("$queryRawUnsafe" in db) return db.$queryRawUnsafe<T[]>(text, ...values);
+  return (await db.query<T & pg.QueryResultRow>(toQuery(text, values, prepare))).rows;
+}
+
+function toQuery(text: string, values: readonly unknown[], prepare: boolean): pg.QueryConfig {
+  return prepare ? { name: statementName(text), text, values: [...values] } : { text, values: [...values] };
+}
+
+/** Runs `fn` in one `pg` transaction: committed when it resolves, rolled back when it throws. */
+export async function withTransaction<T>(db: Db, fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  const client = await db.pool.connect();
+  let broken = false;
+  try {
+    await client.query("BEGIN");
+    const result = await fn(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => (broken = true));
+    throw err;
+  } finally {
+    // A connection whose rollback failed is in an unknown state: drop it instead of reusing it.
+    client.release(broken);
+  }
 }

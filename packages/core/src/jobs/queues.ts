@@ -1,13 +1,23 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { JOBS, QUEUES, resumeJobId, runJobId } from "./catalog";
+import { JOBS, QUEUES, resumeJobId } from "./catalog";
+import { createRunEnqueuer, type RunEnqueuer, type RunToEnqueue } from "./create-run-enqueuer";
 
-export type Queues = { runs: Queue; beat: Queue };
+export type { RunToEnqueue } from "./create-run-enqueuer";
+
+export type Queues = {
+  runs: Queue;
+  beat: Queue;
+  /** execute_run adds, coalesced across concurrent callers (see createRunEnqueuer). */
+  enqueueRuns: RunEnqueuer;
+};
 
 export function createQueues(connection: Redis, prefix: string): Queues {
+  const runs = new Queue(QUEUES.runs, { connection, prefix });
   return {
-    runs: new Queue(QUEUES.runs, { connection, prefix }),
+    runs,
     beat: new Queue(QUEUES.beat, { connection, prefix }),
+    enqueueRuns: createRunEnqueuer(runs),
   };
 }
 
@@ -15,20 +25,9 @@ export async function closeQueues(queues: Queues): Promise<void> {
   await Promise.all([queues.runs.close(), queues.beat.close()]);
 }
 
-/** A run to enqueue: its id, or its id and the instant before which it must not start. */
-export type RunToEnqueue = string | { id: string; runAt?: Date | null };
-
 /** Enqueues execute_run for each run, delayed until its runAt when that is in the future; idempotent by job id. */
-export async function enqueueRuns(queues: Queues, runs: readonly RunToEnqueue[], now = Date.now()): Promise<void> {
-  if (runs.length === 0) return;
-  const { options } = JOBS.execute_run;
-  await queues.runs.addBulk(
-    runs.map((r) => {
-      const { id, runAt } = typeof r === "string" ? { id: r, runAt: null } : r;
-      const delay = runAt == null ? 0 : Math.max(0, runAt.getTime() - now);
-      return { name: "execute_run", data: { run_id: id }, opts: { ...options, jobId: runJobId(id), delay } };
-    }),
-  );
+export async function enqueueRuns(queues: Pick<Queues, "enqueueRuns">, runs: readonly RunToEnqueue[]): Promise<void> {
+  await queues.enqueueRuns(runs);
 }
 
 /** Enqueues the resume of a waiting run at `at` (now when it has passed). */

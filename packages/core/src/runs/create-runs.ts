@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Db, Prisma } from "../db";
+import { queryRows, type Queryable } from "../db";
 import { RUN_COLUMNS, type AuditEntry, type RunRow } from "./run-row";
 
 export type NewRun = {
@@ -26,7 +26,7 @@ export type CreatedRun = { run: RunRow; audit: AuditEntry[] };
  * A run that collides with a unique key (idempotency key, cron occurrence) is not inserted and not returned:
  * the database decides exactly-once, never a read-then-write.
  */
-export async function createRuns(db: Db | Prisma.TransactionClient, runs: readonly NewRun[]): Promise<CreatedRun[]> {
+export async function createRuns(db: Queryable, runs: readonly NewRun[]): Promise<CreatedRun[]> {
   if (runs.length === 0) return [];
   const input = runs.map((r) => ({
     id: randomUUID(),
@@ -44,8 +44,19 @@ export async function createRuns(db: Db | Prisma.TransactionClient, runs: readon
     ord: 0,
   }));
   input.forEach((r, i) => (r.ord = i));
-  const rows = await db.$queryRawUnsafe<(RunRow & { actor: string; ord: number })[]>(
-    `WITH input AS (
+  const rows = await queryRows<RunRow & { actor: string; ord: number }>(
+    db,
+    CREATE_RUNS_SQL,
+    [JSON.stringify(input)],
+    true,
+  );
+  return rows.map(({ actor, ord: _ord, ...run }) => ({
+    run,
+    audit: [{ runId: run.id, actor, action: "run_created", at: run.createdAt, metadata: {} }],
+  }));
+}
+
+const CREATE_RUNS_SQL = `WITH input AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, workflow_id uuid, workflow_version_id uuid,
          triggered_by text, input_payload jsonb, runnable_config jsonb, execute boolean, idempotency_key text,
          cron_occurrence timestamptz, retry_of uuid, run_at timestamptz, actor text, ord int)
@@ -62,11 +73,4 @@ export async function createRuns(db: Db | Prisma.TransactionClient, runs: readon
        INSERT INTO run_audit_entries (run_id, actor, action, at, metadata)
        SELECT ins.id, input.actor, 'run_created', ins.created_at, '{}'::jsonb FROM ins JOIN input USING (id)
      )
-     SELECT ${RUN_COLUMNS}, input.actor, input.ord FROM ins r JOIN input USING (id) ORDER BY input.ord`,
-    JSON.stringify(input),
-  );
-  return rows.map(({ actor, ord: _ord, ...run }) => ({
-    run,
-    audit: [{ runId: run.id, actor, action: "run_created", at: run.createdAt, metadata: {} }],
-  }));
-}
+     SELECT ${RUN_COLUMNS}, input.actor, input.ord FROM ins r JOIN input USING (id) ORDER BY input.ord`;

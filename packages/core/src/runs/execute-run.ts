@@ -52,7 +52,7 @@ const ExecutionConfig = z.object({
  * overwrite it. Workflow errors are recorded and returned, never thrown; an infrastructure error (Postgres
  * gone) hands the run back to pending when it can and rethrows, so the job's retry starts it again.
  *
- * Steps of nodes without side effects are buffered and written together just before the outcome; a step of a
+ * Steps of nodes without side effects are buffered and written in the outcome's own statement; a step of a
  * node with side effects is written (with everything buffered before it) as soon as it finishes, and before
  * its successors start, so a resumed run never repeats an effect that was recorded as done.
  */
@@ -208,9 +208,12 @@ async function recordOutcome(
 ): Promise<ExecuteRunResult> {
   const { db, logger } = deps;
   const { id: runId, workflowId, attempt } = run;
-  await recordSteps(db, runId, attempt, steps);
-  const fence = { runId, from: ["running"] as const, attempt, actor: ACTOR };
-  if (outcome.status === "waiting") return park(deps, run, jobId, outcome.waitingFor);
+  if (outcome.status === "waiting") {
+    await recordSteps(db, runId, attempt, steps);
+    return park(deps, run, jobId, outcome.waitingFor);
+  }
+  // The buffered steps go in the outcome's statement: one round trip finishes the run.
+  const fence = { runId, from: ["running"] as const, attempt, actor: ACTOR, steps };
   if (outcome.status === "succeeded") {
     const finalState = { input: run.inputPayload ?? {}, steps: outcome.steps };
     const done = await transitionRun(db, {

@@ -1,8 +1,8 @@
-import type { Db } from "../db";
+import { queryRows, type Db } from "../db";
 import { RUN_COLUMNS, type AuditEntry, type RunRow } from "./run-row";
 
 export async function findRun(db: Db, runId: string): Promise<RunRow | null> {
-  const rows = await db.$queryRawUnsafe<RunRow[]>(`SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id = $1::uuid`, runId);
+  const rows = await queryRows<RunRow>(db, `SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id = $1::uuid`, [runId], true);
   return rows[0] ?? null;
 }
 
@@ -10,10 +10,12 @@ export async function findRun(db: Db, runId: string): Promise<RunRow | null> {
 export async function loadAudit(db: Db, runIds: readonly string[]): Promise<Map<string, AuditEntry[]>> {
   const byRun = new Map<string, AuditEntry[]>(runIds.map((id) => [id, []]));
   if (runIds.length === 0) return byRun;
-  const rows = await db.$queryRawUnsafe<AuditEntry[]>(
+  const rows = await queryRows<AuditEntry>(
+    db,
     `SELECT run_id::text AS "runId", actor, action, at, metadata FROM run_audit_entries
      WHERE run_id = ANY($1::uuid[]) ORDER BY run_id, id`,
-    runIds,
+    [runIds],
+    true,
   );
   for (const row of rows) byRun.get(row.runId)?.push(row);
   return byRun;
@@ -45,9 +47,11 @@ export async function listRunsPage(db: Db, q: RunPageQuery): Promise<{ runs: Run
     where += ` AND (r.created_at, r.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
   }
   params.push(q.limit + 1);
-  const rows = await db.$queryRawUnsafe<RunRow[]>(
+  const rows = await queryRows<RunRow>(
+    db,
     `SELECT ${RUN_COLUMNS} FROM runs r WHERE ${where} ORDER BY r.created_at DESC, r.id DESC LIMIT $${params.length}`,
-    ...params,
+    params,
+    true,
   );
   return { runs: rows.slice(0, q.limit), hasMore: rows.length > q.limit };
 }

@@ -1,18 +1,19 @@
-import type { Db } from "../db";
+import { queryRows, type Queryable } from "../db";
 import type { StepRecord } from "../engine/execute-graph";
 
-/**
- * Appends steps in one statement, in the given order (the history's order). Fenced on the run's attempt: a
- * worker whose run was taken over (attempt moved on) writes nothing. Returns the number of steps written.
- */
-export async function recordSteps(
-  db: Db,
-  runId: string,
-  attempt: number,
-  steps: readonly StepRecord[],
-): Promise<number> {
-  if (steps.length === 0) return 0;
-  const rows = steps.map((s, ord) => ({
+type StepRow = {
+  ord: number;
+  node_id: string;
+  status: string;
+  output: unknown;
+  error: string | null;
+  log: unknown;
+  started_at: string;
+  finished_at: string;
+};
+
+export function toStepRows(steps: readonly StepRecord[]): StepRow[] {
+  return steps.map((s, ord) => ({
     ord,
     node_id: s.nodeId,
     status: s.status,
@@ -22,16 +23,37 @@ export async function recordSteps(
     started_at: s.startedAt.toISOString(),
     finished_at: s.finishedAt.toISOString(),
   }));
-  return db.$executeRawUnsafe(
-    `INSERT INTO run_steps (run_id, node_id, attempt, status, output, error, log, started_at, finished_at)
-     SELECT $1::uuid, s.node_id, $2, s.status, s.output, s.error,
+}
+
+/** INSERT of steps given as a JSON array (`toStepRows`), in their order, only while the run is at `attempt`. */
+export const STEP_ROWS_SQL = (runId: string, attempt: string, rows: string) =>
+  `INSERT INTO run_steps (run_id, node_id, attempt, status, output, error, log, started_at, finished_at)
+     SELECT ${runId}, s.node_id, ${attempt}, s.status, s.output, s.error,
             CASE WHEN jsonb_typeof(s.log) = 'null' THEN NULL ELSE s.log END, s.started_at, s.finished_at
-     FROM jsonb_to_recordset($3::jsonb) AS s(ord int, node_id text, status text, output jsonb, error text, log jsonb,
+     FROM jsonb_to_recordset(${rows}) AS s(ord int, node_id text, status text, output jsonb, error text, log jsonb,
                                             started_at timestamptz, finished_at timestamptz)
-     WHERE EXISTS (SELECT 1 FROM runs WHERE id = $1::uuid AND attempt = $2)
-     ORDER BY s.ord`,
-    runId,
-    attempt,
-    JSON.stringify(rows),
+     WHERE EXISTS (SELECT 1 FROM runs WHERE id = ${runId} AND attempt = ${attempt})
+     ORDER BY s.ord`;
+
+const RECORD_STEPS_SQL = `WITH ins AS (${STEP_ROWS_SQL("$1::uuid", "$2::int", "$3::jsonb")} RETURNING 1)
+  SELECT count(*)::int AS n FROM ins`;
+
+/**
+ * Appends steps in one statement, in the given order (the history's order). Fenced on the run's attempt: a
+ * worker whose run was taken over (attempt moved on) writes nothing. Returns the number of steps written.
+ */
+export async function recordSteps(
+  db: Queryable,
+  runId: string,
+  attempt: number,
+  steps: readonly StepRecord[],
+): Promise<number> {
+  if (steps.length === 0) return 0;
+  const rows = await queryRows<{ n: number }>(
+    db,
+    RECORD_STEPS_SQL,
+    [runId, attempt, JSON.stringify(toStepRows(steps))],
+    true,
   );
+  return rows[0]?.n ?? 0;
 }

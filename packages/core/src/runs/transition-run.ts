@@ -1,6 +1,8 @@
-import type { Db } from "../db";
+import { queryRows, type Queryable } from "../db";
+import type { StepRecord } from "../engine/execute-graph";
 import { RUN_COLUMNS, type RunRow } from "./run-row";
 import { sourcesOf, type RunStatus } from "./run-status";
+import { STEP_ROWS_SQL, toStepRows } from "./record-step";
 
 export type Transition = {
   runId: string;
@@ -21,6 +23,11 @@ export type Transition = {
   error?: string | null;
   /** runs.waiting_for: the parked nodes of a run going to `waiting`. */
   waitingFor?: unknown;
+  /**
+   * Steps appended in the same statement (with `attempt`): fenced on the attempt alone, exactly as `recordSteps`,
+   * so they are kept even when the status guard refuses the change.
+   */
+  steps?: readonly StepRecord[];
 };
 
 /**
@@ -28,7 +35,7 @@ export type Transition = {
  * entry in the same statement. Returns the updated run, or null when the guard did not hold (someone else
  * got there first): callers never read-then-write.
  */
-export async function transitionRun(db: Db, t: Transition): Promise<RunRow | null> {
+export async function transitionRun(db: Queryable, t: Transition): Promise<RunRow | null> {
   const allowed = sourcesOf(t.to).filter((s) => t.from === undefined || t.from.includes(s));
   const terminal = t.to === "succeeded" || t.to === "failed" || t.to === "cancelled";
   const params: unknown[] = [t.runId, t.to, allowed, t.actor, t.action, JSON.stringify(t.metadata ?? {})];
@@ -49,19 +56,31 @@ export async function transitionRun(db: Db, t: Transition): Promise<RunRow | nul
   }
   let guard = `r.id = $1::uuid AND r.status = ANY($3::text[])`;
   if (t.due === true) guard += ` AND (r.run_at IS NULL OR r.run_at <= clock_timestamp())`;
+  let attemptParam = "";
   if (t.attempt !== undefined) {
     params.push(t.attempt);
-    guard += ` AND r.attempt = $${params.length}`;
+    attemptParam = `$${params.length}::int`;
+    guard += ` AND r.attempt = ${attemptParam}`;
   }
-  const rows = await db.$queryRawUnsafe<RunRow[]>(
+  let steps = "";
+  if (t.steps !== undefined && t.steps.length > 0) {
+    if (t.attempt === undefined) throw new Error("transitionRun: steps are written fenced on an attempt");
+    params.push(JSON.stringify(toStepRows(t.steps)));
+    // Every part of one statement sees the same snapshot: the fence reads the attempt as it was before the update.
+    steps = `, steps AS (${STEP_ROWS_SQL("$1::uuid", attemptParam, `$${params.length}::jsonb`)})`;
+  }
+  const rows = await queryRows<RunRow>(
+    db,
     `WITH upd AS (
        UPDATE runs r SET ${sets.join(", ")} WHERE ${guard} RETURNING r.*
      ), audit AS (
        INSERT INTO run_audit_entries (run_id, actor, action, at, metadata)
        SELECT id, $4, $5, updated_at, $6::jsonb FROM upd
-     )
+     )${steps}
      SELECT ${RUN_COLUMNS} FROM upd r`,
-    ...params,
+    params,
+    // The text depends only on which options are set: a handful of shapes, each prepared once per connection.
+    true,
   );
   return rows[0] ?? null;
 }

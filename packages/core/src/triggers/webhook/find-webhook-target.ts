@@ -1,4 +1,4 @@
-import type { Db } from "../../db";
+import { queryRows, type Db } from "../../db";
 import { NotFoundError } from "../../errors";
 import { RUN_COLUMNS, type RunRow } from "../../runs/run-row";
 import { isUuid } from "../../workflows/resolve-workflow";
@@ -23,9 +23,9 @@ const BY_HANDLE = TARGET_SQL("w.handle = $1");
  */
 export async function findWebhookTarget(db: Db, ref: string): Promise<WebhookTarget> {
   const rows = isUuid(ref)
-    ? await db.$queryRawUnsafe<TargetRow[]>(BY_ID, ref.toLowerCase())
+    ? await queryRows<TargetRow>(db, BY_ID, [ref.toLowerCase()], true)
     : ref.length <= 200
-      ? await db.$queryRawUnsafe<TargetRow[]>(BY_HANDLE, ref)
+      ? await queryRows<TargetRow>(db, BY_HANDLE, [ref], true)
       : [];
   const row = rows[0];
   if (row === undefined || row.isArchived) throw new NotFoundError("Workflow not found");
@@ -35,10 +35,11 @@ export async function findWebhookTarget(db: Db, ref: string): Promise<WebhookTar
 
 /** The run an earlier delivery with this idempotency key created (unique per workflow). */
 export async function findRunByIdempotencyKey(db: Db, workflowId: string, key: string): Promise<RunRow | null> {
-  const rows = await db.$queryRawUnsafe<RunRow[]>(
+  const rows = await queryRows<RunRow>(
+    db,
     `SELECT ${RUN_COLUMNS} FROM runs r WHERE r.workflow_id = $1::uuid AND r.idempotency_key = $2`,
-    workflowId,
-    key,
+    [workflowId, key],
+    true,
   );
   return rows[0] ?? null;
 }

@@ -1,0 +1,167 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, openSync, readFileSync, closeSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { pgConnectionOptions, withDatabase } from "@switchyard/core/db-url";
+
+export const REPO_ROOT = join(import.meta.dirname, "../..");
+const WORK_DIR = join(REPO_ROOT, "bench/.work");
+
+export type ServiceName = "api" | "worker" | "beat";
+
+/** A real app process; its log goes to a file so the bench itself spends no CPU on it. */
+export type BenchService = { name: ServiceName; proc: ChildProcess; logPath: string; stop: () => Promise<void> };
+
+export type BenchEnv = {
+  databaseUrl: string;
+  redisUrl: string;
+  prefix: string;
+  apiUrl: string;
+  pool: pg.Pool;
+  services: Record<ServiceName, BenchService>;
+  close: () => Promise<void>;
+};
+
+/**
+ * A fresh database (migrated with `prisma migrate deploy`), a queue prefix of its own, and the api, one worker
+ * and the beat started as real processes with their default settings.
+ */
+export async function startBenchEnv(serverUrl: string, redisUrl: string): Promise<BenchEnv> {
+  const stamp = Date.now();
+  const database = `switchyard_bench_${stamp}`;
+  const prefix = `sybench-${stamp}`;
+  const admin = new pg.Client(pgConnectionOptions(serverUrl));
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${database}"`);
+  await admin.end();
+  const databaseUrl = withDatabase(serverUrl, database);
+  execFileSync(join(REPO_ROOT, "node_modules/.bin/prisma"), ["migrate", "deploy"], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: "pipe",
+  });
+  const pool = new pg.Pool({ ...pgConnectionOptions(databaseUrl), max: 4 });
+
+  const port = await freePort();
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const env: Record<string, string> = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: prefix,
+    PORT: String(port),
+    API_URL: apiUrl,
+    NODE_ENV: "production",
+    LOG_FORMAT: "json",
+    LOG_LEVEL: "info",
+  };
+  mkdirSync(WORK_DIR, { recursive: true });
+  const api = spawnBenchService("api", env, stamp);
+  await waitFor(async () => (await fetch(`${apiUrl}/healthz`).catch(() => null))?.ok === true, "api");
+  const worker = spawnBenchService("worker", env, stamp);
+  await waitFor(async () => logHas(worker.logPath, "worker started"), "worker");
+  const beat = spawnBenchService("beat", env, stamp);
+  await waitFor(async () => logHas(beat.logPath, "beat started"), "beat");
+
+  return {
+    databaseUrl,
+    redisUrl,
+    prefix,
+    apiUrl,
+    pool,
+    services: { api, worker, beat },
+    close: async () => {
+      await Promise.all([beat.stop(), worker.stop(), api.stop()]);
+      await pool.end();
+      await deleteKeys(redisUrl, `${prefix}*`);
+      const cleanup = new pg.Client(pgConnectionOptions(serverUrl));
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+      await cleanup.end();
+    },
+  };
+}
+
+async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
+  const redis = new Redis(redisUrl);
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== "0");
+  redis.disconnect();
+}
+
+function spawnBenchService(name: ServiceName, env: Record<string, string>, stamp: number): BenchService {
+  const logPath = join(WORK_DIR, `${stamp}-${name}.log`);
+  const fd = openSync(logPath, "w");
+  const args = ["--import", "tsx", join(REPO_ROOT, `apps/${name}/src/main.ts`)];
+  // BENCH_CPU_PROF=1 writes a V8 CPU profile of each service into bench/.work on exit.
+  if (process.env.BENCH_CPU_PROF === "1")
+    args.unshift("--cpu-prof", `--cpu-prof-dir=${join(WORK_DIR, `${stamp}-${name}-prof`)}`);
+  const proc = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", fd, fd],
+  });
+  closeSync(fd);
+  const exited = new Promise<void>((resolve) => proc.once("close", () => resolve()));
+  return {
+    name,
+    proc,
+    logPath,
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+function logHas(path: string, message: string): boolean {
+  return readFileSync(path, "utf8").includes(`"message":"${message}"`);
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls until `fn` returns true; rejects past the deadline. */
+export async function until(fn: () => Promise<boolean>, what: string, timeoutMs: number, everyMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Peak resident set size (VmHWM) of a process since it started, in MB. */
+export function peakRssMb(pid: number): number | null {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match?.[1] === undefined ? null : Math.round(Number(match[1]) / 1024);
+  } catch {
+    return null;
+  }
+}

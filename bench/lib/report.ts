@@ -1,0 +1,97 @@
+/** A figure with its target, as the summary table shows it. */
+export type Check = { scenario: string; figure: string; value: number | null; target: string; met: boolean | null };
+
+type Figures = Record<string, unknown> & { scenario: string };
+
+const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
+const at = (o: unknown, ...keys: string[]): number | null => {
+  let v: unknown = o;
+  for (const k of keys) v = typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined;
+  return num(v);
+};
+
+const atLeast = (scenario: string, figure: string, value: number | null, min: number): Check => ({
+  scenario,
+  figure,
+  value,
+  target: `>= ${min}`,
+  met: value === null ? null : value >= min,
+});
+const atMost = (scenario: string, figure: string, value: number | null, max: number): Check => ({
+  scenario,
+  figure,
+  value,
+  target: `<= ${max}`,
+  met: value === null ? null : value <= max,
+});
+const info = (scenario: string, figure: string, value: number | null): Check => ({
+  scenario,
+  figure,
+  value,
+  target: "",
+  met: null,
+});
+
+/** The issue's targets, checked against one bench run's figures. */
+export function checkTargets(results: readonly Figures[]): Check[] {
+  const checks: Check[] = [];
+  for (const r of results) {
+    const s = r.scenario;
+    switch (s) {
+      case "raw-bullmq":
+        checks.push(info(s, "added/s", at(r, "added_per_s")), info(s, "processed/s", at(r, "processed_per_s")));
+        break;
+      case "webhook-e2e":
+        checks.push(
+          info(s, "accepted/s", at(r, "accepted_per_s")),
+          atLeast(s, "completed/s", at(r, "completed_per_s"), 1500),
+          atLeast(s, "ratio_to_raw", at(r, "ratio_to_raw"), 0.08),
+        );
+        break;
+      case "latency":
+        checks.push(
+          atMost(s, "request p99 ms", at(r, "request_ms", "p99"), 20),
+          info(s, "request p50 ms", at(r, "request_ms", "p50")),
+          atMost(s, "trigger-to-start p50 ms", at(r, "trigger_to_start_ms", "p50"), 10),
+          atMost(s, "trigger-to-start p99 ms", at(r, "trigger_to_start_ms", "p99"), 50),
+          info(s, "trigger-to-finish p99 ms", at(r, "trigger_to_finish_ms", "p99")),
+        );
+        break;
+      case "cron-burst":
+        checks.push(
+          atMost(s, "tick to 10,000 created s", at(r, "tick_to_created_s"), 2),
+          info(s, "tick to all succeeded s", at(r, "tick_to_succeeded_s")),
+        );
+        break;
+      case "list-runs":
+        checks.push(
+          atMost(s, "first page p99 ms", at(r, "first_page_ms", "p99"), 20),
+          atMost(s, "deep cursor page p99 ms", at(r, "deep_page_ms", "p99"), 20),
+          atMost(s, "GET run p99 ms", at(r, "get_run_ms", "p99"), 20),
+        );
+        break;
+      case "memory":
+        checks.push(
+          atMost(s, "api peak RSS MB", at(r, "api_peak_rss_mb"), 200),
+          atMost(s, "worker peak RSS MB", at(r, "worker_peak_rss_mb"), 200),
+        );
+        break;
+    }
+  }
+  return checks;
+}
+
+/** A Markdown table (it reads as well in a terminal as in docs/performance.md). */
+export function formatTable(checks: readonly Check[]): string {
+  const rows = checks.map((c) => [
+    c.scenario,
+    c.figure,
+    c.value === null ? "-" : String(c.value),
+    c.target,
+    c.met === null ? "" : c.met ? "yes" : "no",
+  ]);
+  const header = ["scenario", "figure", "value", "target", "met"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}

@@ -1,0 +1,88 @@
+/**
+ * `npm run bench`: starts the api, one worker and the beat as real processes over a fresh database and queue
+ * prefix, runs every scenario, prints one JSON object per scenario and a summary table, and writes
+ * bench/results/<timestamp>-<commit>.json. `npm run bench -- latency list-runs` runs only the named scenarios
+ * (raw-bullmq always runs: it is the ceiling the ratios refer to).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { join } from "node:path";
+import { REPO_ROOT, peakRssMb, startBenchEnv } from "./lib/bench-env";
+import { createHttpClient } from "./lib/http-load";
+import { checkTargets, formatTable } from "./lib/report";
+import { round } from "./lib/stats";
+import { runCronBurst } from "./scenarios/cron-burst";
+import { runLatency } from "./scenarios/latency";
+import { runListRuns } from "./scenarios/list-runs";
+import { runRawBullmq } from "./scenarios/raw-bullmq";
+import { runWebhookE2e } from "./scenarios/webhook-e2e";
+
+const ALL = ["raw-bullmq", "webhook-e2e", "latency", "cron-burst", "list-runs", "memory"] as const;
+const wanted = new Set(process.argv.slice(2).length > 0 ? ["raw-bullmq", ...process.argv.slice(2)] : ALL);
+const serverUrl = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+const git = (...args: string[]) => execFileSync("git", args, { cwd: REPO_ROOT, encoding: "utf8" }).trim();
+const commit = git("rev-parse", "--short=12", "HEAD");
+const dirty = git("status", "--porcelain", "--untracked-files=no", "--", "apps", "packages", "prisma").length > 0;
+const startedAt = new Date();
+const loadBefore = loadavg().map((l) => round(l, 2));
+
+const results: (Record<string, unknown> & { scenario: string })[] = [];
+const emit = (r: Record<string, unknown> & { scenario: string }) => {
+  results.push(r);
+  process.stdout.write(`${JSON.stringify(r)}\n`);
+};
+
+const env = await startBenchEnv(serverUrl, redisUrl);
+const client = createHttpClient(env.apiUrl, 256);
+// Interrupted: still stop the services and drop the database.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    client.close();
+    void env.close().finally(() => process.exit(130));
+  });
+}
+try {
+  const raw = await runRawBullmq(redisUrl, env.prefix);
+  emit(raw);
+  if (wanted.has("webhook-e2e") || wanted.has("memory")) {
+    emit(await runWebhookE2e(client, env.pool, raw.processed_per_s));
+    // VmHWM is the peak since the process started: the processes were idle before webhook-e2e.
+    emit({
+      scenario: "memory",
+      during: "webhook-e2e",
+      api_peak_rss_mb: peakRssMb(env.services.api.proc.pid!),
+      worker_peak_rss_mb: peakRssMb(env.services.worker.proc.pid!),
+    });
+  }
+  if (wanted.has("latency")) emit(await runLatency(client, env.pool));
+  if (wanted.has("cron-burst")) emit(await runCronBurst(env.pool, redisUrl, env.prefix));
+  if (wanted.has("list-runs")) emit(await runListRuns(client, env.pool));
+} finally {
+  client.close();
+  await env.close();
+}
+
+const checks = checkTargets(results);
+const table = formatTable(checks);
+process.stdout.write(`\n${table}\n`);
+
+const machine = {
+  cpus: cpus().length,
+  cpu_model: cpus()[0]?.model ?? "unknown",
+  memory_mb: Math.round(totalmem() / 1024 / 1024),
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  loadavg_before: loadBefore,
+  loadavg_after: loadavg().map((l) => round(l, 2)),
+};
+const stamp = startedAt.toISOString().replace(/[:.]/g, "-");
+const file = join(REPO_ROOT, "bench/results", `${stamp}-${commit}.json`);
+mkdirSync(join(REPO_ROOT, "bench/results"), { recursive: true });
+writeFileSync(
+  file,
+  `${JSON.stringify({ commit, dirty, started_at: startedAt.toISOString(), machine, scenarios: results, checks }, null, 2)}\n`,
+);
+process.stdout.write(`\nresults written to ${file}\n`);

@@ -1,0 +1,60 @@
+import type pg from "pg";
+import { until } from "../lib/bench-env";
+import { createBenchWorkflow, webhookPath } from "../lib/bench-workflow";
+import { runClosedLoop, type HttpClient } from "../lib/http-load";
+import { round } from "../lib/stats";
+
+export type WebhookE2eResult = {
+  scenario: "webhook-e2e";
+  requests: number;
+  clients: number;
+  accepted_per_s: number;
+  completed_per_s: number;
+  ratio_to_raw: number;
+  non_202: number;
+};
+
+/** `requests` webhook POSTs from `clients` keep-alive loops; done when the last run succeeded. */
+export async function runWebhookE2e(
+  client: HttpClient,
+  pool: pg.Pool,
+  rawProcessedPerS: number,
+  requests = 20_000,
+  clients = 64,
+): Promise<WebhookE2eResult> {
+  const workflowId = await createBenchWorkflow(client, "bench-webhook-e2e");
+  const path = webhookPath(workflowId);
+  const start = Date.now();
+  const results = await runClosedLoop(requests, clients, (i) => client.send("POST", path, { n: i }));
+  const acceptedMs = Date.now() - start;
+  const accepted = results.filter((r) => r.status === 202).length;
+  await until(
+    async () => {
+      const { rows } = await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM runs WHERE workflow_id = $1 AND status IN ('succeeded', 'failed')`,
+        [workflowId],
+      );
+      return rows[0]!.n >= accepted;
+    },
+    "webhook-e2e runs to finish",
+    600_000,
+    250,
+  );
+  const { rows } = await pool.query<{ last: Date; failed: number }>(
+    `SELECT max(completed_at) AS last, count(*) FILTER (WHERE status <> 'succeeded')::int AS failed
+     FROM runs WHERE workflow_id = $1`,
+    [workflowId],
+  );
+  if (rows[0]!.failed > 0) throw new Error(`webhook-e2e: ${rows[0]!.failed} runs did not succeed`);
+  const completedMs = rows[0]!.last.getTime() - start;
+  const completedPerS = (accepted / completedMs) * 1000;
+  return {
+    scenario: "webhook-e2e",
+    requests,
+    clients,
+    accepted_per_s: round((accepted / acceptedMs) * 1000, 0),
+    completed_per_s: round(completedPerS, 0),
+    ratio_to_raw: round(completedPerS / rawProcessedPerS, 3),
+    non_202: requests - accepted,
+  };
+}

@@ -1,0 +1,47 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { Queue } from "bullmq";
+import { createRedis } from "../redis";
+import { runJobId } from "./catalog";
+import { createRunEnqueuer } from "./create-run-enqueuer";
+
+describe("createRunEnqueuer", () => {
+  const prefix = `syt-enq-${randomUUID().slice(0, 8)}`;
+  const redis = createRedis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", "worker");
+  let queue: Queue;
+  before(() => {
+    queue = new Queue("runs", { connection: redis, prefix });
+  });
+  after(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    redis.disconnect();
+  });
+
+  it("adds the jobs of enqueues issued together, each resolving once its jobs are in Redis", async () => {
+    const enqueue = createRunEnqueuer(queue);
+    const batches = [[randomUUID(), randomUUID()], [randomUUID()], [], [randomUUID()]];
+    await Promise.all(batches.map((ids) => enqueue(ids)));
+    for (const id of batches.flat()) {
+      const job = await queue.getJob(runJobId(id));
+      assert.equal(job?.name, "execute_run");
+      assert.deepEqual(job?.data, { run_id: id });
+    }
+  });
+
+  it("rejects every caller of a batch that Redis refuses", async () => {
+    const closed = createRedis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", "producer", {
+      lazyConnect: true,
+    });
+    const broken = new Queue("runs", { connection: closed, prefix });
+    closed.disconnect();
+    const enqueue = createRunEnqueuer(broken);
+    const results = await Promise.allSettled([enqueue([randomUUID()]), enqueue([randomUUID()])]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ["rejected", "rejected"],
+    );
+    await broken.close().catch(() => undefined);
+  });
+});

@@ -1,0 +1,55 @@
+import type { Queue } from "bullmq";
+import { JOBS, runJobId } from "./catalog";
+
+/** A run to enqueue: its id, or its id and the instant before which it must not start. */
+export type RunToEnqueue = string | { id: string; runAt?: Date | null };
+
+/** Adds execute_run jobs for runs (delayed until their runAt); resolves once Redis holds them. */
+export type RunEnqueuer = (runs: readonly RunToEnqueue[]) => Promise<void>;
+
+const MAX_BATCH = 1_000;
+
+/**
+ * Coalesces the enqueues issued in one turn of the event loop into one `addBulk`: under load many requests finish
+ * their insert in the same turn, and one round trip for all of them is cheaper than one each. A failed batch
+ * rejects every caller in it (each then leaves its runs pending for the reconciler, as with a direct add).
+ */
+export function createRunEnqueuer(queue: Queue): RunEnqueuer {
+  type Waiter = { ids: readonly RunToEnqueue[]; resolve: () => void; reject: (err: unknown) => void };
+  let waiting: Waiter[] = [];
+  let size = 0;
+  let scheduled = false;
+
+  const flush = () => {
+    scheduled = false;
+    const batch = waiting;
+    waiting = [];
+    size = 0;
+    if (batch.length === 0) return;
+    const { options } = JOBS.execute_run;
+    const now = Date.now();
+    const jobs = batch.flatMap((w) =>
+      w.ids.map((r) => {
+        const { id, runAt } = typeof r === "string" ? { id: r, runAt: null } : r;
+        const delay = runAt == null ? 0 : Math.max(0, runAt.getTime() - now);
+        return { name: "execute_run", data: { run_id: id }, opts: { ...options, jobId: runJobId(id), delay } };
+      }),
+    );
+    queue.addBulk(jobs).then(
+      () => batch.forEach((w) => w.resolve()),
+      (err: unknown) => batch.forEach((w) => w.reject(err)),
+    );
+  };
+
+  return (runIds) =>
+    new Promise<void>((resolve, reject) => {
+      if (runIds.length === 0) return resolve();
+      waiting.push({ ids: runIds, resolve, reject });
+      size += runIds.length;
+      if (size >= MAX_BATCH) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    });
+}
