@@ -23,6 +23,7 @@ import {
 } from "@switchyard/core/workflows/workflow-store";
 import { assertValidGraph } from "@switchyard/core/workflows/assert-valid-graph";
 import { createNodeRegistry } from "@switchyard/core/engine/node-registry";
+import { findRetryPolicy, RetryPolicyBody, updateRetryPolicy } from "@switchyard/core/workflows/retry-policy";
 
 const VersionNumber = z.coerce.number().int().min(1);
 
@@ -57,6 +58,15 @@ export function workflowRoutes({ db }: Deps): Router {
 
   router.delete("/workflows/:ref", async (req, res) => {
     res.json(await archiveWorkflow(db, await resolveWorkflow(db, req.params.ref)));
+  });
+
+  router.get("/workflows/:ref/retry-policy", async (req, res) => {
+    res.json(await findRetryPolicy(db, (await resolveWorkflow(db, req.params.ref)).id));
+  });
+
+  router.put("/workflows/:ref/retry-policy", async (req, res) => {
+    const workflow = await resolveWorkflow(db, req.params.ref);
+    res.json(await updateRetryPolicy(db, workflow.id, parseInput(RetryPolicyBody, req.body)));
   });
 
   router.post("/workflows/:ref/versions", async (req, res) => {

@@ -1,0 +1,28 @@
+import { z } from "zod";
+import type { Db } from "../db";
+
+/** The workflow's run-level retry policy; stored as JSON on the workflow. */
+export const RetryPolicyBody = z.strictObject({
+  max_attempts: z.number().int().min(1).max(100).default(1),
+  initial_delay_seconds: z.number().min(0).max(86_400).default(1),
+  backoff_factor: z.number().min(1).max(100).default(2),
+  max_delay_seconds: z.number().min(0).max(86_400).default(300),
+  jitter_factor: z.number().min(0).max(1).default(0),
+});
+
+export type RetryPolicy = z.infer<typeof RetryPolicyBody>;
+
+/** The policy of a workflow without one: a single attempt. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = RetryPolicyBody.parse({});
+
+export async function findRetryPolicy(db: Db, workflowId: string): Promise<RetryPolicy> {
+  const row = await db.workflow.findUnique({ where: { id: workflowId }, select: { retryPolicy: true } });
+  const parsed = RetryPolicyBody.safeParse(row?.retryPolicy ?? {});
+  // A stored policy is validated on write; an unreadable one falls back to a single attempt.
+  return parsed.success ? parsed.data : DEFAULT_RETRY_POLICY;
+}
+
+export async function updateRetryPolicy(db: Db, workflowId: string, policy: RetryPolicy): Promise<RetryPolicy> {
+  await db.workflow.update({ where: { id: workflowId }, data: { retryPolicy: policy } });
+  return policy;
+}
