@@ -35,7 +35,13 @@ describe("workflow retry policy API", () => {
   });
 
   it("refuses bad values and unknown fields with 422", async () => {
-    for (const body of [{ max_attempts: 0 }, { max_attempts: 1.5 }, { jitter_factor: 2 }, { backoff_factor: 0.5 }, { nope: 1 }]) {
+    for (const body of [
+      { max_attempts: 0 },
+      { max_attempts: 1.5 },
+      { jitter_factor: 2 },
+      { backoff_factor: 0.5 },
+      { nope: 1 },
+    ]) {
       const res = await api.request("PUT", path, { body });
       assert.equal(res.status, 422, JSON.stringify(body));
     }

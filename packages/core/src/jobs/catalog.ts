@@ -38,6 +38,11 @@ export function runJobId(runId: string): string {
   return `run-${runId}`;
 }
 
+/** Job id of a run-level retry: one per attempt, since the run's earlier jobs may still be kept. */
+export function retryJobId(runId: string, attempt: number): string {
+  return `run-${runId}-retry-${attempt}`;
+}
+
 /** Job id of a resume of a waiting run: one per wake-up time, since the run's first job may still be kept. */
 export function resumeJobId(runId: string, at: Date): string {
   return `run-${runId}-resume-${at.getTime()}`;

@@ -1,6 +1,6 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import { JOBS, QUEUES, resumeJobId } from "./catalog";
+import { JOBS, QUEUES, resumeJobId, retryJobId } from "./catalog";
 import { createRunEnqueuer, type RunEnqueuer, type RunToEnqueue } from "./create-run-enqueuer";
 
 export type { RunToEnqueue } from "./create-run-enqueuer";
@@ -42,5 +42,21 @@ export async function enqueueResume(
     "execute_run",
     { run_id: runId, resume: true },
     { ...options, jobId: resumeJobId(runId, at), delay: Math.max(0, at.getTime() - now) },
+  );
+}
+
+/** Enqueues the next attempt of a run going back to pending for a run-level retry, at `at`. */
+export async function enqueueRetry(
+  queues: Pick<Queues, "runs">,
+  runId: string,
+  attempt: number,
+  at: Date,
+  now = Date.now(),
+): Promise<void> {
+  const { options } = JOBS.execute_run;
+  await queues.runs.add(
+    "execute_run",
+    { run_id: runId },
+    { ...options, jobId: retryJobId(runId, attempt), delay: Math.max(0, at.getTime() - now) },
   );
 }

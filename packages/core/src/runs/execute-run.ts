@@ -8,7 +8,8 @@ import { recordSteps } from "./record-step";
 import type { RunRow } from "./run-row";
 import type { RunAborts } from "./run-cancellation";
 import { resumeJobId } from "../jobs/catalog";
-import { enqueueResume, type Queues } from "../jobs/queues";
+import { enqueueResume, enqueueRetry, type Queues } from "../jobs/queues";
+import { findRetryPolicy, retryDelayMs } from "../workflows/retry-policy";
 import { nextWakeUp, type WaitingFor } from "../engine/wait-state";
 import { loadCheckpoints } from "./step-checkpoints";
 import { transitionRun } from "./transition-run";
@@ -227,6 +228,24 @@ async function recordOutcome(
     return "succeeded";
   }
   const error = outcome.nodeId === null ? outcome.error : `${outcome.nodeId}: ${outcome.error}`;
+  const policy = await findRetryPolicy(db, workflowId);
+  if (attempt < policy.max_attempts && deps.queues !== undefined) {
+    const delayMs = retryDelayMs(policy, attempt);
+    const runAt = new Date(Date.now() + delayMs);
+    const metadata = { error, delay_seconds: delayMs / 1000, next_attempt: attempt + 1 };
+    const pending = await transitionRun(db, {
+      ...fence,
+      to: "pending",
+      action: "run_retry_scheduled",
+      error,
+      runAt,
+      metadata,
+    });
+    if (pending === null) return refuse(deps, run, jobId);
+    logger.info("run retry scheduled", { runId, jobId, workflowId, error, runAt: runAt.toISOString() });
+    await enqueueRetry(deps.queues, runId, attempt + 1, runAt);
+    return "failed";
+  }
   const done = await transitionRun(db, { ...fence, to: "failed", action: "run_failed", error, metadata: { error } });
   if (done === null) return refuse(deps, run, jobId);
   logger.info("run failed", { runId, jobId, workflowId, error });

@@ -21,6 +21,8 @@ export type Transition = {
   due?: boolean;
   outputPayload?: unknown;
   error?: string | null;
+  /** runs.run_at: a run going back to pending for a run-level retry does not start before it. */
+  runAt?: Date;
   /** runs.waiting_for: the parked nodes of a run going to `waiting`. */
   waitingFor?: unknown;
   /**
@@ -49,6 +51,10 @@ export async function transitionRun(db: Queryable, t: Transition): Promise<RunRo
   if (t.waitingFor !== undefined) {
     params.push(JSON.stringify(t.waitingFor));
     sets.push(`waiting_for = $${params.length}::jsonb`);
+  }
+  if (t.runAt !== undefined) {
+    params.push(t.runAt.toISOString());
+    sets.push(`run_at = $${params.length}::timestamptz`);
   }
   if (t.error !== undefined) {
     params.push(t.error);

@@ -26,3 +26,13 @@ export async function updateRetryPolicy(db: Db, workflowId: string, policy: Retr
   await db.workflow.update({ where: { id: workflowId }, data: { retryPolicy: policy } });
   return policy;
 }
+
+/** Delay before the attempt after `attempt` (1-based): exponential backoff, capped, with jitter of ± jitter_factor. */
+export function retryDelayMs(policy: RetryPolicy, attempt: number, random = Math.random): number {
+  const base = Math.min(
+    policy.initial_delay_seconds * policy.backoff_factor ** (attempt - 1),
+    policy.max_delay_seconds,
+  );
+  const jitter = base * policy.jitter_factor * (random() * 2 - 1);
+  return Math.round(Math.max(0, base + jitter) * 1000);
+}
