@@ -10,6 +10,7 @@ COPY package.json package-lock.json ./
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 COPY apps/beat/package.json apps/beat/
+COPY apps/cli/package.json apps/cli/
 COPY packages/core/package.json packages/core/
 RUN npm ci --no-audit --no-fund
 COPY . .
@@ -25,6 +26,7 @@ COPY package.json package-lock.json ./
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 COPY apps/beat/package.json apps/beat/
+COPY apps/cli/package.json apps/cli/
 COPY packages/core/package.json packages/core/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY tsconfig.json ./

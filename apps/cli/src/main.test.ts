@@ -1,0 +1,83 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { startTestApi, type TestApi } from "../../api/src/testing/start-api";
+import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+
+const run = promisify(execFile);
+const bin = join(import.meta.dirname, "../bin/switchyard.js");
+
+describe("switchyard cli", () => {
+  let api: TestApi;
+  let worker: ServiceProcess;
+  let env: Record<string, string> = {};
+
+  const cli = async (...args: string[]) =>
+    run(process.execPath, [bin, ...args], { env: { ...process.env, ...env } }).then(
+      (out) => ({ code: 0, ...out }),
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+
+  before(async () => {
+    api = await startTestApi();
+    env = { ...api.deps.env, API_URL: api.url, LOG_LEVEL: "error" };
+    worker = spawnService("worker", { ...api.deps.env, LOG_LEVEL: "info" });
+    await worker.waitForLog((l) => l.message === "worker started");
+  });
+  after(async () => {
+    await worker.stop();
+    await api.close();
+  });
+
+  const createWorkflow = async (handle: string, graph: unknown) => {
+    const wf = (await api.request("POST", "/api/workflows", { body: { name: handle, handle } })).body;
+    const version = await api.request("POST", `/api/workflows/${wf.id}/versions`, { body: { graph } });
+    assert.equal(version.status, 201, JSON.stringify(version.body));
+    return wf.id as string;
+  };
+
+  it("lists workflows, follows a triggered run to success and prints its steps", async () => {
+    const id = await createWorkflow("cli-ok", {
+      nodes: [{ id: "a", type: "set", params: { value: "{{ input.n }}" } }],
+      edges: [],
+    });
+    const listed = await cli("workflows");
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`${id}\\tcli-ok`));
+
+    const triggered = await cli("trigger", "cli-ok", "--input", '{"n": 7}', "--follow");
+    assert.equal(triggered.code, 0, triggered.stderr);
+    const lines = triggered.stdout.trim().split("\n");
+    assert.match(lines[0] ?? "", / pending$/);
+    assert.match(lines.at(-1) ?? "", / succeeded$/);
+
+    const runId = (lines[0] ?? "").split(" ")[0] ?? "";
+    const steps = await cli("steps", runId);
+    assert.equal(steps.code, 0, steps.stderr);
+    assert.match(steps.stdout, /7/);
+  });
+
+  it("exits 1 when the followed run fails", async () => {
+    await createWorkflow("cli-fail", { nodes: [{ id: "a", type: "fail", params: { message: "no" } }], edges: [] });
+    const triggered = await cli("trigger", "cli-fail", "--follow");
+    assert.equal(triggered.code, 1);
+    assert.match(triggered.stdout, / failed$/m);
+  });
+
+  it("previews a cron expression's next fire times in a zone, offline", async () => {
+    const out = await cli("cron-preview", "0 9 * * *", "--tz", "Europe/Paris", "--count", "3");
+    assert.equal(out.code, 0, out.stderr);
+    const lines = out.stdout.trim().split("\n");
+    assert.equal(lines.length, 3);
+    for (const line of lines) assert.match(line, /^\d{4}-\d\d-\d\d 09:00:00 Europe\/Paris\t/);
+    assert.equal((await cli("cron-preview", "not cron")).code, 1);
+  });
+
+  it("requeues nothing when no run is stuck", async () => {
+    const out = await cli("requeue");
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /^requeued \d+ run\(s\)/);
+  });
+});
