@@ -10,7 +10,9 @@ import { cronRoutes } from "./routes/cron";
 import { manualRoutes } from "./routes/manual";
 import { runRoutes } from "./routes/runs";
 import { executionRoutes } from "./routes/executions";
-import { mountBullBoard } from "./routes/bull-board";
+import { BULL_BOARD_PATH, mountBullBoard } from "./routes/bull-board";
+import { requestId } from "./middleware/request-id";
+import { securityHeaders } from "./middleware/security-headers";
 
 /** Builds the API. Does not listen: main.ts (or a test, on port 0) does. */
 export function createApp(deps: Deps): Express {
@@ -18,6 +20,8 @@ export function createApp(deps: Deps): Express {
   app.disable("x-powered-by");
   app.set("trust proxy", deps.config.TRUST_PROXY);
   app.set("query parser", "simple");
+  app.use(requestId());
+  app.use(securityHeaders(BULL_BOARD_PATH));
 
   // Public: probes and webhook deliveries (protected by each workflow's own secrets).
   app.use(systemRoutes(deps));

@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { createDb } from "@switchyard/core/db";
 import { createRedis } from "@switchyard/core/redis";
+import { watchRedisEvictionPolicy } from "@switchyard/core/redis-policy";
 import { closeQueues, createQueues } from "@switchyard/core/jobs/queues";
 import { bootProcess, onShutdown } from "@switchyard/core/process/lifecycle";
 import { createApp } from "./app";
@@ -9,6 +10,7 @@ const { config, logger } = bootProcess("api");
 const db = createDb(config);
 const redis = createRedis(config.REDIS_URL, "producer");
 redis.on("error", (err: Error) => logger.warn("redis connection error", { err: err.message }));
+watchRedisEvictionPolicy(redis, logger, config.ALLOW_REDIS_EVICTION, () => process.exit(1));
 const queues = createQueues(redis, config.QUEUE_PREFIX);
 // Without a listener BullMQ prints every connection error raw; the connection's own listener above logs them.
 queues.runs.on("error", () => undefined);

@@ -2,6 +2,7 @@ import { createDb } from "@switchyard/core/db";
 import { closeQueues, createQueues } from "@switchyard/core/jobs/queues";
 import { bootProcess, onShutdown } from "@switchyard/core/process/lifecycle";
 import { createRedis } from "@switchyard/core/redis";
+import { watchRedisEvictionPolicy } from "@switchyard/core/redis-policy";
 import { createWorker } from "./worker";
 
 const { config, logger } = bootProcess("worker");
@@ -14,6 +15,7 @@ const redis = createRedis(config.REDIS_URL, "producer");
 for (const connection of [workerRedis, redis]) {
   connection.on("error", (err: Error) => logger.warn("redis connection error", { err: err.message }));
 }
+watchRedisEvictionPolicy(redis, logger, config.ALLOW_REDIS_EVICTION, () => process.exit(1));
 const queues = createQueues(redis, config.QUEUE_PREFIX);
 
 const runsWorker = await createWorker({ config, logger, db, redis, queues, workerRedis });

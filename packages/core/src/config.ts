@@ -24,6 +24,8 @@ export const Config = z
       .string()
       .regex(/^rediss?:\/\//, "must be a redis:// URL")
       .default("redis://127.0.0.1:6379"),
+    // Any maxmemory-policy but noeviction can drop queued jobs; the api and worker refuse it unless this is true.
+    ALLOW_REDIS_EVICTION: z.stringbool().default(false),
     QUEUE_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only")

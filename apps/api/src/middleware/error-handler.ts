@@ -19,12 +19,13 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     else if (isDatabaseUnavailable(err)) appError = new ServiceUnavailableError(err);
 
     if (appError === null) {
-      logger.error("request failed", { method: req.method, path: req.path, err });
+      logger.error("request failed", { requestId: res.locals.requestId as unknown, method: req.method, path: req.path, err });
       if (!res.headersSent) res.status(500).json({ detail: "Internal server error" });
       return;
     }
     const level = appError.status >= 500 ? "error" : "warn";
     logger.log(level, "request rejected", {
+      requestId: res.locals.requestId as unknown,
       method: req.method,
       path: req.path,
       status: appError.status,
