@@ -14,6 +14,16 @@ import { BULL_BOARD_PATH, mountBullBoard } from "./routes/bull-board";
 import { requestId } from "./middleware/request-id";
 import { securityHeaders } from "./middleware/security-headers";
 
+// Postgres text and jsonb cannot hold NUL characters or lone UTF-16 surrogates: refused at parse time (a 422),
+// not when the INSERT fails (a 500).
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+function rejectUnstorableText(key: string, value: unknown): unknown {
+  if (UNSTORABLE.test(key) || (typeof value === "string" && UNSTORABLE.test(value))) {
+    throw new SyntaxError("NUL characters and lone surrogates are not allowed");
+  }
+  return value;
+}
+
 /** Builds the API. Does not listen: main.ts (or a test, on port 0) does. */
 export function createApp(deps: Deps): Express {
   const app = express();
@@ -32,7 +42,7 @@ export function createApp(deps: Deps): Express {
   // Everything else under /api needs a token when AUTH_MODE=required.
   const api = express.Router();
   api.use(requireApiToken(deps.config));
-  api.use(express.json({ limit: "2mb", strict: false }));
+  api.use(express.json({ limit: "2mb", strict: false, reviver: rejectUnstorableText }));
   api.use(workflowRoutes(deps));
   api.use(webhookConfigRoutes(deps));
   api.use(cronRoutes(deps));

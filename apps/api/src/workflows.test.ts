@@ -37,13 +37,15 @@ describe("workflows and versions", () => {
     assert.equal(unknown.status, 422);
     assert.ok(Array.isArray(unknown.body.detail));
     assert.deepEqual(Object.keys(unknown.body.detail[0]).sort(), ["loc", "msg", "type"]);
+    const nul = await api.request("POST", "/api/workflows", { raw: '{"name": "a\\u0000b"}', headers: { "content-type": "application/json" } });
+    assert.equal(nul.status, 422);
     const missing = await api.request("POST", "/api/workflows", { body: {} });
     assert.equal(missing.status, 422);
     assert.deepEqual(missing.body.detail[0].loc, ["body", "name"]);
   });
 
   it("answers 404 Workflow not found for an unknown ref", async () => {
-    for (const ref of ["nope", "00000000-0000-0000-0000-000000000000"]) {
+    for (const ref of ["nope", "00000000-0000-0000-0000-000000000000", "a%00b", "x".repeat(5000)]) {
       const res = await api.request("GET", `/api/workflows/${ref}`);
       assert.equal(res.status, 404);
       assert.deepEqual(res.body, { detail: "Workflow not found" });

@@ -11,7 +11,7 @@ export function isUuid(s: string): boolean {
 export async function resolveWorkflow(db: Db, ref: string, opts: { activeOnly?: boolean } = {}) {
   const workflow = isUuid(ref)
     ? await db.workflow.findUnique({ where: { id: ref.toLowerCase() } })
-    : ref.length <= 200
+    : ref.length <= 200 && !ref.includes("\u0000")
       ? await db.workflow.findUnique({ where: { handle: ref } })
       : null;
   if (workflow === null || (workflow.isArchived && opts.activeOnly === true)) {
