@@ -16,6 +16,7 @@ import { securityHeaders } from "./middleware/security-headers";
 
 // Postgres text and jsonb cannot hold NUL characters or lone UTF-16 surrogates: refused at parse time (a 422),
 // not when the INSERT fails (a 500).
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 function rejectUnstorableText(key: string, value: unknown): unknown {
   if (UNSTORABLE.test(key) || (typeof value === "string" && UNSTORABLE.test(value))) {
