@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { pgConnectionOptions, withDatabase } from "@switchyard/core/db-url";
+import { deleteKeys } from "@switchyard/core/testing/test-deps";
 
 export const REPO_ROOT = join(import.meta.dirname, "../..");
 const WORK_DIR = join(REPO_ROOT, "bench/.work");
@@ -74,7 +75,7 @@ export async function startBenchEnv(serverUrl: string, redisUrl: string): Promis
     close: async () => {
       await Promise.all([beat.stop(), worker.stop(), api.stop()]);
       await pool.end();
-      await deleteKeys(redisUrl, `${prefix}*`);
+      await deleteKeysAt(redisUrl, `${prefix}*`);
       const cleanup = new pg.Client(pgConnectionOptions(serverUrl));
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
@@ -83,15 +84,13 @@ export async function startBenchEnv(serverUrl: string, redisUrl: string): Promis
   };
 }
 
-async function deleteKeys(redisUrl: string, pattern: string): Promise<void> {
+async function deleteKeysAt(redisUrl: string, pattern: string): Promise<void> {
   const redis = new Redis(redisUrl);
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
-  redis.disconnect();
+  try {
+    await deleteKeys(redis, pattern);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 function spawnBenchService(name: ServiceName, env: Record<string, string>, stamp: number): BenchService {

@@ -30,19 +30,21 @@ export async function enqueueRuns(queues: Pick<Queues, "enqueueRuns">, runs: rea
   await queues.enqueueRuns(runs);
 }
 
-/** Enqueues the resume of a waiting run at `at` (now when it has passed). */
-export async function enqueueResume(
+/** Adds one execute_run job under its own id, delayed until `at` (now when it has passed). */
+async function enqueueDelayed(
   queues: Pick<Queues, "runs">,
-  runId: string,
+  data: { run_id: string; resume?: boolean },
+  jobId: string,
   at: Date,
-  now = Date.now(),
+  now: number,
 ): Promise<void> {
   const { options } = JOBS.execute_run;
-  await queues.runs.add(
-    "execute_run",
-    { run_id: runId, resume: true },
-    { ...options, jobId: resumeJobId(runId, at), delay: Math.max(0, at.getTime() - now) },
-  );
+  await queues.runs.add("execute_run", data, { ...options, jobId, delay: Math.max(0, at.getTime() - now) });
+}
+
+/** Enqueues the resume of a waiting run at `at`. */
+export async function enqueueResume(queues: Pick<Queues, "runs">, runId: string, at: Date, now = Date.now()) {
+  await enqueueDelayed(queues, { run_id: runId, resume: true }, resumeJobId(runId, at), at, now);
 }
 
 /** Enqueues the next attempt of a run going back to pending for a run-level retry, at `at`. */
@@ -53,10 +55,5 @@ export async function enqueueRetry(
   at: Date,
   now = Date.now(),
 ): Promise<void> {
-  const { options } = JOBS.execute_run;
-  await queues.runs.add(
-    "execute_run",
-    { run_id: runId },
-    { ...options, jobId: retryJobId(runId, attempt), delay: Math.max(0, at.getTime() - now) },
-  );
+  await enqueueDelayed(queues, { run_id: runId }, retryJobId(runId, attempt), at, now);
 }

@@ -51,7 +51,8 @@ export async function createTestDeps(overrides: Record<string, string> = {}): Pr
   };
 }
 
-async function deleteKeys(redis: Deps["redis"], pattern: string): Promise<void> {
+/** Deletes every key matching `pattern` (SCAN, never KEYS or FLUSHALL). */
+export async function deleteKeys(redis: Deps["redis"], pattern: string): Promise<void> {
   let cursor = "0";
   do {
     const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
