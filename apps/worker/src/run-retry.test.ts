@@ -4,7 +4,7 @@ import { enqueueRuns } from "@switchyard/core/jobs/queues";
 import { startTestServer, type TestServer } from "@switchyard/core/engine/testing/start-test-server";
 import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
 import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-deps";
-import { createTestRun, waitForOutcome } from "./testing/create-test-run";
+import { createTestRun, waitForOutcome } from "@switchyard/core/testing/create-test-run";
 
 describe("run-level retries", () => {
   let deps: TestDeps;

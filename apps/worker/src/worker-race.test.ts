@@ -4,7 +4,7 @@ import { JOBS } from "@switchyard/core/jobs/catalog";
 import { enqueueRuns } from "@switchyard/core/jobs/queues";
 import { eventually, spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
 import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-deps";
-import { createTestRun } from "./testing/create-test-run";
+import { createTestRun } from "@switchyard/core/testing/create-test-run";
 
 describe("two worker processes", () => {
   let deps: TestDeps;

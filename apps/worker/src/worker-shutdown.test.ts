@@ -4,7 +4,7 @@ import { createGate, startTestServer, type TestServer } from "@switchyard/core/e
 import { enqueueRuns } from "@switchyard/core/jobs/queues";
 import { eventually, spawnService } from "@switchyard/core/testing/service-process";
 import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-deps";
-import { createTestRun, waitForOutcome } from "./testing/create-test-run";
+import { createTestRun, waitForOutcome } from "@switchyard/core/testing/create-test-run";
 
 describe("worker shutdown", () => {
   let deps: TestDeps;

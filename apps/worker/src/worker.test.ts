@@ -6,7 +6,7 @@ import { createGate, startTestServer, type TestServer } from "@switchyard/core/e
 import { transitionRun } from "@switchyard/core/runs/transition-run";
 import { eventually, spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
 import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-deps";
-import { createTestRun, waitForOutcome } from "./testing/create-test-run";
+import { createTestRun, waitForOutcome } from "@switchyard/core/testing/create-test-run";
 
 type FinalState = { final_state: { input: unknown; steps: Record<string, unknown> } };
 

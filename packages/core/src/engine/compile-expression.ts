@@ -1,22 +1,10 @@
 import jsonata from "jsonata";
+import { boundedMemo } from "./bounded-memo";
 
 export type Expression = jsonata.Expression;
 
-/** Versions are immutable, so an expression string always compiles to the same program. */
-const cache = new Map<string, Expression>();
-// Bounds memory when many versions pass through one long-lived worker; recompiling is only slower.
-const MAX_CACHED = 10_000;
-
 /** Compiles a JSONata expression once per distinct string; throws the JSONata error when it does not parse. */
-export function compileExpression(source: string): Expression {
-  let compiled = cache.get(source);
-  if (compiled === undefined) {
-    compiled = jsonata(source);
-    if (cache.size >= MAX_CACHED) cache.clear();
-    cache.set(source, compiled);
-  }
-  return compiled;
-}
+export const compileExpression: (source: string) => Expression = boundedMemo((source) => jsonata(source));
 
 /** Evaluates against the run context; `undefined` (JSONata's "no match") is returned as is. */
 export async function evaluateExpression(source: string, context: unknown): Promise<unknown> {

@@ -1,3 +1,4 @@
+import { boundedMemo } from "./bounded-memo";
 import { evaluateExpression } from "./compile-expression";
 
 /**
@@ -12,19 +13,8 @@ export type Template =
 // Lazy, so `{{ a }} and {{ b }}` is two expressions. An expression cannot itself contain `}}`.
 const PLACEHOLDER = /\{\{([\s\S]*?)\}\}/g;
 
-const cache = new Map<string, Template>();
-const MAX_CACHED = 10_000;
-
 /** Parses a string once per distinct value (graphs are immutable, so the same strings come back). */
-export function parseTemplate(source: string): Template {
-  let template = cache.get(source);
-  if (template === undefined) {
-    template = parseUncached(source);
-    if (cache.size >= MAX_CACHED) cache.clear();
-    cache.set(source, template);
-  }
-  return template;
-}
+export const parseTemplate: (source: string) => Template = boundedMemo((source) => parseUncached(source));
 
 function parseUncached(source: string): Template {
   if (!source.includes("{{")) return { kind: "literal", text: source };

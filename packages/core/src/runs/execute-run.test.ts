@@ -7,8 +7,9 @@ import { createNodeRegistry } from "../engine/node-registry";
 import { createGate, startTestServer, type TestServer } from "../engine/testing/start-test-server";
 import { eventually } from "../testing/service-process";
 import { createTestDeps, type TestDeps } from "../testing/test-deps";
-import { createRuns } from "./create-runs";
+import { createTestRun } from "../testing/create-test-run";
 import { executeRun, type RunExecutionDeps } from "./execute-run";
+import { findRun } from "./find-runs";
 import { createVersionCache } from "./execute-version-cache";
 import { transitionRun } from "./transition-run";
 
@@ -40,22 +41,8 @@ describe("executeRun", () => {
   });
 
   const createRun = async (graph: unknown, extra: { input?: unknown; runnableConfig?: unknown } = {}) => {
-    const workflow = await deps.db.workflow.create({ data: { name: "w" } });
-    const version = await deps.db.workflowVersion.create({
-      data: { workflowId: workflow.id, version: 1, graph: graph as object },
-    });
-    const [created] = await createRuns(deps.db, [
-      {
-        workflowId: workflow.id,
-        workflowVersionId: version.id,
-        triggeredBy: "test",
-        inputPayload: extra.input ?? {},
-        runnableConfig: extra.runnableConfig,
-        execute: true,
-        actor: "test",
-      },
-    ]);
-    return created!.run;
+    const { runId } = await createTestRun(deps.db, graph, extra);
+    return (await findRun(deps.db, runId))!;
   };
   const execute = (runId: string) => executeRun(execution, { runId, jobId: `run-${runId}` });
   const stepsOf = (runId: string) => deps.db.runStep.findMany({ where: { runId }, orderBy: { id: "asc" } });

@@ -1,7 +1,7 @@
-import type { Db } from "@switchyard/core/db";
-import { createRuns } from "@switchyard/core/runs/create-runs";
-import { isTerminal, type RunStatus } from "@switchyard/core/runs/run-status";
-import { eventually } from "@switchyard/core/testing/service-process";
+import type { Db } from "../db";
+import { createRuns } from "../runs/create-runs";
+import { isTerminal, type RunStatus } from "../runs/run-status";
+import { eventually } from "./service-process";
 
 /** A workflow, a version with `graph` and a pending executable run of it, written straight to Postgres. */
 export async function createTestRun(
