@@ -69,7 +69,12 @@ describe("durable waits", () => {
     });
     const parked = await waitForStatus(api.deps.db, runId, (s) => s === "waiting");
     const resumeAt = (parked.waitingFor as { pause: { resume_at: string } }).pause.resume_at;
-    assert.equal(await (await api.deps.queues.runs.getJob(runJobId(runId)))?.getState(), "completed");
+    // The run turns `waiting` inside the processor; BullMQ marks the job completed just after it returns.
+    await eventually(
+      async () => ((await (await api.deps.queues.runs.getJob(runJobId(runId)))?.getState()) === "completed" ? true : undefined),
+      20_000,
+      "the parked run's job to complete",
+    );
     // The worker's only slot is free: another run completes while the first one is parked.
     const other = await dispatch(quick);
     await waitForStatus(api.deps.db, other, isTerminal);
