@@ -1,17 +1,13 @@
 import { describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { createServer as createTcpServer, type AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import type { AddressInfo } from "node:net";
 import { QUEUES, runJobId } from "@switchyard/core/jobs/catalog";
 import { CRON_SCHEDULER_ID } from "@switchyard/core/beat/upsert-cron-scheduler";
 import { countAddedEvents, seedRuns } from "@switchyard/core/beat/testing/seed-runs";
 import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-deps";
 import { eventually, spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+import { startPrivateRedis } from "@switchyard/core/testing/private-redis";
 
 type SeenRequest = { method: string; url: string; authorization: string | undefined; body: string };
 
@@ -38,36 +34,6 @@ async function startFakeApi(created = 0) {
     close: () => {
       server.closeAllConnections();
       return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/** A free loopback port (taken and released at once). */
-async function freePort(): Promise<number> {
-  const server = createTcpServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** A Redis of the test's own, keeping nothing on disk, so the test can kill it without touching the shared one. */
-async function startPrivateRedis(port: number) {
-  const dir = await mkdtemp(join(tmpdir(), "sy-redis-"));
-  const proc = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  await new Promise<void>((resolve, reject) => {
-    proc.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("Ready to accept connections") && resolve());
-    proc.on("exit", (code) => reject(new Error(`redis-server exited with ${String(code)}`)));
-  });
-  return {
-    stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill("SIGKILL");
-        await once(proc, "exit");
-      }
-      await rm(dir, { recursive: true, force: true });
     },
   };
 }
@@ -193,9 +159,8 @@ describe("beat", () => {
   });
 
   it("ticks again after its Redis restarts empty", { timeout: 60_000 }, async (t) => {
-    const port = await freePort();
-    let redis = await startPrivateRedis(port);
-    const ctx = await setup(t, { SCHEDULER_REFRESH_SECONDS: "1" }, 0, `redis://127.0.0.1:${port}`).catch(async (err: unknown) => {
+    const redis = await startPrivateRedis();
+    const ctx = await setup(t, { SCHEDULER_REFRESH_SECONDS: "1" }, 0, redis.url).catch(async (err: unknown) => {
       await redis.stop();
       throw err;
     });
@@ -208,8 +173,7 @@ describe("beat", () => {
     await schedulerExists(deps);
     await api.received(1);
 
-    await redis.stop();
-    redis = await startPrivateRedis(port);
+    await redis.restart();
     await schedulerExists(deps);
     const after = api.requests.length;
     await api.received(after + 2);

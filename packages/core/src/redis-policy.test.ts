@@ -1,50 +1,23 @@
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { after, before, test } from "node:test";
-import { Redis } from "ioredis";
-import { eventually, spawnService } from "./testing/service-process";
+import { startPrivateRedis, type PrivateRedis } from "./testing/private-redis";
+import { spawnService } from "./testing/service-process";
 import { createTestDeps, type TestDeps } from "./testing/test-deps";
 
 // A private Redis with an evicting policy: the shared one must never be reconfigured.
-let redisServer: ChildProcess;
+let redisServer: PrivateRedis;
 let redisUrl: string;
 let deps: TestDeps;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 before(async () => {
-  const port = await freePort();
-  redisServer = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", "allkeys-lru"],
-    { stdio: "ignore", cwd: "/tmp" },
-  );
-  redisUrl = `redis://127.0.0.1:${port}`;
-  const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on("error", () => undefined);
-  await eventually(async () => {
-    try {
-      await probe.connect();
-      return await probe.ping();
-    } catch {
-      probe.disconnect();
-      return undefined;
-    }
-  }, 10_000, "private redis-server up");
-  probe.disconnect();
+  redisServer = await startPrivateRedis(["--maxmemory-policy", "allkeys-lru"]);
+  redisUrl = redisServer.url;
   deps = await createTestDeps();
 });
 
 after(async () => {
   await deps.close();
-  redisServer.kill("SIGKILL");
+  await redisServer.stop();
 });
 
 test("the worker refuses to start when Redis may evict keys", async () => {
