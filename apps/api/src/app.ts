@@ -10,6 +10,8 @@ import { cronRoutes } from "./routes/cron";
 import { manualRoutes } from "./routes/manual";
 import { runRoutes } from "./routes/runs";
 import { executionRoutes } from "./routes/executions";
+import { runSearchRoutes } from "./routes/run-search";
+import { systemQueueRoutes } from "./routes/system-queues";
 import { BULL_BOARD_PATH, mountBullBoard } from "./routes/bull-board";
 import { requestId } from "./middleware/request-id";
 import { securityHeaders } from "./middleware/security-headers";
@@ -50,6 +52,8 @@ export function createApp(deps: Deps): Express {
   api.use(manualRoutes(deps));
   api.use(runRoutes(deps));
   api.use(executionRoutes(deps));
+  api.use(runSearchRoutes(deps));
+  api.use(systemQueueRoutes(deps));
   api.use(() => {
     throw new NotFoundError("Not Found");
   });

@@ -5,7 +5,12 @@ import { parseCronConfig, toCronConfigJson } from "@switchyard/core/triggers/cro
 import { deleteCronConfig, findCronConfig, saveCronConfig } from "@switchyard/core/triggers/cron/cron-config-store";
 import { parseDispatchNow } from "@switchyard/core/triggers/cron/cron-dispatch-body";
 import { dispatchCronRuns } from "@switchyard/core/triggers/cron/dispatch-cron-runs";
+import { getCronOutlook } from "@switchyard/core/triggers/cron/cron-occurrences";
+import { parseInput } from "@switchyard/core/http/parse-input";
+import { z } from "zod";
 import { resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
+
+const OccurrencesQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 
 /** The cron trigger's config (per workflow) and the dispatch the beat calls (api.md, Cron trigger). */
 export function cronRoutes(deps: Deps): Router {
@@ -31,6 +36,13 @@ export function cronRoutes(deps: Deps): Router {
     const workflow = await resolveWorkflow(db, req.params.ref);
     await deleteCronConfig(db, workflow.id);
     res.status(204).end();
+  });
+
+  // Beyond Orcheo: the next fire times and what the dispatcher decided for the latest occurrences.
+  router.get("/workflows/:ref/triggers/cron/occurrences", async (req, res) => {
+    const query = parseInput(OccurrencesQuery, req.query, "query");
+    const workflow = await resolveWorkflow(db, req.params.ref);
+    res.json(await getCronOutlook(db, workflow.id, new Date(), { count: 10, limit: query.limit }));
   });
 
   router.post("/triggers/cron/dispatch", async (req, res) => {

@@ -5,6 +5,7 @@ import { enqueueCreated } from "../../runs/dispatch-runs";
 import { toRunJson, type RunJson } from "../../runs/run-row";
 import type { RunStatus } from "../../runs/run-status";
 import { isCronCatchup } from "./cron-config-store";
+import { recordCronOccurrences, type CronOccurrenceRecord } from "./cron-occurrences";
 import { formatScheduledFor } from "./cron-schedule";
 import { planCronOccurrence, type CronPlan, type CronTriggerState } from "./plan-cron-occurrence";
 
@@ -26,7 +27,7 @@ const ACTIVE_STATUSES = ["pending", "running", "waiting"] as const satisfies rea
  * 1. read every active trigger without locks and plan in memory, to find the candidates;
  * 2. in one transaction, lock the candidates (`FOR UPDATE SKIP LOCKED`: a trigger another dispatcher holds is
  *    its business), plan again from the locked rows, hold back the ones with an active cron run, insert the runs
- *    and move `last_dispatched_at` forward;
+ *    and move `last_dispatched_at` forward, and record every decision in `cron_occurrences`;
  * 3. after commit, enqueue (a failure is left to the reconciler).
  * The unique key on runs (workflow_id, cron_occurrence) stays the last line of defence.
  */
@@ -81,6 +82,7 @@ export async function dispatchCronRuns(deps: Pick<Deps, "db" | "queues" | "logge
         [JSON.stringify(going.map((p) => ({ workflow_id: p.trigger.workflowId, at: p.plan.occurrence.toISOString() })))],
       );
     }
+    await recordCronOccurrences(tx, toOccurrenceRecords(created, going, held));
     return { created, going, held };
   });
 
@@ -137,6 +139,31 @@ function toNewRun({ trigger, plan }: Planned): NewRun {
     actor: "cron",
     cronOccurrence: plan.occurrence,
   };
+}
+
+/** What the dashboard shows per occurrence: the same decisions logOutcome logs, as rows. */
+function toOccurrenceRecords(created: CreatedRun[], going: Planned[], held: Planned[]): CronOccurrenceRecord[] {
+  const runs = new Map(created.map((c) => [c.run.workflowId, c.run.id]));
+  const records: CronOccurrenceRecord[] = held.map(({ trigger, plan }) => ({
+    workflowId: trigger.workflowId,
+    scheduledFor: plan.occurrence,
+    outcome: "skipped_overlap",
+    runId: null,
+    coversUntil: null,
+  }));
+  for (const { trigger, plan } of going) {
+    const workflowId = trigger.workflowId;
+    if (plan.kind === "skip") {
+      records.push({ workflowId, scheduledFor: plan.occurrence, outcome: "missed", runId: null, coversUntil: null });
+      continue;
+    }
+    if (plan.skippedFrom !== null) {
+      records.push({ workflowId, scheduledFor: plan.skippedFrom, outcome: "caught_up", runId: null, coversUntil: plan.occurrence });
+    }
+    const runId = runs.get(workflowId) ?? null;
+    records.push({ workflowId, scheduledFor: plan.occurrence, outcome: runId === null ? "already_fired" : "fired", runId, coversUntil: null });
+  }
+  return records;
 }
 
 function logOutcome(

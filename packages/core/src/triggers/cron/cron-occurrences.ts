@@ -1,0 +1,109 @@
+import { queryRows, type Db, type SqlTransaction } from "../../db";
+import { NotFoundError } from "../../errors";
+import { iso } from "../../runs/run-row";
+import { findCronConfig } from "./cron-config-store";
+import { nextFireTimes } from "./cron-schedule";
+
+export const CRON_OUTCOMES = ["fired", "skipped_overlap", "caught_up", "missed", "already_fired"] as const;
+export type CronOutcome = (typeof CRON_OUTCOMES)[number];
+
+/** One decision of the dispatcher about one occurrence (or, for `caught_up`, a range of them). */
+export type CronOccurrenceRecord = {
+  workflowId: string;
+  scheduledFor: Date;
+  outcome: CronOutcome;
+  runId: string | null;
+  /** `caught_up`: the occurrences from `scheduledFor` up to this instant (exclusive) were passed over. */
+  coversUntil: Date | null;
+};
+
+/**
+ * Records the dispatcher's decisions in one statement, inside its transaction. A held occurrence is decided again
+ * at every dispatch until it fires: its row counts the holds and takes the final outcome. A `fired` row is final.
+ */
+export async function recordCronOccurrences(tx: SqlTransaction, records: readonly CronOccurrenceRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await tx.query(
+    `INSERT INTO cron_occurrences AS o (workflow_id, scheduled_for, outcome, run_id, covers_until, overlap_holds)
+     SELECT x.workflow_id, x.scheduled_for, x.outcome, x.run_id, x.covers_until,
+            CASE WHEN x.outcome = 'skipped_overlap' THEN 1 ELSE 0 END
+     FROM jsonb_to_recordset($1::jsonb)
+       AS x(workflow_id uuid, scheduled_for timestamptz, outcome text, run_id uuid, covers_until timestamptz)
+     ON CONFLICT (workflow_id, scheduled_for) DO UPDATE
+       SET outcome = EXCLUDED.outcome, run_id = EXCLUDED.run_id, covers_until = EXCLUDED.covers_until,
+           overlap_holds = o.overlap_holds + EXCLUDED.overlap_holds, decided_at = now()
+       WHERE o.outcome <> 'fired'`,
+    [
+      JSON.stringify(
+        records.map((r) => ({
+          workflow_id: r.workflowId,
+          scheduled_for: r.scheduledFor.toISOString(),
+          outcome: r.outcome,
+          run_id: r.runId,
+          covers_until: r.coversUntil?.toISOString() ?? null,
+        })),
+      ),
+    ],
+  );
+}
+
+type OccurrenceRow = {
+  scheduledFor: Date;
+  outcome: CronOutcome;
+  runId: string | null;
+  coversUntil: Date | null;
+  overlapHolds: number;
+  firstDecidedAt: Date;
+  decidedAt: Date;
+};
+
+/** "2026-12-02 09:00 CET": an instant as wall-clock time in `timezone`. */
+export function formatInZone(at: Date, timezone: string): string {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: timezone,
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+    timeZoneName: "short",
+  }).formatToParts(at);
+  const p = (type: Intl.DateTimeFormatPartTypes) => parts.find((x) => x.type === type)?.value ?? "";
+  return `${p("year")}-${p("month")}-${p("day")} ${p("hour")}:${p("minute")} ${p("timeZoneName")}`;
+}
+
+/**
+ * The dashboard's view of a cron trigger: its next `count` fire times from `now` (in UTC and in the trigger's
+ * zone) and the latest `limit` decided occurrences, newest first. 404 "Cron trigger not found" without a config.
+ */
+export async function getCronOutlook(db: Db, workflowId: string, now: Date, opts: { count: number; limit: number }) {
+  const config = await findCronConfig(db, workflowId);
+  if (config === null) throw new NotFoundError("Cron trigger not found");
+  const rows = await queryRows<OccurrenceRow>(
+    db,
+    `SELECT scheduled_for AS "scheduledFor", outcome, run_id::text AS "runId", covers_until AS "coversUntil",
+            overlap_holds AS "overlapHolds", first_decided_at AS "firstDecidedAt", decided_at AS "decidedAt"
+     FROM cron_occurrences WHERE workflow_id = $1::uuid ORDER BY scheduled_for DESC LIMIT $2`,
+    [workflowId, opts.limit],
+    true,
+  );
+  const tz = config.timezone;
+  return {
+    workflow_id: workflowId,
+    expression: config.expression,
+    timezone: tz,
+    last_dispatched_at: iso(config.lastDispatchedAt),
+    next_fire_times: nextFireTimes(config, now, opts.count).map((at) => ({ at: iso(at), local: formatInZone(at, tz) })),
+    occurrences: rows.map((r) => ({
+      scheduled_for: iso(r.scheduledFor),
+      local: formatInZone(r.scheduledFor, tz),
+      outcome: r.outcome,
+      run_id: r.runId,
+      covers_until: iso(r.coversUntil),
+      overlap_holds: r.overlapHolds,
+      first_decided_at: iso(r.firstDecidedAt),
+      decided_at: iso(r.decidedAt),
+    })),
+  };
+}
