@@ -13,6 +13,7 @@ import { executionRoutes } from "./routes/executions";
 import { runSearchRoutes } from "./routes/run-search";
 import { systemQueueRoutes } from "./routes/system-queues";
 import { BULL_BOARD_PATH, mountBullBoard } from "./routes/bull-board";
+import { mountDashboard } from "./routes/admin/mount-dashboard";
 import { requestId } from "./middleware/request-id";
 import { securityHeaders } from "./middleware/security-headers";
 
@@ -41,6 +42,7 @@ export function createApp(deps: Deps): Express {
   app.use("/api", webhookInvokeRoutes(deps));
 
   mountBullBoard(app, deps);
+  mountDashboard(app, deps);
 
   // Everything else under /api needs a token when AUTH_MODE=required.
   const api = express.Router();

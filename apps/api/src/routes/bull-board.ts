@@ -4,6 +4,7 @@ import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
 import type { Deps } from "@switchyard/core/deps";
 import { requireAdmin } from "../middleware/auth";
+import { DASHBOARD_PATH } from "./admin/mount-dashboard";
 
 export const BULL_BOARD_PATH = "/admin/queues";
 
@@ -18,6 +19,8 @@ export function mountBullBoard(app: Express, { config, logger, queues }: Deps): 
   createBullBoard({
     queues: [new BullMQAdapter(queues.runs), new BullMQAdapter(queues.beat)],
     serverAdapter,
+    // A way back to the runs dashboard (which links here) from Bull Board's header.
+    options: { uiConfig: { boardTitle: "Switchyard queues", miscLinks: [{ text: "Runs dashboard", url: DASHBOARD_PATH }] } },
   });
   app.use(BULL_BOARD_PATH, requireAdmin(config.ADMIN_USERNAME, config.ADMIN_PASSWORD), serverAdapter.getRouter());
   logger.info("bull board enabled", { path: BULL_BOARD_PATH });

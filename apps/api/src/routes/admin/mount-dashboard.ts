@@ -1,0 +1,59 @@
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import express, { Router, type Express, type RequestHandler } from "express";
+import type { Deps } from "@switchyard/core/deps";
+import { NotFoundError } from "@switchyard/core/errors";
+import { cronRoutes } from "../cron";
+import { executionRoutes } from "../executions";
+import { runRoutes } from "../runs";
+import { runSearchRoutes } from "../run-search";
+import { systemQueueRoutes } from "../system-queues";
+import { webhookConfigRoutes } from "../webhook";
+import { workflowRoutes } from "../workflows";
+import { dashboardAuth, requireSameOriginWrite } from "./auth";
+import { dashboardActionRoutes } from "./dashboard-actions";
+
+export const DASHBOARD_PATH = "/admin";
+const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), "public");
+const require = createRequire(import.meta.url);
+
+/** The API's own routers, GET only: the dashboard reads through exactly what API clients read. */
+function readOnly(router: Router): RequestHandler {
+  return (req, res, next) => (req.method === "GET" || req.method === "HEAD" ? router(req, res, next) : next());
+}
+
+/**
+ * The operators' runs dashboard: static ES modules (no build step) under /admin, and its JSON under /admin/api,
+ * behind the dashboard's authentication. Mounted after Bull Board, which owns /admin/queues. Not mounted without
+ * admin credentials, like Bull Board.
+ */
+export function mountDashboard(app: Express, deps: Deps): void {
+  const auth = dashboardAuth(deps.config);
+  if (auth === null) {
+    deps.logger.warn("dashboard disabled: ADMIN_USERNAME and ADMIN_PASSWORD are not set", { path: DASHBOARD_PATH });
+    return;
+  }
+  const api = Router();
+  api.use(requireSameOriginWrite);
+  api.use(express.json({ limit: "2mb" }));
+  api.use(dashboardActionRoutes(deps));
+  for (const routes of [workflowRoutes, webhookConfigRoutes, cronRoutes, runSearchRoutes, runRoutes, executionRoutes, systemQueueRoutes]) {
+    api.use(readOnly(routes(deps)));
+  }
+  api.use(() => {
+    throw new NotFoundError("Not Found");
+  });
+
+  const dashboard = Router();
+  dashboard.use(auth);
+  dashboard.use("/api", api);
+  const assets = { index: false, maxAge: "5m" } as const;
+  dashboard.use("/vendor/preact", express.static(dirname(require.resolve("preact")), assets));
+  dashboard.use("/vendor/htm", express.static(dirname(require.resolve("htm")), assets));
+  dashboard.use("/assets", express.static(PUBLIC_DIR, assets));
+  // The page itself, for /admin and /admin/ (its routes live in the URL's fragment).
+  dashboard.get("/", (_req, res) => res.sendFile(join(PUBLIC_DIR, "index.html")));
+  app.use(DASHBOARD_PATH, dashboard);
+  deps.logger.info("dashboard enabled", { path: DASHBOARD_PATH });
+}

@@ -1,0 +1,97 @@
+// The dashboard's shell: a hash router, one state object and a full re-render on every change (Preact diffs).
+import { BULL_BOARD, ErrorBox, html, render } from "./lib.js";
+import { runsPage } from "./runs-page.js";
+import { runPage } from "./run-page.js";
+import { workflowsPage } from "./workflows-page.js";
+import { workflowPage } from "./workflow-page.js";
+import { systemPage } from "./system-page.js";
+
+/** Each page: { title, load({ params, query }) → data, view({ data, params, query, ui }), poll?(data) → ms | null }. */
+const ROUTES = [
+  [/^\/runs\/([0-9a-fA-F-]{36})$/, runPage],
+  [/^\/(?:runs)?$/, runsPage],
+  [/^\/workflows$/, workflowsPage],
+  [/^\/workflows\/([^/]+)$/, workflowPage],
+  [/^\/system$/, systemPage],
+];
+
+const root = document.getElementById("app");
+let state = { page: null, params: [], query: {}, data: null, error: null, loading: true, local: {}, flash: null };
+let generation = 0;
+let pollTimer;
+
+function setState(patch) {
+  state = { ...state, ...patch };
+  render(html`<${Shell} ...${state} />`, root);
+}
+
+function parseHash() {
+  const raw = location.hash.replace(/^#/, "") || "/runs";
+  const [path, qs = ""] = raw.split("?");
+  for (const [pattern, page] of ROUTES) {
+    const m = pattern.exec(path);
+    if (m) return { page, params: m.slice(1).map(decodeURIComponent), query: Object.fromEntries(new URLSearchParams(qs)) };
+  }
+  return { page: null, params: [], query: {} };
+}
+
+async function load({ keepLocal = false } = {}) {
+  clearTimeout(pollTimer);
+  const my = ++generation;
+  const { page, params, query } = parseHash();
+  setState({ page, params, query, loading: true, error: null, ...(keepLocal ? {} : { local: {}, data: null }) });
+  if (page === null) return setState({ loading: false, error: new Error("No such page") });
+  document.title = `${page.title} · Switchyard`;
+  try {
+    const data = await page.load({ params, query });
+    if (my !== generation) return;
+    setState({ data, loading: false });
+    const every = page.poll?.(data);
+    if (every) pollTimer = setTimeout(() => void load({ keepLocal: true }), every);
+  } catch (error) {
+    if (my !== generation) return;
+    setState({ error, loading: false });
+  }
+}
+
+const ui = {
+  refresh: () => load({ keepLocal: true }),
+  navigate: (hash) => {
+    if (location.hash === hash) void load();
+    else location.hash = hash;
+  },
+  setLocal: (patch) => setState({ local: { ...state.local, ...patch } }),
+  // Shown on the page that was current when it was set (after a navigate: the new page).
+  flash: (message, kind = "ok") => setState({ flash: { message, kind, hash: location.hash } }),
+  get local() {
+    return state.local;
+  },
+};
+
+function Nav({ page }) {
+  const item = (hash, label, pages) =>
+    html`<a href=${hash} class=${pages.includes(page) ? "active" : ""}>${label}</a>`;
+  return html`<header class="top">
+    <a class="brand" href="#/runs">Switchyard</a>
+    <nav>
+      ${item("#/runs", "Runs", [runsPage, runPage])} ${item("#/workflows", "Workflows", [workflowsPage, workflowPage])}
+      ${item("#/system", "Workers & queues", [systemPage])}
+      <a href=${BULL_BOARD} class="external">Bull Board ↗</a>
+    </nav>
+  </header>`;
+}
+
+function Shell({ page, params, query, data, error, loading, flash }) {
+  return html`<${Nav} page=${page} />
+    <main>
+      ${flash?.hash === location.hash &&
+      html`<div class=${`flash flash-${flash.kind}`} role="status">
+        ${flash.message} <button class="link" onClick=${() => setState({ flash: null })}>dismiss</button>
+      </div>`}
+      <${ErrorBox} error=${error} />
+      ${data !== null && page !== null ? page.view({ data, params, query, ui }) : loading ? html`<p class="muted">Loading…</p>` : null}
+    </main>`;
+}
+
+window.addEventListener("hashchange", () => void load());
+void load();
