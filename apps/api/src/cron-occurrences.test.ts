@@ -4,7 +4,14 @@ import { startTestApi, type TestApi } from "./testing/start-api";
 
 const GRAPH = { nodes: [{ id: "a", type: "set", params: { value: 1 } }], edges: [] };
 
-type Occurrence = { scheduled_for: string; local: string; outcome: string; run_id: string | null; covers_until: string | null; overlap_holds: number };
+type Occurrence = {
+  scheduled_for: string;
+  local: string;
+  outcome: string;
+  run_id: string | null;
+  covers_until: string | null;
+  overlap_holds: number;
+};
 
 describe("cron occurrence outcomes", () => {
   let api: TestApi;
@@ -17,7 +24,10 @@ describe("cron occurrence outcomes", () => {
 
   async function scheduled(handle: string, config: Record<string, unknown>) {
     await api.request("POST", "/api/workflows", { body: { name: handle, handle } });
-    assert.equal((await api.request("POST", `/api/workflows/${handle}/versions`, { body: { graph: GRAPH } })).status, 201);
+    assert.equal(
+      (await api.request("POST", `/api/workflows/${handle}/versions`, { body: { graph: GRAPH } })).status,
+      201,
+    );
     const res = await api.request("PUT", `/api/workflows/${handle}/triggers/cron/config`, { body: config });
     assert.equal(res.status, 200, JSON.stringify(res.body));
   }
@@ -29,7 +39,11 @@ describe("cron occurrence outcomes", () => {
   async function outlook(handle: string) {
     const res = await api.request("GET", `/api/workflows/${handle}/triggers/cron/occurrences`);
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    return res.body as { timezone: string; next_fire_times: { at: string; local: string }[]; occurrences: Occurrence[] };
+    return res.body as {
+      timezone: string;
+      next_fire_times: { at: string; local: string }[];
+      occurrences: Occurrence[];
+    };
   }
 
   it("records fired, then held by the overlap guard, then fired once the active run ended", async () => {
@@ -96,7 +110,11 @@ describe("cron occurrence outcomes", () => {
   });
 
   it("lists the next 10 fire times in the trigger's timezone", async () => {
-    await scheduled("weekday", { expression: "30 9 * * MON-FRI", timezone: "America/New_York", start_at: "2030-03-01T00:00:00Z" });
+    await scheduled("weekday", {
+      expression: "30 9 * * MON-FRI",
+      timezone: "America/New_York",
+      start_at: "2030-03-01T00:00:00Z",
+    });
     const { next_fire_times: times, timezone } = await outlook("weekday");
     assert.equal(timezone, "America/New_York");
     assert.equal(times.length, 10);

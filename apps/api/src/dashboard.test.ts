@@ -11,10 +11,17 @@ describe("the /admin dashboard", () => {
   let workflowId = "";
   let versionId = "";
   before(async () => {
-    api = await startTestApi({ ADMIN_USERNAME: "ops", ADMIN_PASSWORD: "s3cret", AUTH_MODE: "required", API_TOKENS: "tok" });
+    api = await startTestApi({
+      ADMIN_USERNAME: "ops",
+      ADMIN_PASSWORD: "s3cret",
+      AUTH_MODE: "required",
+      API_TOKENS: "tok",
+    });
     const bearer = { authorization: "Bearer tok" };
     workflowId = (await api.request("POST", "/api/workflows", { body: { name: "dash" }, headers: bearer })).body.id;
-    versionId = (await api.request("POST", `/api/workflows/${workflowId}/versions`, { body: { graph: GRAPH }, headers: bearer })).body.id;
+    versionId = (
+      await api.request("POST", `/api/workflows/${workflowId}/versions`, { body: { graph: GRAPH }, headers: bearer })
+    ).body.id;
   });
   after(async () => {
     await api.close();
@@ -35,7 +42,10 @@ describe("the /admin dashboard", () => {
       assert.equal(res.status, 401, path);
       assert.match(res.headers.get("www-authenticate") ?? "", /^Basic/);
     }
-    assert.equal((await api.request("GET", "/admin/api/runs", { headers: { authorization: "Bearer tok" } })).status, 401);
+    assert.equal(
+      (await api.request("GET", "/admin/api/runs", { headers: { authorization: "Bearer tok" } })).status,
+      401,
+    );
   });
 
   it("serves the page, its modules and the vendored Preact and htm under the strict policy", async () => {
@@ -53,7 +63,9 @@ describe("the /admin dashboard", () => {
 
   it("reads through the API's own routes with the admin credentials", async () => {
     const runId = await pendingRun();
-    const runs = await api.request("GET", `/admin/api/runs?workflow=${workflowId}`, { headers: { authorization: BASIC } });
+    const runs = await api.request("GET", `/admin/api/runs?workflow=${workflowId}`, {
+      headers: { authorization: BASIC },
+    });
     assert.equal(runs.status, 200);
     assert.ok(runs.body.some((r: { id: string }) => r.id === runId));
     const bad = await api.request("GET", "/admin/api/runs?status=nope", { headers: { authorization: BASIC } });
@@ -64,7 +76,10 @@ describe("the /admin dashboard", () => {
 
   it("refuses state changes without X-Requested-With or from another site", async () => {
     const runId = await pendingRun();
-    const plain = await api.request("POST", `/admin/api/runs/${runId}/cancel`, { body: {}, headers: { authorization: BASIC } });
+    const plain = await api.request("POST", `/admin/api/runs/${runId}/cancel`, {
+      body: {},
+      headers: { authorization: BASIC },
+    });
     assert.equal(plain.status, 403);
     const crossSite = await api.request("POST", `/admin/api/runs/${runId}/cancel`, {
       body: {},
@@ -88,7 +103,10 @@ describe("the /admin dashboard", () => {
 
   it("cancels, retries and re-runs with edited input, auditing the signed-in principal", async () => {
     const runId = await pendingRun({ order: "o-1" });
-    const cancelled = await api.request("POST", `/admin/api/runs/${runId}/cancel`, { body: { reason: "stuck" }, headers: WRITE });
+    const cancelled = await api.request("POST", `/admin/api/runs/${runId}/cancel`, {
+      body: { reason: "stuck" },
+      headers: WRITE,
+    });
     assert.equal(cancelled.status, 200, cancelled.text);
     assert.equal(cancelled.body.status, "cancelled");
     const entry = cancelled.body.audit_log.at(-1);
@@ -110,9 +128,15 @@ describe("the /admin dashboard", () => {
     assert.equal(rerun.body.workflow_version_id, versionId);
     assert.equal(rerun.body.audit_log[0].actor, "ops");
 
-    const badInput = await api.request("POST", `/admin/api/runs/${runId}/rerun`, { body: { input_payload: [1] }, headers: WRITE });
+    const badInput = await api.request("POST", `/admin/api/runs/${runId}/rerun`, {
+      body: { input_payload: [1] },
+      headers: WRITE,
+    });
     assert.equal(badInput.status, 422);
-    const unknown = await api.request("POST", "/admin/api/runs/00000000-0000-4000-8000-000000000000/cancel", { body: {}, headers: WRITE });
+    const unknown = await api.request("POST", "/admin/api/runs/00000000-0000-4000-8000-000000000000/cancel", {
+      body: {},
+      headers: WRITE,
+    });
     assert.equal(unknown.status, 404);
   });
 

@@ -65,7 +65,10 @@ describe("GET /api/runs (cross-workflow search)", () => {
 
   it("filters by a creation time range, after inclusive and before exclusive", async () => {
     assert.deepEqual(await search("?created_after=2026-01-02T12:00:00Z"), ["b2", "b1", "a2"]);
-    assert.deepEqual(await search("?created_after=2026-01-02T12:00:00Z&created_before=2026-01-04T12:00:00Z"), ["b1", "a2"]);
+    assert.deepEqual(await search("?created_after=2026-01-02T12:00:00Z&created_before=2026-01-04T12:00:00Z"), [
+      "b1",
+      "a2",
+    ]);
     // A naive datetime is UTC.
     assert.deepEqual(await search("?created_before=2026-01-02T00:00:00"), ["a1"]);
   });

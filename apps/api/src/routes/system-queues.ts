@@ -9,7 +9,10 @@ const THROUGHPUT_MINUTES = 60;
 export function systemQueueRoutes({ db, queues }: Deps): Router {
   const router = Router();
   router.get("/system/queues", async (_req, res) => {
-    const [depths, throughput] = await Promise.all([getQueueDepths(queues), getRunThroughput(db, new Date(), THROUGHPUT_MINUTES)]);
+    const [depths, throughput] = await Promise.all([
+      getQueueDepths(queues),
+      getRunThroughput(db, new Date(), THROUGHPUT_MINUTES),
+    ]);
     res.json({ queues: depths, throughput });
   });
   return router;

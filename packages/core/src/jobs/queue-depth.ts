@@ -19,7 +19,10 @@ async function countJobs(queue: Queue, timeoutMs: number): Promise<QueueDepth> {
         timer = setTimeout(() => reject(new Error(`no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
-    return { name: queue.name, counts: Object.fromEntries(STATES.map((s) => [s, counts[s] ?? 0])) as QueueDepth["counts"] };
+    return {
+      name: queue.name,
+      counts: Object.fromEntries(STATES.map((s) => [s, counts[s] ?? 0])) as QueueDepth["counts"],
+    };
   } catch (err) {
     return { name: queue.name, counts: null, error: err instanceof Error ? err.message : String(err) };
   } finally {

@@ -21,10 +21,13 @@ export const SearchRunsQuery = z
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().min(1).max(200).optional(),
   })
-  .refine((q) => q.created_after === undefined || q.created_before === undefined || q.created_after < q.created_before, {
-    message: "created_after must be before created_before",
-    path: ["created_after"],
-  });
+  .refine(
+    (q) => q.created_after === undefined || q.created_before === undefined || q.created_after < q.created_before,
+    {
+      message: "created_after must be before created_before",
+      path: ["created_after"],
+    },
+  );
 export type SearchRunsQuery = z.infer<typeof SearchRunsQuery>;
 
 /**
@@ -44,9 +47,7 @@ export type RunSearchTerm =
 const PATH = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
 
 function nest(path: string, value: unknown): Record<string, unknown> {
-  return path
-    .split(".")
-    .reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>;
+  return path.split(".").reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>;
 }
 
 export function parseRunSearchTerm(q: string): RunSearchTerm {

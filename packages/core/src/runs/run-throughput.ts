@@ -27,5 +27,9 @@ export async function getRunThroughput(db: Db, now: Date, minutes: number) {
     cancelled: r.cancelled,
   }));
   const total = perMinute.reduce((n, m) => n + m.succeeded + m.failed + m.cancelled, 0);
-  return { window_minutes: minutes, finished_per_minute: Math.round((total / minutes) * 100) / 100, per_minute: perMinute };
+  return {
+    window_minutes: minutes,
+    finished_per_minute: Math.round((total / minutes) * 100) / 100,
+    per_minute: perMinute,
+  };
 }

@@ -70,7 +70,10 @@ export async function searchRuns(db: Db, s: RunSearch): Promise<RunSearchPage> {
     );
     const runs = rows.slice(0, s.limit);
     const last = runs.at(-1);
-    return { runs, next: rows.length > s.limit && last !== undefined ? { createdAt: last.createdAt, id: last.id } : null };
+    return {
+      runs,
+      next: rows.length > s.limit && last !== undefined ? { createdAt: last.createdAt, id: last.id } : null,
+    };
   }
 
   const n = params.length;
@@ -101,7 +104,8 @@ export async function searchRuns(db: Db, s: RunSearch): Promise<RunSearchPage> {
           [ids.slice(0, s.limit)],
         );
   const last = rows.at(-1);
-  if (ids.length > s.limit && last !== undefined) return { runs: rows, next: { createdAt: last.createdAt, id: last.id } };
+  if (ids.length > s.limit && last !== undefined)
+    return { runs: rows, next: { createdAt: last.createdAt, id: last.id } };
   const windowFull = found !== undefined && found.scanned >= VALUE_SEARCH_WINDOW && found.edgeId !== null;
   return { runs: rows, next: windowFull ? { createdAt: found.edgeAt!, id: found.edgeId! } : null };
 }

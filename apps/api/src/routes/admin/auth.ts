@@ -39,7 +39,9 @@ export const requireSameOriginWrite: RequestHandler = (req, _res, next) => {
   const origin = req.get("origin");
   const sameOrigin = origin === undefined || origin === `${req.protocol}://${req.get("host")}`;
   if (req.get("x-requested-with") === undefined || (site !== undefined && site !== "same-origin") || !sameOrigin) {
-    return next(new BadRequestError("Dashboard actions must be same-origin requests with X-Requested-With", 403, "forbidden"));
+    return next(
+      new BadRequestError("Dashboard actions must be same-origin requests with X-Requested-With", 403, "forbidden"),
+    );
   }
   next();
 };

@@ -38,7 +38,15 @@ export function mountDashboard(app: Express, deps: Deps): void {
   api.use(requireSameOriginWrite);
   api.use(express.json({ limit: "2mb" }));
   api.use(dashboardActionRoutes(deps));
-  for (const routes of [workflowRoutes, webhookConfigRoutes, cronRoutes, runSearchRoutes, runRoutes, executionRoutes, systemQueueRoutes]) {
+  for (const routes of [
+    workflowRoutes,
+    webhookConfigRoutes,
+    cronRoutes,
+    runSearchRoutes,
+    runRoutes,
+    executionRoutes,
+    systemQueueRoutes,
+  ]) {
     api.use(readOnly(routes(deps)));
   }
   api.use(() => {

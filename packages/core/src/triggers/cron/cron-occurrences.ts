@@ -21,7 +21,10 @@ export type CronOccurrenceRecord = {
  * Records the dispatcher's decisions in one statement, inside its transaction. A held occurrence is decided again
  * at every dispatch until it fires: its row counts the holds and takes the final outcome. A `fired` row is final.
  */
-export async function recordCronOccurrences(tx: SqlTransaction, records: readonly CronOccurrenceRecord[]): Promise<void> {
+export async function recordCronOccurrences(
+  tx: SqlTransaction,
+  records: readonly CronOccurrenceRecord[],
+): Promise<void> {
   if (records.length === 0) return;
   await tx.query(
     `INSERT INTO cron_occurrences AS o (workflow_id, scheduled_for, outcome, run_id, covers_until, overlap_holds)
@@ -101,6 +104,7 @@ export async function getCronOutlook(db: Db, workflowId: string, now: Date, opts
       outcome: r.outcome,
       run_id: r.runId,
       covers_until: iso(r.coversUntil),
+      covers_until_local: r.coversUntil === null ? null : formatInZone(r.coversUntil, tz),
       overlap_holds: r.overlapHolds,
       first_decided_at: iso(r.firstDecidedAt),
       decided_at: iso(r.decidedAt),

@@ -16,6 +16,7 @@ const ROUTES = [
 ];
 
 const root = document.getElementById("app");
+root.textContent = ""; // the static "Loading…" placeholder; Preact owns the element from here on
 let state = { page: null, params: [], query: {}, data: null, error: null, loading: true, local: {}, flash: null };
 let generation = 0;
 let pollTimer;
@@ -30,7 +31,8 @@ function parseHash() {
   const [path, qs = ""] = raw.split("?");
   for (const [pattern, page] of ROUTES) {
     const m = pattern.exec(path);
-    if (m) return { page, params: m.slice(1).map(decodeURIComponent), query: Object.fromEntries(new URLSearchParams(qs)) };
+    if (m)
+      return { page, params: m.slice(1).map(decodeURIComponent), query: Object.fromEntries(new URLSearchParams(qs)) };
   }
   return { page: null, params: [], query: {} };
 }
@@ -69,8 +71,7 @@ const ui = {
 };
 
 function Nav({ page }) {
-  const item = (hash, label, pages) =>
-    html`<a href=${hash} class=${pages.includes(page) ? "active" : ""}>${label}</a>`;
+  const item = (hash, label, pages) => html`<a href=${hash} class=${pages.includes(page) ? "active" : ""}>${label}</a>`;
   return html`<header class="top">
     <a class="brand" href="#/runs">Switchyard</a>
     <nav>
@@ -84,10 +85,12 @@ function Nav({ page }) {
 function Shell({ page, params, query, data, error, loading, flash }) {
   return html`<${Nav} page=${page} />
     <main>
-      ${flash?.hash === location.hash &&
-      html`<div class=${`flash flash-${flash.kind}`} role="status">
-        ${flash.message} <button class="link" onClick=${() => setState({ flash: null })}>dismiss</button>
-      </div>`}
+      ${
+        flash?.hash === location.hash &&
+        html`<div class=${`flash flash-${flash.kind}`} role="status">
+          ${flash.message} <button class="link" onClick=${() => setState({ flash: null })}>dismiss</button>
+        </div>`
+      }
       <${ErrorBox} error=${error} />
       ${data !== null && page !== null ? page.view({ data, params, query, ui }) : loading ? html`<p class="muted">Loading…</p>` : null}
     </main>`;

@@ -3,7 +3,7 @@ import { html } from "./lib.js";
 
 const W = 168;
 const H = 48;
-const GAP_X = 72;
+const GAP_X = 120;
 const GAP_Y = 22;
 const PAD = 12;
 
@@ -71,10 +71,25 @@ export function GraphPicture({ graph, statusByNode = {} }) {
   if (!graph || !Array.isArray(graph.nodes) || graph.nodes.length === 0) return html`<p class="muted">Empty graph.</p>`;
   const { nodes, edges, width, height } = layoutGraph(graph);
   const types = new Map(graph.nodes.map((n) => [n.id, n.type]));
-  return html`<svg class="graph" role="img" aria-label="workflow graph" viewBox=${`0 0 ${width} ${height}`}
-    width=${width} height=${height} xmlns="http://www.w3.org/2000/svg">
+  return html`<svg
+    class="graph"
+    role="img"
+    aria-label="workflow graph"
+    viewBox=${`0 0 ${width} ${height}`}
+    width=${width}
+    height=${height}
+    xmlns="http://www.w3.org/2000/svg"
+  >
     <defs>
-      <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+      <marker
+        id="arrow"
+        viewBox="0 0 10 10"
+        refX="9"
+        refY="5"
+        markerWidth="7"
+        markerHeight="7"
+        orient="auto-start-reverse"
+      >
         <path d="M 0 0 L 10 5 L 0 10 z" class="arrow" />
       </marker>
     </defs>
@@ -88,16 +103,17 @@ export function GraphPicture({ graph, statusByNode = {} }) {
       const mx = (x1 + x2) / 2;
       return html`<g class=${e.when ? "edge conditional" : "edge"}>
         <path d=${`M ${x1} ${y1} C ${mx} ${y1}, ${mx} ${y2}, ${x2 - 2} ${y2}`} marker-end="url(#arrow)" />
-        ${e.when && html`<text x=${mx} y=${(y1 + y2) / 2 - 4} text-anchor="middle"><title>${e.when}</title>${clip(e.when, 18)}</text>`}
+        ${e.when && html`<text x=${mx} y=${Math.min(y1, y2) + (Math.abs(y2 - y1) < 8 ? -6 : Math.abs(y2 - y1) / 2 - 4)} text-anchor="middle"><title>${e.when}</title>${clip(e.when, 20)}</text>`}
       </g>`;
     })}
     ${[...nodes].map(
-      ([id, p]) => html`<g class=${`node node-${statusByNode[id] ?? "none"}`} data-node=${id}>
-        <title>${`${id} (${types.get(id)})${statusByNode[id] ? `: ${statusByNode[id]}` : ""}`}</title>
-        <rect x=${p.x} y=${p.y} width=${W} height=${H} rx="7" />
-        <text x=${p.x + 10} y=${p.y + 20} class="node-id">${clip(id, 20)}</text>
-        <text x=${p.x + 10} y=${p.y + 37} class="node-type">${clip(types.get(id) ?? "", 24)}</text>
-      </g>`,
+      ([id, p]) =>
+        html`<g class=${`node node-${statusByNode[id] ?? "none"}`} data-node=${id}>
+          <title>${`${id} (${types.get(id)})${statusByNode[id] ? `: ${statusByNode[id]}` : ""}`}</title>
+          <rect x=${p.x} y=${p.y} width=${W} height=${H} rx="7" />
+          <text x=${p.x + 10} y=${p.y + 20} class="node-id">${clip(id, 20)}</text>
+          <text x=${p.x + 10} y=${p.y + 37} class="node-type">${clip(types.get(id) ?? "", 24)}</text>
+        </g>`,
     )}
   </svg>`;
 }

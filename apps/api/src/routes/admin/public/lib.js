@@ -51,7 +51,11 @@ export async function post(path, body = {}) {
   return (
     await request(path, {
       method: "POST",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-Requested-With": "switchyard-dashboard" },
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-Requested-With": "switchyard-dashboard",
+      },
       body: JSON.stringify(body),
     })
   ).body;
@@ -98,12 +102,17 @@ export function Badge({ status }) {
 export function Json({ value, open = false }) {
   const text = value === undefined ? "–" : pretty(value);
   if (text.length < 160 && !text.includes("\n  \n")) return html`<pre class="json">${text}</pre>`;
-  return html`<details open=${open}><summary>${text.slice(0, 60).replace(/\s+/g, " ")}…</summary><pre class="json">${text}</pre></details>`;
+  return html`<details open=${open}>
+    <summary>${text.slice(0, 60).replace(/\s+/g, " ")}…</summary>
+    <pre class="json">${text}</pre>
+  </details>`;
 }
 
 export function ErrorBox({ error }) {
   if (!error) return null;
-  const detail = error instanceof ApiError ? error.detail : error.message ?? String(error);
-  const text = Array.isArray(detail) ? detail.map((d) => `${(d.loc ?? []).join(".")}: ${d.msg}`).join("\n") : String(detail);
+  const detail = error instanceof ApiError ? error.detail : (error.message ?? String(error));
+  const text = Array.isArray(detail)
+    ? detail.map((d) => `${(d.loc ?? []).join(".")}: ${d.msg}`).join("\n")
+    : String(detail);
   return html`<div class="error" role="alert"><strong>${error.status ? `${error.status} ` : ""}</strong>${text}</div>`;
 }

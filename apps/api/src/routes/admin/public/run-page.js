@@ -1,6 +1,19 @@
 // One run: status timeline, graph, steps with inputs and outputs, errors per attempt, audit log, actions.
 import { GraphPicture } from "./graph.js";
-import { ApiError, Badge, ErrorBox, Json, TERMINAL, fmtDuration, fmtTime, getJson, html, post, pretty, shortId } from "./lib.js";
+import {
+  ApiError,
+  Badge,
+  ErrorBox,
+  Json,
+  TERMINAL,
+  fmtDuration,
+  fmtTime,
+  getJson,
+  html,
+  post,
+  pretty,
+  shortId,
+} from "./lib.js";
 
 const ERROR_ACTIONS = ["run_failed", "run_retry_scheduled", "run_requeued"];
 
@@ -15,7 +28,8 @@ function errorsPerAttempt(run, steps) {
       at(Math.max(attempt, 1)).push({ source: a.action, error: a.metadata.error, at: a.at });
     }
   }
-  for (const s of steps) if (s.status === "failed") at(s.attempt).push({ source: `node ${s.node_id}`, error: s.error, at: s.finished_at });
+  for (const s of steps)
+    if (s.status === "failed") at(s.attempt).push({ source: `node ${s.node_id}`, error: s.error, at: s.finished_at });
   return [...byAttempt].sort((a, b) => a[0] - b[0]);
 }
 
@@ -24,7 +38,10 @@ export const runPage = {
   async load({ params: [id] }) {
     const [run, steps] = await Promise.all([getJson(`/runs/${id}`), getJson(`/runs/${id}/steps`)]);
     const wid = run.body.workflow_id;
-    const [workflow, versions] = await Promise.all([getJson(`/workflows/${wid}`), getJson(`/workflows/${wid}/versions`)]);
+    const [workflow, versions] = await Promise.all([
+      getJson(`/workflows/${wid}`),
+      getJson(`/workflows/${wid}/versions`),
+    ]);
     const version = versions.body.find((v) => v.id === run.body.workflow_version_id) ?? null;
     return { run: run.body, steps: steps.body, workflow: workflow.body, version };
   },
@@ -77,26 +94,53 @@ export const runPage = {
     const attempts = errorsPerAttempt(run, steps);
     return html`<h1>Run <span class="mono">${run.id}</span> <${Badge} status=${run.status} /></h1>
       <dl class="meta">
-        <dt>Workflow</dt><dd><a href=${`#/workflows/${workflow.id}`}>${workflow.name}</a></dd>
-        <dt>Version</dt><dd>${version ? `v${version.version}` : shortId(run.workflow_version_id)}</dd>
-        <dt>Triggered by</dt><dd>${run.triggered_by}</dd>
-        <dt>Attempt</dt><dd>${run.attempt}</dd>
-        <dt>Created</dt><dd>${fmtTime(run.created_at)}</dd>
-        <dt>Started</dt><dd>${fmtTime(run.started_at)}</dd>
-        <dt>Completed</dt><dd>${fmtTime(run.completed_at)}</dd>
-        <dt>Duration</dt><dd>${fmtDuration(run.started_at, run.completed_at)}</dd>
-        ${run.retry_of && html`<dt>Retry of</dt><dd><a href=${`#/runs/${run.retry_of}`} class="mono">${shortId(run.retry_of)}</a></dd>`}
-        ${run.run_at && html`<dt>Runs at</dt><dd>${fmtTime(run.run_at)}</dd>`}
+        <dt>Workflow</dt>
+        <dd><a href=${`#/workflows/${workflow.id}`}>${workflow.name}</a></dd>
+        <dt>Version</dt>
+        <dd>${version ? `v${version.version}` : shortId(run.workflow_version_id)}</dd>
+        <dt>Triggered by</dt>
+        <dd>${run.triggered_by}</dd>
+        <dt>Attempt</dt>
+        <dd>${run.attempt}</dd>
+        <dt>Created</dt>
+        <dd>${fmtTime(run.created_at)}</dd>
+        <dt>Started</dt>
+        <dd>${fmtTime(run.started_at)}</dd>
+        <dt>Completed</dt>
+        <dd>${fmtTime(run.completed_at)}</dd>
+        <dt>Duration</dt>
+        <dd>${fmtDuration(run.started_at, run.completed_at)}</dd>
+        ${
+          run.retry_of &&
+          html`<dt>Retry of</dt>
+            <dd><a href=${`#/runs/${run.retry_of}`} class="mono">${shortId(run.retry_of)}</a></dd>`
+        }
+        ${
+          run.run_at &&
+          html`<dt>Runs at</dt>
+            <dd>${fmtTime(run.run_at)}</dd>`
+        }
       </dl>
       <section class="actions" aria-label="run actions">
-        ${!TERMINAL.includes(run.status) &&
-        html`<button class="danger" onClick=${cancel} disabled=${busy !== null && busy !== undefined}>Cancel run</button>`}
-        ${(run.status === "failed" || run.status === "cancelled") &&
-        html`<button onClick=${retry} disabled=${Boolean(busy)}>Retry</button>`}
+        ${
+          !TERMINAL.includes(run.status) &&
+          html`<button class="danger" onClick=${cancel} disabled=${busy !== null && busy !== undefined}>
+            Cancel run
+          </button>`
+        }
+        ${
+          (run.status === "failed" || run.status === "cancelled") &&
+          html`<button onClick=${retry} disabled=${Boolean(busy)}>Retry</button>`
+        }
         <details class="rerun">
           <summary>Re-run with edited input</summary>
           <form onSubmit=${rerun}>
-            <textarea name="input_payload" rows="8" spellcheck="false" defaultValue=${pretty(run.input_payload)}></textarea>
+            <textarea
+              name="input_payload"
+              rows="8"
+              spellcheck="false"
+              defaultValue=${pretty(run.input_payload)}
+            ></textarea>
             <button type="submit" disabled=${Boolean(busy)}>Start a new run</button>
           </form>
         </details>
@@ -107,12 +151,13 @@ export const runPage = {
           <h2>Status timeline</h2>
           <ol class="timeline">
             ${run.audit_log.map(
-              (a) => html`<li class=${`tl-${a.action}`}>
-                <span class="tl-dot"></span>
-                <span class="tl-action">${a.action.replace(/^run_/, "").replace(/_/g, " ")}</span>
-                <span class="muted"> by ${a.actor}</span>
-                <div class="muted small">${fmtTime(a.at)} · +${fmtDuration(run.created_at, a.at)}</div>
-              </li>`,
+              (a) =>
+                html`<li class=${`tl-${a.action}`}>
+                  <span class="tl-dot"></span>
+                  <span class="tl-action">${a.action.replace(/^run_/, "").replace(/_/g, " ")}</span>
+                  <span class="muted"> by ${a.actor}</span>
+                  <div class="muted small">${fmtTime(a.at)} · +${fmtDuration(run.created_at, a.at)}</div>
+                </li>`,
             )}
           </ol>
         </section>
@@ -123,58 +168,95 @@ export const runPage = {
       </div>
       <section>
         <h2>Steps</h2>
-        ${steps.length === 0
-          ? html`<p class="muted">No steps recorded${run.status === "pending" ? " yet" : ""}.</p>`
-          : html`<table class="steps">
-              <thead><tr><th>Node</th><th>Type</th><th>Attempt</th><th>Status</th><th>Input (params)</th><th>Output</th><th>Finished</th><th>Took</th></tr></thead>
-              <tbody>
-                ${steps.map(
-                  (s) => html`<tr data-step=${s.node_id}>
-                    <td class="mono">${s.node_id}</td>
-                    <td>${nodes.get(s.node_id)?.type ?? "?"}</td>
-                    <td>${s.attempt}</td>
-                    <td><${Badge} status=${s.status} /></td>
-                    <td><${Json} value=${nodes.get(s.node_id)?.params ?? {}} /></td>
-                    <td class="output">
-                      ${s.error ? html`<div class="error-text">${s.error}</div>` : html`<${Json} value=${s.output} />`}
-                      ${s.log !== null && html`<div class="muted small">log:</div><${Json} value=${s.log} />`}
-                    </td>
-                    <td>${fmtTime(s.finished_at)}</td>
-                    <td>${fmtDuration(s.started_at, s.finished_at)}</td>
-                  </tr>`,
-                )}
-              </tbody>
-            </table>`}
+        ${
+          steps.length === 0
+            ? html`<p class="muted">No steps recorded${run.status === "pending" ? " yet" : ""}.</p>`
+            : html`<table class="steps">
+                <thead>
+                  <tr>
+                    <th>Node</th>
+                    <th>Type</th>
+                    <th>Attempt</th>
+                    <th>Status</th>
+                    <th>Input (params)</th>
+                    <th>Output</th>
+                    <th>Finished</th>
+                    <th>Took</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${steps.map(
+                    (s) =>
+                      html`<tr data-step=${s.node_id}>
+                        <td class="mono">${s.node_id}</td>
+                        <td>${nodes.get(s.node_id)?.type ?? "?"}</td>
+                        <td>${s.attempt}</td>
+                        <td><${Badge} status=${s.status} /></td>
+                        <td><${Json} value=${nodes.get(s.node_id)?.params ?? {}} /></td>
+                        <td class="output">
+                          ${s.error ? html`<div class="error-text">${s.error}</div>` : html`<${Json} value=${s.output} />`}
+                          ${
+                            s.log !== null &&
+                            html`<div class="muted small">log:</div>
+                              <${Json} value=${s.log} />`
+                          }
+                        </td>
+                        <td>${fmtTime(s.finished_at)}</td>
+                        <td>${fmtDuration(s.started_at, s.finished_at)}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>`
+        }
       </section>
       <section>
         <h2>Errors per attempt</h2>
-        ${attempts.length === 0
-          ? html`<p class="muted">No errors.</p>`
-          : html`<ul class="attempts">
-              ${attempts.map(
-                ([n, errors]) => html`<li><strong>Attempt ${n}</strong>
-                  <ul>${errors.map((e) => html`<li><span class="muted">${fmtTime(e.at)} ${e.source}:</span> <span class="error-text">${e.error}</span></li>`)}</ul>
-                </li>`,
-              )}
-            </ul>`}
+        ${
+          attempts.length === 0
+            ? html`<p class="muted">No errors.</p>`
+            : html`<ul class="attempts">
+                ${attempts.map(
+                  ([n, errors]) =>
+                    html`<li>
+                      <strong>Attempt ${n}</strong>
+                      <ul>
+                        ${errors.map((e) => html`<li><span class="muted">${fmtTime(e.at)} ${e.source}:</span> <span class="error-text">${e.error}</span></li>`)}
+                      </ul>
+                    </li>`,
+                )}
+              </ul>`
+        }
       </section>
       <div class="columns">
-        <section class="grow"><h2>Input</h2><${Json} value=${run.input_payload} open=${true} /></section>
         <section class="grow">
-          <h2>Output</h2>
+          <h2>Input</h2>
+          <${Json} value=${run.input_payload} open=${true} />
+        </section>
+        <section class="grow">
+          <h2>${run.error ? "Error" : "Output"}</h2>
           ${run.error ? html`<div class="error-text">${run.error}</div>` : html`<${Json} value=${run.output_payload} open=${true} />`}
         </section>
       </div>
       <section>
         <h2>Audit log</h2>
         <table class="audit">
-          <thead><tr><th>At</th><th>Actor</th><th>Action</th><th>Details</th></tr></thead>
+          <thead>
+            <tr>
+              <th>At</th>
+              <th>Actor</th>
+              <th>Action</th>
+              <th>Details</th>
+            </tr>
+          </thead>
           <tbody>
             ${run.audit_log.map(
-              (a) => html`<tr>
-                <td>${fmtTime(a.at)}</td><td>${a.actor}</td><td>${a.action}</td>
-                <td>${Object.keys(a.metadata ?? {}).length > 0 ? html`<${Json} value=${a.metadata} />` : ""}</td>
-              </tr>`,
+              (a) =>
+                html`<tr>
+                  <td>${fmtTime(a.at)}</td>
+                  <td>${a.actor}</td>
+                  <td>${a.action}</td>
+                  <td>${Object.keys(a.metadata ?? {}).length > 0 ? html`<${Json} value=${a.metadata} />` : ""}</td>
+                </tr>`,
             )}
           </tbody>
         </table>

@@ -4,15 +4,31 @@ import { BULL_BOARD, fmtTime, getJson, getOptional, html, shortId } from "./lib.
 function Workers({ workers }) {
   if (workers === null || workers.length === 0) return html`<p class="muted empty">No live workers reported.</p>`;
   return html`<table class="workers">
-    <thead><tr><th>Worker</th><th>Host</th><th>PID</th><th>Concurrency</th><th>Active runs</th><th>Started</th><th>Last heartbeat</th></tr></thead>
+    <thead>
+      <tr>
+        <th>Worker</th>
+        <th>Host</th>
+        <th>PID</th>
+        <th>Concurrency</th>
+        <th>Active runs</th>
+        <th>Started</th>
+        <th>Last heartbeat</th>
+      </tr>
+    </thead>
     <tbody>
       ${workers.map(
-        (w) => html`<tr>
-          <td class="mono">${w.id}</td><td>${w.host}</td><td>${w.pid}</td>
-          <td>${w.active_runs.length} / ${w.concurrency}</td>
-          <td>${w.active_runs.length === 0 ? "–" : w.active_runs.map((id) => html`<a class="mono" href=${`#/runs/${id}`}>${shortId(id)}</a> `)}</td>
-          <td>${fmtTime(w.started_at)}</td><td>${fmtTime(w.last_heartbeat_at)}</td>
-        </tr>`,
+        (w) =>
+          html`<tr>
+            <td class="mono">${w.id}</td>
+            <td>${w.host}</td>
+            <td>${w.pid}</td>
+            <td>${w.active_runs.length} / ${w.concurrency}</td>
+            <td>
+              ${w.active_runs.length === 0 ? "–" : w.active_runs.map((id) => html`<a class="mono" href=${`#/runs/${id}`}>${shortId(id)}</a> `)}
+            </td>
+            <td>${fmtTime(w.started_at)}</td>
+            <td>${fmtTime(w.last_heartbeat_at)}</td>
+          </tr>`,
       )}
     </tbody>
   </table>`;
@@ -22,15 +38,23 @@ const STATES = ["waiting", "prioritized", "delayed", "active", "completed", "fai
 
 function Queues({ queues }) {
   return html`<table class="queues">
-    <thead><tr><th>Queue</th>${STATES.map((s) => html`<th>${s}</th>`)}</tr></thead>
+    <thead>
+      <tr>
+        <th>Queue</th>
+        ${STATES.map((s) => html`<th>${s}</th>`)}
+      </tr>
+    </thead>
     <tbody>
       ${queues.map(
-        (q) => html`<tr>
-          <td class="mono">${q.name}</td>
-          ${q.counts === null
-            ? html`<td colspan=${STATES.length} class="error-text">unavailable: ${q.error}</td>`
-            : STATES.map((s) => html`<td class="num">${q.counts[s]}</td>`)}
-        </tr>`,
+        (q) =>
+          html`<tr>
+            <td class="mono">${q.name}</td>
+            ${
+              q.counts === null
+                ? html`<td colspan=${STATES.length} class="error-text">unavailable: ${q.error}</td>`
+                : STATES.map((s) => html`<td class="num">${q.counts[s]}</td>`)
+            }
+          </tr>`,
       )}
     </tbody>
   </table>`;
@@ -43,22 +67,38 @@ function Throughput({ throughput }) {
   const bw = 10;
   const hgt = 90;
   const width = mins.length * (bw + 2);
-  return html`<p>${throughput.finished_per_minute} runs finished per minute over the last ${throughput.window_minutes} minutes
-      (peak ${max === 1 && mins.every((m) => m.succeeded + m.failed + m.cancelled === 0) ? 0 : max}).</p>
-    <svg class="throughput" role="img" aria-label="runs finished per minute" viewBox=${`0 0 ${width} ${hgt + 16}`} width=${width} height=${hgt + 16}>
+  return html`<p>
+      ${throughput.finished_per_minute} runs finished per minute over the last ${throughput.window_minutes} minutes
+      (peak ${max === 1 && mins.every((m) => m.succeeded + m.failed + m.cancelled === 0) ? 0 : max}).
+    </p>
+    <svg
+      class="throughput"
+      role="img"
+      aria-label="runs finished per minute"
+      viewBox=${`0 0 ${width} ${hgt + 16}`}
+      width=${width}
+      height=${hgt + 16}
+    >
       ${mins.map((m, i) => {
         let y = hgt;
         return ["succeeded", "failed", "cancelled"].map((k) => {
           const h = (m[k] / max) * hgt;
           y -= h;
-          return h > 0 ? html`<rect class=${`bar-${k}`} x=${i * (bw + 2)} y=${y} width=${bw} height=${h}><title>${`${fmtTime(m.minute)}: ${m[k]} ${k}`}</title></rect>` : null;
+          return h > 0
+            ? html`<rect class=${`bar-${k}`} x=${i * (bw + 2)} y=${y} width=${bw} height=${h}
+                ><title>${`${fmtTime(m.minute)}: ${m[k]} ${k}`}</title></rect
+              >`
+            : null;
         });
       })}
       <line x1="0" y1=${hgt} x2=${width} y2=${hgt} class="axis" />
       <text x="0" y=${hgt + 13} class="small">${fmtTime(mins[0]?.minute)}</text>
       <text x=${width} y=${hgt + 13} text-anchor="end" class="small">now</text>
     </svg>
-    <p class="legend small"><span class="key bar-succeeded"></span> succeeded <span class="key bar-failed"></span> failed <span class="key bar-cancelled"></span> cancelled</p>`;
+    <p class="legend small">
+      <span class="key bar-succeeded"></span> succeeded <span class="key bar-failed"></span> failed
+      <span class="key bar-cancelled"></span> cancelled
+    </p>`;
 }
 
 export const systemPage = {
@@ -70,12 +110,18 @@ export const systemPage = {
   poll: () => 5000,
   view({ data }) {
     return html`<h1>Workers & queues</h1>
-      <section><h2>Live workers</h2><${Workers} workers=${data.workers} /></section>
+      <section>
+        <h2>Live workers</h2>
+        <${Workers} workers=${data.workers} />
+      </section>
       <section>
         <h2>Queues</h2>
         <${Queues} queues=${data.queues} />
         <p class="small">Jobs in detail, retries and cleanup: <a href=${BULL_BOARD}>Bull Board ↗</a></p>
       </section>
-      <section><h2>Throughput</h2><${Throughput} throughput=${data.throughput} /></section>`;
+      <section>
+        <h2>Throughput</h2>
+        <${Throughput} throughput=${data.throughput} />
+      </section>`;
   },
 };

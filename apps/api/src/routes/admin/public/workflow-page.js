@@ -19,7 +19,8 @@ function Versions({ versions, ui }) {
     e.preventDefault();
     const fd = new FormData(e.currentTarget);
     try {
-      const d = (await getJson(`/workflows/${version.workflow_id}/versions/${fd.get("base")}/diff/${fd.get("target")}`)).body;
+      const d = (await getJson(`/workflows/${version.workflow_id}/versions/${fd.get("base")}/diff/${fd.get("target")}`))
+        .body;
       ui.setLocal({ diff: d, diffError: null });
     } catch (err) {
       ui.setLocal({ diffError: err });
@@ -28,35 +29,79 @@ function Versions({ versions, ui }) {
   const diff = ui.local.diff;
   return html`<div class="version-tabs" role="tablist">
       ${versions.map(
-        (v) => html`<button role="tab" aria-selected=${v.version === version.version} class=${v.version === version.version ? "tab active" : "tab"}
-          onClick=${() => ui.setLocal({ shown: v.version })}>v${v.version}</button>`,
+        (v) =>
+          html`<button
+            role="tab"
+            aria-selected=${v.version === version.version}
+            class=${v.version === version.version ? "tab active" : "tab"}
+            onClick=${() => ui.setLocal({ shown: v.version })}
+          >
+            v${v.version}
+          </button>`,
       )}
     </div>
-    <p class="muted small">v${version.version} by ${version.created_by}, ${fmtTime(version.created_at)}${version.notes ? ` · ${version.notes}` : ""}</p>
+    <p class="muted small">
+      v${version.version} by ${version.created_by},
+      ${fmtTime(version.created_at)}${version.notes ? ` · ${version.notes}` : ""}
+    </p>
     <div class="graph-box"><${GraphPicture} graph=${version.graph} /></div>
-    <details><summary>Graph JSON</summary><${Json} value=${version.graph} open=${true} /></details>
-    ${versions.length > 1 &&
-    html`<form class="inline" onSubmit=${showDiff}>
-      <label>Diff from <select name="base">${versions.map((v) => html`<option value=${v.version} selected=${v.version === latest - 1}>v${v.version}</option>`)}</select></label>
-      <label>to <select name="target">${versions.map((v) => html`<option value=${v.version} selected=${v.version === latest}>v${v.version}</option>`)}</select></label>
-      <button type="submit">Show diff</button>
-    </form>`}
+    <details>
+      <summary>Graph JSON</summary>
+      <${Json} value=${version.graph} open=${true} />
+    </details>
+    ${
+      versions.length > 1 &&
+      html`<form class="inline" onSubmit=${showDiff}>
+        <label
+          >Diff from
+          <select name="base">
+            ${versions.map((v) => html`<option value=${v.version} selected=${v.version === latest - 1}>v${v.version}</option>`)}
+          </select></label
+        >
+        <label
+          >to
+          <select name="target">
+            ${versions.map((v) => html`<option value=${v.version} selected=${v.version === latest}>v${v.version}</option>`)}
+          </select></label
+        >
+        <button type="submit">Show diff</button>
+      </form>`
+    }
     <${ErrorBox} error=${ui.local.diffError} />
-    ${diff &&
-    html`<pre class="diff">${diff.diff.length === 0
-      ? `v${diff.base_version} and v${diff.target_version} have the same graph.`
-      : diff.diff.map((l) => html`<span class=${l.startsWith("+") ? "add" : l.startsWith("-") ? "del" : l.startsWith("@@") ? "hunk" : ""}>${l}\n</span>`)}</pre>`}`;
+    ${
+      diff &&
+      html`<pre class="diff">
+${
+          diff.diff.length === 0
+            ? `v${diff.base_version} and v${diff.target_version} have the same graph.`
+            : diff.diff.map(
+                (l) =>
+                  html`<span
+                    class=${l.startsWith("+") ? "add" : l.startsWith("-") ? "del" : l.startsWith("@@") ? "hunk" : ""}
+                    >${l}
+                  </span>`,
+              )
+        }</pre>`
+    }`;
 }
 
 function Cron({ cron, config }) {
   if (cron === null) return html`<p class="muted">No cron trigger.</p>`;
   return html`<dl class="meta">
-      <dt>Expression</dt><dd class="mono">${cron.expression}</dd>
-      <dt>Timezone</dt><dd>${cron.timezone}</dd>
-      <dt>Catch-up</dt><dd>${config?.catchup ?? "–"}</dd>
-      <dt>Overlapping</dt><dd>${config?.allow_overlapping ? "allowed" : "not allowed"}</dd>
-      <dt>Window</dt><dd>${config?.start_at ?? "–"} → ${config?.end_at ?? "–"}</dd>
-      <dt>Last dispatched</dt><dd>${fmtTime(cron.last_dispatched_at)}</dd>
+      <dt>Expression</dt>
+      <dd class="mono">${cron.expression}</dd>
+      <dt>Timezone</dt>
+      <dd>${cron.timezone}</dd>
+      <dt>Catch-up</dt>
+      <dd>${config?.catchup ?? "–"}</dd>
+      <dt>Overlapping</dt>
+      <dd>${config?.allow_overlapping ? "allowed" : "not allowed"}</dd>
+      <dt>Window</dt>
+      <dd>
+        ${config?.start_at ? fmtTime(config.start_at) : "open"} → ${config?.end_at ? fmtTime(config.end_at) : "open"}
+      </dd>
+      <dt>Last dispatched</dt>
+      <dd>${fmtTime(cron.last_dispatched_at)}</dd>
     </dl>
     <div class="columns">
       <div>
@@ -67,22 +112,38 @@ function Cron({ cron, config }) {
       </div>
       <div class="grow">
         <h3>Recent occurrences</h3>
-        ${cron.occurrences.length === 0
-          ? html`<p class="muted">None decided yet.</p>`
-          : html`<table class="occurrences">
-              <thead><tr><th>Scheduled for (${cron.timezone})</th><th>Outcome</th><th>Run</th><th>Decided</th></tr></thead>
-              <tbody>
-                ${cron.occurrences.map(
-                  (o) => html`<tr>
-                    <td>${o.local}${o.covers_until && html`<div class="muted small">until ${fmtTime(o.covers_until)} (exclusive)</div>`}</td>
-                    <td><span class=${`badge outcome-${o.outcome}`}>${OUTCOME_TEXT[o.outcome] ?? o.outcome}</span>
-                      ${o.overlap_holds > 0 && o.outcome !== "skipped_overlap" && html`<div class="muted small">held ${o.overlap_holds}× by the overlap guard first</div>`}</td>
-                    <td>${o.run_id ? html`<a class="mono" href=${`#/runs/${o.run_id}`}>${shortId(o.run_id)}</a>` : "–"}</td>
-                    <td>${fmtTime(o.decided_at)}</td>
-                  </tr>`,
-                )}
-              </tbody>
-            </table>`}
+        ${
+          cron.occurrences.length === 0
+            ? html`<p class="muted">None decided yet.</p>`
+            : html`<table class="occurrences">
+                <thead>
+                  <tr>
+                    <th>Scheduled for (${cron.timezone})</th>
+                    <th>Outcome</th>
+                    <th>Run</th>
+                    <th>Decided</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${cron.occurrences.map(
+                    (o) =>
+                      html`<tr>
+                        <td>
+                          ${o.local}${o.covers_until && html`<div class="muted small">up to ${o.covers_until_local} (exclusive)</div>`}
+                        </td>
+                        <td>
+                          <span class=${`badge outcome-${o.outcome}`}>${OUTCOME_TEXT[o.outcome] ?? o.outcome}</span>
+                          ${o.overlap_holds > 0 && o.outcome !== "skipped_overlap" && html`<div class="muted small">held ${o.overlap_holds}× by the overlap guard first</div>`}
+                        </td>
+                        <td>
+                          ${o.run_id ? html`<a class="mono" href=${`#/runs/${o.run_id}`}>${shortId(o.run_id)}</a>` : "–"}
+                        </td>
+                        <td>${fmtTime(o.decided_at)}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>`
+        }
       </div>
     </div>`;
 }
@@ -106,25 +167,49 @@ export const workflowPage = {
     const url = `${location.origin}/api/workflows/${encodeURIComponent(workflow.handle ?? workflow.id)}/triggers/webhook`;
     return html`<h1>${workflow.name} ${workflow.is_archived && html`<span class="badge">archived</span>`}</h1>
       <dl class="meta">
-        <dt>Id</dt><dd class="mono">${workflow.id}</dd>
-        <dt>Handle</dt><dd class="mono">${workflow.handle ?? "–"}</dd>
-        <dt>Description</dt><dd>${workflow.description ?? "–"}</dd>
-        <dt>Tags</dt><dd>${(workflow.tags ?? []).join(", ") || "–"}</dd>
+        <dt>Id</dt>
+        <dd class="mono">${workflow.id}</dd>
+        <dt>Handle</dt>
+        <dd class="mono">${workflow.handle ?? "–"}</dd>
+        <dt>Description</dt>
+        <dd>${workflow.description ?? "–"}</dd>
+        <dt>Tags</dt>
+        <dd>${(workflow.tags ?? []).join(", ") || "–"}</dd>
       </dl>
-      <section><h2>Versions</h2><${Versions} versions=${versions} ui=${ui} /></section>
+      <section>
+        <h2>Versions</h2>
+        <${Versions} versions=${versions} ui=${ui} />
+      </section>
       <section>
         <h2>Webhook</h2>
-        <p>URL: <code class="copy">${url}</code> <span class="muted small">(${(webhook.allowed_methods ?? []).join(", ")})</span></p>
-        <details><summary>Config</summary><${Json} value=${webhook} open=${true} /></details>
+        <p>
+          URL: <code class="copy">${url}</code>
+          <span class="muted small">(${(webhook.allowed_methods ?? []).join(", ")})</span>
+        </p>
+        <details>
+          <summary>Config</summary>
+          <${Json} value=${webhook} open=${true} />
+        </details>
       </section>
-      <section><h2>Cron</h2><${Cron} cron=${cron} config=${cronConfig} /></section>
+      <section>
+        <h2>Cron</h2>
+        <${Cron} cron=${cron} config=${cronConfig} />
+      </section>
       <section>
         <h2>Recent runs</h2>
-        ${runs.length === 0
-          ? html`<p class="muted">No runs yet.</p>`
-          : html`<ul class="recent">${runs.map(
-              (r) => html`<li><a class="mono" href=${`#/runs/${r.id}`}>${shortId(r.id)}</a> <${Badge} status=${r.status} /> ${r.triggered_by} · ${fmtTime(r.created_at)}</li>`,
-            )}</ul>`}
+        ${
+          runs.length === 0
+            ? html`<p class="muted">No runs yet.</p>`
+            : html`<ul class="recent">
+                ${runs.map(
+                  (r) =>
+                    html`<li>
+                      <a class="mono" href=${`#/runs/${r.id}`}>${shortId(r.id)}</a>
+                      <${Badge} status=${r.status} /> ${r.triggered_by} · ${fmtTime(r.created_at)}
+                    </li>`,
+                )}
+              </ul>`
+        }
         <p><a href=${`#/runs?workflow=${workflow.id}`}>All runs of this workflow →</a></p>
       </section>`;
   },
