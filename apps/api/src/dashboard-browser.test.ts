@@ -127,6 +127,29 @@ describe("the runs dashboard in a browser", () => {
     await page.locator('svg.graph g.node-succeeded[data-node="receipt"]').waitFor();
     await shot("run-detail");
 
+    // Re-run with edited input: a new run of the same version, created by the signed-in admin.
+    await page.click("text=Re-run with edited input");
+    await page.fill(
+      'textarea[name="input_payload"]',
+      JSON.stringify({ body: { order: { id: "ord-43", amount: 60 } } }),
+    );
+    await page.click("text=Start a new run");
+    // The page moves to the new run: read its id from the URL (this function runs in the page).
+    const moved = await page.waitForFunction((old) => {
+      const { hash } = (globalThis as unknown as { location: { hash: string } }).location;
+      const m = /^#\/runs\/([0-9a-f-]{36})$/.exec(hash);
+      return m !== null && m[1] !== old ? m[1] : null;
+    }, runId);
+    const newId = (await moved.jsonValue()) as string;
+    assert.notEqual(newId, runId);
+    await page.locator("h1", { hasText: newId }).locator(".badge", { hasText: "succeeded" }).waitFor();
+    assert.match(await page.locator('tr[data-step="total"]').innerText(), /120/);
+    assert.match(await page.locator('tr[data-step="big"]').innerText(), /succeeded/);
+    const created = await api.deps.db.runAuditEntry.findFirstOrThrow({
+      where: { runId: newId, action: "run_created" },
+    });
+    assert.equal(created.actor, ADMIN.username);
+
     await page.goto(`${api.url}/admin#/runs`);
     await page.fill('input[name="q"]', "ord-42");
     await page.click('form.filters button[type="submit"]');
@@ -145,7 +168,7 @@ describe("the runs dashboard in a browser", () => {
     await waitForStatus(runId, "waiting");
 
     await page.goto(`${api.url}/admin#/runs/${runId}`);
-    await page.locator("h1 .badge", { hasText: "waiting" }).waitFor();
+    await page.locator("h1", { hasText: runId }).locator(".badge", { hasText: "waiting" }).waitFor();
     page.once("dialog", (d) => void d.accept());
     await page.click("text=Cancel run");
     await page.locator("h1 .badge", { hasText: "cancelled" }).waitFor();
@@ -170,8 +193,10 @@ describe("the runs dashboard in a browser", () => {
     await shot("run-failed");
 
     await page.goto(`${api.url}/admin#/workflows/orders`);
-    await page.locator("svg.graph").first().waitFor();
+    // The previous page (a run) has a graph too: wait for this page's own parts.
+    await page.locator("ol.fire-times li").nth(9).waitFor();
     assert.equal(await page.locator("ol.fire-times li").count(), 10);
+    await page.locator("svg.graph").first().waitFor();
     await page.locator("table.occurrences .outcome-fired").waitFor();
     await page.locator("table.occurrences .outcome-caught_up").waitFor();
     await page.click("text=Show diff");
