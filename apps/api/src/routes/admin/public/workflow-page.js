@@ -10,6 +10,10 @@ const OUTCOME_TEXT = {
   already_fired: "already had a run",
 };
 
+function versionLine(v) {
+  return `v${v.version} by ${v.created_by}, ${fmtTime(v.created_at)}${v.notes ? ` · ${v.notes}` : ""}`;
+}
+
 function Versions({ versions, ui }) {
   if (versions.length === 0) return html`<p class="muted">No versions yet.</p>`;
   const latest = versions.at(-1).version;
@@ -40,10 +44,7 @@ function Versions({ versions, ui }) {
           </button>`,
       )}
     </div>
-    <p class="muted small">
-      v${version.version} by ${version.created_by},
-      ${fmtTime(version.created_at)}${version.notes ? ` · ${version.notes}` : ""}
-    </p>
+    <p class="muted small">${versionLine(version)}</p>
     <div class="graph-box"><${GraphPicture} graph=${version.graph} /></div>
     <details>
       <summary>Graph JSON</summary>
