@@ -35,13 +35,24 @@ export function dashboardActor(res: Response): string {
  */
 export const requireSameOriginWrite: RequestHandler = (req, _res, next) => {
   if (req.method === "GET" || req.method === "HEAD") return next();
+  // Browsers send Sec-Fetch-Site; Origin is the fallback. Only hosts are compared: behind a TLS-terminating proxy
+  // the scheme this process sees differs from the page's.
   const site = req.get("sec-fetch-site");
   const origin = req.get("origin");
-  const sameOrigin = origin === undefined || origin === `${req.protocol}://${req.get("host")}`;
-  if (req.get("x-requested-with") === undefined || (site !== undefined && site !== "same-origin") || !sameOrigin) {
+  const sameSite =
+    site !== undefined ? site === "same-origin" : origin === undefined || hostOf(origin) === req.get("host");
+  if (req.get("x-requested-with") === undefined || !sameSite) {
     return next(
       new BadRequestError("Dashboard actions must be same-origin requests with X-Requested-With", 403, "forbidden"),
     );
   }
   next();
 };
+
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
+}
