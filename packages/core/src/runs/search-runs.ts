@@ -15,6 +15,8 @@ export type RunSearch = {
   limit: number;
   /** Keyset position: runs strictly older than this (created_at, id) pair. */
   after?: { createdAt: Date; id: string } | undefined;
+  /** A bare-value search's window; VALUE_SEARCH_WINDOW unless a test asks for less. */
+  valueWindow?: number;
 };
 
 export type RunSearchPage = {
@@ -77,6 +79,7 @@ export async function searchRuns(db: Db, s: RunSearch): Promise<RunSearchPage> {
   }
 
   const n = params.length;
+  const window = s.valueWindow ?? VALUE_SEARCH_WINDOW;
   const path = s.term.number === null ? `$.** ? (@ == $s)` : `$.** ? (@ == $s || @ == $n)`;
   const [found] = await queryRows<{ scanned: number; edgeId: string | null; edgeAt: Date | null; ids: string[] }>(
     db,
@@ -92,7 +95,7 @@ export async function searchRuns(db: Db, s: RunSearch): Promise<RunSearchPage> {
      SELECT (SELECT count(*)::int FROM w) AS scanned, (SELECT id::text FROM edge) AS "edgeId",
             (SELECT created_at FROM edge) AS "edgeAt",
             coalesce((SELECT array_agg(id::text ORDER BY created_at DESC, id DESC) FROM hits), '{}') AS ids`,
-    [...params, VALUE_SEARCH_WINDOW, path, JSON.stringify({ s: s.term.text, n: s.term.number }), s.limit + 1],
+    [...params, window, path, JSON.stringify({ s: s.term.text, n: s.term.number }), s.limit + 1],
   );
   const ids = found?.ids ?? [];
   const rows =
@@ -106,6 +109,6 @@ export async function searchRuns(db: Db, s: RunSearch): Promise<RunSearchPage> {
   const last = rows.at(-1);
   if (ids.length > s.limit && last !== undefined)
     return { runs: rows, next: { createdAt: last.createdAt, id: last.id } };
-  const windowFull = found !== undefined && found.scanned >= VALUE_SEARCH_WINDOW && found.edgeId !== null;
+  const windowFull = found !== undefined && found.scanned >= window && found.edgeId !== null;
   return { runs: rows, next: windowFull ? { createdAt: found.edgeAt!, id: found.edgeId! } : null };
 }
