@@ -4,6 +4,7 @@ import { createRuns, type CreatedRun, type NewRun } from "../../runs/create-runs
 import { enqueueCreated } from "../../runs/dispatch-runs";
 import { toRunJson, type RunJson } from "../../runs/run-row";
 import type { RunStatus } from "../../runs/run-status";
+import type { Metrics } from "../../observability/metrics";
 import { isCronCatchup } from "./cron-config-store";
 import { formatScheduledFor } from "./cron-schedule";
 import { planCronOccurrence, type CronPlan, type CronTriggerState } from "./plan-cron-occurrence";
@@ -30,7 +31,7 @@ const ACTIVE_STATUSES = ["pending", "running", "waiting"] as const satisfies rea
  * 3. after commit, enqueue (a failure is left to the reconciler).
  * The unique key on runs (workflow_id, cron_occurrence) stays the last line of defence.
  */
-export async function dispatchCronRuns(deps: Pick<Deps, "db" | "queues" | "logger" | "config">, now: Date): Promise<RunJson[]> {
+export async function dispatchCronRuns(deps: Pick<Deps, "db" | "queues" | "logger" | "config"> & Partial<Pick<Deps, "metrics">>, now: Date): Promise<RunJson[]> {
   const graceMs = deps.config.CRON_MISFIRE_GRACE_SECONDS * 1000;
   const plan = (t: TriggerRow): CronPlan | null =>
     isCronCatchup(t.catchup) ? planCronOccurrence({ ...t, catchup: t.catchup }, now, graceMs) : null;
@@ -86,6 +87,7 @@ export async function dispatchCronRuns(deps: Pick<Deps, "db" | "queues" | "logge
 
   await enqueueCreated(deps, outcome.created);
   logOutcome(deps.logger, outcome);
+  if (deps.metrics !== undefined) countOutcome(deps.metrics, outcome);
   return outcome.created.map((c) => toRunJson(c.run, c.audit));
 }
 
@@ -137,6 +139,19 @@ function toNewRun({ trigger, plan }: Planned): NewRun {
     actor: "cron",
     cronOccurrence: plan.occurrence,
   };
+}
+
+/** The same decisions logOutcome writes, as counts (kept apart: logging may be off, metrics are not). */
+function countOutcome(
+  metrics: Metrics,
+  { created, going, held }: { created: CreatedRun[]; going: Planned[]; held: Planned[] },
+): void {
+  const fires = going.filter((p) => p.plan.kind === "fire");
+  metrics.cronOccurrences("fired", created.length);
+  metrics.cronOccurrences("skipped_overlap", held.length);
+  metrics.cronOccurrences("skipped_missed", going.length - fires.length);
+  metrics.cronOccurrences("caught_up", fires.filter((p) => p.plan.kind === "fire" && p.plan.skippedFrom !== null).length);
+  metrics.cronOccurrences("already_fired", fires.length - created.length);
 }
 
 function logOutcome(
