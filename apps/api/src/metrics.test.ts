@@ -4,6 +4,7 @@ import { createHmac } from "node:crypto";
 import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-deps";
 import { eventually, spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
 import { metricValue, scrapeMetrics } from "@switchyard/core/testing/scrape-metrics";
+import { startTestApi, type TestApi } from "./testing/start-api";
 
 const GRAPH = { nodes: [{ id: "a", type: "set", params: { value: 1 } }], edges: [] };
 const SECRET = "whsec_metrics";
@@ -120,5 +121,41 @@ describe("Prometheus metrics of the api and worker processes", () => {
     assert.equal(rejected("401", "replay"), 1);
     assert.equal(rejected("429", "rate_limited"), 1);
     assert.equal(rejected("404", "not_found"), 1);
+  });
+});
+
+describe("cron occurrence metrics", () => {
+  let api: TestApi;
+  before(async () => {
+    api = await startTestApi();
+  });
+  after(async () => {
+    await api.close();
+  });
+
+  const workflow = async (handle: string, cron: object) => {
+    const created = await api.deps.db.workflow.create({ data: { name: handle, handle } });
+    await api.deps.db.workflowVersion.create({ data: { workflowId: created.id, version: 1, graph: GRAPH } });
+    const res = await api.request("PUT", `/api/workflows/${handle}/triggers/cron/config`, { body: cron });
+    assert.equal(res.status, 200, res.text);
+  };
+  const dispatch = async (now: string) => {
+    const res = await api.request("POST", "/api/triggers/cron/dispatch", { body: { now } });
+    assert.equal(res.status, 200, res.text);
+  };
+
+  it("counts fired, overlap-skipped and caught-up occurrences, and serves /metrics publicly without a token", async () => {
+    await workflow("serial", { start_at: "2026-01-01T09:00:00Z" });
+    await workflow("latest", { allow_overlapping: true, catchup: "latest", start_at: "2026-01-01T09:00:00Z" });
+    await dispatch("2026-01-01T09:00:30Z");
+    // serial's 09:00 run is still pending: its 10:00 occurrence is held back. latest skips 10:00 and fires 11:00.
+    await dispatch("2026-01-01T11:30:00Z");
+
+    const text = await scrapeMetrics(api.url);
+    const outcome = (o: string) => metricValue(text, "switchyard_cron_occurrences_total", { outcome: o });
+    assert.equal(outcome("fired"), 3);
+    assert.equal(outcome("skipped_overlap"), 1);
+    assert.equal(outcome("caught_up"), 1);
+    assert.equal(metricValue(text, "switchyard_runs_created_total", { trigger: "cron" }), 3);
   });
 });
