@@ -159,3 +159,16 @@ describe("cron occurrence metrics", () => {
     assert.equal(metricValue(text, "switchyard_runs_created_total", { trigger: "cron" }), 3);
   });
 });
+
+describe("METRICS_ENABLED=false", () => {
+  it("serves no /metrics route", async () => {
+    const api = await startTestApi({ METRICS_ENABLED: "false" });
+    try {
+      const res = await api.request("GET", "/metrics");
+      assert.equal(res.status, 404);
+      assert.deepEqual(res.body, { detail: "Not Found" });
+    } finally {
+      await api.close();
+    }
+  });
+});
