@@ -23,16 +23,8 @@ for (const connection of [workerRedis, redis]) {
 watchRedisEvictionPolicy(redis, logger, config.ALLOW_REDIS_EVICTION, () => process.exit(1));
 const queues = createQueues(redis, config.QUEUE_PREFIX, tracing?.telemetry);
 
-const runsWorker = await createWorker({
-  config,
-  logger,
-  db,
-  redis,
-  queues,
-  workerRedis,
-  metrics,
-  telemetry: tracing?.telemetry,
-});
+const telemetry = tracing?.telemetry;
+const runsWorker = await createWorker({ config, logger, db, redis, queues, workerRedis, metrics, telemetry });
 // Each instance on a host listens on METRICS_PORT + METRICS_PORT_OFFSET (the systemd unit sets the offset).
 const metricsPort = config.METRICS_PORT === 0 ? 0 : config.METRICS_PORT + config.METRICS_PORT_OFFSET;
 const metricsServer = await serveProcessMetrics({ config, logger, metrics }, metricsPort);
