@@ -53,7 +53,17 @@ function parseHeaders(pairs: readonly string[]): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const pair of pairs) {
     const at = pair.indexOf("=");
-    headers[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+    const value = pair.slice(at + 1).trim();
+    headers[pair.slice(0, at).trim()] = safeDecode(value);
   }
   return headers;
+}
+
+/** A value that is not valid percent-encoding is sent as written. */
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
