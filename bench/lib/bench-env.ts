@@ -102,7 +102,8 @@ function spawnBenchService(name: ServiceName, env: Record<string, string>, stamp
     args.unshift("--cpu-prof", `--cpu-prof-dir=${join(WORK_DIR, `${stamp}-${name}-prof`)}`);
   const proc = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
+    // Metrics listeners on free ports: a `make dev` on the same host holds the fixed defaults.
+    env: { ...process.env, METRICS_PORT: "0", BEAT_METRICS_PORT: "0", ...env },
     stdio: ["ignore", fd, fd],
   });
   closeSync(fd);

@@ -16,6 +16,8 @@ import { BULL_BOARD_PATH, mountBullBoard } from "./routes/bull-board";
 import { mountDashboard } from "./routes/admin/mount-dashboard";
 import { requestId } from "./middleware/request-id";
 import { securityHeaders } from "./middleware/security-headers";
+import { metricsRoutes } from "./routes/metrics";
+import { traceRequests } from "./middleware/trace-requests";
 
 // Postgres text and jsonb cannot hold NUL characters or lone UTF-16 surrogates: refused at parse time (a 422),
 // not when the INSERT fails (a 500).
@@ -34,11 +36,13 @@ export function createApp(deps: Deps): Express {
   app.disable("x-powered-by");
   app.set("trust proxy", deps.config.TRUST_PROXY);
   app.set("query parser", "simple");
+  if (deps.telemetry !== undefined) app.use(traceRequests());
   app.use(requestId());
   app.use(securityHeaders(BULL_BOARD_PATH));
 
-  // Public: probes and webhook deliveries (protected by each workflow's own secrets).
+  // Public: probes, metrics (METRICS_TOKEN when set) and webhook deliveries (protected by each workflow's own secrets).
   app.use(systemRoutes(deps));
+  app.use(metricsRoutes(deps));
   app.use("/api", webhookInvokeRoutes(deps));
 
   mountBullBoard(app, deps);

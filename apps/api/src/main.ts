@@ -4,19 +4,23 @@ import { createRedis } from "@switchyard/core/redis";
 import { watchRedisEvictionPolicy } from "@switchyard/core/redis-policy";
 import { closeQueues, createQueues } from "@switchyard/core/jobs/queues";
 import { bootProcess, onShutdown } from "@switchyard/core/process/lifecycle";
+import { createMetrics } from "@switchyard/core/observability/metrics";
+import { startTracing } from "@switchyard/core/observability/start-tracing";
 import { createApp } from "./app";
 
 const { config, logger } = bootProcess("api");
+const tracing = await startTracing(config, "api", logger);
 const db = createDb(config);
 const redis = createRedis(config.REDIS_URL, "producer");
 redis.on("error", (err: Error) => logger.warn("redis connection error", { err: err.message }));
 watchRedisEvictionPolicy(redis, logger, config.ALLOW_REDIS_EVICTION, () => process.exit(1));
-const queues = createQueues(redis, config.QUEUE_PREFIX);
+const queues = createQueues(redis, config.QUEUE_PREFIX, tracing?.telemetry);
 // Without a listener BullMQ prints every connection error raw; the connection's own listener above logs them.
 queues.runs.on("error", () => undefined);
 queues.beat.on("error", () => undefined);
 
-const app = createApp({ config, logger, db, redis, queues });
+const metrics = createMetrics({ queues });
+const app = createApp({ config, logger, db, redis, queues, metrics, telemetry: tracing?.telemetry });
 const server = app.listen(config.PORT, config.HOST, () => {
   const { port } = server.address() as AddressInfo;
   logger.info("api listening", { host: config.HOST, port, authMode: config.AUTH_MODE });
@@ -31,4 +35,5 @@ onShutdown(logger, 30_000, async () => {
   await closeQueues(queues);
   redis.disconnect();
   await db.$disconnect();
+  await tracing?.shutdown();
 });

@@ -7,6 +7,8 @@ import { createNodeRegistry, type NodeRegistry } from "@switchyard/core/engine/n
 import { executeRun, type RunExecutionDeps } from "@switchyard/core/runs/execute-run";
 import { createRunAborts, subscribeRunCancels } from "@switchyard/core/runs/run-cancellation";
 import { createVersionCache } from "@switchyard/core/runs/execute-version-cache";
+import { observeRuns } from "@switchyard/core/observability/observe-run";
+import { recordStepSpan } from "@switchyard/core/observability/trace-spans";
 
 export type WorkerDeps = Deps & {
   /** Blocking BullMQ connection (role "worker": retries forever while Redis is away). */
@@ -42,10 +44,13 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     queues: deps.queues,
     versions: createVersionCache(deps.db, registry),
     ...(config.RUN_TIMEOUT_SECONDS !== undefined && { runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS }),
+    metrics: deps.metrics,
+    ...(deps.telemetry !== undefined && { traceStep: recordStepSpan }),
   };
+  const execute = observeRuns(executeRun, deps.metrics, deps.telemetry !== undefined);
   const handlers: Handlers = {
     execute_run: async (payload, job, token, signal) => {
-      const result = await executeRun(execution, {
+      const result = await execute(execution, {
         runId: payload.run_id,
         jobId: job.id ?? "",
         resume: payload.resume === true,
@@ -70,6 +75,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
       prefix: config.QUEUE_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,
       name: workerId,
+      ...(deps.telemetry !== undefined && { telemetry: deps.telemetry }),
     },
   );
   worker.on("failed", (job, err) => {

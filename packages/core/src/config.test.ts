@@ -35,4 +35,33 @@ describe("parseConfig", () => {
     assert.throws(() => parseConfig({ ADMIN_USERNAME: "a" }), /ADMIN_PASSWORD/);
     assert.throws(() => parseConfig({ TRUST_PROXY: "yes please" }), /TRUST_PROXY/);
   });
+
+  it("serves metrics on fixed development ports and keeps tracing off by default", () => {
+    const c = parseConfig({});
+    assert.equal(c.METRICS_ENABLED, true);
+    assert.equal(c.METRICS_HOST, "127.0.0.1");
+    assert.equal(c.METRICS_PORT, 9101);
+    assert.equal(c.METRICS_PORT_OFFSET, 0);
+    assert.equal(c.BEAT_METRICS_PORT, 9100);
+    assert.equal(c.METRICS_TOKEN, undefined);
+    assert.equal(c.OTEL_EXPORTER_OTLP_ENDPOINT, undefined);
+    assert.equal(c.OTEL_EXPORTER_OTLP_PROTOCOL, "http/json");
+  });
+
+  it("parses the metrics and OTLP settings and rejects what it cannot use", () => {
+    const c = parseConfig({
+      METRICS_PORT_OFFSET: "3",
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://collector:4318",
+      OTEL_EXPORTER_OTLP_HEADERS: "api-key=abc%20d, x-team=ops",
+      METRICS_ENABLED: "false",
+    });
+    assert.equal(c.METRICS_PORT_OFFSET, 3);
+    assert.equal(c.METRICS_ENABLED, false);
+    assert.deepEqual(c.OTEL_EXPORTER_OTLP_HEADERS, ["api-key=abc%20d", "x-team=ops"]);
+    assert.throws(() => parseConfig({ METRICS_PORT_OFFSET: "a" }), /METRICS_PORT_OFFSET/);
+    assert.throws(() => parseConfig({ METRICS_PORT: "65535", METRICS_PORT_OFFSET: "1" }), /METRICS_PORT_OFFSET/);
+    assert.throws(() => parseConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }), /OTEL_EXPORTER_OTLP_PROTOCOL: only http\/json/);
+    assert.throws(() => parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector" }), /OTEL_EXPORTER_OTLP_ENDPOINT/);
+    assert.throws(() => parseConfig({ OTEL_EXPORTER_OTLP_HEADERS: "novalue" }), /OTEL_EXPORTER_OTLP_HEADERS/);
+  });
 });

@@ -9,6 +9,8 @@ const csv = z
       .filter((t) => t.length > 0),
   );
 
+const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
+
 const seconds = (def: number) => z.coerce.number().int().min(1).default(def);
 
 /** Every environment variable the platform reads. docs/configuration.md and .env.example list the same. */
@@ -53,6 +55,21 @@ export const Config = z
     SCHEDULER_REFRESH_SECONDS: seconds(30),
     LOG_LEVEL: z.enum(["error", "warn", "info", "http", "verbose", "debug", "silly"]).default("info"),
     LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
+    // Prometheus: /metrics on the API, a small listener on each worker and beat (docs/observability.md).
+    METRICS_ENABLED: z.stringbool().default(true),
+    METRICS_TOKEN: z.string().min(1).optional(),
+    METRICS_HOST: z.string().min(1).default("127.0.0.1"),
+    // The worker's listener; a systemd instance N adds METRICS_PORT_OFFSET=N. 0 = any free port (logged).
+    METRICS_PORT: port(9101),
+    METRICS_PORT_OFFSET: z.coerce.number().int().min(0).max(10_000).default(0),
+    BEAT_METRICS_PORT: port(9100),
+    // OpenTelemetry tracing: off unless an OTLP endpoint is set.
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+    OTEL_EXPORTER_OTLP_PROTOCOL: z
+      .enum(["http/json"], { message: "only http/json is supported" })
+      .default("http/json"),
+    OTEL_EXPORTER_OTLP_HEADERS: csv.pipe(z.array(z.string().regex(/^[^=]+=.*$/, "must be key=value pairs"))).default([]),
+    OTEL_SERVICE_NAME: z.string().min(1).optional(),
   })
   .superRefine((c, ctx) => {
     if (c.AUTH_MODE === "required" && c.API_TOKENS.length === 0) {
@@ -68,6 +85,9 @@ export const Config = z
         path: [c.ADMIN_USERNAME === undefined ? "ADMIN_USERNAME" : "ADMIN_PASSWORD"],
         message: "ADMIN_USERNAME and ADMIN_PASSWORD are set together or not at all",
       });
+    }
+    if (c.METRICS_PORT !== 0 && c.METRICS_PORT + c.METRICS_PORT_OFFSET > 65535) {
+      ctx.addIssue({ code: "custom", path: ["METRICS_PORT_OFFSET"], message: "METRICS_PORT + offset exceeds 65535" });
     }
   });
 export type Config = z.infer<typeof Config>;

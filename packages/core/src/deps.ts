@@ -3,6 +3,8 @@ import type { Config } from "./config";
 import type { Db } from "./db";
 import type { Logger } from "./logger";
 import type { Queues } from "./jobs/queues";
+import type { Metrics } from "./observability/metrics";
+import type { Telemetry } from "bullmq";
 
 /** What every process builds once in its main.ts and passes down. No module-level singletons. */
 export type Deps = {
@@ -12,4 +14,8 @@ export type Deps = {
   /** Producer connection: fails fast while Redis is down. */
   redis: Redis;
   queues: Queues;
+  /** This process's Prometheus registry and recorders (docs/observability.md). */
+  metrics: Metrics;
+  /** BullMQ telemetry when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT); absent otherwise. */
+  telemetry?: Telemetry;
 };

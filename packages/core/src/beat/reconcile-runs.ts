@@ -126,7 +126,7 @@ export type Reconciler = {
 
 /** The beat's reconciler: a pass every RECONCILE_INTERVAL_SECONDS over runs older than RECONCILE_AFTER_SECONDS. */
 export function createReconciler(
-  deps: Pick<Deps, "db" | "queues" | "logger">,
+  deps: Pick<Deps, "db" | "queues" | "logger"> & Partial<Pick<Deps, "metrics">>,
   options: { afterSeconds: number; batchSize?: number; maxBatches?: number },
 ): Reconciler {
   let cursor: ReconcileCursor | null = null;
@@ -139,6 +139,7 @@ export function createReconciler(
         maxBatches: options.maxBatches,
       });
       cursor = result.cursor;
+      deps.metrics?.reconcilerRepaired(result.enqueued.length);
       if (result.enqueued.length > 0) {
         deps.logger.info("reconciler enqueued runs", { count: result.enqueued.length, runIds: result.enqueued });
       }

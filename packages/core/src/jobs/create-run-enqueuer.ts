@@ -1,5 +1,6 @@
 import type { Queue } from "bullmq";
 import { JOBS, runJobId } from "./catalog";
+import { startEnqueueSpan } from "../observability/trace-spans";
 
 /** A run to enqueue: its id, or its id and the instant before which it must not start. */
 export type RunToEnqueue = string | { id: string; runAt?: Date | null };
@@ -15,7 +16,14 @@ const MAX_BATCH = 1_000;
  * rejects every caller in it (each then leaves its runs pending for the reconciler, as with a direct add).
  */
 export function createRunEnqueuer(queue: Queue): RunEnqueuer {
-  type Waiter = { ids: readonly RunToEnqueue[]; resolve: () => void; reject: (err: unknown) => void };
+  type Waiter = {
+    ids: readonly RunToEnqueue[];
+    resolve: () => void;
+    reject: (err: unknown) => void;
+    /** The caller's trace context for its jobs, when tracing is on. */
+    telemetry?: { metadata: string };
+  };
+  const traced = queue.opts.telemetry !== undefined;
   let waiting: Waiter[] = [];
   let size = 0;
   let scheduled = false;
@@ -32,7 +40,8 @@ export function createRunEnqueuer(queue: Queue): RunEnqueuer {
       w.ids.map((r) => {
         const { id, runAt } = typeof r === "string" ? { id: r, runAt: null } : r;
         const delay = runAt == null ? 0 : Math.max(0, runAt.getTime() - now);
-        return { name: "execute_run", data: { run_id: id }, opts: { ...options, jobId: runJobId(id), delay } };
+        const opts = { ...options, jobId: runJobId(id), delay, ...(w.telemetry && { telemetry: w.telemetry }) };
+        return { name: "execute_run", data: { run_id: id }, opts };
       }),
     );
     queue.addBulk(jobs).then(
@@ -44,7 +53,15 @@ export function createRunEnqueuer(queue: Queue): RunEnqueuer {
   return (runIds) =>
     new Promise<void>((resolve, reject) => {
       if (runIds.length === 0) return resolve();
-      waiting.push({ ids: runIds, resolve, reject });
+      if (traced) {
+        const span = startEnqueueSpan(runIds.length);
+        waiting.push({
+          ids: runIds,
+          resolve: () => (span.end(), resolve()),
+          reject: (err) => (span.end(err), reject(err)),
+          telemetry: { metadata: span.metadata },
+        });
+      } else waiting.push({ ids: runIds, resolve, reject });
       size += runIds.length;
       if (size >= MAX_BATCH) flush();
       else if (!scheduled) {

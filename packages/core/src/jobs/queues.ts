@@ -1,4 +1,4 @@
-import { Queue } from "bullmq";
+import { Queue, type Telemetry } from "bullmq";
 import type { Redis } from "ioredis";
 import { JOBS, QUEUES, resumeJobId, retryJobId } from "./catalog";
 import { createRunEnqueuer, type RunEnqueuer, type RunToEnqueue } from "./create-run-enqueuer";
@@ -12,11 +12,13 @@ export type Queues = {
   enqueueRuns: RunEnqueuer;
 };
 
-export function createQueues(connection: Redis, prefix: string): Queues {
-  const runs = new Queue(QUEUES.runs, { connection, prefix });
+/** `telemetry`: BullMQ's tracing hooks, only when tracing is on. */
+export function createQueues(connection: Redis, prefix: string, telemetry?: Telemetry): Queues {
+  const options = { connection, prefix, ...(telemetry !== undefined && { telemetry }) };
+  const runs = new Queue(QUEUES.runs, options);
   return {
     runs,
-    beat: new Queue(QUEUES.beat, { connection, prefix }),
+    beat: new Queue(QUEUES.beat, options),
     enqueueRuns: createRunEnqueuer(runs),
   };
 }

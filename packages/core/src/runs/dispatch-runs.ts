@@ -7,7 +7,7 @@ import { createRuns, type CreatedRun, type NewRun } from "./create-runs";
  * the runs stay pending and the beat's reconciler enqueues them later: the caller still answers with them.
  */
 export async function dispatchRuns(
-  deps: Pick<Deps, "db" | "queues" | "logger">,
+  deps: Pick<Deps, "db" | "queues" | "logger"> & Partial<Pick<Deps, "metrics">>,
   runs: readonly NewRun[],
 ): Promise<CreatedRun[]> {
   const created = await createRuns(deps.db, runs);
@@ -15,7 +15,12 @@ export async function dispatchRuns(
   return created;
 }
 
-export async function enqueueCreated(deps: Pick<Deps, "queues" | "logger">, created: readonly CreatedRun[]): Promise<void> {
+export async function enqueueCreated(
+  deps: Pick<Deps, "queues" | "logger"> & Partial<Pick<Deps, "metrics">>,
+  created: readonly CreatedRun[],
+): Promise<void> {
+  // Every run the API creates (webhook, cron, manual, retry) comes through here once, right after its commit.
+  deps.metrics?.runsCreated(created.map((c) => c.run));
   const runs = created.filter((c) => c.run.execute).map((c) => ({ id: c.run.id, runAt: c.run.runAt }));
   if (runs.length === 0) return;
   const ids = runs.map((r) => r.id);

@@ -14,6 +14,7 @@ import { nextWakeUp, type WaitingFor } from "../engine/wait-state";
 import { loadCheckpoints } from "./step-checkpoints";
 import { transitionRun } from "./transition-run";
 import { formatScheduledFor } from "../triggers/cron/cron-schedule";
+import type { Metrics } from "../observability/metrics";
 
 /**
  * `versions` holds the node registry: a version is planned against it once. `runTimeoutSeconds`: the worker's
@@ -28,6 +29,10 @@ export type RunExecutionDeps = {
   aborts?: RunAborts;
   /** Where a parked run's resume job goes. */
   queues?: Pick<Queues, "runs">;
+  /** The worker's run metrics (start latency, outcomes, durations). */
+  metrics?: Pick<Metrics, "runStarted" | "runFinished">;
+  /** Called for every finished step, in the run's trace context (tracing: a span per step). */
+  traceStep?: (step: StepRecord) => void;
 };
 
 /** `postponed`: the run's run_at is still ahead; the job was handed back to wait until then. */
@@ -125,6 +130,7 @@ async function startAndExecute(
   const startedAt = Date.now();
   const { workflowId, attempt } = run;
   logger.info(resumed ? "run resumed" : "run started", { runId, jobId, workflowId, attempt });
+  if (!resumed) deps.metrics?.runStarted(run);
   try {
     const outcome = await executeStarted(deps, run, job.signal, resumed);
     return await recordOutcome(deps, run, jobId, outcome, startedAt);
@@ -189,6 +195,7 @@ async function executeStarted(
       logger: deps.logger.child({ runId: run.id, workflowId: run.workflowId }),
       signal: controller.signal,
       onStep: async (step) => {
+        deps.traceStep?.(step);
         buffer.push(step);
         if (step.sideEffects && step.status !== "skipped") await flush();
       },
@@ -225,6 +232,7 @@ async function recordOutcome(
     });
     if (done === null) return refuse(deps, run, jobId);
     logger.info("run completed", { runId, jobId, workflowId, durationMs: Date.now() - startedAt });
+    deps.metrics?.runFinished("succeeded", Date.now() - startedAt);
     return "succeeded";
   }
   const error = outcome.nodeId === null ? outcome.error : `${outcome.nodeId}: ${outcome.error}`;
@@ -243,12 +251,14 @@ async function recordOutcome(
     });
     if (pending === null) return refuse(deps, run, jobId);
     logger.info("run retry scheduled", { runId, jobId, workflowId, error, runAt: runAt.toISOString() });
+    deps.metrics?.runFinished("retry_scheduled", Date.now() - startedAt);
     await enqueueRetry(deps.queues, runId, attempt + 1, runAt);
     return "failed";
   }
   const done = await transitionRun(db, { ...fence, to: "failed", action: "run_failed", error, metadata: { error } });
   if (done === null) return refuse(deps, run, jobId);
   logger.info("run failed", { runId, jobId, workflowId, error });
+  deps.metrics?.runFinished("failed", Date.now() - startedAt);
   return "failed";
 }
 

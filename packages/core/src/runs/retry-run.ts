@@ -12,7 +12,7 @@ export const RETRY_CONFLICT = "Only failed or cancelled runs can be retried.";
  * `retry_of` pointing at it, enqueued for the workers. Reading before writing is safe here: a failed or
  * cancelled run is terminal and never changes again.
  */
-export async function retryRun(deps: Pick<Deps, "db" | "queues" | "logger">, runId: string, actor: string) {
+export async function retryRun(deps: Pick<Deps, "db" | "queues" | "logger" | "metrics">, runId: string, actor: string) {
   const old = await findRun(deps.db, runId);
   if (old === null) throw new NotFoundError("Workflow run not found");
   if (old.status !== "failed" && old.status !== "cancelled") throw new ConflictError(RETRY_CONFLICT);

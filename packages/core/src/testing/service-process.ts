@@ -21,7 +21,8 @@ export type ServiceProcess = {
 export function spawnService(name: "api" | "worker" | "beat", env: Record<string, string>): ServiceProcess {
   const proc = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, `apps/${name}/src/main.ts`)], {
     cwd: REPO_ROOT,
-    env: { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: "info", ...env },
+    // Metrics listeners on free ports, so services of parallel tests never collide on the fixed defaults.
+    env: { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: "info", METRICS_PORT: "0", BEAT_METRICS_PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: LogLine[] = [];

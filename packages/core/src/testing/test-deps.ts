@@ -5,6 +5,7 @@ import type { Deps } from "../deps";
 import { createLogger } from "../logger";
 import { closeQueues, createQueues } from "../jobs/queues";
 import { createRedis } from "../redis";
+import { createMetrics } from "../observability/metrics";
 import { createTestDatabase } from "./test-database";
 
 export type TestDeps = Deps & {
@@ -40,6 +41,7 @@ export async function createTestDeps(overrides: Record<string, string> = {}): Pr
     db,
     redis,
     queues,
+    metrics: createMetrics({ queues }),
     env,
     close: async () => {
       await closeQueues(queues);

@@ -31,7 +31,7 @@ const ACTIVE_STATUSES = ["pending", "running", "waiting"] as const satisfies rea
  * 3. after commit, enqueue (a failure is left to the reconciler).
  * The unique key on runs (workflow_id, cron_occurrence) stays the last line of defence.
  */
-export async function dispatchCronRuns(deps: Pick<Deps, "db" | "queues" | "logger" | "config">, now: Date): Promise<RunJson[]> {
+export async function dispatchCronRuns(deps: Pick<Deps, "db" | "queues" | "logger" | "config"> & Partial<Pick<Deps, "metrics">>, now: Date): Promise<RunJson[]> {
   const graceMs = deps.config.CRON_MISFIRE_GRACE_SECONDS * 1000;
   const plan = (t: TriggerRow): CronPlan | null =>
     isCronCatchup(t.catchup) ? planCronOccurrence({ ...t, catchup: t.catchup }, now, graceMs) : null;
@@ -82,12 +82,15 @@ export async function dispatchCronRuns(deps: Pick<Deps, "db" | "queues" | "logge
         [JSON.stringify(going.map((p) => ({ workflow_id: p.trigger.workflowId, at: p.plan.occurrence.toISOString() })))],
       );
     }
-    await recordCronOccurrences(tx, toOccurrenceRecords(created, going, held));
-    return { created, going, held };
+    const occurrences = toOccurrenceRecords(created, going, held);
+    await recordCronOccurrences(tx, occurrences);
+    return { created, going, held, occurrences };
   });
 
   await enqueueCreated(deps, outcome.created);
   logOutcome(deps.logger, outcome);
+  // The same decisions as the recorded rows, as counts.
+  for (const { outcome: decided } of outcome.occurrences) deps.metrics?.cronOccurrences(decided, 1);
   return outcome.created.map((c) => toRunJson(c.run, c.audit));
 }
 

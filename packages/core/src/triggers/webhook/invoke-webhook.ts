@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Deps } from "../../deps";
-import { AppError, BadRequestError, UnauthorizedError } from "../../errors";
+import { AppError, BadRequestError, NotFoundError, UnauthorizedError } from "../../errors";
 import { dispatchRuns } from "../../runs/dispatch-runs";
 import { loadAudit } from "../../runs/find-runs";
 import { toRunJson } from "../../runs/run-row";
@@ -34,34 +34,47 @@ const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
  * challenge is answered or a run is created.
  */
 export async function invokeWebhook(
-  deps: Pick<Deps, "db" | "queues" | "logger">,
+  deps: Pick<Deps, "db" | "queues" | "logger"> & Partial<Pick<Deps, "metrics">>,
   guard: WebhookGuard,
   delivery: WebhookDelivery,
 ): Promise<WebhookResponse> {
-  const { workflowId, versionId, config } = await findWebhookTarget(deps.db, delivery.ref);
+  const rejected = (status: number, reason: string) => deps.metrics?.webhookRejected(status, reason);
+  const { workflowId, versionId, config } = await findWebhookTarget(deps.db, delivery.ref).catch((err: unknown) => {
+    if (err instanceof NotFoundError) rejected(404, "not_found");
+    throw err;
+  });
 
   const method = delivery.method.toUpperCase();
   if (!config.allowed_methods.includes(method)) {
     const allowed = config.allowed_methods.join(", ");
+    rejected(405, "method_not_allowed");
     throw new AppError(405, "method_not_allowed", `Method ${method} not allowed. Allowed methods: ${allowed}`, {
       headers: { Allow: allowed },
     });
   }
 
-  const rawBody = await delivery.readBody(config.max_body_bytes);
+  const rawBody = await delivery.readBody(config.max_body_bytes).catch((err: unknown) => {
+    if (err instanceof Error && (err as { type?: unknown }).type === "entity.too.large") rejected(413, "too_large");
+    throw err;
+  });
 
   for (const [name, expected] of Object.entries(config.required_headers)) {
     if (headerValue(delivery.headers, name) !== expected) {
+      rejected(400, "required_header");
       throw new BadRequestError(`Missing or invalid required header: ${name}`);
     }
   }
   const query = firstQueryValues(delivery.query);
   for (const [name, expected] of Object.entries(config.required_query_params)) {
-    if (query[name] !== expected) throw new BadRequestError(`Missing or invalid required query parameter: ${name}`);
+    if (query[name] !== expected) {
+      rejected(400, "required_query_param");
+      throw new BadRequestError(`Missing or invalid required query parameter: ${name}`);
+    }
   }
 
   const auth = verifyWebhookAuth({ rawBody, headers: delivery.headers, config, now: delivery.now });
   if (!auth.ok) {
+    rejected(401, auth.reason);
     deps.logger.debug("webhook authentication failed", { workflowId, reason: auth.reason });
     throw new UnauthorizedError(INVALID_CREDENTIALS);
   }
@@ -72,10 +85,12 @@ export async function invokeWebhook(
     rateLimit: config.rate_limit,
   });
   if (decision === "replay") {
+    rejected(401, "replay");
     deps.logger.debug("webhook authentication failed", { workflowId, reason: "replay" });
     throw new UnauthorizedError(INVALID_CREDENTIALS);
   }
   if (decision === "rate_limited") {
+    rejected(429, "rate_limited");
     const { limit, interval_seconds } = config.rate_limit!;
     throw new AppError(
       429,
