@@ -24,6 +24,7 @@ import {
 import { assertValidGraph } from "@switchyard/core/workflows/assert-valid-graph";
 import { createNodeRegistry } from "@switchyard/core/engine/node-registry";
 import { findRetryPolicy, RetryPolicyBody, updateRetryPolicy } from "@switchyard/core/workflows/retry-policy";
+import { findRetention, RetentionBody, updateRetention } from "@switchyard/core/workflows/retention-policy";
 
 const VersionNumber = z.coerce.number().int().min(1);
 
@@ -33,7 +34,7 @@ function versionParam(raw: string): number {
   return parsed.success ? parsed.data : Number.NaN;
 }
 
-export function workflowRoutes({ db }: Deps): Router {
+export function workflowRoutes({ db, config }: Deps): Router {
   const router = Router();
   const registry = createNodeRegistry();
 
@@ -67,6 +68,15 @@ export function workflowRoutes({ db }: Deps): Router {
   router.put("/workflows/:ref/retry-policy", async (req, res) => {
     const workflow = await resolveWorkflow(db, req.params.ref);
     res.json(await updateRetryPolicy(db, workflow.id, parseInput(RetryPolicyBody, req.body)));
+  });
+
+  router.get("/workflows/:ref/retention", async (req, res) => {
+    res.json(await findRetention(db, config, (await resolveWorkflow(db, req.params.ref)).id));
+  });
+
+  router.put("/workflows/:ref/retention", async (req, res) => {
+    const workflow = await resolveWorkflow(db, req.params.ref);
+    res.json(await updateRetention(db, config, workflow.id, parseInput(RetentionBody, req.body)));
   });
 
   router.post("/workflows/:ref/versions", async (req, res) => {
