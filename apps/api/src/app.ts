@@ -11,6 +11,7 @@ import { manualRoutes } from "./routes/manual";
 import { runRoutes } from "./routes/runs";
 import { executionRoutes } from "./routes/executions";
 import { BULL_BOARD_PATH, mountBullBoard } from "./routes/bull-board";
+import { docsRoutes } from "./routes/docs";
 import { requestId } from "./middleware/request-id";
 import { securityHeaders } from "./middleware/security-headers";
 
@@ -34,8 +35,9 @@ export function createApp(deps: Deps): Express {
   app.use(requestId());
   app.use(securityHeaders(BULL_BOARD_PATH));
 
-  // Public: probes and webhook deliveries (protected by each workflow's own secrets).
+  // Public: probes, the API's documentation and webhook deliveries (protected by each workflow's own secrets).
   app.use(systemRoutes(deps));
+  app.use(docsRoutes());
   app.use("/api", webhookInvokeRoutes(deps));
 
   mountBullBoard(app, deps);
