@@ -58,5 +58,13 @@ export function errors(...statuses: (number | [number, string])[]): ZodOpenApiRe
   return out;
 }
 
+/** A response that is not JSON: an HTML page, Prometheus text, ... */
+export function text(description: string, mediaType = "text/plain"): ZodOpenApiResponseObject {
+  return { description, content: { [mediaType]: { schema: z.string() } } };
+}
+
 /** A public operation: no API token even when AUTH_MODE=required. */
 export const PUBLIC = { security: [] };
+
+/** An operation behind the dashboards' HTTP Basic auth (ADMIN_USERNAME / ADMIN_PASSWORD) instead of a token. */
+export const ADMIN = { security: [{ adminBasic: [] }] };

@@ -24,7 +24,8 @@ To document a route:
          requestParams: { path: z.object({ thing_id: z.string() }) },
          requestBody: { required: true, ...json(CreateThingBody) },       // the schema the route parses
          responses: { 201: ok("Created", ThingResponse), ...errors(401, 404, 422) } } }
-     A public route adds ...PUBLIC; a new tag goes into TAGS in openapi-document.ts.
+     A public route adds ...PUBLIC, a dashboard route ...ADMIN; a page or plain-text answer uses
+     text("...", "text/html"); a new tag goes into TAGS in openapi-document.ts (helpers: openapi-common.ts).
   2. run \`npm run docs:api\` and commit docs/api.md.`;
 
 describe("the OpenAPI document", () => {

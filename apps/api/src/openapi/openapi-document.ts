@@ -56,6 +56,11 @@ export function createOpenApiDocument(): OpenApiDocument {
           scheme: "bearer",
           description: "An API token; needed on every non-public route when AUTH_MODE=required.",
         },
+        adminBasic: {
+          type: "http",
+          scheme: "basic",
+          description: "ADMIN_USERNAME / ADMIN_PASSWORD: the dashboards' credentials.",
+        },
       },
       schemas: {
         Run: RunResponse,

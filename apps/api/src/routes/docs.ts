@@ -46,7 +46,8 @@ function swaggerUiDir(): string {
  */
 export function docsRoutes(): Router {
   const router = Router();
-  const document = createOpenApiDocument();
+  // Built on first request, not at every start: the document is the same for the life of the process.
+  let document: ReturnType<typeof createOpenApiDocument> | undefined;
   const assets = express.static(swaggerUiDir(), { index: false, fallthrough: false, maxAge: "1h" });
   const onlyKnownAssets: RequestHandler = (req, res, next) => {
     if (req.path === "/init.js") {
@@ -58,6 +59,7 @@ export function docsRoutes(): Router {
   };
 
   router.get("/api/openapi.json", (_req, res) => {
+    document ??= createOpenApiDocument();
     res.json(document);
   });
   router.get(DOCS_PATH, (_req, res) => {

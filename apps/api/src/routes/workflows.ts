@@ -5,6 +5,7 @@ import { parseInput } from "@switchyard/core/http/parse-input";
 import { resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
 import { diffGraphs } from "@switchyard/core/workflows/version-diff";
 import { toVersionJson } from "@switchyard/core/workflows/workflow-json";
+import type { VersionDiffResponse } from "@switchyard/core/workflows/workflow-response";
 import {
   CreateVersionBody,
   CreateWorkflowBody,
@@ -100,11 +101,12 @@ export function workflowRoutes({ db, config }: Deps): Router {
     const workflow = await resolveWorkflow(db, req.params.ref);
     const base = await findVersion(db, workflow.id, versionParam(req.params.a));
     const target = await findVersion(db, workflow.id, versionParam(req.params.b));
-    res.json({
+    const diff: VersionDiffResponse = {
       base_version: base.version,
       target_version: target.version,
       diff: diffGraphs(base.graph, target.graph, `v${base.version}`, `v${target.version}`),
-    });
+    };
+    res.json(diff);
   });
 
   return router;

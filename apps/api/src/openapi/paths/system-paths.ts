@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
-import { ok, PUBLIC } from "../openapi-common";
+import { ok, PUBLIC, text } from "../openapi-common";
 
 const tags = ["System"];
 const Ok = z.strictObject({ status: z.literal("ok") });
@@ -46,7 +46,7 @@ export const systemPaths: ZodOpenApiPathsObject = {
       tags,
       summary: "The API reference page (Swagger UI, served locally)",
       ...PUBLIC,
-      responses: { 200: { description: "An HTML page", content: { "text/html": { schema: z.string() } } } },
+      responses: { 200: text("An HTML page", "text/html") },
     },
   },
 };
