@@ -14,6 +14,7 @@ import { runSearchRoutes } from "./routes/run-search";
 import { systemQueueRoutes } from "./routes/system-queues";
 import { BULL_BOARD_PATH, mountBullBoard } from "./routes/bull-board";
 import { mountDashboard } from "./routes/admin/mount-dashboard";
+import { docsRoutes } from "./routes/docs";
 import { requestId } from "./middleware/request-id";
 import { securityHeaders } from "./middleware/security-headers";
 import { metricsRoutes } from "./routes/metrics";
@@ -40,9 +41,11 @@ export function createApp(deps: Deps): Express {
   app.use(requestId());
   app.use(securityHeaders(BULL_BOARD_PATH));
 
-  // Public: probes, metrics (METRICS_TOKEN when set) and webhook deliveries (protected by each workflow's own secrets).
+  // Public: probes, metrics (METRICS_TOKEN when set), the API's documentation and webhook deliveries (protected by
+  // each workflow's own secrets).
   app.use(systemRoutes(deps));
   app.use(metricsRoutes(deps));
+  app.use(docsRoutes());
   app.use("/api", webhookInvokeRoutes(deps));
 
   mountBullBoard(app, deps);

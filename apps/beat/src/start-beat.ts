@@ -4,6 +4,7 @@ import { QUEUES, parseJobPayload, type JOBS, type JobName } from "@switchyard/co
 import { createRedis } from "@switchyard/core/redis";
 import { startPeriodicTasks, type PeriodicTask } from "@switchyard/core/beat/periodic-tasks";
 import { createReconciler } from "@switchyard/core/beat/reconcile-runs";
+import { createRetentionPass } from "@switchyard/core/beat/purge-expired-runs";
 import { requestCronDispatch } from "@switchyard/core/beat/request-cron-dispatch";
 import { CRON_SCHEDULER_ID, upsertCronScheduler } from "@switchyard/core/beat/upsert-cron-scheduler";
 
@@ -16,8 +17,9 @@ type BeatJobName = { [N in JobName]: (typeof JOBS)[N]["queue"] extends typeof QU
 
 /**
  * The beat: keeps the cron job scheduler in Redis, processes its `cron_dispatch` jobs by calling the API, and runs
- * the periodic tasks (the reconciler). Any number of beats may run: the scheduler id is shared, run enqueues are
- * idempotent by job id, and the API decides cron exactly-once in Postgres.
+ * the periodic tasks (the reconciler, the retention purge). Any number of beats may run: the scheduler id is shared,
+ * run enqueues are idempotent by job id, the API decides cron exactly-once in Postgres, and the purge skips rows
+ * another beat holds.
  */
 export function startBeat(deps: Deps): Beat {
   const { config, logger } = deps;
@@ -53,7 +55,8 @@ export function startBeat(deps: Deps): Beat {
   worker.on("error", (err) => logger.warn("beat worker error", { err: err.message }));
 
   const reconciler = createReconciler(deps, { afterSeconds: config.RECONCILE_AFTER_SECONDS });
-  // The seam for further periodic duties (retention purge, delayed-run scheduling): one entry each.
+  const purgeExpiredRuns = createRetentionPass(deps);
+  // The seam for further periodic duties (delayed-run scheduling, ...): one entry each.
   const tasks: PeriodicTask[] = [
     {
       name: "cron-scheduler",
@@ -64,6 +67,11 @@ export function startBeat(deps: Deps): Beat {
       name: "reconciler",
       intervalMs: config.RECONCILE_INTERVAL_SECONDS * 1_000,
       run: async () => void (await reconciler.reconcile()),
+    },
+    {
+      name: "retention",
+      intervalMs: config.RETENTION_INTERVAL_SECONDS * 1_000,
+      run: async () => void (await purgeExpiredRuns()),
     },
   ];
   const periodic = startPeriodicTasks(tasks, logger);

@@ -12,6 +12,8 @@ const csv = z
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
 
 const seconds = (def: number) => z.coerce.number().int().min(1).default(def);
+/** A retention window in whole days: at least one, at most a century. */
+export const RetentionDays = z.coerce.number().int().min(1).max(36_500);
 
 /** Every environment variable the platform reads. docs/configuration.md and .env.example list the same. */
 export const Config = z
@@ -53,6 +55,13 @@ export const Config = z
     RECONCILE_AFTER_SECONDS: seconds(10),
     RECONCILE_INTERVAL_SECONDS: seconds(5),
     SCHEDULER_REFRESH_SECONDS: seconds(30),
+    // Terminal runs (with their steps and audit) are deleted this long after completed_at; a workflow may override.
+    RUN_RETENTION_DAYS: RetentionDays.default(30),
+    // Failed runs' window when set (keep failures longer); else RUN_RETENTION_DAYS.
+    RUN_RETENTION_DAYS_FAILED: RetentionDays.optional(),
+    RETENTION_INTERVAL_SECONDS: seconds(3_600),
+    RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
+    RETENTION_MAX_BATCHES: z.coerce.number().int().min(1).max(100_000).default(100),
     LOG_LEVEL: z.enum(["error", "warn", "info", "http", "verbose", "debug", "silly"]).default("info"),
     LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
     // Prometheus: /metrics on the API, a small listener on each worker and beat (docs/observability.md).

@@ -5,6 +5,7 @@ import { parseInput } from "@switchyard/core/http/parse-input";
 import { resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
 import { diffGraphs } from "@switchyard/core/workflows/version-diff";
 import { toVersionJson } from "@switchyard/core/workflows/workflow-json";
+import type { VersionDiffResponse } from "@switchyard/core/workflows/workflow-response";
 import {
   CreateVersionBody,
   CreateWorkflowBody,
@@ -24,6 +25,7 @@ import {
 import { assertValidGraph } from "@switchyard/core/workflows/assert-valid-graph";
 import { createNodeRegistry } from "@switchyard/core/engine/node-registry";
 import { findRetryPolicy, RetryPolicyBody, updateRetryPolicy } from "@switchyard/core/workflows/retry-policy";
+import { findRetention, RetentionBody, updateRetention } from "@switchyard/core/workflows/retention-policy";
 
 const VersionNumber = z.coerce.number().int().min(1);
 
@@ -33,7 +35,7 @@ function versionParam(raw: string): number {
   return parsed.success ? parsed.data : Number.NaN;
 }
 
-export function workflowRoutes({ db }: Deps): Router {
+export function workflowRoutes({ db, config }: Deps): Router {
   const router = Router();
   const registry = createNodeRegistry();
 
@@ -69,6 +71,15 @@ export function workflowRoutes({ db }: Deps): Router {
     res.json(await updateRetryPolicy(db, workflow.id, parseInput(RetryPolicyBody, req.body)));
   });
 
+  router.get("/workflows/:ref/retention", async (req, res) => {
+    res.json(await findRetention(db, config, (await resolveWorkflow(db, req.params.ref)).id));
+  });
+
+  router.put("/workflows/:ref/retention", async (req, res) => {
+    const workflow = await resolveWorkflow(db, req.params.ref);
+    res.json(await updateRetention(db, config, workflow.id, parseInput(RetentionBody, req.body)));
+  });
+
   router.post("/workflows/:ref/versions", async (req, res) => {
     const workflow = await resolveWorkflow(db, req.params.ref);
     const body = parseInput(CreateVersionBody, req.body);
@@ -90,11 +101,12 @@ export function workflowRoutes({ db }: Deps): Router {
     const workflow = await resolveWorkflow(db, req.params.ref);
     const base = await findVersion(db, workflow.id, versionParam(req.params.a));
     const target = await findVersion(db, workflow.id, versionParam(req.params.b));
-    res.json({
+    const diff: VersionDiffResponse = {
       base_version: base.version,
       target_version: target.version,
       diff: diffGraphs(base.graph, target.graph, `v${base.version}`, `v${target.version}`),
-    });
+    };
+    res.json(diff);
   });
 
   return router;

@@ -14,7 +14,9 @@ export const JOBS = {
       // Infrastructure failures (Postgres down) retry; workflow errors are recorded and never rethrown.
       attempts: 5,
       backoff: { type: "exponential", delay: 1_000 },
-      // Postgres is the history: Redis keeps jobs only briefly.
+      // Postgres is the history (runs, steps, audit): Redis keeps finished jobs only briefly, bounded by age
+      // (seconds) and by count, whichever comes first, so Redis memory stays flat whatever the throughput. Failed
+      // jobs (infrastructure failures after every attempt) stay a day for a look in Bull Board.
       removeOnComplete: { age: 3_600, count: 1_000 },
       removeOnFail: { age: 86_400, count: 5_000 },
     } satisfies JobsOptions,
@@ -24,8 +26,9 @@ export const JOBS = {
     payload: z.object({}).loose(),
     options: {
       attempts: 1,
-      removeOnComplete: { count: 100 },
-      removeOnFail: { count: 100 },
+      // One tick every CRON_DISPATCH_INTERVAL seconds: the last hundred, and none older than an hour (a day failed).
+      removeOnComplete: { age: 3_600, count: 100 },
+      removeOnFail: { age: 86_400, count: 100 },
     } satisfies JobsOptions,
   },
 } as const;

@@ -2,6 +2,7 @@ import type { Db } from "../db";
 import { NotFoundError } from "../errors";
 import { RUN_COLUMNS, iso, type RunRow } from "./run-row";
 import { assertNever } from "./run-status";
+import type { ExecutionHistoryResponse } from "./run-response";
 
 type StepRow = {
   runId: string;
@@ -39,7 +40,7 @@ function stepPayload(step: StepRow): Record<string, unknown> {
 }
 
 /** Orcheo's execution history: the steps in order, closed by the run's outcome. */
-function toHistory(run: RunRow, steps: StepRow[]) {
+function toHistory(run: RunRow, steps: StepRow[]): ExecutionHistoryResponse {
   const entries: { index: number; at: string | null; payload: Record<string, unknown> }[] = steps.map((s, i) => ({
     index: i,
     at: iso(s.finishedAt),

@@ -1,4 +1,5 @@
 import type { RunStatus } from "./run-status";
+import type { RunResponse } from "./run-response";
 
 /** A run as read from Postgres (camelCase aliases of the `runs` columns). */
 export type RunRow = {
@@ -42,7 +43,7 @@ export function iso(d: Date | null): string | null {
 }
 
 /** The API's run JSON (api.md, Runs). */
-export function toRunJson(run: RunRow, audit: readonly AuditEntry[]) {
+export function toRunJson(run: RunRow, audit: readonly AuditEntry[]): RunResponse {
   return {
     id: run.id,
     workflow_id: run.workflowId,

@@ -16,14 +16,19 @@ export const CreateRunBody = z.strictObject({
   input_payload: InputPayload,
   runnable_config: RunnableConfig,
   /** Beyond Orcheo: true enqueues the run for the workers, as a trigger would. */
-  execute: z.boolean().default(false),
+  execute: z.boolean().default(false).meta({ description: "Beyond Orcheo: true hands the run to the workers" }),
 });
 
 export const ListRunsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   status: z.enum(RUN_STATUSES).optional(),
   triggered_by: z.string().min(1).max(100).optional(),
-  cursor: z.string().min(1).max(200).optional(),
+  cursor: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .meta({ description: "Beyond Orcheo: the previous page's `X-Next-Cursor`" }),
 });
 
 export const ListExecutionsQuery = z.object({
@@ -44,10 +49,12 @@ export const ManualDispatchBody = z.strictObject({
       z.strictObject({
         workflow_version_id: z.uuid().nullish(),
         input_payload: InputPayload,
-        run_at: RunAt.nullish(),
+        run_at: RunAt.nullish().meta({
+          description: "Beyond Orcheo: the run is created pending and starts at this instant (a naive datetime is UTC)",
+        }),
       }),
     )
     .min(1)
     .max(100),
-  label: z.string().trim().min(1).max(100).nullish(),
+  label: z.string().trim().min(1).max(100).nullish().meta({ description: "The runs' triggered_by" }),
 });

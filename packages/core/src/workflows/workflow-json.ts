@@ -1,7 +1,8 @@
 import type { Workflow, WorkflowVersion } from "../generated/prisma/client";
 import { iso } from "../runs/run-row";
+import type { VersionResponse, WorkflowResponse } from "./workflow-response";
 
-export function toWorkflowJson(w: Workflow, extra: { latestVersion: number | null; isScheduled: boolean }) {
+export function toWorkflowJson(w: Workflow, extra: { latestVersion: number | null; isScheduled: boolean }): WorkflowResponse {
   return {
     id: w.id,
     handle: w.handle,
@@ -16,7 +17,7 @@ export function toWorkflowJson(w: Workflow, extra: { latestVersion: number | nul
   };
 }
 
-export function toVersionJson(v: WorkflowVersion) {
+export function toVersionJson(v: WorkflowVersion): VersionResponse {
   return {
     id: v.id,
     workflow_id: v.workflowId,

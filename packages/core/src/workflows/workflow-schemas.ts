@@ -42,5 +42,5 @@ export const CreateVersionBody = z.strictObject({
 });
 
 export const ListWorkflowsQuery = z.object({
-  include_archived: z.stringbool().default(false),
+  include_archived: z.stringbool().default(false).meta({ description: "true / false (also 1 / 0, yes / no)" }),
 });

@@ -20,7 +20,9 @@ export const CronConfigBody = z.strictObject({
   allow_overlapping: z.boolean().default(false),
   start_at: AwareDateTime.nullish(),
   end_at: AwareDateTime.nullish(),
-  catchup: z.enum(CRON_CATCHUPS).default("all"),
+  catchup: z.enum(CRON_CATCHUPS).default("all").meta({
+    description: "Beyond Orcheo: missed occurrences: all (oldest first), latest only, or none",
+  }),
 });
 
 export type CronConfig = CronSchedule & {
@@ -74,7 +76,22 @@ export function parseCronConfig(body: unknown, now: Date): CronConfig {
 export type CronConfigRow = CronConfig & { workflowId: string; lastDispatchedAt: Date | null };
 
 /** The API's cron config JSON. */
-export function toCronConfigJson(row: CronConfigRow) {
+export const CronConfigResponse = z.strictObject({
+  workflow_id: z.uuid(),
+  expression: z.string(),
+  timezone: z.string(),
+  allow_overlapping: z.boolean(),
+  start_at: z.string().nullable().meta({ format: "date-time" }),
+  end_at: z.string().nullable().meta({ format: "date-time" }),
+  catchup: z.enum(CRON_CATCHUPS),
+  last_dispatched_at: z.string().nullable().meta({
+    format: "date-time",
+    description: "The last occurrence dispatched; the next one is computed from here",
+  }),
+});
+export type CronConfigResponse = z.output<typeof CronConfigResponse>;
+
+export function toCronConfigJson(row: CronConfigRow): CronConfigResponse {
   return {
     workflow_id: row.workflowId,
     expression: row.expression,

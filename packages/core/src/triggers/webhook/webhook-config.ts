@@ -52,11 +52,14 @@ export const WebhookConfigBody = z.strictObject({
     .string()
     .transform((s) => s.trim().toLowerCase())
     .pipe(z.enum(HMAC_ALGORITHMS, "must be one of sha1, sha256, sha512"))
-    .default("sha256"),
+    .default("sha256")
+    .meta({ description: "sha1, sha256 or sha512 (any case)" }),
   hmac_timestamp_header: HeaderName.nullish(),
   hmac_tolerance_seconds: z.number().int().min(0).max(ONE_YEAR_SECONDS).default(300),
   rate_limit: WebhookRateLimit.nullish(),
-  idempotency_header: HeaderName.nullish(),
+  idempotency_header: HeaderName.nullish().meta({
+    description: "A header identifying a delivery (e.g. x-github-delivery): a repeated value creates no second run",
+  }),
   max_body_bytes: z.number().int().min(1).max(MAX_BODY_BYTES_CEILING).default(1_048_576),
 });
 
@@ -150,8 +153,28 @@ export function readStoredWebhookConfig(stored: unknown): WebhookConfig {
   return { ...DEFAULT_WEBHOOK_CONFIG, ...(stored as Partial<WebhookConfig>) };
 }
 
+const MaskedSecret = z.literal(SECRET_MASK).nullable().meta({ description: "Write-only: `\"********\"` when set" });
+
+/** The API's view of a config (GET and PUT answers). */
+export const WebhookConfigResponse = z.strictObject({
+  allowed_methods: z.array(z.string()),
+  required_headers: z.record(z.string(), z.string()),
+  required_query_params: z.record(z.string(), z.string()),
+  secret_header: z.string().nullable(),
+  shared_secret: MaskedSecret,
+  hmac_header: z.string().nullable(),
+  hmac_secret: MaskedSecret,
+  hmac_algorithm: z.enum(HMAC_ALGORITHMS),
+  hmac_timestamp_header: z.string().nullable(),
+  hmac_tolerance_seconds: z.number().int(),
+  rate_limit: z.strictObject({ limit: z.number().int(), interval_seconds: z.number().int() }).nullable(),
+  idempotency_header: z.string().nullable(),
+  max_body_bytes: z.number().int(),
+});
+export type WebhookConfigResponse = z.output<typeof WebhookConfigResponse>;
+
 /** The API's view: secrets are write-only. */
-export function toWebhookConfigJson(config: WebhookConfig) {
+export function toWebhookConfigJson(config: WebhookConfig): WebhookConfigResponse {
   return {
     ...config,
     shared_secret: config.shared_secret === null ? null : SECRET_MASK,

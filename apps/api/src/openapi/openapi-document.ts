@@ -1,0 +1,77 @@
+import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
+import { ExecutionHistoryResponse, RunResponse } from "@switchyard/core/runs/run-response";
+import { VersionResponse, WorkflowResponse } from "@switchyard/core/workflows/workflow-response";
+import { CronConfigResponse } from "@switchyard/core/triggers/cron/cron-config";
+import { WebhookConfigResponse } from "@switchyard/core/triggers/webhook/webhook-config";
+import { runPaths } from "./paths/run-paths";
+import { systemPaths } from "./paths/system-paths";
+import { triggerPaths } from "./paths/trigger-paths";
+import { workflowPaths } from "./paths/workflow-paths";
+
+/**
+ * Every route of the API, one group per file under paths/. A new route gets an entry in its group (or a new
+ * group listed here): openapi-coverage.test.ts fails while a route of the app is missing from the document.
+ */
+const PATH_GROUPS: readonly ZodOpenApiPathsObject[] = [workflowPaths, runPaths, triggerPaths, systemPaths];
+
+/** The order of the reference's sections. */
+const TAGS = [
+  { name: "Workflows", description: "Workflows and their per-workflow settings." },
+  { name: "Versions", description: "Immutable graph versions of a workflow (see workflow-graph.md)." },
+  { name: "Webhook trigger" },
+  { name: "Cron trigger" },
+  { name: "Manual trigger" },
+  { name: "Runs", description: "Runs, their caller-driven transitions and the run controls beyond Orcheo." },
+  { name: "Executions", description: "Orcheo's execution histories of runs." },
+  { name: "System", description: "Probes and this documentation. Public." },
+];
+
+function mergePaths(groups: readonly ZodOpenApiPathsObject[]): ZodOpenApiPathsObject {
+  const merged: ZodOpenApiPathsObject = {};
+  for (const group of groups) {
+    for (const [path, item] of Object.entries(group)) {
+      merged[path] = { ...merged[path], ...item };
+    }
+  }
+  return merged;
+}
+
+export type OpenApiDocument = ReturnType<typeof createDocument>;
+
+/** The OpenAPI 3.1 document of the API, generated from the zod schemas the routes parse and answer with. */
+export function createOpenApiDocument(): OpenApiDocument {
+  return createDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "Switchyard API",
+      version: "0.1.0",
+      description:
+        'The trigger and run API of the Orcheo workflow platform, so its clients work against this one, with the extensions marked "Beyond Orcheo". Errors are `{"detail": "..."}`; body validation errors are 422 with `{"detail": [{loc, msg, type}]}`. Unknown fields in request bodies are refused (422). A workflow is addressed by its UUID or its handle wherever a path says `{workflow_ref}`.',
+    },
+    tags: TAGS,
+    components: {
+      securitySchemes: {
+        bearerAuth: {
+          type: "http",
+          scheme: "bearer",
+          description: "An API token; needed on every non-public route when AUTH_MODE=required.",
+        },
+        adminBasic: {
+          type: "http",
+          scheme: "basic",
+          description: "ADMIN_USERNAME / ADMIN_PASSWORD: the dashboards' credentials.",
+        },
+      },
+      schemas: {
+        Run: RunResponse,
+        ExecutionHistory: ExecutionHistoryResponse,
+        Workflow: WorkflowResponse,
+        Version: VersionResponse,
+        CronConfig: CronConfigResponse,
+        WebhookConfig: WebhookConfigResponse,
+      },
+    },
+    security: [{ bearerAuth: [] }],
+    paths: mergePaths(PATH_GROUPS),
+  });
+}

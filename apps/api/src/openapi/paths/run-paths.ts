@@ -1,0 +1,148 @@
+import { z } from "zod";
+import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
+import {
+  CancelRunBody,
+  CreateRunBody,
+  FailRunBody,
+  ListExecutionsQuery,
+  ListRunsQuery,
+  RetryRunBody,
+  StartRunBody,
+  SucceedRunBody,
+} from "@switchyard/core/runs/run-schemas";
+import { ExecutionHistoryResponse, RunResponse } from "@switchyard/core/runs/run-response";
+import { errors, json, ok, RunId, runIdParams, workflowRefParams } from "../openapi-common";
+
+const tags = ["Runs"];
+
+/** One of the caller-driven transitions: `{actor, ...}` → the run, or 409 with the transition's rule. */
+function transition(
+  operationId: string,
+  summary: string,
+  body: z.ZodType,
+  conflict: string,
+): ZodOpenApiOperationObject {
+  return {
+    operationId,
+    tags,
+    summary,
+    description: `409 "${conflict}"`,
+    requestParams: { path: runIdParams },
+    requestBody: { required: false, ...json(body) },
+    responses: { 200: ok("The run", RunResponse), ...errors(401, 404, [409, conflict], 422) },
+  };
+}
+
+export const runPaths: ZodOpenApiPathsObject = {
+  "/api/workflows/{workflow_ref}/runs": {
+    post: {
+      operationId: "createRun",
+      tags,
+      summary: "Create a run (caller-driven)",
+      description:
+        'Created pending and not executed by the workers: the caller moves it through start/succeed/fail (Orcheo\'s behaviour). Beyond Orcheo: `"execute": true` hands it to the workers like a trigger would.',
+      requestParams: { path: workflowRefParams },
+      requestBody: { required: true, ...json(CreateRunBody) },
+      responses: { 201: ok("The pending run", RunResponse), ...errors(401, 404, 422) },
+    },
+    get: {
+      operationId: "listRuns",
+      tags,
+      summary: "List a workflow's runs, newest first",
+      description:
+        "Beyond Orcheo: keyset pagination. When more runs follow, the `X-Next-Cursor` header holds the `cursor` of the next page.",
+      requestParams: { path: workflowRefParams, query: ListRunsQuery },
+      responses: {
+        200: {
+          description: "The runs",
+          headers: z.object({
+            "X-Next-Cursor": z.string().optional().meta({ description: "Present when more runs follow" }),
+          }),
+          ...json(z.array(RunResponse)),
+        },
+        ...errors(401, 404, 422),
+      },
+    },
+  },
+  "/api/runs/{run_id}": {
+    get: {
+      operationId: "getRun",
+      tags,
+      summary: "Read a run",
+      requestParams: { path: runIdParams },
+      responses: { 200: ok("The run", RunResponse), ...errors(401, 404) },
+    },
+  },
+  "/api/runs/{run_id}/start": {
+    post: transition("startRun", "Start a pending run", StartRunBody, "Only pending runs can be started."),
+  },
+  "/api/runs/{run_id}/succeed": {
+    post: transition(
+      "succeedRun",
+      "Mark a running run succeeded",
+      SucceedRunBody,
+      "Only running runs can be marked as succeeded.",
+    ),
+  },
+  "/api/runs/{run_id}/fail": {
+    post: transition(
+      "failRun",
+      "Mark a run failed",
+      FailRunBody,
+      "Only pending or running runs can be marked as failed.",
+    ),
+  },
+  "/api/runs/{run_id}/cancel": {
+    post: {
+      ...transition("cancelRun", "Cancel a run", CancelRunBody, "Cannot cancel a run that is already completed."),
+      description:
+        '409 "Cannot cancel a run that is already completed." Beyond Orcheo: a run being executed is also stopped on whichever worker holds it (in-flight HTTP and `code` aborted).',
+    },
+  },
+  "/api/runs/{run_id}/retry": {
+    post: {
+      operationId: "retryRun",
+      tags,
+      summary: "Retry a failed or cancelled run",
+      description:
+        "Beyond Orcheo. A new pending run with the same version and input, `retry_of` pointing at the old one, enqueued. 409 for any other status.",
+      requestParams: { path: runIdParams },
+      requestBody: { required: false, ...json(RetryRunBody) },
+      responses: { 201: ok("The new run", RunResponse), ...errors(401, 404, 409, 422) },
+    },
+  },
+  "/api/runs/{run_id}/signals/{name}": {
+    post: {
+      operationId: "signalRun",
+      tags,
+      summary: "Deliver a signal to a waiting run",
+      description:
+        "Beyond Orcheo. Resumes a run parked on a `wait_for_signal` node with that signal name; the JSON body becomes the node's output. 409 when the run is not waiting for that signal.",
+      requestParams: {
+        path: z.object({ run_id: RunId, name: z.string().meta({ description: "The node's signal name" }) }),
+      },
+      requestBody: { required: false, ...json(z.unknown().meta({ description: "Any JSON value; `{}` when empty" })) },
+      responses: { 200: ok("The run", RunResponse), ...errors(401, 404, 409) },
+    },
+  },
+  "/api/executions/{run_id}/history": {
+    get: {
+      operationId: "getExecutionHistory",
+      tags: ["Executions"],
+      summary: "A run's execution history",
+      description:
+        'The steps in order, closed by the outcome. 404 "Execution history not found" before the run started.',
+      requestParams: { path: runIdParams },
+      responses: { 200: ok("The history", ExecutionHistoryResponse), ...errors(401, 404) },
+    },
+  },
+  "/api/workflows/{workflow_ref}/executions": {
+    get: {
+      operationId: "listExecutionHistories",
+      tags: ["Executions"],
+      summary: "A workflow's execution histories, newest first",
+      requestParams: { path: workflowRefParams, query: ListExecutionsQuery },
+      responses: { 200: ok("The histories", z.array(ExecutionHistoryResponse)), ...errors(401, 404, 422) },
+    },
+  },
+};

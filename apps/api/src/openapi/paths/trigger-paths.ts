@@ -1,0 +1,125 @@
+import { z } from "zod";
+import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
+import { CronConfigBody, CronConfigResponse } from "@switchyard/core/triggers/cron/cron-config";
+import { CronDispatchBody } from "@switchyard/core/triggers/cron/cron-dispatch-body";
+import { WebhookConfigBody, WebhookConfigResponse } from "@switchyard/core/triggers/webhook/webhook-config";
+import { ManualDispatchBody } from "@switchyard/core/runs/run-schemas";
+import { RunResponse } from "@switchyard/core/runs/run-response";
+import { errors, json, ok, PUBLIC, workflowRefParams } from "../openapi-common";
+
+const webhookTags = ["Webhook trigger"];
+const cronTags = ["Cron trigger"];
+
+const WEBHOOK_CHECKS =
+  "Checked in this order, the first failure wins, and a rejected request consumes no rate-limit quota and creates no run: 404 workflow or version, 405 method, 413 body size, 400 required header, 400 required query parameter, 401 HMAC signature or shared secret (HMAC over the raw body or Orcheo's sorted-key JSON; GitHub `sha256=`, Stripe `t=…,v1=…`; replays refused), 429 rate limit. Rate limits and the replay cache live in Redis, shared by every API process; when Redis cannot answer those checks the delivery gets 503 rather than being let through unchecked.";
+
+function invokeWebhook(method: string): ZodOpenApiOperationObject {
+  return {
+    operationId: `invokeWebhook${method}`,
+    tags: webhookTags,
+    summary: "Deliver a webhook",
+    description: `Public: the workflow's webhook config protects it. ${WEBHOOK_CHECKS} The run's \`input_payload\` is \`{body, headers, query_params, source_ip}\`; the body is \`{}\` when empty, the parsed JSON, else \`{"raw": "<text>"}\`.`,
+    ...PUBLIC,
+    requestParams: {
+      path: workflowRefParams,
+      query: z.object({
+        preserve_raw_body: z.enum(["true", "false"]).optional().meta({
+          description: 'true: the payload is `{"raw": "<body as text>", "parsed": <json when the body is JSON>}`',
+        }),
+      }),
+    },
+    requestBody: {
+      required: false,
+      description: "Any body, up to the config's max_body_bytes; signatures are checked over these exact bytes.",
+      content: { "*/*": { schema: z.unknown() } },
+    },
+    responses: {
+      202: ok('A run was created (pending, `triggered_by: "webhook"`)', RunResponse),
+      200: ok(
+        "A duplicate delivery (same idempotency header value): the run the first delivery created; or a Slack URL verification, answered `{challenge}` without a run",
+        z.union([RunResponse, z.strictObject({ challenge: z.string() })]),
+      ),
+      ...errors(400, 401, 404, 405, 413, 429, 503),
+    },
+  };
+}
+
+export const triggerPaths: ZodOpenApiPathsObject = {
+  "/api/workflows/{workflow_ref}/triggers/webhook/config": {
+    get: {
+      operationId: "getWebhookConfig",
+      tags: webhookTags,
+      summary: "Read the webhook config",
+      description: 'A workflow with no saved config reads as the defaults. Secrets read as `"********"`.',
+      requestParams: { path: workflowRefParams },
+      responses: { 200: ok("The config", WebhookConfigResponse), ...errors(401, 404) },
+    },
+    put: {
+      operationId: "setWebhookConfig",
+      tags: webhookTags,
+      summary: "Save the webhook config",
+      description:
+        'Replaces the config; omitted fields take their defaults. `secret_header` + `shared_secret` and `hmac_header` + `hmac_secret` are set together or not at all (422). Secrets are write-only (Orcheo echoes them; this API does not): sending `"********"` back keeps the stored secret, so a client can read, edit and save without knowing it.',
+      requestParams: { path: workflowRefParams },
+      requestBody: { required: false, ...json(WebhookConfigBody) },
+      responses: { 200: ok("The saved config", WebhookConfigResponse), ...errors(401, 404, 422) },
+    },
+  },
+  "/api/workflows/{workflow_ref}/triggers/webhook": {
+    get: invokeWebhook("get"),
+    post: invokeWebhook("post"),
+    put: invokeWebhook("put"),
+    patch: invokeWebhook("patch"),
+    delete: invokeWebhook("delete"),
+  },
+  "/api/workflows/{workflow_ref}/triggers/cron/config": {
+    get: {
+      operationId: "getCronConfig",
+      tags: cronTags,
+      summary: "Read the cron trigger",
+      description: '404 "Cron trigger not found" when none is configured.',
+      requestParams: { path: workflowRefParams },
+      responses: { 200: ok("The cron trigger", CronConfigResponse), ...errors(401, 404) },
+    },
+    put: {
+      operationId: "setCronConfig",
+      tags: cronTags,
+      summary: "Save the cron trigger",
+      description:
+        'Replaces the config; omitted fields take their defaults. 422 "Invalid cron expression: X", "Unknown timezone \'X\'", a schedule firing more often than every 300 s without `allow_overlapping`, `start_at`/`end_at` not on a whole minute or not in order. Beyond Orcheo: `catchup` says what happens to occurrences missed while nothing dispatched (`all`: every one, oldest first, one per dispatch; `latest`: only the most recent; `none`: skip to the next future one).',
+      requestParams: { path: workflowRefParams },
+      requestBody: { required: false, ...json(CronConfigBody) },
+      responses: { 200: ok("The saved cron trigger", CronConfigResponse), ...errors(401, 404, 422) },
+    },
+    delete: {
+      operationId: "deleteCronConfig",
+      tags: cronTags,
+      summary: "Remove the cron trigger",
+      description: "204 also when none was configured.",
+      requestParams: { path: workflowRefParams },
+      responses: { 204: { description: "Removed" }, ...errors(401, 404) },
+    },
+  },
+  "/api/triggers/cron/dispatch": {
+    post: {
+      operationId: "dispatchCron",
+      tags: cronTags,
+      summary: "Dispatch due cron occurrences",
+      description:
+        "What the beat calls every CRON_DISPATCH_INTERVAL seconds. At most one run per workflow per call, exactly once per occurrence whatever the number of dispatchers (decided in Postgres). A run's `input_payload` is `{scheduled_for, timezone}`.",
+      requestBody: { required: false, ...json(CronDispatchBody) },
+      responses: { 200: ok("The runs created (possibly none)", z.array(RunResponse)), ...errors(401, 422) },
+    },
+  },
+  "/api/triggers/manual/dispatch": {
+    post: {
+      operationId: "dispatchManual",
+      tags: ["Manual trigger"],
+      summary: "Create runs by hand",
+      description:
+        'One to a hundred runs, answered in request order. `triggered_by` is `label`, else `"manual"` for one run and `"manual_batch"` for more. Every version is checked first: one unknown version is 404 and no run at all. Beyond Orcheo: a run with `run_at` is created pending and starts at that time.',
+      requestBody: { required: true, ...json(ManualDispatchBody) },
+      responses: { 200: ok("The runs", z.array(RunResponse)), ...errors(401, 404, 422) },
+    },
+  },
+};

@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { RUN_STATUSES } from "./run-status";
+
+/**
+ * What the API answers for runs and execution histories, as zod schemas: the OpenAPI document is generated from
+ * them, and `toRunJson` / the history builder are typed by them, so the document cannot drift from the code.
+ */
+export const Timestamp = z.string().meta({ format: "date-time", description: "ISO-8601, UTC (`Z`)" });
+
+export const AuditEntryResponse = z.strictObject({
+  actor: z.string(),
+  action: z.string().meta({
+    description: "run_created, run_started, run_succeeded, run_failed, run_cancelled, run_signalled, ...",
+  }),
+  at: Timestamp.nullable(),
+  metadata: z.unknown().meta({ description: "An object: `{error}` for run_failed, `{reason}` for run_cancelled" }),
+});
+
+export const RunResponse = z.strictObject({
+  id: z.uuid(),
+  workflow_id: z.uuid(),
+  workflow_version_id: z.uuid(),
+  status: z.enum(RUN_STATUSES),
+  triggered_by: z.string(),
+  input_payload: z.unknown(),
+  runnable_config: z.unknown(),
+  output_payload: z.unknown().meta({ description: "A worker-executed run succeeds with `{final_state: ...}`" }),
+  error: z.string().nullable(),
+  attempt: z.number().int(),
+  retry_of: z.uuid().nullable().meta({ description: "Beyond Orcheo: the run this one retries" }),
+  run_at: Timestamp.nullable().meta({ description: "Beyond Orcheo: a pending run does not start before this" }),
+  created_at: Timestamp.nullable(),
+  updated_at: Timestamp.nullable(),
+  started_at: Timestamp.nullable(),
+  completed_at: Timestamp.nullable(),
+  audit_log: z.array(AuditEntryResponse),
+});
+export type RunResponse = z.output<typeof RunResponse>;
+
+export const ExecutionHistoryResponse = z.strictObject({
+  execution_id: z.uuid(),
+  workflow_id: z.uuid(),
+  status: z.enum(["running", "completed", "error", "cancelled"]),
+  started_at: Timestamp.nullable(),
+  completed_at: Timestamp.nullable(),
+  error: z.string().nullable(),
+  inputs: z.unknown(),
+  steps: z.array(
+    z.strictObject({
+      index: z.number().int(),
+      at: Timestamp.nullable(),
+      payload: z.record(z.string(), z.unknown()).meta({
+        description: "`{<node id>: <output>}` per step, then `{status, error?}` closing a finished run",
+      }),
+    }),
+  ),
+});
+export type ExecutionHistoryResponse = z.output<typeof ExecutionHistoryResponse>;
