@@ -1,11 +1,14 @@
 import { createDb } from "@switchyard/core/db";
 import { closeQueues, createQueues } from "@switchyard/core/jobs/queues";
+import { bootNodeRegistry } from "@switchyard/core/process/boot-node-registry";
 import { bootProcess, onShutdown } from "@switchyard/core/process/lifecycle";
 import { createRedis } from "@switchyard/core/redis";
 import { watchRedisEvictionPolicy } from "@switchyard/core/redis-policy";
 import { createWorker } from "./worker";
 
 const { config, logger } = bootProcess("worker");
+// Plugins first: a bad one stops the worker (exit 2) before it connects anywhere.
+const registry = await bootNodeRegistry("worker", config, logger);
 // A run in flight holds a connection only while one of its statements runs (the rest is Redis and the graph): half
 // as many connections as runs keeps runs from queueing for one without crowding Postgres's connection limit.
 const poolSize = Math.max(config.DATABASE_POOL_SIZE, Math.ceil(config.WORKER_CONCURRENCY / 2));
@@ -18,7 +21,7 @@ for (const connection of [workerRedis, redis]) {
 watchRedisEvictionPolicy(redis, logger, config.ALLOW_REDIS_EVICTION, () => process.exit(1));
 const queues = createQueues(redis, config.QUEUE_PREFIX);
 
-const runsWorker = await createWorker({ config, logger, db, redis, queues, workerRedis });
+const runsWorker = await createWorker({ config, logger, db, redis, queues, workerRedis, registry });
 
 onShutdown(logger, 60_000, async () => {
   await runsWorker.close();

@@ -22,7 +22,7 @@ import {
   workflowJson,
 } from "@switchyard/core/workflows/workflow-store";
 import { assertValidGraph } from "@switchyard/core/workflows/assert-valid-graph";
-import { createNodeRegistry } from "@switchyard/core/engine/node-registry";
+import { createNodeRegistry, type NodeRegistry } from "@switchyard/core/engine/node-registry";
 import { findRetryPolicy, RetryPolicyBody, updateRetryPolicy } from "@switchyard/core/workflows/retry-policy";
 
 const VersionNumber = z.coerce.number().int().min(1);
@@ -33,9 +33,8 @@ function versionParam(raw: string): number {
   return parsed.success ? parsed.data : Number.NaN;
 }
 
-export function workflowRoutes({ db }: Deps): Router {
+export function workflowRoutes({ db, registry = createNodeRegistry() }: Deps & { registry?: NodeRegistry }): Router {
   const router = Router();
-  const registry = createNodeRegistry();
 
   router.get("/workflows", async (req, res) => {
     const query = parseInput(ListWorkflowsQuery, req.query, "query");
