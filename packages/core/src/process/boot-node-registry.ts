@@ -12,7 +12,7 @@ export async function bootNodeRegistry(service: string, config: Config, logger: 
     const plugins = await loadNodePlugins(config.NODE_PLUGINS);
     if (plugins.length > 0) {
       logger.info("node plugins loaded", {
-        plugins: plugins.map((p) => p.module),
+        plugins: plugins.map((p) => (p.name === null ? p.module : `${p.module} (${p.name})`)),
         nodeTypes: plugins.flatMap((p) => p.nodeTypes.map((t) => t.type)),
       });
     }

@@ -8,7 +8,7 @@ export { defineNodeType, NodeError } from "../node-type";
 export type { LogLevel, NodeContext, NodeType, RunContext } from "../node-type";
 
 export type NodePlugin = {
-  /** For log lines only; the module path names the plugin in errors. */
+  /** Shown beside the module in the start log; errors name the module. */
   name?: string;
   nodeTypes: readonly NodeType<any>[];
 };
