@@ -1,5 +1,6 @@
 import express, { type Express } from "express";
 import type { Deps } from "@switchyard/core/deps";
+import type { NodeRegistry } from "@switchyard/core/engine/node-registry";
 import { NotFoundError } from "@switchyard/core/errors";
 import { errorHandler } from "./middleware/error-handler";
 import { requireApiToken } from "./middleware/auth";
@@ -31,8 +32,13 @@ function rejectUnstorableText(key: string, value: unknown): unknown {
   return value;
 }
 
+export type AppDeps = Deps & {
+  /** Node types versions are validated against (built-ins plus NODE_PLUGINS); built-ins only when absent. */
+  registry?: NodeRegistry;
+};
+
 /** Builds the API. Does not listen: main.ts (or a test, on port 0) does. */
-export function createApp(deps: Deps): Express {
+export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", deps.config.TRUST_PROXY);

@@ -3,6 +3,7 @@ import { createDb } from "@switchyard/core/db";
 import { createRedis } from "@switchyard/core/redis";
 import { watchRedisEvictionPolicy } from "@switchyard/core/redis-policy";
 import { closeQueues, createQueues } from "@switchyard/core/jobs/queues";
+import { bootNodeRegistry } from "@switchyard/core/process/boot-node-registry";
 import { bootProcess, onShutdown } from "@switchyard/core/process/lifecycle";
 import { createMetrics } from "@switchyard/core/observability/metrics";
 import { startTracing } from "@switchyard/core/observability/start-tracing";
@@ -10,6 +11,8 @@ import { createApp } from "./app";
 
 const { config, logger } = bootProcess("api");
 const tracing = await startTracing(config, "api", logger);
+// The same NODE_PLUGINS as the workers: versions are validated against every type a worker can run.
+const registry = await bootNodeRegistry("api", config, logger);
 const db = createDb(config);
 const redis = createRedis(config.REDIS_URL, "producer");
 redis.on("error", (err: Error) => logger.warn("redis connection error", { err: err.message }));
@@ -20,7 +23,7 @@ queues.runs.on("error", () => undefined);
 queues.beat.on("error", () => undefined);
 
 const metrics = createMetrics({ queues });
-const app = createApp({ config, logger, db, redis, queues, metrics, telemetry: tracing?.telemetry });
+const app = createApp({ config, logger, db, redis, queues, metrics, telemetry: tracing?.telemetry, registry });
 const server = app.listen(config.PORT, config.HOST, () => {
   const { port } = server.address() as AddressInfo;
   logger.info("api listening", { host: config.HOST, port, authMode: config.AUTH_MODE });

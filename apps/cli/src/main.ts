@@ -1,9 +1,12 @@
 import { parseArgs } from "node:util";
 import { parseConfig } from "@switchyard/core/config";
 import { assertCronExpression, assertTimezone, nextFireTimes } from "@switchyard/core/triggers/cron/cron-schedule";
+import type { ApiCall } from "@switchyard/core/workflows/install-workflow-bundle";
+import { loadWorkflowFile } from "./load-command";
 
 const USAGE = `usage: switchyard <command>
   workflows                                      list workflows
+  load <file.json> [--set NAME=VALUE]...         install a workflow file (examples/): workflow, version, triggers
   trigger <workflow> [--input JSON] [--follow]   dispatch a manual run; --follow polls it to its end
   steps <run_id>                                 the run's execution history steps
   cron-preview "<expr>" [--tz Zone] [--count N]  next fire times, offline
@@ -13,10 +16,11 @@ const TERMINAL: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled
 
 type Json = any;
 
-function createClient() {
+/** Answers every status; `createClient` throws on anything but 2xx. */
+function createRawClient(): ApiCall {
   const config = parseConfig(process.env);
   const token = config.API_TOKENS[0];
-  return async (method: string, path: string, body?: unknown): Promise<Json> => {
+  return async (method, path, body) => {
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
     const res = await fetch(config.API_URL + path, {
@@ -25,8 +29,18 @@ function createClient() {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const parsed: Json = await res.json().catch(() => null);
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(parsed?.detail ?? parsed)}`);
-    return parsed;
+    return { status: res.status, body: parsed };
+  };
+}
+
+function createClient() {
+  const raw = createRawClient();
+  return async (method: string, path: string, body?: unknown): Promise<Json> => {
+    const res = await raw(method, path, body);
+    if (res.status < 200 || res.status > 299) {
+      throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body?.detail ?? res.body)}`);
+    }
+    return res.body;
   };
 }
 
@@ -83,6 +97,7 @@ async function main(argv: string[]): Promise<number> {
       follow: { type: "boolean", default: false },
       tz: { type: "string", default: "UTC" },
       count: { type: "string", default: "10" },
+      set: { type: "string", multiple: true, default: [] },
     },
   });
   const [command, arg] = positionals;
@@ -90,6 +105,12 @@ async function main(argv: string[]): Promise<number> {
     case "workflows": {
       const workflows: Json[] = await createClient()("GET", "/api/workflows");
       for (const w of workflows) console.log(`${w.id}\t${w.handle ?? ""}\t${w.name}\tv${w.latest_version ?? "-"}`);
+      return 0;
+    }
+    case "load": {
+      if (arg === undefined) break;
+      const apiUrl = parseConfig(process.env).API_URL;
+      for (const line of await loadWorkflowFile(createRawClient(), apiUrl, arg, values.set)) console.log(line);
       return 0;
     }
     case "trigger":

@@ -1,5 +1,6 @@
 import { createDb } from "@switchyard/core/db";
 import { closeQueues, createQueues } from "@switchyard/core/jobs/queues";
+import { bootNodeRegistry } from "@switchyard/core/process/boot-node-registry";
 import { bootProcess, onShutdown } from "@switchyard/core/process/lifecycle";
 import { createMetrics } from "@switchyard/core/observability/metrics";
 import { serveProcessMetrics } from "@switchyard/core/observability/metrics-server";
@@ -9,6 +10,8 @@ import { watchRedisEvictionPolicy } from "@switchyard/core/redis-policy";
 import { createWorker } from "./worker";
 
 const { config, logger } = bootProcess("worker");
+// Plugins first: a bad one stops the worker (exit 2) before it connects anywhere.
+const registry = await bootNodeRegistry("worker", config, logger);
 const tracing = await startTracing(config, "worker", logger);
 const metrics = createMetrics();
 // A run in flight holds a connection only while one of its statements runs (the rest is Redis and the graph): half
@@ -24,7 +27,7 @@ watchRedisEvictionPolicy(redis, logger, config.ALLOW_REDIS_EVICTION, () => proce
 const queues = createQueues(redis, config.QUEUE_PREFIX, tracing?.telemetry);
 
 const telemetry = tracing?.telemetry;
-const runsWorker = await createWorker({ config, logger, db, redis, queues, workerRedis, metrics, telemetry });
+const runsWorker = await createWorker({ config, logger, db, redis, queues, workerRedis, metrics, telemetry, registry });
 // Each instance on a host listens on METRICS_PORT + METRICS_PORT_OFFSET (the systemd unit sets the offset).
 const metricsPort = config.METRICS_PORT === 0 ? 0 : config.METRICS_PORT + config.METRICS_PORT_OFFSET;
 const metricsServer = await serveProcessMetrics({ config, logger, metrics }, metricsPort);

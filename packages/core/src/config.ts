@@ -50,6 +50,8 @@ export const Config = z
       .positive()
       .max(7 * 86_400)
       .optional(),
+    // Node type plugins: module paths (relative to the working directory) or package names, loaded by api and worker.
+    NODE_PLUGINS: csv.default([]),
     CRON_DISPATCH_INTERVAL: seconds(5),
     CRON_MISFIRE_GRACE_SECONDS: seconds(60),
     RECONCILE_AFTER_SECONDS: seconds(10),

@@ -6,6 +6,7 @@ import type { Deps } from "@switchyard/core/deps";
 import { closeQueues, createQueues } from "@switchyard/core/jobs/queues";
 import { createLogger } from "@switchyard/core/logger";
 import { createRedis } from "@switchyard/core/redis";
+import { createMetrics } from "@switchyard/core/observability/metrics";
 import { createApp } from "../app";
 import { listAppRoutes, routeShape, type AppRoute } from "./list-app-routes";
 import { createOpenApiDocument } from "./openapi-document";
@@ -45,7 +46,7 @@ describe("the OpenAPI document", () => {
     const config = parseConfig({ NODE_ENV: "test", LOG_LEVEL: "error", ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "x" });
     const redis = createRedis(config.REDIS_URL, "producer", { lazyConnect: true });
     const queues = createQueues(redis, `syt-routes-${process.pid}`);
-    deps = { config, logger: createLogger("test", config), db: createDb(config), redis, queues };
+    deps = { config, logger: createLogger("test", config), db: createDb(config), redis, queues, metrics: createMetrics() };
     routes = listAppRoutes(createApp(deps));
   });
   after(async () => {

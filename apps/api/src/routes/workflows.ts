@@ -23,7 +23,7 @@ import {
   workflowJson,
 } from "@switchyard/core/workflows/workflow-store";
 import { assertValidGraph } from "@switchyard/core/workflows/assert-valid-graph";
-import { createNodeRegistry } from "@switchyard/core/engine/node-registry";
+import { createNodeRegistry, type NodeRegistry } from "@switchyard/core/engine/node-registry";
 import { findRetryPolicy, RetryPolicyBody, updateRetryPolicy } from "@switchyard/core/workflows/retry-policy";
 import { findRetention, RetentionBody, updateRetention } from "@switchyard/core/workflows/retention-policy";
 
@@ -35,9 +35,8 @@ function versionParam(raw: string): number {
   return parsed.success ? parsed.data : Number.NaN;
 }
 
-export function workflowRoutes({ db, config }: Deps): Router {
+export function workflowRoutes({ db, config, registry = createNodeRegistry() }: Deps & { registry?: NodeRegistry }): Router {
   const router = Router();
-  const registry = createNodeRegistry();
 
   router.get("/workflows", async (req, res) => {
     const query = parseInput(ListWorkflowsQuery, req.query, "query");

@@ -1,5 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
+import { loadNodeRegistry } from "@switchyard/core/engine/plugins/load-node-plugins";
+import { REPO_ROOT } from "@switchyard/core/testing/test-database";
 import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-deps";
 import { createApp } from "../app";
 
@@ -11,10 +13,15 @@ export type TestApi = {
   close: () => Promise<void>;
 };
 
-/** The API in-process on port 0, over a database and Redis prefix of its own. */
+/**
+ * The API in-process on port 0, over a database and Redis prefix of its own. `NODE_PLUGINS` in `env` loads
+ * plugins as main.ts does, relative to the repository root like a process from `spawnService` (which gets them
+ * through `deps.env`).
+ */
 export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
   const deps = await createTestDeps(env);
-  const app = createApp(deps);
+  const registry = await loadNodeRegistry(deps.config.NODE_PLUGINS, REPO_ROOT);
+  const app = createApp({ ...deps, registry });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));
   });

@@ -22,6 +22,9 @@ export const BUILTIN_NODE_TYPES: readonly NodeType<any>[] = [
   waitForSignalNode,
 ];
 
+/** Names a plugin may not take. */
+export const BUILTIN_TYPE_NAMES: ReadonlySet<string> = new Set([...BUILTIN_NODE_TYPES.map((t) => t.type), "code"]);
+
 /**
  * The built-in types plus `extra` (plugins); a duplicate name is a startup error, never a silent override. The
  * `code` type runs in `sandbox` (by default a pool of its own, which starts no thread until code runs).

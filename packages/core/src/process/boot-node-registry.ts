@@ -1,0 +1,27 @@
+import type { Config } from "../config";
+import type { Logger } from "../logger";
+import { createNodeRegistry, type NodeRegistry } from "../engine/node-registry";
+import { loadNodePlugins, PluginError } from "../engine/plugins/load-node-plugins";
+
+/**
+ * The node registry of an api or worker: built-ins plus the `NODE_PLUGINS` types. A bad plugin ends the process
+ * as a bad variable does (exit 2, the problems on stderr), before it takes any traffic.
+ */
+export async function bootNodeRegistry(service: string, config: Config, logger: Logger): Promise<NodeRegistry> {
+  try {
+    const plugins = await loadNodePlugins(config.NODE_PLUGINS);
+    if (plugins.length > 0) {
+      logger.info("node plugins loaded", {
+        plugins: plugins.map((p) => (p.name === null ? p.module : `${p.module} (${p.name})`)),
+        nodeTypes: plugins.flatMap((p) => p.nodeTypes.map((t) => t.type)),
+      });
+    }
+    return createNodeRegistry(plugins.flatMap((p) => p.nodeTypes));
+  } catch (err) {
+    if (err instanceof PluginError) {
+      process.stderr.write(`${service}: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
