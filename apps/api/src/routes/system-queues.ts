@@ -1,6 +1,6 @@
 import { Router } from "express";
 import type { Deps } from "@switchyard/core/deps";
-import { getQueueDepths } from "@switchyard/core/jobs/queue-depth";
+import { getQueueDepths, type SystemQueuesResponse } from "@switchyard/core/jobs/queue-depth";
 import { getRunThroughput } from "@switchyard/core/runs/run-throughput";
 
 const THROUGHPUT_MINUTES = 60;
@@ -13,7 +13,7 @@ export function systemQueueRoutes({ db, queues }: Deps): Router {
       getQueueDepths(queues),
       getRunThroughput(db, new Date(), THROUGHPUT_MINUTES),
     ]);
-    res.json({ queues: depths, throughput });
+    res.json({ queues: depths, throughput } satisfies SystemQueuesResponse);
   });
   return router;
 }

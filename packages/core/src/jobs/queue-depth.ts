@@ -1,14 +1,36 @@
 import type { Queue } from "bullmq";
+import { z } from "zod";
+import { RunThroughputResponse } from "../runs/run-throughput";
 import type { Queues } from "./queues";
 
 const STATES = ["waiting", "active", "delayed", "prioritized", "failed", "completed"] as const;
 
-export type QueueDepth = {
-  name: string;
-  /** null when Redis did not answer within the timeout (the reason is in `error`). */
-  counts: Record<(typeof STATES)[number], number> | null;
-  error?: string;
-};
+const Count = z.number().int();
+
+/** One queue's job counts (see runs/run-response.ts for why the API's answers are zod schemas). */
+export const QueueDepth = z.strictObject({
+  name: z.string(),
+  counts: z
+    .strictObject({
+      waiting: Count,
+      active: Count,
+      delayed: Count,
+      prioritized: Count,
+      failed: Count,
+      completed: Count,
+    } satisfies Record<(typeof STATES)[number], typeof Count>)
+    .nullable()
+    .meta({ description: "null when Redis did not answer within the timeout (2 s); the reason is in `error`" }),
+  error: z.string().optional().meta({ description: "Why the counts are missing" }),
+});
+export type QueueDepth = z.output<typeof QueueDepth>;
+
+/** `GET /api/system/queues`: the job counts of every queue and the runs finished per minute. */
+export const SystemQueuesResponse = z.strictObject({
+  queues: z.array(QueueDepth),
+  throughput: RunThroughputResponse.meta({ description: "Runs finished per minute over the last hour, from Postgres" }),
+});
+export type SystemQueuesResponse = z.output<typeof SystemQueuesResponse>;
 
 async function countJobs(queue: Queue, timeoutMs: number): Promise<QueueDepth> {
   let timer: NodeJS.Timeout | undefined;

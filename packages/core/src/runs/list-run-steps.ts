@@ -1,5 +1,6 @@
 import { queryRows, type Db } from "../db";
 import { NotFoundError } from "../errors";
+import type { RunStepResponse } from "./run-response";
 import { iso } from "./run-row";
 
 type StepRow = {
@@ -17,7 +18,7 @@ type StepRow = {
  * Every stored step of a run, every attempt, in execution order: what the dashboard's run page shows (the execution
  * history keeps Orcheo's flatter shape). 404 "Workflow run not found" for an unknown run.
  */
-export async function listRunSteps(db: Db, runId: string) {
+export async function listRunSteps(db: Db, runId: string): Promise<RunStepResponse[]> {
   const rows = await queryRows<StepRow & { found: boolean }>(
     db,
     `SELECT true AS found, s.node_id AS "nodeId", s.attempt, s.status, s.output, s.error, s.log,

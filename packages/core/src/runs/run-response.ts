@@ -56,3 +56,16 @@ export const ExecutionHistoryResponse = z.strictObject({
   ),
 });
 export type ExecutionHistoryResponse = z.output<typeof ExecutionHistoryResponse>;
+
+/** Beyond Orcheo: one stored step of a run (`GET /api/runs/{run_id}/steps`, built by `listRunSteps`). */
+export const RunStepResponse = z.strictObject({
+  node_id: z.string(),
+  attempt: z.number().int().meta({ description: "The run attempt this step belongs to (1, 2, ...)" }),
+  status: z.string().meta({ description: "succeeded, failed or skipped" }),
+  output: z.unknown().meta({ description: "The node's output, or null" }),
+  error: z.string().nullable(),
+  log: z.unknown().meta({ description: "What the node logged: `{level, message}` or a list of them, or null" }),
+  started_at: Timestamp.nullable(),
+  finished_at: Timestamp.nullable(),
+});
+export type RunStepResponse = z.output<typeof RunStepResponse>;

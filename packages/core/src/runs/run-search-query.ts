@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ValidationError } from "../errors";
 import { isUuid } from "../workflows/resolve-workflow";
 import { RUN_STATUSES } from "./run-status";
+import { VALUE_SEARCH_WINDOW } from "./search-runs";
 
 const HAS_OFFSET = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
 /** An instant; a naive datetime is UTC. */
@@ -12,14 +13,42 @@ const Instant = z.iso
 /** `GET /api/runs`: every filter optional; an unknown parameter is refused, so a misspelt filter never reads as "all". */
 export const SearchRunsQuery = z
   .strictObject({
-    workflow: z.string().min(1).max(200).optional(),
+    workflow: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .meta({ description: "A workflow's UUID or handle (404 when unknown)" }),
     status: z.enum(RUN_STATUSES).optional(),
-    triggered_by: z.string().min(1).max(100).optional(),
-    created_after: Instant.optional(),
-    created_before: Instant.optional(),
-    q: z.string().trim().min(1).max(500).optional(),
+    triggered_by: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .meta({ description: "`webhook`, `cron`, `manual`, `manual_batch`, a manual dispatch's label, ..." }),
+    created_after: Instant.optional().meta({
+      description: "Inclusive. ISO-8601; a datetime without an offset is UTC",
+    }),
+    created_before: Instant.optional().meta({
+      description: "Exclusive. ISO-8601; a datetime without an offset is UTC. Must be after `created_after`",
+    }),
+    q: z
+      .string()
+      .trim()
+      .min(1)
+      .max(500)
+      .optional()
+      .meta({
+        description:
+          "A run id: that run. `path.to.key=value`: runs whose input payload has that value there (a value reading " +
+          "as a number, `true`, `false` or `null` also matches its string form; indexed). A JSON object: runs whose " +
+          "input payload contains it (indexed). Anything else: that value (as a string, or a number when it reads as " +
+          "one) anywhere in the input payload; no index serves this, so each page looks through the " +
+          `${VALUE_SEARCH_WINDOW.toLocaleString("en-US")} most recent runs matching the other filters, and ` +
+          "`X-Next-Cursor` goes on from there",
+      }),
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().min(1).max(200).optional(),
+    cursor: z.string().min(1).max(200).optional().meta({ description: "The previous page's `X-Next-Cursor`" }),
   })
   .refine(
     (q) => q.created_after === undefined || q.created_before === undefined || q.created_after < q.created_before,

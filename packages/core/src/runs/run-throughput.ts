@@ -1,4 +1,23 @@
+import { z } from "zod";
 import { queryRows, type Db } from "../db";
+import { Timestamp } from "./run-response";
+
+/** What `getRunThroughput` answers (see run-response.ts for why this is a zod schema). */
+export const RunThroughputResponse = z.strictObject({
+  window_minutes: z.number().int(),
+  finished_per_minute: z.number().meta({ description: "Runs finished per minute over the window, to 2 decimals" }),
+  per_minute: z
+    .array(
+      z.strictObject({
+        minute: Timestamp.meta({ description: "The minute's start (UTC)" }),
+        succeeded: z.number().int(),
+        failed: z.number().int(),
+        cancelled: z.number().int(),
+      }),
+    )
+    .meta({ description: "One entry per minute, oldest first, zeros included" }),
+});
+export type RunThroughputResponse = z.output<typeof RunThroughputResponse>;
 
 type MinuteRow = { minute: Date; succeeded: number; failed: number; cancelled: number };
 
@@ -6,7 +25,7 @@ type MinuteRow = { minute: Date; succeeded: number; failed: number; cancelled: n
  * Runs that reached an end state per minute over the last `minutes` minutes, oldest first, one entry per minute
  * (zeros included), from Postgres (the index on completed_at), so it counts every worker's runs.
  */
-export async function getRunThroughput(db: Db, now: Date, minutes: number) {
+export async function getRunThroughput(db: Db, now: Date, minutes: number): Promise<RunThroughputResponse> {
   const rows = await queryRows<MinuteRow>(
     db,
     `SELECT m.minute,

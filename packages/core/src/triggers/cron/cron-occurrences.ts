@@ -1,11 +1,47 @@
+import { z } from "zod";
 import { queryRows, type Db, type SqlTransaction } from "../../db";
 import { NotFoundError } from "../../errors";
+import { Timestamp } from "../../runs/run-response";
 import { iso } from "../../runs/run-row";
 import { findCronConfig } from "./cron-config-store";
 import { nextFireTimes } from "./cron-schedule";
 
 export const CRON_OUTCOMES = ["fired", "skipped_overlap", "caught_up", "missed", "already_fired"] as const;
 export type CronOutcome = (typeof CRON_OUTCOMES)[number];
+
+const Local = z
+  .string()
+  .meta({ description: 'Wall-clock time in the trigger\'s timezone, e.g. "2026-12-02 09:00 CET"' });
+
+/** `GET /api/workflows/{ref}/triggers/cron/occurrences` (see run-response.ts for why this is a zod schema). */
+export const CronOutlookResponse = z.strictObject({
+  workflow_id: z.uuid(),
+  expression: z.string(),
+  timezone: z.string(),
+  last_dispatched_at: Timestamp.nullable(),
+  next_fire_times: z
+    .array(z.strictObject({ at: Timestamp.nullable(), local: Local }))
+    .meta({ description: "The next 10 fire times, soonest first" }),
+  occurrences: z
+    .array(
+      z.strictObject({
+        scheduled_for: Timestamp.nullable(),
+        local: Local,
+        outcome: z.enum(CRON_OUTCOMES).meta({
+          description:
+            "`fired` (`run_id` is its run); `skipped_overlap`: held while a cron run was active (it turns `fired` when it fires, `overlap_holds` counting the holds); `caught_up`: the due occurrences from `scheduled_for` up to `covers_until` (exclusive) passed over by catch-up; `missed`: catch-up `none`, past the grace window; `already_fired`: the occurrence already had a run",
+        }),
+        run_id: z.uuid().nullable(),
+        covers_until: Timestamp.nullable().meta({ description: "`caught_up` only: the end of the range passed over" }),
+        covers_until_local: z.string().nullable(),
+        overlap_holds: z.number().int().meta({ description: "How many dispatches held this occurrence back" }),
+        first_decided_at: Timestamp.nullable(),
+        decided_at: Timestamp.nullable().meta({ description: "The latest decision" }),
+      }),
+    )
+    .meta({ description: "The latest decided occurrences, newest first (`limit` of them)" }),
+});
+export type CronOutlookResponse = z.output<typeof CronOutlookResponse>;
 
 /** One decision of the dispatcher about one occurrence (or, for `caught_up`, a range of them). */
 export type CronOccurrenceRecord = {
@@ -80,7 +116,12 @@ export function formatInZone(at: Date, timezone: string): string {
  * The dashboard's view of a cron trigger: its next `count` fire times from `now` (in UTC and in the trigger's
  * zone) and the latest `limit` decided occurrences, newest first. 404 "Cron trigger not found" without a config.
  */
-export async function getCronOutlook(db: Db, workflowId: string, now: Date, opts: { count: number; limit: number }) {
+export async function getCronOutlook(
+  db: Db,
+  workflowId: string,
+  now: Date,
+  opts: { count: number; limit: number },
+): Promise<CronOutlookResponse> {
   const config = await findCronConfig(db, workflowId);
   if (config === null) throw new NotFoundError("Cron trigger not found");
   const rows = await queryRows<OccurrenceRow>(
