@@ -33,6 +33,7 @@ export function ok(description: string, schema: z.ZodType): ZodOpenApiResponseOb
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: "Bad request",
   401: "Authentication required or refused",
+  403: "Forbidden (the detail says why)",
   404: "Not found (the detail names what)",
   405: "Method not allowed",
   409: "Conflict (the detail says why)",
@@ -68,3 +69,6 @@ export const PUBLIC = { security: [] };
 
 /** An operation behind the dashboards' HTTP Basic auth (ADMIN_USERNAME / ADMIN_PASSWORD) instead of a token. */
 export const ADMIN = { security: [{ adminBasic: [] }] };
+
+/** `GET /metrics`: public unless METRICS_TOKEN is set, then that token as a Bearer (not an API token). */
+export const METRICS: { security: Record<string, string[]>[] } = { security: [{}, { metricsBearer: [] }] };

@@ -3,6 +3,7 @@ import { ExecutionHistoryResponse, RunResponse } from "@switchyard/core/runs/run
 import { VersionResponse, WorkflowResponse } from "@switchyard/core/workflows/workflow-response";
 import { CronConfigResponse } from "@switchyard/core/triggers/cron/cron-config";
 import { WebhookConfigResponse } from "@switchyard/core/triggers/webhook/webhook-config";
+import { dashboardPaths } from "./paths/dashboard-paths";
 import { runPaths } from "./paths/run-paths";
 import { systemPaths } from "./paths/system-paths";
 import { triggerPaths } from "./paths/trigger-paths";
@@ -12,7 +13,13 @@ import { workflowPaths } from "./paths/workflow-paths";
  * Every route of the API, one group per file under paths/. A new route gets an entry in its group (or a new
  * group listed here): openapi-coverage.test.ts fails while a route of the app is missing from the document.
  */
-const PATH_GROUPS: readonly ZodOpenApiPathsObject[] = [workflowPaths, runPaths, triggerPaths, systemPaths];
+const PATH_GROUPS: readonly ZodOpenApiPathsObject[] = [
+  workflowPaths,
+  runPaths,
+  triggerPaths,
+  systemPaths,
+  dashboardPaths,
+];
 
 /** The order of the reference's sections. */
 const TAGS = [
@@ -23,7 +30,18 @@ const TAGS = [
   { name: "Manual trigger" },
   { name: "Runs", description: "Runs, their caller-driven transitions and the run controls beyond Orcheo." },
   { name: "Executions", description: "Orcheo's execution histories of runs." },
-  { name: "System", description: "Probes and this documentation. Public." },
+  {
+    name: "System",
+    description: "Probes, metrics, queue depth and this documentation. The probes and this documentation are public.",
+  },
+  {
+    name: "Dashboard",
+    description:
+      "The operators' runs dashboard at `/admin` (dashboard.md), behind the same HTTP Basic credentials as Bull Board (ADMIN_USERNAME / ADMIN_PASSWORD; without them neither is mounted and these paths are 404). " +
+      "The page reads JSON from `/admin/api/...`: the API's own GET routes, under the same paths as below `/api` (`/admin/api/runs`, `/admin/api/runs/{run_id}/steps`, `/admin/api/workflows/{workflow_ref}/triggers/cron/occurrences`, `/admin/api/system/queues`, ...), with the same filters and the same 4xx, authenticated with the admin credentials instead of an API token. " +
+      "Its only state-changing calls are the run actions below; the API's caller-driven transitions (start, succeed, fail, signals) are not offered under `/admin/api`. " +
+      "Bull Board is at `/admin/queues` (its own application, not in this reference).",
+  },
 ];
 
 function mergePaths(groups: readonly ZodOpenApiPathsObject[]): ZodOpenApiPathsObject {
@@ -60,6 +78,11 @@ export function createOpenApiDocument(): OpenApiDocument {
           type: "http",
           scheme: "basic",
           description: "ADMIN_USERNAME / ADMIN_PASSWORD: the dashboards' credentials.",
+        },
+        metricsBearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "METRICS_TOKEN, only when it is set: `GET /metrics` is public otherwise.",
         },
       },
       schemas: {

@@ -1,7 +1,9 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { z } from "zod";
-import { ExecutionHistoryResponse, RunResponse } from "@switchyard/core/runs/run-response";
+import { SystemQueuesResponse } from "@switchyard/core/jobs/queue-depth";
+import { ExecutionHistoryResponse, RunResponse, RunStepResponse } from "@switchyard/core/runs/run-response";
+import { CronOutlookResponse } from "@switchyard/core/triggers/cron/cron-occurrences";
 import { VersionDiffResponse, VersionResponse, WorkflowResponse } from "@switchyard/core/workflows/workflow-response";
 import { CronConfigResponse } from "@switchyard/core/triggers/cron/cron-config";
 import { WebhookConfigResponse } from "@switchyard/core/triggers/webhook/webhook-config";
@@ -16,7 +18,7 @@ describe("GET /api/openapi.json and /api/docs", () => {
   let api: TestApi;
   const auth = { authorization: `Bearer ${TOKEN}` };
   before(async () => {
-    api = await startTestApi({ AUTH_MODE: "required", API_TOKENS: TOKEN });
+    api = await startTestApi({ AUTH_MODE: "required", API_TOKENS: TOKEN, ADMIN_USERNAME: "ops", ADMIN_PASSWORD: "pw" });
   });
   after(async () => {
     await api.close();
@@ -48,8 +50,14 @@ describe("GET /api/openapi.json and /api/docs", () => {
   });
 
   it("answers what the response schemas say", async () => {
-    const call = async <S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown) => {
-      const res = await api.request(method, path, { body, headers: auth });
+    const call = async <S extends z.ZodType>(
+      schema: S,
+      method: string,
+      path: string,
+      body?: unknown,
+      headers: Record<string, string> = auth,
+    ) => {
+      const res = await api.request(method, path, { body, headers });
       assert.ok(res.status < 300, `${method} ${path}: ${res.status} ${res.text}`);
       const parsed = schema.safeParse(res.body);
       assert.ok(parsed.success, `${method} ${path}: ${JSON.stringify(parsed.error?.issues)}`);
@@ -86,5 +94,32 @@ describe("GET /api/openapi.json and /api/docs", () => {
     await call(RunResponse, "POST", `/api/runs/${run.id}/retry`, {});
     await call(ExecutionHistoryResponse, "GET", `/api/executions/${run.id}/history`);
     await call(array(RunResponse) as never, "GET", "/api/workflows/documented/runs");
+
+    // Beyond Orcheo: the dashboard's reads, with a stored step and a decided cron occurrence to describe.
+    await api.deps.db.$executeRawUnsafe(
+      `INSERT INTO run_steps (run_id, node_id, attempt, status, output, error, log, started_at, finished_at)
+       VALUES ($1::uuid, 'a', 1, 'succeeded', '1'::jsonb, NULL, '{"level": "info", "message": "hi"}'::jsonb, now(), now())`,
+      run.id,
+    );
+    await api.deps.db.$executeRawUnsafe(
+      `INSERT INTO cron_occurrences (workflow_id, scheduled_for, outcome, run_id, covers_until)
+       VALUES ($1::uuid, '2026-01-01T00:00:00Z', 'caught_up', NULL, '2026-01-01T01:00:00Z')`,
+      workflow.id,
+    );
+    const steps = await call(array(RunStepResponse) as never, "GET", `/api/runs/${run.id}/steps`);
+    assert.equal((steps as unknown[]).length, 1);
+    const runs = await call(array(RunResponse) as never, "GET", "/api/runs?triggered_by=docs&limit=1");
+    assert.ok((runs as unknown[]).length > 0);
+    const outlook = await call(CronOutlookResponse, "GET", "/api/workflows/documented/triggers/cron/occurrences");
+    assert.equal(outlook.occurrences.length, 1);
+    assert.equal(outlook.next_fire_times.length, 10);
+    await call(SystemQueuesResponse, "GET", "/api/system/queues");
+
+    // The dashboard's actions.
+    const admin = { authorization: `Basic ${Buffer.from("ops:pw").toString("base64")}`, "x-requested-with": "t" };
+    const retried = await call(RunResponse, "POST", `/api/runs/${run.id}/retry`, {});
+    await call(RunResponse, "POST", `/admin/api/runs/${retried.id}/cancel`, { reason: "docs" }, admin);
+    await call(RunResponse, "POST", `/admin/api/runs/${retried.id}/retry`, {}, admin);
+    await call(RunResponse, "POST", `/admin/api/runs/${retried.id}/rerun`, { input_payload: { n: 2 } }, admin);
   });
 });

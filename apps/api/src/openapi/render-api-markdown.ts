@@ -24,6 +24,7 @@ type Schema = {
   default?: unknown;
   description?: string;
 };
+type SecurityScheme = { type?: string; scheme?: string; description?: string };
 type Parameter = { in: string; name: string; required?: boolean; schema?: Schema; description?: string };
 type MediaTypes = Record<string, { schema?: Schema }>;
 type Operation = {
@@ -126,10 +127,34 @@ function fieldTable(s: Schema): string[] {
   return ["| field | type | required | default | description |", "| --- | --- | --- | --- | --- |", ...fieldRows(s)];
 }
 
-function renderOperation(method: string, path: string, op: Operation): string[] {
+/** An operation's own security, when it differs from the document's (an API token). */
+function authLine(security: unknown[] | undefined, schemes: Record<string, SecurityScheme>): string | undefined {
+  if (security === undefined) return undefined;
+  if (security.length === 0) return "Public (no API token).";
+  const alternatives = security.map((requirement) => {
+    const names = Object.keys(requirement as object);
+    if (names.length === 0) return "none";
+    return names
+      .map((name) => {
+        const scheme = schemes[name];
+        const kind = scheme?.scheme === "basic" ? "HTTP Basic" : scheme?.scheme === "bearer" ? "Bearer" : scheme?.type;
+        return `\`${name}\` (${kind ?? "?"}): ${scheme?.description ?? ""}`.trim();
+      })
+      .join(" and ");
+  });
+  return `Auth, not an API token: ${alternatives.join(", or ")}`;
+}
+
+function renderOperation(
+  method: string,
+  path: string,
+  op: Operation,
+  schemes: Record<string, SecurityScheme>,
+): string[] {
   const lines = [`#### \`${method} ${path}\`: ${op.summary ?? ""}`, ""];
   if (op.description !== undefined) lines.push(op.description, "");
-  if (op.security !== undefined && op.security.length === 0) lines.push("Public (no API token).", "");
+  const auth = authLine(op.security, schemes);
+  if (auth !== undefined) lines.push(auth, "");
   const params = op.parameters ?? [];
   if (params.length > 0) {
     lines.push("| parameter | in | type | required | default | description |", "| --- | --- | --- | --- | --- | --- |");
@@ -187,6 +212,7 @@ export function renderApiMarkdown(document: OpenApiDocument): string {
       if (op !== undefined) operations.push({ tag: op.tags?.[0] ?? "Other", method, path, op });
     }
   }
+  const schemes = (document.components?.securitySchemes ?? {}) as Record<string, SecurityScheme>;
   const tags = [...(document.tags ?? []).map((t) => t.name), "Other"];
   for (const tag of tags) {
     const inTag = operations.filter((o) => o.tag === tag);
@@ -200,7 +226,7 @@ export function renderApiMarkdown(document: OpenApiDocument): string {
       let j = i + 1;
       while (j < inTag.length && sameAs(inTag[j]!) === sameAs(inTag[i]!)) j++;
       const methods = inTag.slice(i, j).map((o) => o.method.toUpperCase());
-      out.push(...renderOperation(methods.join("|"), inTag[i]!.path, inTag[i]!.op));
+      out.push(...renderOperation(methods.join("|"), inTag[i]!.path, inTag[i]!.op, schemes));
       i = j;
     }
   }

@@ -10,7 +10,16 @@ import { parseInput } from "@switchyard/core/http/parse-input";
 import { z } from "zod";
 import { resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
 
-const OccurrencesQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
+/** `GET /api/workflows/{ref}/triggers/cron/occurrences`: documented from this schema (openapi/paths/trigger-paths.ts). */
+export const OccurrencesQuery = z.strictObject({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .default(50)
+    .meta({ description: "How many of the latest decided occurrences" }),
+});
 
 /** The cron trigger's config (per workflow) and the dispatch the beat calls (api.md, Cron trigger). */
 export function cronRoutes(deps: Deps): Router {

@@ -10,10 +10,24 @@ import {
   StartRunBody,
   SucceedRunBody,
 } from "@switchyard/core/runs/run-schemas";
-import { ExecutionHistoryResponse, RunResponse } from "@switchyard/core/runs/run-response";
-import { errors, json, ok, RunId, runIdParams, workflowRefParams } from "../openapi-common";
+import { ExecutionHistoryResponse, RunResponse, RunStepResponse } from "@switchyard/core/runs/run-response";
+import { SearchRunsQuery } from "@switchyard/core/runs/run-search-query";
+import {
+  ErrorResponse,
+  errors,
+  json,
+  ok,
+  RunId,
+  runIdParams,
+  ValidationErrorResponse,
+  workflowRefParams,
+} from "../openapi-common";
 
 const tags = ["Runs"];
+
+const NextCursor = z.object({
+  "X-Next-Cursor": z.string().optional().meta({ description: "Present when more runs follow" }),
+});
 
 /** One of the caller-driven transitions: `{actor, ...}` → the run, or 409 with the transition's rule. */
 function transition(
@@ -55,12 +69,28 @@ export const runPaths: ZodOpenApiPathsObject = {
       responses: {
         200: {
           description: "The runs",
-          headers: z.object({
-            "X-Next-Cursor": z.string().optional().meta({ description: "Present when more runs follow" }),
-          }),
+          headers: NextCursor,
           ...json(z.array(RunResponse)),
         },
         ...errors(401, 404, 422),
+      },
+    },
+  },
+  "/api/runs": {
+    get: {
+      operationId: "searchRuns",
+      tags,
+      summary: "Search runs across workflows, newest first",
+      description:
+        'Beyond Orcheo (the runs dashboard\'s list and search). Every filter is optional and they combine; keyset pagination: when more runs may follow, the `X-Next-Cursor` header holds the `cursor` of the next page (a bare-value `q` can give a page with fewer runs than `limit`, or none, and a cursor still). 422 on an unknown parameter (a misspelt filter never reads as "all"), a bad status, `limit`, date, range or cursor, or a `q` starting with `{` that is not a JSON object.',
+      requestParams: { query: SearchRunsQuery },
+      responses: {
+        200: { description: "The runs", headers: NextCursor, ...json(z.array(RunResponse)) },
+        ...errors(401, [404, "The `workflow` filter names no workflow"]),
+        422: ok(
+          "Invalid query: the list of problems; a message for a bad cursor or a `q` starting with `{` that is not a JSON object",
+          z.union([ValidationErrorResponse, ErrorResponse]),
+        ),
       },
     },
   },
@@ -71,6 +101,17 @@ export const runPaths: ZodOpenApiPathsObject = {
       summary: "Read a run",
       requestParams: { path: runIdParams },
       responses: { 200: ok("The run", RunResponse), ...errors(401, 404) },
+    },
+  },
+  "/api/runs/{run_id}/steps": {
+    get: {
+      operationId: "listRunSteps",
+      tags,
+      summary: "A run's stored steps",
+      description:
+        "Beyond Orcheo (the dashboard's run page). Every stored step of every attempt, in execution order (the execution history keeps Orcheo's flatter shape). 404 \"Workflow run not found\".",
+      requestParams: { path: runIdParams },
+      responses: { 200: ok("The steps (empty before the first step)", z.array(RunStepResponse)), ...errors(401, 404) },
     },
   },
   "/api/runs/{run_id}/start": {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
-import { ok, PUBLIC, text } from "../openapi-common";
+import { SystemQueuesResponse } from "@switchyard/core/jobs/queue-depth";
+import { errors, METRICS, ok, PUBLIC, text } from "../openapi-common";
 
 const tags = ["System"];
 const Ok = z.strictObject({ status: z.literal("ok") });
@@ -47,6 +48,30 @@ export const systemPaths: ZodOpenApiPathsObject = {
       summary: "The API reference page (Swagger UI, served locally)",
       ...PUBLIC,
       responses: { 200: text("An HTML page", "text/html") },
+    },
+  },
+  "/api/system/queues": {
+    get: {
+      operationId: "systemQueues",
+      tags,
+      summary: "Queue depth and run throughput",
+      description:
+        "Beyond Orcheo (the dashboard's Workers & queues page). Job counts per BullMQ queue and state, read from Redis with a 2 s timeout (a queue Redis does not answer for has `counts: null` and an `error`, and the answer is still 200), and the runs finished per minute over the last hour, from Postgres.",
+      responses: { 200: ok("Queues and throughput", SystemQueuesResponse), ...errors(401) },
+    },
+  },
+  "/metrics": {
+    get: {
+      operationId: "metrics",
+      tags,
+      summary: "Prometheus metrics of this API process",
+      description:
+        "Public like the probes unless METRICS_TOKEN is set; then every scrape needs `Authorization: Bearer <METRICS_TOKEN>` (the API tokens do not open it, and the metrics token opens nothing else). Not served with METRICS_ENABLED=false (404). The metrics are listed in observability.md; the worker and the beat serve theirs on listeners of their own.",
+      ...METRICS,
+      responses: {
+        200: text("The Prometheus text exposition format, version 0.0.4", "text/plain; version=0.0.4"),
+        ...errors([401, "METRICS_TOKEN is set and the request does not carry it"]),
+      },
     },
   },
 };

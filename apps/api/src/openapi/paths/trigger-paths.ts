@@ -2,9 +2,11 @@ import { z } from "zod";
 import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
 import { CronConfigBody, CronConfigResponse } from "@switchyard/core/triggers/cron/cron-config";
 import { CronDispatchBody } from "@switchyard/core/triggers/cron/cron-dispatch-body";
+import { CronOutlookResponse } from "@switchyard/core/triggers/cron/cron-occurrences";
 import { WebhookConfigBody, WebhookConfigResponse } from "@switchyard/core/triggers/webhook/webhook-config";
 import { ManualDispatchBody } from "@switchyard/core/runs/run-schemas";
 import { RunResponse } from "@switchyard/core/runs/run-response";
+import { OccurrencesQuery } from "../../routes/cron";
 import { errors, json, ok, PUBLIC, workflowRefParams } from "../openapi-common";
 
 const webhookTags = ["Webhook trigger"];
@@ -98,6 +100,17 @@ export const triggerPaths: ZodOpenApiPathsObject = {
       description: "204 also when none was configured.",
       requestParams: { path: workflowRefParams },
       responses: { 204: { description: "Removed" }, ...errors(401, 404) },
+    },
+  },
+  "/api/workflows/{workflow_ref}/triggers/cron/occurrences": {
+    get: {
+      operationId: "getCronOccurrences",
+      tags: cronTags,
+      summary: "Next fire times and the dispatcher's latest decisions",
+      description:
+        "Beyond Orcheo (the dashboard's cron panel). The next 10 fire times, in UTC and in the trigger's timezone, and the latest occurrences with what the dispatcher decided, newest first. 404 \"Cron trigger not found\" when none is configured.",
+      requestParams: { path: workflowRefParams, query: OccurrencesQuery },
+      responses: { 200: ok("The outlook", CronOutlookResponse), ...errors(401, 404, 422) },
     },
   },
   "/api/triggers/cron/dispatch": {

@@ -11,9 +11,14 @@ import { dispatchManualRuns } from "@switchyard/core/triggers/manual/dispatch-ma
 import { isUuid } from "@switchyard/core/workflows/resolve-workflow";
 import { dashboardActor } from "./auth";
 
-const CancelBody = z.strictObject({ reason: z.string().trim().max(10_000).nullish() });
-const RetryBody = z.strictObject({});
-const RerunBody = z.strictObject({ input_payload: z.record(z.string(), z.unknown()) });
+/** The actions' bodies, also what the OpenAPI document shows (openapi/paths/dashboard-paths.ts). */
+export const CancelBody = z.strictObject({
+  reason: z.string().trim().max(10_000).nullish().meta({ description: "Kept in the audit entry's metadata" }),
+});
+export const RetryBody = z.strictObject({});
+export const RerunBody = z.strictObject({
+  input_payload: z.record(z.string(), z.unknown()).meta({ description: "The new run's input, as edited on the page" }),
+});
 
 function runIdParam(raw: string): string {
   if (!isUuid(raw)) throw new NotFoundError("Workflow run not found");
