@@ -1,19 +1,6 @@
 import { Router } from "express";
 import type { Deps } from "@switchyard/core/deps";
-
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("timeout")), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { withTimeout } from "@switchyard/core/with-timeout";
 
 export function systemRoutes({ db, redis }: Deps): Router {
   const router = Router();

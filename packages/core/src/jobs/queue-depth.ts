@@ -2,8 +2,9 @@ import type { Queue } from "bullmq";
 import { z } from "zod";
 import { RunThroughputResponse } from "../runs/run-throughput";
 import type { Queues } from "./queues";
+import { withTimeout } from "../with-timeout";
 
-const STATES = ["waiting", "active", "delayed", "prioritized", "failed", "completed"] as const;
+export const QUEUE_STATES = ["waiting", "active", "delayed", "prioritized", "failed", "completed"] as const;
 
 const Count = z.number().int();
 
@@ -18,7 +19,7 @@ export const QueueDepth = z.strictObject({
       prioritized: Count,
       failed: Count,
       completed: Count,
-    } satisfies Record<(typeof STATES)[number], typeof Count>)
+    } satisfies Record<(typeof QUEUE_STATES)[number], typeof Count>)
     .nullable()
     .meta({ description: "null when Redis did not answer within the timeout (2 s); the reason is in `error`" }),
   error: z.string().optional().meta({ description: "Why the counts are missing" }),
@@ -33,22 +34,18 @@ export const SystemQueuesResponse = z.strictObject({
 export type SystemQueuesResponse = z.output<typeof SystemQueuesResponse>;
 
 async function countJobs(queue: Queue, timeoutMs: number): Promise<QueueDepth> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const counts = await Promise.race([
-      queue.getJobCounts(...STATES),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer from Redis within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
+    const counts = await withTimeout(
+      queue.getJobCounts(...QUEUE_STATES),
+      timeoutMs,
+      `no answer from Redis within ${timeoutMs} ms`,
+    );
     return {
       name: queue.name,
-      counts: Object.fromEntries(STATES.map((s) => [s, counts[s] ?? 0])) as QueueDepth["counts"],
+      counts: Object.fromEntries(QUEUE_STATES.map((s) => [s, counts[s] ?? 0])) as QueueDepth["counts"],
     };
   } catch (err) {
     return { name: queue.name, counts: null, error: err instanceof Error ? err.message : String(err) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 
