@@ -2,7 +2,10 @@ import express, { type Express } from "express";
 import type { Deps } from "@switchyard/core/deps";
 import { NotFoundError } from "@switchyard/core/errors";
 import { errorHandler } from "./middleware/error-handler";
-import { requireApiToken } from "./middleware/auth";
+import { createAuthenticator, type Authenticator } from "@switchyard/core/auth/authenticator";
+import { authenticateApi, authorizeApi } from "./middleware/auth";
+import { managementRateLimit } from "./middleware/management-rate-limit";
+import { apiKeyRoutes } from "./routes/api-keys";
 import { systemRoutes } from "./routes/system";
 import { workflowRoutes } from "./routes/workflows";
 import { webhookConfigRoutes, webhookInvokeRoutes } from "./routes/webhook";
@@ -25,8 +28,11 @@ function rejectUnstorableText(key: string, value: unknown): unknown {
   return value;
 }
 
-/** Builds the API. Does not listen: main.ts (or a test, on port 0) does. */
-export function createApp(deps: Deps): Express {
+/**
+ * Builds the API. Does not listen: main.ts (or a test, on port 0) does. `authenticator` is made here unless given
+ * (a test passes one to await its last-use writes).
+ */
+export function createApp(deps: Deps, authenticator: Authenticator = createAuthenticator(deps)): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", deps.config.TRUST_PROXY);
@@ -38,11 +44,13 @@ export function createApp(deps: Deps): Express {
   app.use(systemRoutes(deps));
   app.use("/api", webhookInvokeRoutes(deps));
 
-  mountBullBoard(app, deps);
+  mountBullBoard(app, deps, authenticator);
 
-  // Everything else under /api needs a token when AUTH_MODE=required.
+  // Everything else under /api: a key or token when AUTH_MODE=required, a per-key rate limit, then the route's scope.
   const api = express.Router();
-  api.use(requireApiToken(deps.config));
+  api.use(authenticateApi(deps.config, authenticator));
+  api.use(managementRateLimit(deps));
+  api.use(authorizeApi());
   api.use(express.json({ limit: "2mb", strict: false, reviver: rejectUnstorableText }));
   api.use(workflowRoutes(deps));
   api.use(webhookConfigRoutes(deps));
@@ -50,6 +58,7 @@ export function createApp(deps: Deps): Express {
   api.use(manualRoutes(deps));
   api.use(runRoutes(deps));
   api.use(executionRoutes(deps));
+  api.use(apiKeyRoutes(deps, authenticator));
   api.use(() => {
     throw new NotFoundError("Not Found");
   });

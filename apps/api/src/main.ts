@@ -4,6 +4,7 @@ import { createRedis } from "@switchyard/core/redis";
 import { watchRedisEvictionPolicy } from "@switchyard/core/redis-policy";
 import { closeQueues, createQueues } from "@switchyard/core/jobs/queues";
 import { bootProcess, onShutdown } from "@switchyard/core/process/lifecycle";
+import { hasActiveApiKey } from "@switchyard/core/auth/api-key-store";
 import { createApp } from "./app";
 
 const { config, logger } = bootProcess("api");
@@ -21,6 +22,18 @@ const server = app.listen(config.PORT, config.HOST, () => {
   const { port } = server.address() as AddressInfo;
   logger.info("api listening", { host: config.HOST, port, authMode: config.AUTH_MODE });
 });
+// Credentials may live in Postgres only, so a missing one is a warning, not a refusal to start.
+if (config.AUTH_MODE === "required" && config.API_TOKENS.length === 0) {
+  hasActiveApiKey(db).then(
+    (any) => {
+      if (!any) logger.warn("no API credentials: create a key with `npx switchyard keys create --name ops --scopes admin`");
+    },
+    () => undefined,
+  );
+}
+if (config.SECRET_KEY === undefined && config.NODE_ENV === "production") {
+  logger.warn("SECRET_KEY is not set: webhook secrets cannot be saved (docs/security.md)");
+}
 server.on("error", (err) => {
   logger.error("api failed to listen", { err });
   process.exit(1);
