@@ -72,7 +72,7 @@ describe("Bull Board auth", () => {
   it("refuses cross-site actions (CSRF) and accepts same-origin ones", async () => {
     const headers = basic("admin", "s3cret");
     const host = new URL(api.url).host;
-    const refused = [
+    const refused: Record<string, string>[] = [
       { "sec-fetch-site": "cross-site" },
       { "sec-fetch-site": "same-site" },
       { origin: "https://evil.example" },
@@ -86,7 +86,7 @@ describe("Bull Board auth", () => {
     }
     const noCreds = await api.request("POST", "/admin/queues/api/queues/runs/add", { headers: { origin: "https://evil.example" }, body: {} });
     assert.equal(noCreds.status, 403, "refused before the credentials are even looked at");
-    const accepted = [{ "sec-fetch-site": "same-origin" }, { origin: api.url }, { "sec-fetch-site": "same-origin", origin: api.url }, {}];
+    const accepted: Record<string, string>[] = [{ "sec-fetch-site": "same-origin" }, { origin: api.url }, { "sec-fetch-site": "same-origin", origin: api.url }, {}];
     for (const extra of accepted) {
       const res = await api.request("PUT", CLEAN, { headers: { ...headers, ...extra } });
       assert.equal(res.status, 200, JSON.stringify(extra));
