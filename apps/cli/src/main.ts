@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { parseConfig } from "@switchyard/core/config";
+import { KEYS_USAGE, runKeysCommand, UsageError } from "./keys";
 import { assertCronExpression, assertTimezone, nextFireTimes } from "@switchyard/core/triggers/cron/cron-schedule";
 
 const USAGE = `usage: switchyard <command>
@@ -7,7 +8,8 @@ const USAGE = `usage: switchyard <command>
   trigger <workflow> [--input JSON] [--follow]   dispatch a manual run; --follow polls it to its end
   steps <run_id>                                 the run's execution history steps
   cron-preview "<expr>" [--tz Zone] [--count N]  next fire times, offline
-  requeue                                        one reconciler pass over stuck pending runs`;
+  requeue                                        one reconciler pass over stuck pending runs
+${KEYS_USAGE}`;
 
 const TERMINAL: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled"]);
 
@@ -83,6 +85,8 @@ async function main(argv: string[]): Promise<number> {
       follow: { type: "boolean", default: false },
       tz: { type: "string", default: "UTC" },
       count: { type: "string", default: "10" },
+      name: { type: "string" },
+      scopes: { type: "string" },
     },
   });
   const [command, arg] = positionals;
@@ -114,6 +118,14 @@ async function main(argv: string[]): Promise<number> {
     case "requeue":
       await requeue();
       return 0;
+    case "keys":
+      try {
+        return await runKeysCommand(parseConfig(process.env), arg, positionals[2], values);
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        console.error(`switchyard: ${err.message}`);
+        break;
+      }
   }
   console.error(USAGE);
   return 2;
