@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { parseConfig } from "@switchyard/core/config";
 import { KEYS_USAGE, runKeysCommand, UsageError } from "./keys";
+import { runSecretsCommand, SECRETS_USAGE } from "./secrets";
 import { assertCronExpression, assertTimezone, nextFireTimes } from "@switchyard/core/triggers/cron/cron-schedule";
 
 const USAGE = `usage: switchyard <command>
@@ -9,7 +10,8 @@ const USAGE = `usage: switchyard <command>
   steps <run_id>                                 the run's execution history steps
   cron-preview "<expr>" [--tz Zone] [--count N]  next fire times, offline
   requeue                                        one reconciler pass over stuck pending runs
-${KEYS_USAGE}`;
+${KEYS_USAGE}
+${SECRETS_USAGE}`;
 
 const TERMINAL: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled"]);
 
@@ -119,8 +121,10 @@ async function main(argv: string[]): Promise<number> {
       await requeue();
       return 0;
     case "keys":
+    case "secrets":
       try {
-        return await runKeysCommand(parseConfig(process.env), arg, positionals[2], values);
+        const config = parseConfig(process.env);
+        return await (command === "keys" ? runKeysCommand(config, arg, positionals[2], values) : runSecretsCommand(config, arg));
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
         console.error(`switchyard: ${err.message}`);
