@@ -1,18 +1,16 @@
 import type { RequestHandler } from "express";
-import type { Principal } from "@switchyard/core/auth/api-key";
+import { safeEqual, type Principal } from "@switchyard/core/auth/api-key";
 import type { Authenticator } from "@switchyard/core/auth/authenticator";
 import type { Config } from "@switchyard/core/config";
 import { UnauthorizedError } from "@switchyard/core/errors";
+import { bearerToken, parseBasicAuth } from "./credentials";
 import { assertScope, setPrincipal } from "./principal";
 import { requiredScope } from "./scope-policy";
 
+export { safeEqual };
+
 /** With AUTH_MODE=disabled every caller acts as this admin. */
 export const ANONYMOUS: Principal = { id: "anonymous", name: "anonymous", scopes: ["admin"], source: "anonymous" };
-
-export function bearerToken(header: string | undefined): string | undefined {
-  const match = /^Bearer\s+(.+)$/i.exec(header ?? "");
-  return match?.[1]?.trim();
-}
 
 /**
  * Bearer auth for the management routes when AUTH_MODE=required: an `API_TOKENS` entry (admin) or a stored
@@ -39,5 +37,20 @@ export function authorizeApi(): RequestHandler {
   return (req, res, next) => {
     assertScope(res, requiredScope(req.method, req.path));
     next();
+  };
+}
+
+/**
+ * HTTP Basic with ADMIN_USERNAME / ADMIN_PASSWORD only, leaving an admin principal. Kept for callers written
+ * before `dashboardAuth` (dashboard-auth.ts), which also accepts API keys with their scopes: prefer that.
+ */
+export function requireAdmin(username: string, password: string): RequestHandler {
+  return (req, res, next) => {
+    const basic = parseBasicAuth(req.get("authorization"));
+    if (basic !== null && safeEqual(basic.username, username) && safeEqual(basic.password, password)) {
+      setPrincipal(res, { id: `admin:${username}`, name: username, scopes: ["admin"], source: "admin_password" });
+      return next();
+    }
+    next(new UnauthorizedError("Invalid admin credentials", { "WWW-Authenticate": 'Basic realm="switchyard", charset="UTF-8"' }));
   };
 }

@@ -3,20 +3,10 @@ import { safeEqual, type Principal } from "@switchyard/core/auth/api-key";
 import type { Authenticator } from "@switchyard/core/auth/authenticator";
 import type { Config } from "@switchyard/core/config";
 import { UnauthorizedError } from "@switchyard/core/errors";
-import { bearerToken } from "./auth";
+import { bearerToken, parseBasicAuth } from "./credentials";
 import { setPrincipal } from "./principal";
 
 const CHALLENGE = { "WWW-Authenticate": 'Basic realm="switchyard", charset="UTF-8"' };
-
-export type BasicCredentials = { username: string; password: string };
-
-export function parseBasicAuth(header: string | undefined): BasicCredentials | null {
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? "");
-  if (match?.[1] === undefined) return null;
-  const decoded = Buffer.from(match[1], "base64").toString("utf8");
-  const sep = decoded.indexOf(":");
-  return sep < 0 ? null : { username: decoded.slice(0, sep), password: decoded.slice(sep + 1) };
-}
 
 /**
  * Auth for the browser dashboards (Bull Board, /admin), whatever AUTH_MODE says: HTTP Basic whose password is an
