@@ -16,7 +16,10 @@ describe("API keys", () => {
   });
 
   it("shows a new key once, lists keys without it, and stores only its hash", async () => {
-    const created = await api.request("POST", "/api/keys", { body: { name: "ops", scopes: ["read", "admin", "read"] }, headers: admin });
+    const created = await api.request("POST", "/api/keys", {
+      body: { name: "ops", scopes: ["read", "admin", "read"] },
+      headers: admin,
+    });
     assert.equal(created.status, 201, created.text);
     const { key, id, prefix } = created.body;
     assert.match(key, /^sy_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
@@ -29,7 +32,16 @@ describe("API keys", () => {
     const listed = await api.request("GET", "/api/keys", { headers: admin });
     assert.equal(listed.status, 200);
     const entry = listed.body.find((k: { id: string }) => k.id === id);
-    assert.deepEqual(Object.keys(entry).sort(), ["created_at", "created_by", "id", "last_used_at", "name", "prefix", "revoked_at", "scopes"]);
+    assert.deepEqual(Object.keys(entry).sort(), [
+      "created_at",
+      "created_by",
+      "id",
+      "last_used_at",
+      "name",
+      "prefix",
+      "revoked_at",
+      "scopes",
+    ]);
     assert.ok(!listed.text.includes(key.slice(16)), "the secret part never appears again");
     assert.ok(!listed.text.includes(hashApiKey(key)), "nor its hash");
 
@@ -40,7 +52,9 @@ describe("API keys", () => {
   });
 
   it("revokes a key: 204, then 401 at once, and the listing shows when", async () => {
-    const { key, id } = (await api.request("POST", "/api/keys", { body: { name: "temp", scopes: ["read"] }, headers: admin })).body;
+    const { key, id } = (
+      await api.request("POST", "/api/keys", { body: { name: "temp", scopes: ["read"] }, headers: admin })
+    ).body;
     const h = { authorization: `Bearer ${key}` };
     assert.equal((await api.request("GET", "/api/workflows", { headers: h })).status, 200);
     const revoked = await api.request("DELETE", `/api/keys/${id}`, { headers: admin });
@@ -52,9 +66,19 @@ describe("API keys", () => {
   });
 
   it("answers 404 for an unknown key and 422 for a bad body", async () => {
-    assert.equal((await api.request("DELETE", "/api/keys/00000000-0000-0000-0000-000000000000", { headers: admin })).status, 404);
+    assert.equal(
+      (await api.request("DELETE", "/api/keys/00000000-0000-0000-0000-000000000000", { headers: admin })).status,
+      404,
+    );
     assert.equal((await api.request("DELETE", "/api/keys/not-a-uuid", { headers: admin })).status, 404);
-    for (const body of [{}, { name: "x" }, { name: "x", scopes: [] }, { name: "x", scopes: ["root"] }, { name: "", scopes: ["read"] }, { name: "x", scopes: ["read"], extra: 1 }]) {
+    for (const body of [
+      {},
+      { name: "x" },
+      { name: "x", scopes: [] },
+      { name: "x", scopes: ["root"] },
+      { name: "", scopes: ["read"] },
+      { name: "x", scopes: ["read"], extra: 1 },
+    ]) {
       const res = await api.request("POST", "/api/keys", { body, headers: admin });
       assert.equal(res.status, 422, JSON.stringify(body));
       assert.ok(Array.isArray(res.body.detail));
@@ -62,19 +86,35 @@ describe("API keys", () => {
   });
 
   it("records when a key was last used, at most once a minute", async () => {
-    const { key, id } = (await api.request("POST", "/api/keys", { body: { name: "used", scopes: ["read"] }, headers: admin })).body;
-    assert.equal((await api.request("GET", "/api/workflows", { headers: { authorization: `Bearer ${key}` } })).status, 200);
-    const first = await eventually(async () => (await api.deps.db.apiKey.findUniqueOrThrow({ where: { id } })).lastUsedAt ?? undefined, 20_000, "last_used_at");
+    const { key, id } = (
+      await api.request("POST", "/api/keys", { body: { name: "used", scopes: ["read"] }, headers: admin })
+    ).body;
+    assert.equal(
+      (await api.request("GET", "/api/workflows", { headers: { authorization: `Bearer ${key}` } })).status,
+      200,
+    );
+    const first = await eventually(
+      async () => (await api.deps.db.apiKey.findUniqueOrThrow({ where: { id } })).lastUsedAt ?? undefined,
+      20_000,
+      "last_used_at",
+    );
     assert.ok(first instanceof Date);
     // Pretend the last write was long ago: another process (no in-memory memo) moves it forward again.
     await api.deps.db.pool.query("UPDATE api_keys SET last_used_at = now() - interval '2 minutes' WHERE id = $1", [id]);
     const other = await startTestApi({ AUTH_MODE: "required", DATABASE_URL: api.deps.env.DATABASE_URL! });
     try {
-      assert.equal((await other.request("GET", "/api/workflows", { headers: { authorization: `Bearer ${key}` } })).status, 200);
-      const moved = await eventually(async () => {
-        const row = await api.deps.db.apiKey.findUniqueOrThrow({ where: { id } });
-        return row.lastUsedAt !== null && row.lastUsedAt.getTime() > Date.now() - 60_000 ? row.lastUsedAt : undefined;
-      }, 20_000, "last_used_at to move");
+      assert.equal(
+        (await other.request("GET", "/api/workflows", { headers: { authorization: `Bearer ${key}` } })).status,
+        200,
+      );
+      const moved = await eventually(
+        async () => {
+          const row = await api.deps.db.apiKey.findUniqueOrThrow({ where: { id } });
+          return row.lastUsedAt !== null && row.lastUsedAt.getTime() > Date.now() - 60_000 ? row.lastUsedAt : undefined;
+        },
+        20_000,
+        "last_used_at to move",
+      );
       assert.ok(moved.getTime() >= first.getTime() - 120_000);
     } finally {
       await other.close();

@@ -29,8 +29,8 @@ function rejectUnstorableText(key: string, value: unknown): unknown {
 }
 
 /**
- * Builds the API. Does not listen: main.ts (or a test, on port 0) does. `authenticator` is made here unless given
- * (a test passes one to await its last-use writes).
+ * Builds the API. Does not listen: main.ts (or a test, on port 0) does. One authenticator (API keys, tokens, its
+ * short cache) serves the API and every dashboard; pass one to share it with routes mounted elsewhere.
  */
 export function createApp(deps: Deps, authenticator: Authenticator = createAuthenticator(deps)): Express {
   const app = express();

@@ -17,7 +17,10 @@ describe("auth required", () => {
     const make = async (scopes: ("admin" | "trigger" | "read")[]) =>
       (await createApiKey(api.deps.db, { name: scopes.join("+"), scopes, createdBy: "test" })).key;
     [readKey, triggerKey, adminKey] = [await make(["read"]), await make(["trigger"]), await make(["admin"])];
-    const wf = await api.request("POST", "/api/workflows", { body: { name: "A", handle: "auth" }, headers: bearer("tok-one") });
+    const wf = await api.request("POST", "/api/workflows", {
+      body: { name: "A", handle: "auth" },
+      headers: bearer("tok-one"),
+    });
     assert.equal(wf.status, 201);
     await api.request("POST", "/api/workflows/auth/versions", { body: { graph: GRAPH }, headers: bearer("tok-one") });
   });
@@ -77,18 +80,27 @@ describe("auth required", () => {
     const cron = await api.request("POST", "/api/triggers/cron/dispatch", { body: {}, headers: bearer(triggerKey) });
     assert.equal(cron.status, 200, cron.text);
 
-    const createKey = await api.request("POST", "/api/keys", { body: { name: "x", scopes: ["read"] }, headers: bearer(triggerKey) });
+    const createKey = await api.request("POST", "/api/keys", {
+      body: { name: "x", scopes: ["read"] },
+      headers: bearer(triggerKey),
+    });
     assert.equal(createKey.status, 403);
     assert.deepEqual(createKey.body, { detail: "This route needs an API key with the admin scope" });
     assert.equal((await api.request("GET", "/api/keys", { headers: bearer(triggerKey) })).status, 403);
     const edit = await api.request("PUT", "/api/workflows/auth", { body: { name: "B" }, headers: bearer(triggerKey) });
     assert.equal(edit.status, 403);
-    const version = await api.request("POST", "/api/workflows/auth/versions", { body: { graph: GRAPH }, headers: bearer(triggerKey) });
+    const version = await api.request("POST", "/api/workflows/auth/versions", {
+      body: { graph: GRAPH },
+      headers: bearer(triggerKey),
+    });
     assert.equal(version.status, 403);
   });
 
   it("lets an admin key do everything", async () => {
-    const created = await api.request("POST", "/api/workflows", { body: { name: "C", handle: "by-admin-key" }, headers: bearer(adminKey) });
+    const created = await api.request("POST", "/api/workflows", {
+      body: { name: "C", handle: "by-admin-key" },
+      headers: bearer(adminKey),
+    });
     assert.equal(created.status, 201, created.text);
     assert.equal((await api.request("GET", "/api/keys", { headers: bearer(adminKey) })).status, 200);
   });
@@ -119,7 +131,11 @@ describe("auth required with keys in Postgres only", () => {
 
   it("checks an API_TOKENS entry in the stored-key format against Postgres, with the key's own scopes", async () => {
     const { key } = await createApiKey(api.deps.db, { name: "beat", scopes: ["trigger"], createdBy: "test" });
-    const other = await startTestApi({ AUTH_MODE: "required", API_TOKENS: key, DATABASE_URL: api.deps.env.DATABASE_URL! });
+    const other = await startTestApi({
+      AUTH_MODE: "required",
+      API_TOKENS: key,
+      DATABASE_URL: api.deps.env.DATABASE_URL!,
+    });
     try {
       const h = { authorization: `Bearer ${key}` };
       assert.equal((await other.request("POST", "/api/triggers/cron/dispatch", { body: {}, headers: h })).status, 200);

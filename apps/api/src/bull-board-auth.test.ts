@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { createApiKey, revokeApiKey } from "@switchyard/core/auth/api-key-store";
 import { startTestApi, type TestApi } from "./testing/start-api";
 
-const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` });
+const basic = (user: string, password: string) => ({
+  authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
+});
 const QUEUES = "/admin/queues/api/queues";
 const CLEAN = "/admin/queues/api/queues/runs/clean/completed";
 
@@ -14,7 +16,12 @@ describe("Bull Board auth", () => {
   let triggerKey = "";
 
   before(async () => {
-    api = await startTestApi({ AUTH_MODE: "required", API_TOKENS: "tok", ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "s3cret" });
+    api = await startTestApi({
+      AUTH_MODE: "required",
+      API_TOKENS: "tok",
+      ADMIN_USERNAME: "admin",
+      ADMIN_PASSWORD: "s3cret",
+    });
     const make = async (scopes: ("admin" | "trigger" | "read")[]) =>
       (await createApiKey(api.deps.db, { name: scopes[0]!, scopes, createdBy: "test" })).key;
     [adminKey, readKey, triggerKey] = [await make(["admin"]), await make(["read"]), await make(["trigger"])];
@@ -40,9 +47,17 @@ describe("Bull Board auth", () => {
   });
 
   it("gives the full board to ADMIN_USERNAME/ADMIN_PASSWORD, API_TOKENS and admin keys (any username)", async () => {
-    for (const headers of [basic("admin", "s3cret"), basic("", "tok"), basic("ops", adminKey), { authorization: `Bearer ${adminKey}` }]) {
+    for (const headers of [
+      basic("admin", "s3cret"),
+      basic("", "tok"),
+      basic("ops", adminKey),
+      { authorization: `Bearer ${adminKey}` },
+    ]) {
       assert.equal((await api.request("GET", "/admin/queues", { headers })).status, 200);
-      assert.deepEqual(await readOnlyFlags(headers), [["beat", false], ["runs", false]]);
+      assert.deepEqual(await readOnlyFlags(headers), [
+        ["beat", false],
+        ["runs", false],
+      ]);
       const clean = await api.request("PUT", CLEAN, { headers });
       assert.equal(clean.status, 200, clean.text);
     }
@@ -52,8 +67,15 @@ describe("Bull Board auth", () => {
     for (const key of [readKey, triggerKey]) {
       const headers = basic("viewer", key);
       assert.equal((await api.request("GET", "/admin/queues", { headers })).status, 200);
-      assert.deepEqual(await readOnlyFlags(headers), [["beat", true], ["runs", true]]);
-      for (const [method, path] of [["PUT", CLEAN], ["PUT", "/admin/queues/api/queues/pause"], ["POST", "/admin/queues/api/queues/runs/add"]] as const) {
+      assert.deepEqual(await readOnlyFlags(headers), [
+        ["beat", true],
+        ["runs", true],
+      ]);
+      for (const [method, path] of [
+        ["PUT", CLEAN],
+        ["PUT", "/admin/queues/api/queues/pause"],
+        ["POST", "/admin/queues/api/queues/runs/add"],
+      ] as const) {
         const res = await api.request(method, path, { headers, body: {} });
         assert.equal(res.status, 403, `${method} ${path}`);
         assert.deepEqual(res.body, { detail: "This route needs an API key with the admin scope" });
@@ -84,9 +106,17 @@ describe("Bull Board auth", () => {
       assert.equal(res.status, 403, JSON.stringify(extra));
       assert.match(res.body.detail, /^Cross-site request refused/);
     }
-    const noCreds = await api.request("POST", "/admin/queues/api/queues/runs/add", { headers: { origin: "https://evil.example" }, body: {} });
+    const noCreds = await api.request("POST", "/admin/queues/api/queues/runs/add", {
+      headers: { origin: "https://evil.example" },
+      body: {},
+    });
     assert.equal(noCreds.status, 403, "refused before the credentials are even looked at");
-    const accepted: Record<string, string>[] = [{ "sec-fetch-site": "same-origin" }, { origin: api.url }, { "sec-fetch-site": "same-origin", origin: api.url }, {}];
+    const accepted: Record<string, string>[] = [
+      { "sec-fetch-site": "same-origin" },
+      { origin: api.url },
+      { "sec-fetch-site": "same-origin", origin: api.url },
+      {},
+    ];
     for (const extra of accepted) {
       const res = await api.request("PUT", CLEAN, { headers: { ...headers, ...extra } });
       assert.equal(res.status, 200, JSON.stringify(extra));
@@ -106,12 +136,20 @@ describe("Bull Board auth", () => {
       headers: admin,
     });
     assert.equal(put.status, 200, put.text);
-    const hook = await api.request("POST", "/api/workflows/board/triggers/webhook", { body: { a: 1 }, headers: { "x-hook-secret": secret } });
+    const hook = await api.request("POST", "/api/workflows/board/triggers/webhook", {
+      body: { a: 1 },
+      headers: { "x-hook-secret": secret },
+    });
     assert.equal(hook.status, 202, hook.text);
-    const listing = await api.request("GET", `${QUEUES}?activeQueue=runs&status=waiting&page=1`, { headers: basic("admin", "s3cret") });
+    const listing = await api.request("GET", `${QUEUES}?activeQueue=runs&status=waiting&page=1`, {
+      headers: basic("admin", "s3cret"),
+    });
     assert.equal(listing.status, 200);
     const runs = listing.body.queues.find((q: { name: string }) => q.name === "runs");
-    assert.deepEqual(runs.jobs.map((j: { data: unknown }) => j.data), [{ run_id: hook.body.id }]);
+    assert.deepEqual(
+      runs.jobs.map((j: { data: unknown }) => j.data),
+      [{ run_id: hook.body.id }],
+    );
     assert.ok(!listing.text.includes(secret));
   });
 });

@@ -26,7 +26,8 @@ const server = app.listen(config.PORT, config.HOST, () => {
 if (config.AUTH_MODE === "required" && config.API_TOKENS.length === 0) {
   hasActiveApiKey(db).then(
     (any) => {
-      if (!any) logger.warn("no API credentials: create a key with `npx switchyard keys create --name ops --scopes admin`");
+      if (!any)
+        logger.warn("no API credentials: create a key with `npx switchyard keys create --name ops --scopes admin`");
     },
     () => undefined,
   );

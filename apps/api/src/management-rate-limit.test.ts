@@ -7,7 +7,11 @@ import { startTestApi, type TestApi } from "./testing/start-api";
 describe("management rate limit", () => {
   let api: TestApi;
   before(async () => {
-    api = await startTestApi({ AUTH_MODE: "required", API_TOKENS: "tok-a,tok-b", MANAGEMENT_RATE_LIMIT_PER_MINUTE: "3" });
+    api = await startTestApi({
+      AUTH_MODE: "required",
+      API_TOKENS: "tok-a,tok-b",
+      MANAGEMENT_RATE_LIMIT_PER_MINUTE: "3",
+    });
   });
   after(async () => {
     await api.close();
@@ -21,9 +25,15 @@ describe("management rate limit", () => {
     assert.deepEqual(limited.body, { detail: "Rate limit exceeded: 3 requests per minute per API key" });
     const retryAfter = Number(limited.headers.get("retry-after"));
     assert.ok(retryAfter >= 1 && retryAfter <= 60, String(retryAfter));
-    assert.equal((await api.request("POST", "/api/keys", { body: { name: "x", scopes: ["read"] }, headers: a })).status, 429);
+    assert.equal(
+      (await api.request("POST", "/api/keys", { body: { name: "x", scopes: ["read"] }, headers: a })).status,
+      429,
+    );
 
-    assert.equal((await api.request("GET", "/api/workflows", { headers: { authorization: "Bearer tok-b" } })).status, 200);
+    assert.equal(
+      (await api.request("GET", "/api/workflows", { headers: { authorization: "Bearer tok-b" } })).status,
+      200,
+    );
     for (let i = 0; i < 5; i++) {
       assert.equal((await api.request("GET", "/api/system/health")).status, 200);
       assert.equal((await api.request("POST", "/api/workflows/nope/triggers/webhook", { body: {} })).status, 404);
@@ -36,7 +46,12 @@ describe("management rate limit with Redis down", () => {
   let api: TestApi;
   before(async () => {
     redis = await startPrivateRedis();
-    api = await startTestApi({ AUTH_MODE: "required", API_TOKENS: "tok", MANAGEMENT_RATE_LIMIT_PER_MINUTE: "1", REDIS_URL: redis.url });
+    api = await startTestApi({
+      AUTH_MODE: "required",
+      API_TOKENS: "tok",
+      MANAGEMENT_RATE_LIMIT_PER_MINUTE: "1",
+      REDIS_URL: redis.url,
+    });
   });
   after(async () => {
     await redis.restart();

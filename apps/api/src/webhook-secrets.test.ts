@@ -28,8 +28,12 @@ function captureLogs(api: TestApi): string[] {
 
 const storedConfigText = async (api: TestApi, handle: string) =>
   String(
-    (await api.deps.db.pool.query("SELECT c.config::text AS t FROM webhook_configs c JOIN workflows w ON w.id = c.workflow_id WHERE w.handle = $1", [handle]))
-      .rows[0]?.t,
+    (
+      await api.deps.db.pool.query(
+        "SELECT c.config::text AS t FROM webhook_configs c JOIN workflows w ON w.id = c.workflow_id WHERE w.handle = $1",
+        [handle],
+      )
+    ).rows[0]?.t,
   );
 
 const sign = (body: string) => `sha256=${createHmac("sha256", HMAC).update(body).digest("hex")}`;
@@ -72,15 +76,27 @@ describe("webhook secrets at rest", () => {
     assert.match(stored.shared_secret, /^enc:v1:/);
     assert.equal(createSecretBox(KEY_A).decrypt(stored.hmac_secret), HMAC);
 
-    const ok = await deliver(api, "enc", SHARED, { authorization: "Bearer caller", cookie: "c=1", "x-api-token": "t", "x-other": "kept" });
+    const ok = await deliver(api, "enc", SHARED, {
+      authorization: "Bearer caller",
+      cookie: "c=1",
+      "x-api-token": "t",
+      "x-other": "kept",
+    });
     assert.equal(ok.status, 202, ok.text);
     assert.equal((await deliver(api, "enc", "wrong")).status, 401);
-    assert.deepEqual(Object.keys(ok.body.input_payload.headers).filter((h) => /auth|cookie|secret|sig|token/.test(h)), []);
+    assert.deepEqual(
+      Object.keys(ok.body.input_payload.headers).filter((h) => /auth|cookie|secret|sig|token/.test(h)),
+      [],
+    );
     assert.equal(ok.body.input_payload.headers["x-other"], "kept");
-    const run = await api.deps.db.pool.query("SELECT row_to_json(r)::text AS t FROM runs r WHERE id = $1", [ok.body.id]);
+    const run = await api.deps.db.pool.query("SELECT row_to_json(r)::text AS t FROM runs r WHERE id = $1", [
+      ok.body.id,
+    ]);
     assert.ok(!String(run.rows[0].t).includes(SHARED));
 
-    const bad = await api.request("PUT", "/api/workflows/enc/triggers/webhook/config", { body: { shared_secret: SHARED } });
+    const bad = await api.request("PUT", "/api/workflows/enc/triggers/webhook/config", {
+      body: { shared_secret: SHARED },
+    });
     assert.equal(bad.status, 422, "half a pair");
     const read = await api.request("GET", "/api/workflows/enc/triggers/webhook/config");
     assert.equal(read.body.shared_secret, "********");
@@ -93,23 +109,35 @@ describe("webhook secrets at rest", () => {
   it("keeps a plain-text secret from an older release working and encrypts it at the next save", async () => {
     await createWorkflow(api, "legacy");
     const wf = (await api.request("GET", "/api/workflows/legacy")).body;
-    await api.deps.db.webhookConfig.create({ data: { workflowId: wf.id, config: { ...CONFIG, allowed_methods: ["POST"] } } });
+    await api.deps.db.webhookConfig.create({
+      data: { workflowId: wf.id, config: { ...CONFIG, allowed_methods: ["POST"] } },
+    });
     assert.equal((await deliver(api, "legacy", SHARED)).status, 202);
     assert.ok((await storedConfigText(api, "legacy")).includes(SHARED));
 
     const read = (await api.request("GET", "/api/workflows/legacy/triggers/webhook/config")).body;
-    assert.equal((await api.request("PUT", "/api/workflows/legacy/triggers/webhook/config", { body: read })).status, 200);
+    assert.equal(
+      (await api.request("PUT", "/api/workflows/legacy/triggers/webhook/config", { body: read })).status,
+      200,
+    );
     const text = await storedConfigText(api, "legacy");
     assert.ok(!text.includes(SHARED) && !text.includes(HMAC));
     assert.equal((await deliver(api, "legacy", SHARED)).status, 202);
   });
 
   it("reads secrets under SECRET_KEY_PREVIOUS after a rotation and re-encrypts them at the next save", async () => {
-    const rotated = await startTestApi({ SECRET_KEY: KEY_B, SECRET_KEY_PREVIOUS: KEY_A, DATABASE_URL: api.deps.env.DATABASE_URL! });
+    const rotated = await startTestApi({
+      SECRET_KEY: KEY_B,
+      SECRET_KEY_PREVIOUS: KEY_A,
+      DATABASE_URL: api.deps.env.DATABASE_URL!,
+    });
     try {
       assert.equal((await deliver(rotated, "enc", SHARED)).status, 202);
       const read = (await rotated.request("GET", "/api/workflows/enc/triggers/webhook/config")).body;
-      assert.equal((await rotated.request("PUT", "/api/workflows/enc/triggers/webhook/config", { body: read })).status, 200);
+      assert.equal(
+        (await rotated.request("PUT", "/api/workflows/enc/triggers/webhook/config", { body: read })).status,
+        200,
+      );
       const stored = JSON.parse(await storedConfigText(api, "enc")) as { shared_secret: string };
       assert.equal(createSecretBox(KEY_B).decrypt(stored.shared_secret), SHARED, "now under the new key alone");
     } finally {
@@ -151,7 +179,9 @@ describe("webhook secrets without SECRET_KEY", () => {
     assert.deepEqual(res.body.detail[0].loc, ["body", "shared_secret"]);
     assert.match(res.body.detail[0].msg, /no SECRET_KEY/);
     assert.equal(await storedConfigText(api, "nokey"), "undefined", "nothing stored");
-    const plain = await api.request("PUT", "/api/workflows/nokey/triggers/webhook/config", { body: { allowed_methods: ["POST"] } });
+    const plain = await api.request("PUT", "/api/workflows/nokey/triggers/webhook/config", {
+      body: { allowed_methods: ["POST"] },
+    });
     assert.equal(plain.status, 200);
   });
 
@@ -160,7 +190,10 @@ describe("webhook secrets without SECRET_KEY", () => {
     await api.deps.db.webhookConfig.update({ where: { workflowId: wf.id }, data: { config: CONFIG } });
     assert.equal((await deliver(api, "nokey", SHARED)).status, 202);
     const read = (await api.request("GET", "/api/workflows/nokey/triggers/webhook/config")).body;
-    assert.equal((await api.request("PUT", "/api/workflows/nokey/triggers/webhook/config", { body: read })).status, 200);
+    assert.equal(
+      (await api.request("PUT", "/api/workflows/nokey/triggers/webhook/config", { body: read })).status,
+      200,
+    );
     assert.equal((await deliver(api, "nokey", SHARED)).status, 202);
   });
 });

@@ -62,7 +62,11 @@ describe("switchyard keys", () => {
   });
 
   it("answers usage errors with exit code 2 before touching the database", async () => {
-    for (const args of [["--scopes", "admin"], ["--name", "x"], ["--name", "x", "--scopes", "root"]]) {
+    for (const args of [
+      ["--scopes", "admin"],
+      ["--name", "x"],
+      ["--name", "x", "--scopes", "root"],
+    ]) {
       const res = await cli("keys", "create", ...args);
       assert.equal(res.code, 2, args.join(" "));
       assert.match(res.stderr, /--name is required|--scopes is required|unknown scope "root"/);
@@ -73,7 +77,10 @@ describe("switchyard keys", () => {
 
   it("make api-key NAME=... SCOPES=... prints just the key", async () => {
     const res = await settle(
-      run("make", ["--no-print-directory", "api-key", "NAME=from-make", "SCOPES=read"], { cwd: repoRoot, env: { ...process.env, ...env } }),
+      run("make", ["--no-print-directory", "api-key", "NAME=from-make", "SCOPES=read"], {
+        cwd: repoRoot,
+        env: { ...process.env, ...env },
+      }),
     );
     assert.equal(res.code, 0, res.stderr);
     assert.match(res.stdout, /^sy_[0-9a-f]{12}_[A-Za-z0-9_-]{43}\n$/);

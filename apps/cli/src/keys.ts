@@ -11,7 +11,10 @@ export class UsageError extends Error {
 }
 
 function parseScopes(raw: string | undefined): Scope[] {
-  const names = (raw ?? "").split(",").map((s) => s.trim()).filter((s) => s.length > 0);
+  const names = (raw ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (names.length === 0) throw new UsageError("--scopes is required: admin, trigger and/or read, comma-separated");
   return names.map((name) => {
     const parsed = Scope.safeParse(name);
@@ -46,8 +49,14 @@ export async function runKeysCommand(
     switch (sub) {
       case "create": {
         const createdBy = `cli:${userInfo().username}`;
-        const { info, key } = await store.createApiKey(db, { name: opts.name!.trim(), scopes: parseScopes(opts.scopes), createdBy });
-        console.error(`created API key ${info.id} (${info.name}, scopes ${info.scopes.join(",")}, prefix ${info.prefix})`);
+        const { info, key } = await store.createApiKey(db, {
+          name: opts.name!.trim(),
+          scopes: parseScopes(opts.scopes),
+          createdBy,
+        });
+        console.error(
+          `created API key ${info.id} (${info.name}, scopes ${info.scopes.join(",")}, prefix ${info.prefix})`,
+        );
         console.error("store it now: it is shown only this once");
         console.log(key);
         return 0;
@@ -56,7 +65,11 @@ export async function runKeysCommand(
         console.log(["id", "prefix", "name", "scopes", "created_at", "last_used_at", "revoked_at"].join("\t"));
         for (const k of await store.listApiKeys(db)) {
           const when = (d: Date | null) => d?.toISOString() ?? "-";
-          console.log([k.id, k.prefix, k.name, k.scopes.join(","), when(k.createdAt), when(k.lastUsedAt), when(k.revokedAt)].join("\t"));
+          console.log(
+            [k.id, k.prefix, k.name, k.scopes.join(","), when(k.createdAt), when(k.lastUsedAt), when(k.revokedAt)].join(
+              "\t",
+            ),
+          );
         }
         return 0;
       }

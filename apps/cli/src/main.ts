@@ -124,7 +124,9 @@ async function main(argv: string[]): Promise<number> {
     case "secrets":
       try {
         const config = parseConfig(process.env);
-        return await (command === "keys" ? runKeysCommand(config, arg, positionals[2], values) : runSecretsCommand(config, arg));
+        return await (command === "keys"
+          ? runKeysCommand(config, arg, positionals[2], values)
+          : runSecretsCommand(config, arg));
       } catch (err) {
         if (!(err instanceof UsageError)) throw err;
         console.error(`switchyard: ${err.message}`);

@@ -21,7 +21,9 @@ describe("switchyard secrets reencrypt", () => {
   });
 
   const cli = (env: Record<string, string>, ...args: string[]) =>
-    run(process.execPath, [bin, ...args], { env: { ...process.env, DATABASE_URL: api.deps.env.DATABASE_URL!, ...env } }).then(
+    run(process.execPath, [bin, ...args], {
+      env: { ...process.env, DATABASE_URL: api.deps.env.DATABASE_URL!, ...env },
+    }).then(
       (out) => ({ code: 0, ...out }),
       (err: { code: number; stdout: string; stderr: string }) => err,
     );
@@ -36,9 +38,13 @@ describe("switchyard secrets reencrypt", () => {
       body: { secret_header: "x-s", shared_secret: "alpha", hmac_header: "x-h", hmac_secret: "beta" },
     });
     assert.equal(put.status, 200, put.text);
-    await api.request("PUT", "/api/workflows/rot-none/triggers/webhook/config", { body: { allowed_methods: ["POST"] } });
+    await api.request("PUT", "/api/workflows/rot-none/triggers/webhook/config", {
+      body: { allowed_methods: ["POST"] },
+    });
     const b = (await api.request("GET", "/api/workflows/rot-b")).body;
-    await api.deps.db.webhookConfig.create({ data: { workflowId: b.id, config: { secret_header: "x-s", shared_secret: "gamma" } } });
+    await api.deps.db.webhookConfig.create({
+      data: { workflowId: b.id, config: { secret_header: "x-s", shared_secret: "gamma" } },
+    });
 
     const res = await cli({ SECRET_KEY: NEW, SECRET_KEY_PREVIOUS: OLD }, "secrets", "reencrypt");
     assert.equal(res.code, 0, res.stderr);
@@ -47,7 +53,9 @@ describe("switchyard secrets reencrypt", () => {
     const rows = await api.deps.db.pool.query(
       "SELECT w.handle, c.config FROM webhook_configs c JOIN workflows w ON w.id = c.workflow_id ORDER BY w.handle",
     );
-    const byHandle = Object.fromEntries(rows.rows.map((r: { handle: string; config: Record<string, string | null> }) => [r.handle, r.config]));
+    const byHandle = Object.fromEntries(
+      rows.rows.map((r: { handle: string; config: Record<string, string | null> }) => [r.handle, r.config]),
+    );
     const box = createSecretBox(NEW);
     assert.equal(box.decrypt(byHandle["rot-a"]!.shared_secret!), "alpha");
     assert.equal(box.decrypt(byHandle["rot-a"]!.hmac_secret!), "beta");

@@ -25,7 +25,9 @@ export function authenticateApi(config: Pick<Config, "AUTH_MODE">, authenticator
     const token = bearerToken(req.get("authorization"));
     const principal = token === undefined ? null : await authenticator.authenticate(token);
     if (principal === null) {
-      throw new UnauthorizedError(token === undefined ? "Not authenticated" : "Invalid API token", { "WWW-Authenticate": "Bearer" });
+      throw new UnauthorizedError(token === undefined ? "Not authenticated" : "Invalid API token", {
+        "WWW-Authenticate": "Bearer",
+      });
     }
     setPrincipal(res, principal);
     next();
@@ -51,6 +53,10 @@ export function requireAdmin(username: string, password: string): RequestHandler
       setPrincipal(res, { id: `admin:${username}`, name: username, scopes: ["admin"], source: "admin_password" });
       return next();
     }
-    next(new UnauthorizedError("Invalid admin credentials", { "WWW-Authenticate": 'Basic realm="switchyard", charset="UTF-8"' }));
+    next(
+      new UnauthorizedError("Invalid admin credentials", {
+        "WWW-Authenticate": 'Basic realm="switchyard", charset="UTF-8"',
+      }),
+    );
   };
 }

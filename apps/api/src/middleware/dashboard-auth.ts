@@ -29,9 +29,11 @@ export function dashboardAuth(
       // Both compared whatever the first says, so the time taken does not tell a right username.
       const userOk = safeEqual(basic.username, adminUser);
       const passwordOk = safeEqual(basic.password, adminPassword);
-      if (userOk && passwordOk) principal = { id: `admin:${adminUser}`, name: adminUser, scopes: ["admin"], source: "admin_password" };
+      if (userOk && passwordOk)
+        principal = { id: `admin:${adminUser}`, name: adminUser, scopes: ["admin"], source: "admin_password" };
     }
-    if (principal === null && token !== undefined && token.length > 0) principal = await authenticator.authenticate(token);
+    if (principal === null && token !== undefined && token.length > 0)
+      principal = await authenticator.authenticate(token);
     if (principal === null) {
       throw new UnauthorizedError(header === undefined ? "Not authenticated" : "Invalid admin credentials", CHALLENGE);
     }

@@ -14,9 +14,11 @@ const WINDOW_MS = 60_000;
  * that starts, an info line when it ends): triggers and run operations must keep working without Redis. Without
  * a principal of its own (AUTH_MODE=disabled) nothing is counted.
  */
-export function managementRateLimit(
-  deps: { config: Pick<Config, "MANAGEMENT_RATE_LIMIT_PER_MINUTE" | "QUEUE_PREFIX">; redis: Redis; logger: Logger },
-): RequestHandler {
+export function managementRateLimit(deps: {
+  config: Pick<Config, "MANAGEMENT_RATE_LIMIT_PER_MINUTE" | "QUEUE_PREFIX">;
+  redis: Redis;
+  logger: Logger;
+}): RequestHandler {
   const limit = deps.config.MANAGEMENT_RATE_LIMIT_PER_MINUTE;
   const limiter = createRateLimiter(deps.redis, deps.config.QUEUE_PREFIX, "management");
   let failingOpen = false;
@@ -32,7 +34,10 @@ export function managementRateLimit(
     if (failingOpen) deps.logger.info("management rate limit available again");
     failingOpen = false;
     if (!decision.allowed) {
-      throw new TooManyRequestsError(`Rate limit exceeded: ${limit} requests per minute per API key`, decision.retryAfterSeconds);
+      throw new TooManyRequestsError(
+        `Rate limit exceeded: ${limit} requests per minute per API key`,
+        decision.retryAfterSeconds,
+      );
     }
     next();
   };

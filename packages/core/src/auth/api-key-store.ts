@@ -13,7 +13,16 @@ export type ApiKeyInfo = {
   lastUsedAt: Date | null;
 };
 
-const INFO = { id: true, name: true, prefix: true, scopes: true, createdBy: true, createdAt: true, revokedAt: true, lastUsedAt: true } as const;
+const INFO = {
+  id: true,
+  name: true,
+  prefix: true,
+  scopes: true,
+  createdBy: true,
+  createdAt: true,
+  revokedAt: true,
+  lastUsedAt: true,
+} as const;
 
 const MAX_PREFIX_ATTEMPTS = 5;
 

@@ -1,6 +1,15 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { actorOf, generateApiKey, hashApiKey, hasScope, isApiKeyFormat, normaliseScopes, parseApiKeyPrefix, safeEqual } from "./api-key";
+import {
+  actorOf,
+  generateApiKey,
+  hashApiKey,
+  hasScope,
+  isApiKeyFormat,
+  normaliseScopes,
+  parseApiKeyPrefix,
+  safeEqual,
+} from "./api-key";
 
 describe("api keys", () => {
   it("generates distinct keys in the sy_<prefix>_<secret> format with their SHA-256", () => {
@@ -14,7 +23,13 @@ describe("api keys", () => {
   });
 
   it("refuses other strings as keys", () => {
-    for (const s of ["", "tok", "sy_abc_def", `sy_${"0".repeat(12)}_${"A".repeat(42)}`, `sy_${"G".repeat(12)}_${"A".repeat(43)}`]) {
+    for (const s of [
+      "",
+      "tok",
+      "sy_abc_def",
+      `sy_${"0".repeat(12)}_${"A".repeat(42)}`,
+      `sy_${"G".repeat(12)}_${"A".repeat(43)}`,
+    ]) {
       assert.equal(parseApiKeyPrefix(s), null, s);
     }
   });
@@ -34,6 +49,9 @@ describe("api keys", () => {
 
   it("names the actor of a stored key by its id", () => {
     assert.equal(actorOf({ id: "k1", name: "ops", scopes: ["admin"], source: "api_key" }), "api_key:k1");
-    assert.equal(actorOf({ id: "admin:root", name: "root", scopes: ["admin"], source: "admin_password" }), "admin:root");
+    assert.equal(
+      actorOf({ id: "admin:root", name: "root", scopes: ["admin"], source: "admin_password" }),
+      "admin:root",
+    );
   });
 });

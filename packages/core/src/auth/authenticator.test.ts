@@ -22,7 +22,11 @@ describe("authenticator", () => {
     const principal = await auth.authenticate(key);
     assert.deepEqual(principal, { id: info.id, name: "reader", scopes: ["read"], source: "api_key" });
     assert.equal(await auth.authenticate("static-two"), null);
-    assert.equal(await auth.authenticate(key.slice(0, -1) + (key.endsWith("A") ? "B" : "A")), null, "same prefix, wrong secret");
+    assert.equal(
+      await auth.authenticate(key.slice(0, -1) + (key.endsWith("A") ? "B" : "A")),
+      null,
+      "same prefix, wrong secret",
+    );
     await auth.settled();
   });
 

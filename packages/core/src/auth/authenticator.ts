@@ -28,7 +28,11 @@ type Cached = { principal: Principal; hash: string; until: number };
  * Static `API_TOKENS` are admin tokens, except entries in the stored-key format (`sy_...`): those are looked up
  * in Postgres like any key, so the beat (which sends the first API_TOKENS entry) can use a revocable `trigger` key.
  */
-export function createAuthenticator(deps: { config: Pick<Config, "API_TOKENS">; db: Db; logger: Logger }): Authenticator {
+export function createAuthenticator(deps: {
+  config: Pick<Config, "API_TOKENS">;
+  db: Db;
+  logger: Logger;
+}): Authenticator {
   const statics = deps.config.API_TOKENS.filter((t) => !isApiKeyFormat(t)).map((token) => ({
     token,
     principal: {
@@ -48,7 +52,10 @@ export function createAuthenticator(deps: { config: Pick<Config, "API_TOKENS">; 
     if (now - (touchedAt.get(id) ?? 0) < TOUCH_INTERVAL_MS) return;
     touchedAt.set(id, now);
     const write = touchApiKey(deps.db, id).catch((err: unknown) => {
-      deps.logger.warn("api key last use not recorded", { keyId: id, err: err instanceof Error ? err.message : String(err) });
+      deps.logger.warn("api key last use not recorded", {
+        keyId: id,
+        err: err instanceof Error ? err.message : String(err),
+      });
     });
     pending.add(write);
     void write.finally(() => pending.delete(write));

@@ -23,7 +23,9 @@ describe("rate limiter", () => {
     for (let i = 0; i < 3; i++) assert.deepEqual(await limiter.consume("a", 3, 60_000), { allowed: true });
     const refused = await limiter.consume("a", 3, 60_000);
     assert.equal(refused?.allowed, false);
-    assert.ok(refused !== null && !refused.allowed && refused.retryAfterSeconds >= 1 && refused.retryAfterSeconds <= 60);
+    assert.ok(
+      refused !== null && !refused.allowed && refused.retryAfterSeconds >= 1 && refused.retryAfterSeconds <= 60,
+    );
     assert.deepEqual(await limiter.consume("b", 3, 60_000), { allowed: true }, "another subject has its own budget");
     const ttl = await redis.pttl(`${prefix}:ratelimit:test:{a}`);
     assert.ok(ttl > 0 && ttl <= 60_000);

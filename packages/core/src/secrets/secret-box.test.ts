@@ -25,17 +25,23 @@ describe("secret box", () => {
 
   it("fails clearly with a wrong key, no key, or a damaged value", () => {
     const sealed = createSecretBox(KEY_A).encrypt("s");
-    assert.throws(() => createSecretBox(KEY_B).decrypt(sealed), (err: unknown) => {
-      assert.ok(err instanceof SecretKeyError);
-      assert.match(err.message, /SECRET_KEY \(and SECRET_KEY_PREVIOUS\) is not the key it was encrypted with/);
-      return true;
-    });
+    assert.throws(
+      () => createSecretBox(KEY_B).decrypt(sealed),
+      (err: unknown) => {
+        assert.ok(err instanceof SecretKeyError);
+        assert.match(err.message, /SECRET_KEY \(and SECRET_KEY_PREVIOUS\) is not the key it was encrypted with/);
+        return true;
+      },
+    );
     assert.throws(() => createSecretBox(undefined).decrypt(sealed), /SECRET_KEY is not set/);
     assert.throws(() => createSecretBox(undefined).encrypt("s"), /SECRET_KEY is not set/);
     const [, , iv, tag, body] = sealed.split(":");
     const flipped = Buffer.from(body!, "base64");
     flipped[0] = flipped[0]! ^ 1;
-    assert.throws(() => createSecretBox(KEY_A).decrypt(`enc:v1:${iv}:${tag}:${flipped.toString("base64")}`), SecretKeyError);
+    assert.throws(
+      () => createSecretBox(KEY_A).decrypt(`enc:v1:${iv}:${tag}:${flipped.toString("base64")}`),
+      SecretKeyError,
+    );
     assert.throws(() => createSecretBox(KEY_A).decrypt("enc:v1:garbage"), /not in the enc:v1 format/);
   });
 
