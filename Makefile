@@ -1,5 +1,5 @@
 # Every target calls an npm script (package.json); the logic lives there and in scripts/.
-.PHONY: install services migrate api worker celery-beat beat dev demo test bench
+.PHONY: install services migrate api worker celery-beat beat dev demo test bench api-key
 
 install:
 	npm install
@@ -34,3 +34,7 @@ test:
 
 bench:
 	npm run bench
+
+# An API key straight in DATABASE_URL, printed once: make api-key NAME=ops SCOPES=admin (scopes: admin,trigger,read).
+api-key:
+	@npm run --silent api-key -- --name "$(NAME)" --scopes "$(SCOPES)"

@@ -3,7 +3,10 @@ import type { Deps } from "@switchyard/core/deps";
 import type { NodeRegistry } from "@switchyard/core/engine/node-registry";
 import { NotFoundError } from "@switchyard/core/errors";
 import { errorHandler } from "./middleware/error-handler";
-import { requireApiToken } from "./middleware/auth";
+import { createAuthenticator, type Authenticator } from "@switchyard/core/auth/authenticator";
+import { authenticateApi, authorizeApi } from "./middleware/auth";
+import { managementRateLimit } from "./middleware/management-rate-limit";
+import { apiKeyRoutes } from "./routes/api-keys";
 import { systemRoutes } from "./routes/system";
 import { workflowRoutes } from "./routes/workflows";
 import { webhookConfigRoutes, webhookInvokeRoutes } from "./routes/webhook";
@@ -37,8 +40,11 @@ export type AppDeps = Deps & {
   registry?: NodeRegistry;
 };
 
-/** Builds the API. Does not listen: main.ts (or a test, on port 0) does. */
-export function createApp(deps: AppDeps): Express {
+/**
+ * Builds the API. Does not listen: main.ts (or a test, on port 0) does. One authenticator (API keys, tokens, its
+ * short cache) serves the API and every dashboard; pass one to share it with routes mounted elsewhere.
+ */
+export function createApp(deps: AppDeps, authenticator: Authenticator = createAuthenticator(deps)): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", deps.config.TRUST_PROXY);
@@ -54,12 +60,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(docsRoutes());
   app.use("/api", webhookInvokeRoutes(deps));
 
-  mountBullBoard(app, deps);
-  mountDashboard(app, deps);
+  mountBullBoard(app, deps, authenticator);
+  mountDashboard(app, deps, authenticator);
 
-  // Everything else under /api needs a token when AUTH_MODE=required.
+  // Everything else under /api: a key or token when AUTH_MODE=required, a per-key rate limit, then the route's scope.
   const api = express.Router();
-  api.use(requireApiToken(deps.config));
+  api.use(authenticateApi(deps.config, authenticator));
+  api.use(managementRateLimit(deps));
+  api.use(authorizeApi());
   api.use(express.json({ limit: "2mb", strict: false, reviver: rejectUnstorableText }));
   api.use(workflowRoutes(deps));
   api.use(webhookConfigRoutes(deps));
@@ -69,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
   api.use(executionRoutes(deps));
   api.use(runSearchRoutes(deps));
   api.use(systemQueueRoutes(deps));
+  api.use(apiKeyRoutes(deps, authenticator));
   api.use(() => {
     throw new NotFoundError("Not Found");
   });

@@ -148,7 +148,7 @@ describe("the runs dashboard in a browser", () => {
     const created = await api.deps.db.runAuditEntry.findFirstOrThrow({
       where: { runId: newId, action: "run_created" },
     });
-    assert.equal(created.actor, ADMIN.username);
+    assert.equal(created.actor, `admin:${ADMIN.username}`);
 
     await page.goto(`${api.url}/admin#/runs`);
     await page.fill('input[name="q"]', "ord-42");
@@ -174,7 +174,7 @@ describe("the runs dashboard in a browser", () => {
     await page.locator("h1 .badge", { hasText: "cancelled" }).waitFor();
     assert.equal(await statusOf(runId), "cancelled");
     const audit = await api.deps.db.runAuditEntry.findFirstOrThrow({ where: { runId, action: "run_cancelled" } });
-    assert.equal(audit.actor, ADMIN.username);
+    assert.equal(audit.actor, `admin:${ADMIN.username}`);
   });
 
   it("shows a workflow's graph, a diff between versions and its cron fire times", async () => {

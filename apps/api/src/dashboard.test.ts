@@ -43,7 +43,7 @@ describe("the /admin dashboard", () => {
       assert.match(res.headers.get("www-authenticate") ?? "", /^Basic/);
     }
     assert.equal(
-      (await api.request("GET", "/admin/api/runs", { headers: { authorization: "Bearer tok" } })).status,
+      (await api.request("GET", "/admin/api/runs", { headers: { authorization: "Bearer not-a-known-token" } })).status,
       401,
     );
   });
@@ -110,14 +110,14 @@ describe("the /admin dashboard", () => {
     assert.equal(cancelled.status, 200, cancelled.text);
     assert.equal(cancelled.body.status, "cancelled");
     const entry = cancelled.body.audit_log.at(-1);
-    assert.deepEqual([entry.actor, entry.action, entry.metadata], ["ops", "run_cancelled", { reason: "stuck" }]);
+    assert.deepEqual([entry.actor, entry.action, entry.metadata], ["admin:ops", "run_cancelled", { reason: "stuck" }]);
     const again = await api.request("POST", `/admin/api/runs/${runId}/cancel`, { body: {}, headers: WRITE });
     assert.equal(again.status, 409);
 
     const retried = await api.request("POST", `/admin/api/runs/${runId}/retry`, { body: {}, headers: WRITE });
     assert.equal(retried.status, 201, retried.text);
     assert.equal(retried.body.retry_of, runId);
-    assert.deepEqual(retried.body.audit_log[0], { ...retried.body.audit_log[0], actor: "ops", action: "run_created" });
+    assert.deepEqual(retried.body.audit_log[0], { ...retried.body.audit_log[0], actor: "admin:ops", action: "run_created" });
 
     const rerun = await api.request("POST", `/admin/api/runs/${runId}/rerun`, {
       body: { input_payload: { order: "o-2" } },
@@ -126,7 +126,7 @@ describe("the /admin dashboard", () => {
     assert.equal(rerun.status, 201, rerun.text);
     assert.deepEqual(rerun.body.input_payload, { order: "o-2" });
     assert.equal(rerun.body.workflow_version_id, versionId);
-    assert.equal(rerun.body.audit_log[0].actor, "ops");
+    assert.equal(rerun.body.audit_log[0].actor, "admin:ops");
 
     const badInput = await api.request("POST", `/admin/api/runs/${runId}/rerun`, {
       body: { input_payload: [1] },

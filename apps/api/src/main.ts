@@ -7,6 +7,7 @@ import { bootNodeRegistry } from "@switchyard/core/process/boot-node-registry";
 import { bootProcess, onShutdown } from "@switchyard/core/process/lifecycle";
 import { createMetrics } from "@switchyard/core/observability/metrics";
 import { startTracing } from "@switchyard/core/observability/start-tracing";
+import { hasActiveApiKey } from "@switchyard/core/auth/api-key-store";
 import { createApp } from "./app";
 
 const { config, logger } = bootProcess("api");
@@ -28,6 +29,19 @@ const server = app.listen(config.PORT, config.HOST, () => {
   const { port } = server.address() as AddressInfo;
   logger.info("api listening", { host: config.HOST, port, authMode: config.AUTH_MODE });
 });
+// Credentials may live in Postgres only, so a missing one is a warning, not a refusal to start.
+if (config.AUTH_MODE === "required" && config.API_TOKENS.length === 0) {
+  hasActiveApiKey(db).then(
+    (any) => {
+      if (!any)
+        logger.warn("no API credentials: create a key with `npx switchyard keys create --name ops --scopes admin`");
+    },
+    () => undefined,
+  );
+}
+if (config.SECRET_KEY === undefined && config.NODE_ENV === "production") {
+  logger.warn("SECRET_KEY is not set: webhook secrets cannot be saved (docs/security.md)");
+}
 server.on("error", (err) => {
   logger.error("api failed to listen", { err });
   process.exit(1);

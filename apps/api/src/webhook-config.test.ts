@@ -1,6 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { startTestApi, type TestApi } from "./testing/start-api";
+import { secretBoxFor } from "@switchyard/core/secrets/secret-box";
 
 const DEFAULTS = {
   allowed_methods: ["GET", "POST"],
@@ -97,8 +98,11 @@ describe("webhook config API", () => {
     assert.equal(saved.status, 200);
     const row = await api.deps.db.webhookConfig.findUniqueOrThrow({ where: { workflowId } });
     const stored = row.config as { shared_secret: string; hmac_secret: string; allowed_methods: string[] };
-    assert.equal(stored.shared_secret, "s1");
-    assert.equal(stored.hmac_secret, "h1");
+    // Stored encrypted (SECRET_KEY), and the same secrets once decrypted.
+    const box = secretBoxFor(api.deps.config);
+    assert.match(stored.shared_secret, /^enc:v1:/);
+    assert.equal(box.decrypt(stored.shared_secret), "s1");
+    assert.equal(box.decrypt(stored.hmac_secret), "h1");
     assert.deepEqual(stored.allowed_methods, ["POST"]);
 
     // A PUT is a full replacement: without the secrets, they are gone.

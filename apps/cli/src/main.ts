@@ -1,5 +1,7 @@
 import { parseArgs } from "node:util";
 import { parseConfig } from "@switchyard/core/config";
+import { KEYS_USAGE, runKeysCommand, UsageError } from "./keys";
+import { runSecretsCommand, SECRETS_USAGE } from "./secrets";
 import { assertCronExpression, assertTimezone, nextFireTimes } from "@switchyard/core/triggers/cron/cron-schedule";
 import type { ApiCall } from "@switchyard/core/workflows/install-workflow-bundle";
 import { loadWorkflowFile } from "./load-command";
@@ -10,7 +12,9 @@ const USAGE = `usage: switchyard <command>
   trigger <workflow> [--input JSON] [--follow]   dispatch a manual run; --follow polls it to its end
   steps <run_id>                                 the run's execution history steps
   cron-preview "<expr>" [--tz Zone] [--count N]  next fire times, offline
-  requeue                                        one reconciler pass over stuck pending runs`;
+  requeue                                        one reconciler pass over stuck pending runs
+${KEYS_USAGE}
+${SECRETS_USAGE}`;
 
 const TERMINAL: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled"]);
 
@@ -98,6 +102,8 @@ async function main(argv: string[]): Promise<number> {
       tz: { type: "string", default: "UTC" },
       count: { type: "string", default: "10" },
       set: { type: "string", multiple: true, default: [] },
+      name: { type: "string" },
+      scopes: { type: "string" },
     },
   });
   const [command, arg] = positionals;
@@ -135,6 +141,18 @@ async function main(argv: string[]): Promise<number> {
     case "requeue":
       await requeue();
       return 0;
+    case "keys":
+    case "secrets":
+      try {
+        const config = parseConfig(process.env);
+        return await (command === "keys"
+          ? runKeysCommand(config, arg, positionals[2], values)
+          : runSecretsCommand(config, arg));
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        console.error(`switchyard: ${err.message}`);
+        break;
+      }
   }
   console.error(USAGE);
   return 2;

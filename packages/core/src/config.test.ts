@@ -30,8 +30,8 @@ describe("parseConfig", () => {
     );
   });
 
-  it("requires tokens when auth is required and admin credentials in pairs", () => {
-    assert.throws(() => parseConfig({ AUTH_MODE: "required" }), /API_TOKENS/);
+  it("accepts AUTH_MODE=required without API_TOKENS (keys in Postgres) and wants admin credentials in pairs", () => {
+    assert.deepEqual(parseConfig({ AUTH_MODE: "required" }).API_TOKENS, []);
     assert.throws(() => parseConfig({ ADMIN_USERNAME: "a" }), /ADMIN_PASSWORD/);
     assert.throws(() => parseConfig({ TRUST_PROXY: "yes please" }), /TRUST_PROXY/);
   });
@@ -63,5 +63,14 @@ describe("parseConfig", () => {
     assert.throws(() => parseConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }), /OTEL_EXPORTER_OTLP_PROTOCOL: only http\/json/);
     assert.throws(() => parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector" }), /OTEL_EXPORTER_OTLP_ENDPOINT/);
     assert.throws(() => parseConfig({ OTEL_EXPORTER_OTLP_HEADERS: "novalue" }), /OTEL_EXPORTER_OTLP_HEADERS/);
+  });
+
+  it("has no default SECRET_KEY, wants 32 characters, and a SECRET_KEY beside SECRET_KEY_PREVIOUS", () => {
+    const c = parseConfig({});
+    assert.equal(c.SECRET_KEY, undefined);
+    assert.equal(c.MANAGEMENT_RATE_LIMIT_PER_MINUTE, 1200);
+    assert.throws(() => parseConfig({ SECRET_KEY: "short" }), /SECRET_KEY: must be at least 32/);
+    assert.throws(() => parseConfig({ SECRET_KEY_PREVIOUS: "p".repeat(32) }), /SECRET_KEY: must be set/);
+    assert.equal(parseConfig({ SECRET_KEY: "k".repeat(32) }).SECRET_KEY, "k".repeat(32));
   });
 });

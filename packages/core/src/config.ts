@@ -42,6 +42,11 @@ export const Config = z
     ADMIN_USERNAME: z.string().min(1).optional(),
     ADMIN_PASSWORD: z.string().min(1).optional(),
     TRUST_PROXY: z.stringbool().default(false),
+    // Requests per minute per API key on the management routes (all of /api but webhook invocation); 0: no limit.
+    MANAGEMENT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(1200),
+    // Encrypts webhook secrets at rest (AES-256-GCM); no default, it is a secret. PREVIOUS still decrypts after a rotation.
+    SECRET_KEY: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -base64 32)").optional(),
+    SECRET_KEY_PREVIOUS: z.string().min(32, "must be at least 32 characters").optional(),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
     WORKER_ID: z.string().min(1).optional(),
     // Worker-wide default run timeout; a version's or run's runnable_config.timeout_seconds wins.
@@ -83,12 +88,9 @@ export const Config = z
     OTEL_SERVICE_NAME: z.string().min(1).optional(),
   })
   .superRefine((c, ctx) => {
-    if (c.AUTH_MODE === "required" && c.API_TOKENS.length === 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["API_TOKENS"],
-        message: "must list at least one token when AUTH_MODE=required",
-      });
+    // AUTH_MODE=required needs no API_TOKENS: keys may live in Postgres only (created with `switchyard keys create`).
+    if (c.SECRET_KEY_PREVIOUS !== undefined && c.SECRET_KEY === undefined) {
+      ctx.addIssue({ code: "custom", path: ["SECRET_KEY"], message: "must be set when SECRET_KEY_PREVIOUS is" });
     }
     if ((c.ADMIN_USERNAME === undefined) !== (c.ADMIN_PASSWORD === undefined)) {
       ctx.addIssue({

@@ -44,6 +44,20 @@ export class UnauthorizedError extends AppError {
   }
 }
 
+export class ForbiddenError extends AppError {
+  override name = "ForbiddenError";
+  constructor(message: string) {
+    super(403, "forbidden", message);
+  }
+}
+
+export class TooManyRequestsError extends AppError {
+  override name = "TooManyRequestsError";
+  constructor(message: string, retryAfterSeconds: number) {
+    super(429, "rate_limited", message, { headers: { "Retry-After": String(retryAfterSeconds) } });
+  }
+}
+
 export type ValidationIssue = { loc: (string | number)[]; msg: string; type: string };
 
 export class ValidationError extends AppError {

@@ -1,38 +1,62 @@
-import { timingSafeEqual } from "node:crypto";
 import type { RequestHandler } from "express";
+import { safeEqual, type Principal } from "@switchyard/core/auth/api-key";
+import type { Authenticator } from "@switchyard/core/auth/authenticator";
 import type { Config } from "@switchyard/core/config";
 import { UnauthorizedError } from "@switchyard/core/errors";
+import { bearerToken, parseBasicAuth } from "./credentials";
+import { assertScope, setPrincipal } from "./principal";
+import { requiredScope } from "./scope-policy";
 
-export function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a);
-  const bb = Buffer.from(b);
-  return ab.length === bb.length && timingSafeEqual(ab, bb);
-}
+export { safeEqual };
 
-/** Bearer-token auth for every non-public route when AUTH_MODE=required. */
-export function requireApiToken(config: Config): RequestHandler {
-  return (req, _res, next) => {
-    if (config.AUTH_MODE === "disabled") return next();
-    const header = req.get("authorization") ?? "";
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    const token = match?.[1]?.trim();
-    if (token !== undefined && config.API_TOKENS.some((t) => safeEqual(t, token))) return next();
-    next(new UnauthorizedError(token === undefined ? "Not authenticated" : "Invalid API token", { "WWW-Authenticate": "Bearer" }));
+/** With AUTH_MODE=disabled every caller acts as this admin. */
+export const ANONYMOUS: Principal = { id: "anonymous", name: "anonymous", scopes: ["admin"], source: "anonymous" };
+
+/**
+ * Bearer auth for the management routes when AUTH_MODE=required: an `API_TOKENS` entry (admin) or a stored
+ * API key. Leaves the principal on `res.locals.principal`; 401 when the token is missing or not valid.
+ */
+export function authenticateApi(config: Pick<Config, "AUTH_MODE">, authenticator: Authenticator): RequestHandler {
+  return async (req, res, next) => {
+    if (config.AUTH_MODE === "disabled") {
+      setPrincipal(res, ANONYMOUS);
+      return next();
+    }
+    const token = bearerToken(req.get("authorization"));
+    const principal = token === undefined ? null : await authenticator.authenticate(token);
+    if (principal === null) {
+      throw new UnauthorizedError(token === undefined ? "Not authenticated" : "Invalid API token", {
+        "WWW-Authenticate": "Bearer",
+      });
+    }
+    setPrincipal(res, principal);
+    next();
   };
 }
 
-/** HTTP Basic auth for the dashboards. */
+/** 403 when the principal's scopes do not cover the route (scope-policy.ts). */
+export function authorizeApi(): RequestHandler {
+  return (req, res, next) => {
+    assertScope(res, requiredScope(req.method, req.path));
+    next();
+  };
+}
+
+/**
+ * HTTP Basic with ADMIN_USERNAME / ADMIN_PASSWORD only, leaving an admin principal. Kept for callers written
+ * before `dashboardAuth` (dashboard-auth.ts), which also accepts API keys with their scopes: prefer that.
+ */
 export function requireAdmin(username: string, password: string): RequestHandler {
-  return (req, _res, next) => {
-    const header = req.get("authorization") ?? "";
-    const match = /^Basic\s+(.+)$/i.exec(header);
-    if (match?.[1] !== undefined) {
-      const decoded = Buffer.from(match[1], "base64").toString("utf8");
-      const sep = decoded.indexOf(":");
-      if (sep >= 0 && safeEqual(decoded.slice(0, sep), username) && safeEqual(decoded.slice(sep + 1), password)) {
-        return next();
-      }
+  return (req, res, next) => {
+    const basic = parseBasicAuth(req.get("authorization"));
+    if (basic !== null && safeEqual(basic.username, username) && safeEqual(basic.password, password)) {
+      setPrincipal(res, { id: `admin:${username}`, name: username, scopes: ["admin"], source: "admin_password" });
+      return next();
     }
-    next(new UnauthorizedError("Invalid admin credentials", { "WWW-Authenticate": 'Basic realm="switchyard", charset="UTF-8"' }));
+    next(
+      new UnauthorizedError("Invalid admin credentials", {
+        "WWW-Authenticate": 'Basic realm="switchyard", charset="UTF-8"',
+      }),
+    );
   };
 }

@@ -4,6 +4,7 @@ import { VersionResponse, WorkflowResponse } from "@switchyard/core/workflows/wo
 import { CronConfigResponse } from "@switchyard/core/triggers/cron/cron-config";
 import { WebhookConfigResponse } from "@switchyard/core/triggers/webhook/webhook-config";
 import { dashboardPaths } from "./paths/dashboard-paths";
+import { keyPaths } from "./paths/key-paths";
 import { runPaths } from "./paths/run-paths";
 import { systemPaths } from "./paths/system-paths";
 import { triggerPaths } from "./paths/trigger-paths";
@@ -19,6 +20,7 @@ const PATH_GROUPS: readonly ZodOpenApiPathsObject[] = [
   triggerPaths,
   systemPaths,
   dashboardPaths,
+  keyPaths,
 ];
 
 /** The order of the reference's sections. */
@@ -34,11 +36,12 @@ const TAGS = [
     name: "System",
     description: "Probes, metrics, queue depth and this documentation. The probes and this documentation are public.",
   },
+  { name: "API keys", description: "Keys stored in Postgres, with scopes (security.md). Admin only." },
   {
     name: "Dashboard",
     description:
-      "The operators' runs dashboard at `/admin` (dashboard.md), behind the same HTTP Basic credentials as Bull Board (ADMIN_USERNAME / ADMIN_PASSWORD; without them neither is mounted and these paths are 404). " +
-      "The page reads JSON from `/admin/api/...`: the API's own GET routes, under the same paths as below `/api` (`/admin/api/runs`, `/admin/api/runs/{run_id}/steps`, `/admin/api/workflows/{workflow_ref}/triggers/cron/occurrences`, `/admin/api/system/queues`, ...), with the same filters and the same 4xx, authenticated with the admin credentials instead of an API token. " +
+      "The operators' runs dashboard at `/admin` (dashboard.md), behind the same auth as Bull Board: HTTP Basic with an API key as the password (any username) or ADMIN_USERNAME / ADMIN_PASSWORD; `read` keys read, the run actions need `trigger` and are audited with the acting key. " +
+      "The page reads JSON from `/admin/api/...`: the API's own GET routes, under the same paths as below `/api` (`/admin/api/runs`, `/admin/api/runs/{run_id}/steps`, `/admin/api/workflows/{workflow_ref}/triggers/cron/occurrences`, `/admin/api/system/queues`, ...), with the same filters and the same 4xx, authenticated with the dashboard's credentials instead of a Bearer token. " +
       "Its only state-changing calls are the run actions below; the API's caller-driven transitions (start, succeed, fail, signals) are not offered under `/admin/api`. " +
       "Bull Board is at `/admin/queues` (its own application, not in this reference).",
   },
@@ -72,12 +75,14 @@ export function createOpenApiDocument(): OpenApiDocument {
         bearerAuth: {
           type: "http",
           scheme: "bearer",
-          description: "An API token; needed on every non-public route when AUTH_MODE=required.",
+          description:
+            "An API key (`POST /api/keys`, `npx switchyard keys create`) or an API_TOKENS entry; needed on every non-public route when AUTH_MODE=required. Its scope (admin, trigger, read) decides which routes it opens (security.md).",
         },
         adminBasic: {
           type: "http",
           scheme: "basic",
-          description: "ADMIN_USERNAME / ADMIN_PASSWORD: the dashboards' credentials.",
+          description:
+            "The dashboards' credentials: an API key as the password (any username), or ADMIN_USERNAME / ADMIN_PASSWORD.",
         },
         metricsBearer: {
           type: "http",

@@ -10,12 +10,14 @@ import {
 } from "@switchyard/core/triggers/webhook/webhook-config";
 import { findWebhookConfig, saveWebhookConfig } from "@switchyard/core/triggers/webhook/webhook-config-store";
 import { createWebhookGuard } from "@switchyard/core/triggers/webhook/webhook-guard";
+import { sealWebhookSecrets } from "@switchyard/core/triggers/webhook/webhook-secrets";
+import { secretBoxFor } from "@switchyard/core/secrets/secret-box";
 import { resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
 
 const CONFIG_PATH = "/workflows/:ref/triggers/webhook/config";
 
 /** PUT/GET /api/workflows/{ref}/triggers/webhook/config (behind API auth). */
-export function webhookConfigRoutes({ db }: Deps): Router {
+export function webhookConfigRoutes({ db, config: appConfig }: Deps): Router {
   const router = Router();
 
   router.get(CONFIG_PATH, async (req, res) => {
@@ -26,8 +28,10 @@ export function webhookConfigRoutes({ db }: Deps): Router {
   router.put(CONFIG_PATH, async (req, res) => {
     const workflow = await resolveWorkflow(db, req.params.ref);
     // The stored config is read first: a secret sent back masked keeps its stored value.
-    const config = parseWebhookConfig(req.body ?? {}, await findWebhookConfig(db, workflow.id));
-    await saveWebhookConfig(db, workflow.id, config);
+    const stored = await findWebhookConfig(db, workflow.id);
+    const config = parseWebhookConfig(req.body ?? {}, stored);
+    // Stored encrypted (SECRET_KEY); the answer masks the secrets either way.
+    await saveWebhookConfig(db, workflow.id, sealWebhookSecrets(config, stored, secretBoxFor(appConfig)));
     res.json(toWebhookConfigJson(config));
   });
 

@@ -27,6 +27,8 @@ export async function createTestDeps(overrides: Record<string, string> = {}): Pr
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "error",
     NODE_ENV: "test",
+    // A random key per test file, so webhook secrets are stored encrypted as in production; override "" to unset.
+    SECRET_KEY: randomBytes(32).toString("base64"),
     ...overrides,
   };
   const config: Config = parseConfig(env);

@@ -11,7 +11,10 @@ import { runSearchRoutes } from "../run-search";
 import { systemQueueRoutes } from "../system-queues";
 import { webhookConfigRoutes } from "../webhook";
 import { workflowRoutes } from "../workflows";
-import { dashboardAuth, requireSameOriginWrite } from "./auth";
+import type { Authenticator } from "@switchyard/core/auth/authenticator";
+import { dashboardAuth } from "../../middleware/dashboard-auth";
+import { requireScope } from "../../middleware/principal";
+import { requireSameOriginWrite } from "./auth";
 import { dashboardActionRoutes } from "./dashboard-actions";
 
 export const DASHBOARD_PATH = "/admin";
@@ -25,17 +28,13 @@ function readOnly(router: Router): RequestHandler {
 
 /**
  * The operators' runs dashboard: static ES modules (no build step) under /admin, and its JSON under /admin/api,
- * behind the dashboard's authentication. Mounted after Bull Board, which owns /admin/queues. Not mounted without
- * admin credentials, like Bull Board.
+ * behind the same auth as Bull Board (dashboard-auth.ts): any key with the `read` scope reads; the run actions
+ * (cancel, retry, re-run) need `trigger`, as on the API. Mounted after Bull Board, which owns /admin/queues.
  */
-export function mountDashboard(app: Express, deps: Deps): void {
-  const auth = dashboardAuth(deps.config);
-  if (auth === null) {
-    deps.logger.warn("dashboard disabled: ADMIN_USERNAME and ADMIN_PASSWORD are not set", { path: DASHBOARD_PATH });
-    return;
-  }
+export function mountDashboard(app: Express, deps: Deps, authenticator: Authenticator): void {
   const api = Router();
   api.use(requireSameOriginWrite);
+  api.use((req, res, next) => (req.method === "GET" || req.method === "HEAD" ? next() : requireScope("trigger")(req, res, next)));
   api.use(express.json({ limit: "2mb" }));
   api.use(dashboardActionRoutes(deps));
   for (const routes of [
@@ -54,7 +53,7 @@ export function mountDashboard(app: Express, deps: Deps): void {
   });
 
   const dashboard = Router();
-  dashboard.use(auth);
+  dashboard.use(dashboardAuth(deps.config, authenticator), requireScope("read"));
   dashboard.use("/api", api);
   const assets = { index: false, maxAge: "5m" } as const;
   dashboard.use("/vendor/preact", express.static(dirname(require.resolve("preact")), assets));

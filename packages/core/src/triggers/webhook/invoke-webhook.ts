@@ -1,11 +1,15 @@
 import { createHash } from "node:crypto";
+import type { Config } from "../../config";
 import type { Deps } from "../../deps";
+import { secretBoxFor, SecretKeyError } from "../../secrets/secret-box";
 import { AppError, BadRequestError, NotFoundError, UnauthorizedError } from "../../errors";
 import { dispatchRuns } from "../../runs/dispatch-runs";
 import { loadAudit } from "../../runs/find-runs";
 import { toRunJson } from "../../runs/run-row";
 import { findRunByIdempotencyKey, findWebhookTarget } from "./find-webhook-target";
+import type { WebhookConfig } from "./webhook-config";
 import type { WebhookGuard } from "./webhook-guard";
+import { openWebhookSecrets } from "./webhook-secrets";
 import { createWebhookInput, firstQueryValues, parseWebhookBody, type WebhookBody } from "./webhook-input";
 import { headerValue, verifyWebhookAuth, type WebhookHeaders } from "./verify-webhook-auth";
 
@@ -28,13 +32,24 @@ const DEFAULT_REPLAY_WINDOW_SECONDS = 300;
 // Longer idempotency values are hashed so any header value fits the unique index.
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
+/** Secrets are decrypted here only, for the check; a key problem is logged in full and answered 503 to the sender. */
+function openSecrets(deps: Parameters<typeof invokeWebhook>[0], config: WebhookConfig): WebhookConfig {
+  try {
+    return openWebhookSecrets(config, secretBoxFor(deps.config));
+  } catch (err) {
+    if (!(err instanceof SecretKeyError)) throw err;
+    throw new AppError(503, err.code, err.message, { detail: "Service unavailable" });
+  }
+}
+
 /**
  * One webhook delivery, checked in api.md's order (the first failure wins): workflow, method, body size,
  * required headers, required query parameters, signature / secret, replay, rate limit. Only then a Slack
  * challenge is answered or a run is created.
  */
 export async function invokeWebhook(
-  deps: Pick<Deps, "db" | "queues" | "logger"> & Partial<Pick<Deps, "metrics">>,
+  deps: Pick<Deps, "db" | "queues" | "logger"> &
+    Partial<Pick<Deps, "metrics">> & { config: Pick<Config, "SECRET_KEY" | "SECRET_KEY_PREVIOUS"> },
   guard: WebhookGuard,
   delivery: WebhookDelivery,
 ): Promise<WebhookResponse> {
@@ -72,7 +87,12 @@ export async function invokeWebhook(
     }
   }
 
-  const auth = verifyWebhookAuth({ rawBody, headers: delivery.headers, config, now: delivery.now });
+  const auth = verifyWebhookAuth({
+    rawBody,
+    headers: delivery.headers,
+    config: openSecrets(deps, config),
+    now: delivery.now,
+  });
   if (!auth.ok) {
     rejected(401, auth.reason);
     deps.logger.debug("webhook authentication failed", { workflowId, reason: auth.reason });

@@ -1,0 +1,44 @@
+import type { RequestHandler } from "express";
+import type { Redis } from "ioredis";
+import { createRateLimiter } from "@switchyard/core/auth/rate-limiter";
+import type { Config } from "@switchyard/core/config";
+import { TooManyRequestsError } from "@switchyard/core/errors";
+import type { Logger } from "@switchyard/core/logger";
+import { principalOf } from "./principal";
+
+const WINDOW_MS = 60_000;
+
+/**
+ * MANAGEMENT_RATE_LIMIT_PER_MINUTE requests per principal (API key or token) per minute, counted in Redis so every
+ * API process shares the budget; 429 with Retry-After past it. Fails open while Redis is down (a warning when
+ * that starts, an info line when it ends): triggers and run operations must keep working without Redis. Without
+ * a principal of its own (AUTH_MODE=disabled) nothing is counted.
+ */
+export function managementRateLimit(deps: {
+  config: Pick<Config, "MANAGEMENT_RATE_LIMIT_PER_MINUTE" | "QUEUE_PREFIX">;
+  redis: Redis;
+  logger: Logger;
+}): RequestHandler {
+  const limit = deps.config.MANAGEMENT_RATE_LIMIT_PER_MINUTE;
+  const limiter = createRateLimiter(deps.redis, deps.config.QUEUE_PREFIX, "management");
+  let failingOpen = false;
+  return async (_req, res, next) => {
+    const principal = principalOf(res);
+    if (limit === 0 || principal === undefined || principal.source === "anonymous") return next();
+    const decision = await limiter.consume(principal.id, limit, WINDOW_MS);
+    if (decision === null) {
+      if (!failingOpen) deps.logger.warn("management rate limit unavailable, failing open", { keyId: principal.id });
+      failingOpen = true;
+      return next();
+    }
+    if (failingOpen) deps.logger.info("management rate limit available again");
+    failingOpen = false;
+    if (!decision.allowed) {
+      throw new TooManyRequestsError(
+        `Rate limit exceeded: ${limit} requests per minute per API key`,
+        decision.retryAfterSeconds,
+      );
+    }
+    next();
+  };
+}
