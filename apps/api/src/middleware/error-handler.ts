@@ -1,14 +1,7 @@
 import type { ErrorRequestHandler } from "express";
 import { AppError, ServiceUnavailableError } from "@switchyard/core/errors";
 import type { Logger } from "@switchyard/core/logger";
-
-/** Prisma / pg errors that mean "the database is not reachable", not "the request is wrong". */
-function isDatabaseUnavailable(err: unknown): boolean {
-  const text = err instanceof Error ? `${err.name} ${err.message} ${String((err as { code?: unknown }).code)}` : "";
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|timeout exceeded when trying to connect|DatabaseNotReachable|P1001|P1017|57P01|57P03/i.test(
-    text,
-  );
-}
+import { isDbStatementTimeout, isDbUnavailable } from "@switchyard/core/db-errors";
 
 /** The one error middleware: every error becomes `{"detail": ...}`. Expected errors log at warn, others at error. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -16,14 +9,16 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let appError: AppError | null = null;
     if (err instanceof AppError) appError = err;
     else if (isBodyParserError(err)) appError = fromBodyParser(err);
-    else if (isDatabaseUnavailable(err)) appError = new ServiceUnavailableError(err);
+    // Postgres unreachable or too slow to answer: the service, not the request, is at fault (a 503 the client may
+    // retry). Expected during an outage, so a warning, not an error per request.
+    else if (isDbUnavailable(err) || isDbStatementTimeout(err)) appError = new ServiceUnavailableError(err);
 
     if (appError === null) {
       logger.error("request failed", { requestId: res.locals.requestId as unknown, method: req.method, path: req.path, err });
       if (!res.headersSent) res.status(500).json({ detail: "Internal server error" });
       return;
     }
-    const level = appError.status >= 500 ? "error" : "warn";
+    const level = appError.status >= 500 && !(appError instanceof ServiceUnavailableError) ? "error" : "warn";
     logger.log(level, "request rejected", {
       requestId: res.locals.requestId as unknown,
       method: req.method,
