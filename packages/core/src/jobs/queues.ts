@@ -17,7 +17,7 @@ export function createQueues(connection: Redis, prefix: string): Queues {
   return {
     runs,
     beat: new Queue(QUEUES.beat, { connection, prefix }),
-    enqueueRuns: createRunEnqueuer(runs),
+    enqueueRuns: createRunEnqueuer(runs, { connection }),
   };
 }
 
