@@ -1,6 +1,7 @@
 import express, { type Express } from "express";
 import type { Deps } from "@switchyard/core/deps";
 import { NotFoundError } from "@switchyard/core/errors";
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from "@switchyard/core/http/json-depth";
 import { errorHandler } from "./middleware/error-handler";
 import { requireApiToken } from "./middleware/auth";
 import { systemRoutes } from "./routes/system";
@@ -13,6 +14,8 @@ import { executionRoutes } from "./routes/executions";
 import { BULL_BOARD_PATH, mountBullBoard } from "./routes/bull-board";
 import { requestId } from "./middleware/request-id";
 import { securityHeaders } from "./middleware/security-headers";
+import { discardUnreadBody } from "./middleware/discard-body";
+import { rejectUnstorableUrl } from "./middleware/reject-unstorable-url";
 
 // Postgres text and jsonb cannot hold NUL characters or lone UTF-16 surrogates: refused at parse time (a 422),
 // not when the INSERT fails (a 500).
@@ -25,6 +28,16 @@ function rejectUnstorableText(key: string, value: unknown): unknown {
   return value;
 }
 
+/** Checked before parsing, without recursion: past MAX_JSON_DEPTH the body is refused with a 422. */
+function rejectDeepJson(_req: unknown, _res: unknown, buf: Buffer): void {
+  if (exceedsJsonDepth(buf)) {
+    throw Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { type: "entity.too.deep" });
+  }
+}
+
+const BODY_LIMIT = "2mb";
+const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
+
 /** Builds the API. Does not listen: main.ts (or a test, on port 0) does. */
 export function createApp(deps: Deps): Express {
   const app = express();
@@ -32,6 +45,7 @@ export function createApp(deps: Deps): Express {
   app.set("trust proxy", deps.config.TRUST_PROXY);
   app.set("query parser", "simple");
   app.use(requestId());
+  app.use(rejectUnstorableUrl());
   app.use(securityHeaders(BULL_BOARD_PATH));
 
   // Public: probes and webhook deliveries (protected by each workflow's own secrets).
@@ -43,7 +57,8 @@ export function createApp(deps: Deps): Express {
   // Everything else under /api needs a token when AUTH_MODE=required.
   const api = express.Router();
   api.use(requireApiToken(deps.config));
-  api.use(express.json({ limit: "2mb", strict: false, reviver: rejectUnstorableText }));
+  api.use(express.json({ limit: BODY_LIMIT, strict: false, reviver: rejectUnstorableText, verify: rejectDeepJson }));
+  api.use(discardUnreadBody(BODY_LIMIT_BYTES));
   api.use(workflowRoutes(deps));
   api.use(webhookConfigRoutes(deps));
   api.use(cronRoutes(deps));

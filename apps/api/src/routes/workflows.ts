@@ -25,7 +25,8 @@ import { assertValidGraph } from "@switchyard/core/workflows/assert-valid-graph"
 import { createNodeRegistry } from "@switchyard/core/engine/node-registry";
 import { findRetryPolicy, RetryPolicyBody, updateRetryPolicy } from "@switchyard/core/workflows/retry-policy";
 
-const VersionNumber = z.coerce.number().int().min(1);
+// Versions are int4 in Postgres: a larger number cannot exist (and would overflow the query).
+const VersionNumber = z.coerce.number().int().min(1).max(2_147_483_647);
 
 function versionParam(raw: string): number {
   const parsed = VersionNumber.safeParse(raw);
