@@ -51,7 +51,9 @@ describe("three beats", () => {
     // beats with skewed ticks would.
     let racing = true;
     const dispatch = () =>
-      fetch(`${services.apiUrl}/api/triggers/cron/dispatch`, { method: "POST" }).then((r) => assert.equal(r.status, 200));
+      fetch(`${services.apiUrl}/api/triggers/cron/dispatch`, { method: "POST" }).then((r) =>
+        assert.equal(r.status, 200),
+      );
     const race = (async () => {
       while (racing) await Promise.all([dispatch(), dispatch(), dispatch()]);
     })();

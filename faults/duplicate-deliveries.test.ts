@@ -99,10 +99,7 @@ describe("20 concurrent duplicate webhook deliveries", () => {
       terminal: figures.terminal,
       executed_twice: figures.executedTwice,
     });
-    assert.deepEqual(
-      answers.map((a) => a.status).sort(),
-      [202, ...Array.from({ length: DELIVERIES - 1 }, () => 401)],
-    );
+    assert.deepEqual(answers.map((a) => a.status).sort(), [202, ...Array.from({ length: DELIVERIES - 1 }, () => 401)]);
     assert.equal(figures.runs, 1);
     assert.equal(figures.succeeded, 1);
     assert.equal(figures.executedTwice, 0);

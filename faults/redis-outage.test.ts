@@ -55,6 +55,13 @@ describe("Redis outage", () => {
       await p.waitForLog((l) => l.message === "redis connection error", 60_000);
     }
     assert.equal((await fetch(`${services.apiUrl}/readyz`)).status, 503);
+    // A rate limit Redis cannot check is not applied (fails open), rather than refusing every delivery.
+    const configured = await fetch(`${services.apiUrl}/api/workflows/${workflowId}/triggers/webhook/config`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ rate_limit: { limit: 1_000_000, interval_seconds: 1 } }),
+    });
+    assert.equal(configured.status, 200);
 
     const hook = await webhook(1);
     assert.equal(hook.status, 202);

@@ -20,7 +20,10 @@ export type FaultDeps = Deps & {
  * Deps over the given servers (a private Postgres or Redis a case may stop), under a key prefix of its own. Unlike
  * createTestDeps it neither waits for Redis (it may be down on purpose) nor creates a database.
  */
-export function createFaultDeps(urls: { databaseUrl: string; redisUrl: string }, extra: Record<string, string> = {}): FaultDeps {
+export function createFaultDeps(
+  urls: { databaseUrl: string; redisUrl: string },
+  extra: Record<string, string> = {},
+): FaultDeps {
   const prefix = `syf-${randomBytes(5).toString("hex")}`;
   const env: Record<string, string> = {
     DATABASE_URL: urls.databaseUrl,
@@ -72,7 +75,9 @@ export async function listenApi(deps: Deps): Promise<{ url: string; close: () =>
 /** A workflow with one version of `graph`, written straight to Postgres. */
 export async function createWorkflow(db: Deps["db"], graph: unknown, name = "fault case") {
   const workflow = await db.workflow.create({ data: { name } });
-  const version = await db.workflowVersion.create({ data: { workflowId: workflow.id, version: 1, graph: graph as object } });
+  const version = await db.workflowVersion.create({
+    data: { workflowId: workflow.id, version: 1, graph: graph as object },
+  });
   return { workflowId: workflow.id, versionId: version.id };
 }
 

@@ -1,7 +1,11 @@
 import type { Express } from "express";
 import type { Route } from "./fuzz-requests";
 
-type Layer = { rawPath?: unknown; route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: Layer[] } };
+type Layer = {
+  rawPath?: unknown;
+  route?: { path: string; methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+};
 
 /** Every route the app serves (method and path pattern), read from Express's router stack, mounts included. */
 export function listRoutes(app: Express): Route[] {

@@ -16,7 +16,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     else if (isDbUnavailable(err) || isDbStatementTimeout(err)) appError = new ServiceUnavailableError(err);
 
     if (appError === null) {
-      logger.error("request failed", { requestId: res.locals.requestId as unknown, method: req.method, path: req.path, err });
+      logger.error("request failed", {
+        requestId: res.locals.requestId as unknown,
+        method: req.method,
+        path: req.path,
+        err,
+      });
       if (!res.headersSent) res.status(500).json({ detail: "Internal server error" });
       return;
     }
@@ -62,7 +67,11 @@ function afterBodyRead(req: IncomingMessage, send: () => void): void {
 type BodyParserError = Error & { type: string; status: number; expose?: boolean };
 
 function isBodyParserError(err: unknown): err is BodyParserError {
-  return err instanceof Error && typeof (err as { type?: unknown }).type === "string" && typeof (err as { status?: unknown }).status === "number";
+  return (
+    err instanceof Error &&
+    typeof (err as { type?: unknown }).type === "string" &&
+    typeof (err as { status?: unknown }).status === "number"
+  );
 }
 
 function fromBodyParser(err: BodyParserError): AppError {
