@@ -1,3 +1,5 @@
+import { encodePart, oddString, randomUuid, randomValue, type Random } from "./fuzz-random";
+
 /**
  * A seeded generator of hostile HTTP requests for the fuzz case: for each route, paths with odd parameters, odd
  * queries and headers, and bodies that are valid, nearly valid (wrong types, unknown enum values, extra keys) or
@@ -7,96 +9,7 @@ export type Route = { method: string; path: string };
 export type FuzzRequest = { method: string; path: string; headers: Record<string, string>; body: Buffer | null };
 export type FuzzContext = { workflowIds: string[]; handles: string[]; versionIds: string[]; runIds: () => string[] };
 
-/** mulberry32: small, fast, good enough to pick test cases. */
-export function createRandom(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
-  return { next, int, pick, chance: (p: number) => next() < p };
-}
-export type Random = ReturnType<typeof createRandom>;
-
-const INJECTIONS = [
-  "' OR 1=1 --",
-  "'; DROP TABLE runs; --",
-  "\\'; SELECT pg_sleep(10); --",
-  "{{ $eval('1+1') }}",
-  "{{ $$.constructor.constructor('return process')() }}",
-  "${process.exit(1)}",
-  "$string($)",
-  "__proto__",
-  "constructor",
-  "../../../etc/passwd",
-  "%00",
-  "\u0000",
-  "\uD800",
-  "\uFFFF",
-  "😀".repeat(50),
-  "null",
-  "-1",
-  "1e309",
-  "NaN",
-  "<script>alert(1)</script>",
-];
-
-/** Percent-encodes every byte of the string's UTF-8 form (a lone surrogate becomes U+FFFD, as on the wire). */
-function encodePart(s: string): string {
-  return [...Buffer.from(s, "utf8")].map((b) => `%${b.toString(16).padStart(2, "0")}`).join("");
-}
-
-function randomUuid(r: Random): string {
-  const hex = () => r.int(16).toString(16);
-  const part = (n: number) => Array.from({ length: n }, hex).join("");
-  return `${part(8)}-${part(4)}-4${part(3)}-a${part(3)}-${part(12)}`;
-}
-
-function oddString(r: Random): string {
-  switch (r.int(8)) {
-    case 0:
-      return r.pick(INJECTIONS);
-    case 1:
-      return "x".repeat(r.pick([0, 1, 255, 256, 1_000, 100_000]));
-    case 2:
-      return randomUuid(r);
-    case 3:
-      return String.fromCharCode(...Array.from({ length: 1 + r.int(20) }, () => r.int(0x10000)));
-    case 4:
-      return r.pick(["pending", "running", "succeeded", "failed", "cancelled", "waiting", "PENDING", "bogus"]);
-    case 5:
-      return new Date(r.int(2 ** 31) * 1000).toISOString();
-    default:
-      return `s${r.int(1000)}`;
-  }
-}
-
-/** Any JSON value, up to `depth` levels deep. */
-export function randomValue(r: Random, depth = 3): unknown {
-  const kind = r.int(depth <= 0 ? 6 : 9);
-  switch (kind) {
-    case 0:
-      return null;
-    case 1:
-      return r.chance(0.5);
-    case 2:
-      return r.pick([0, -1, 1.5, 2 ** 53, -(2 ** 63), 1e308, 7, 100, 1_000_000]);
-    case 3:
-    case 4:
-    case 5:
-      return oddString(r);
-    case 6:
-    case 7:
-      return Array.from({ length: r.int(4) }, () => randomValue(r, depth - 1));
-    default:
-      return Object.fromEntries(Array.from({ length: r.int(5) }, () => [oddString(r), randomValue(r, depth - 1)]));
-  }
-}
+export { createRandom } from "./fuzz-random";
 
 /** Keys the API's bodies know, so mutated bodies get past the first checks and reach deeper code. */
 const KNOWN_KEYS = [
@@ -225,18 +138,21 @@ function encodeBody(r: Random, ctx: FuzzContext): { body: Buffer | null; content
   }
 }
 
-function fillParam(r: Random, name: string, ctx: FuzzContext): string {
+function goodParam(r: Random, name: string, ctx: FuzzContext): string {
   const runIds = ctx.runIds();
-  const good =
-    name === "ref"
-      ? r.pick([...ctx.workflowIds, ...ctx.handles])
-      : name === "runId"
-        ? runIds.length > 0
-          ? r.pick(runIds)
-          : randomUuid(r)
-        : name === "n" || name === "a" || name === "b"
-          ? String(r.pick([1, 2, 0, -1, 999999999999]))
-          : `sig${r.int(3)}`;
+  return name === "ref"
+    ? r.pick([...ctx.workflowIds, ...ctx.handles])
+    : name === "runId"
+      ? runIds.length > 0
+        ? r.pick(runIds)
+        : randomUuid(r)
+      : name === "n" || name === "a" || name === "b"
+        ? String(r.pick([1, 2, 0, -1, 999999999999]))
+        : `sig${r.int(3)}`;
+}
+
+function fillParam(r: Random, name: string, ctx: FuzzContext): string {
+  const good = goodParam(r, name, ctx);
   if (r.chance(0.55)) return encodePart(good);
   const odd = r.pick([
     () => encodePart(oddString(r)),
@@ -268,12 +184,48 @@ function randomQuery(r: Random): string {
   return `?${parts.join("&")}`;
 }
 
+/**
+ * Valid bodies of the routes that create runs, with at most one field replaced by a random value: the fuzz must
+ * create runs too, or "runs in Postgres = runs named by 2xx answers" would hold trivially.
+ */
+const VALID_BODIES: Record<string, (r: Random, ctx: FuzzContext) => Record<string, unknown>> = {
+  "POST /api/workflows/:ref/runs": (r, ctx) => ({
+    workflow_version_id: r.pick(ctx.versionIds),
+    triggered_by: "fuzz",
+    input_payload: { n: randomValue(r, 2) },
+    execute: r.chance(0.5),
+  }),
+  "POST /api/triggers/manual/dispatch": (r, ctx) => ({
+    workflow_id: r.pick(ctx.workflowIds),
+    runs: Array.from({ length: 1 + r.int(3) }, () => ({ input_payload: { n: randomValue(r, 2) } })),
+  }),
+  "POST /api/workflows/:ref/triggers/webhook": (r) => ({ event: oddString(r), data: randomValue(r, 3) }),
+  "POST /api/runs/:runId/fail": () => ({ actor: "fuzz", error: "fuzzed" }),
+  "POST /api/runs/:runId/retry": () => ({ actor: "fuzz" }),
+};
+
+function validBody(r: Random, template: (r: Random, ctx: FuzzContext) => Record<string, unknown>, ctx: FuzzContext) {
+  const body = template(r, ctx);
+  if (r.chance(0.3)) body[r.pick(Object.keys(body))] = randomValue(r, 2);
+  return { body: Buffer.from(JSON.stringify(body)), contentType: "application/json" };
+}
+
 /** One request for `route`, sometimes with another method than the route's. */
 export function generateRequest(r: Random, route: Route, ctx: FuzzContext): FuzzRequest {
-  const path = route.path.replace(/:(\w+)/g, (_, name: string) => fillParam(r, name, ctx)) + randomQuery(r);
-  const method = r.chance(0.1) ? r.pick(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]) : route.method;
+  const template = VALID_BODIES[`${route.method} ${route.path}`];
+  const valid = template !== undefined && r.chance(0.4);
+  const path =
+    route.path.replace(/:(\w+)/g, (_, name: string) =>
+      valid ? encodePart(goodParam(r, name, ctx)) : fillParam(r, name, ctx),
+    ) + (valid ? "" : randomQuery(r));
+  const method =
+    !valid && r.chance(0.1) ? r.pick(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]) : route.method;
   const { body, contentType } =
-    method === "GET" || method === "HEAD" ? { body: null, contentType: null } : encodeBody(r, ctx);
+    method === "GET" || method === "HEAD"
+      ? { body: null, contentType: null }
+      : valid
+        ? validBody(r, template, ctx)
+        : encodeBody(r, ctx);
   const headers: Record<string, string> = {};
   if (contentType !== null) headers["content-type"] = contentType;
   if (r.chance(0.1)) headers["x-long"] = "y".repeat(r.pick([1_000, 20_000]));

@@ -22,13 +22,16 @@ describe("bad input", () => {
     assert.equal(typeof res.body.detail, "string");
   });
 
-  it("answers 400 for a NUL character anywhere in the URL", async () => {
-    assert.equal((await api.request("GET", "/api/workflows/%00")).status, 400);
+  it("answers 400 for a NUL character in the query, 404 for one in a path parameter", async () => {
     assert.equal((await api.request("GET", `/api/workflows/${handle}/runs?triggered_by=a%00b`)).status, 400);
     assert.equal(
       (await api.request("POST", `/api/workflows/${handle}/triggers/webhook?x=%00`, { body: {} })).status,
       400,
     );
+    assert.equal((await api.request("POST", "/api/workflows/a%00b/triggers/webhook", { body: {} })).status, 404);
+    const run = await api.request("POST", `/api/workflows/${handle}/triggers/webhook`, { body: {} });
+    const signal = await api.request("POST", `/api/runs/${run.body.id}/signals/a%00b`, { body: {} });
+    assert.equal(signal.status, 409);
   });
 
   it("answers 404 for a version number past Postgres's int range", async () => {
@@ -70,7 +73,10 @@ describe("bad input", () => {
           port: url.port,
           method: "POST",
           path: "/api/workflows",
-          headers: { "content-type": "application/json; charset=no-such-charset", "content-length": String(body.length) },
+          headers: {
+            "content-type": "application/json; charset=no-such-charset",
+            "content-length": String(body.length),
+          },
         },
         (res) => {
           res.resume();
