@@ -2,6 +2,7 @@ import express, { type Express } from "express";
 import type { Deps } from "@switchyard/core/deps";
 import type { NodeRegistry } from "@switchyard/core/engine/node-registry";
 import { NotFoundError } from "@switchyard/core/errors";
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from "@switchyard/core/http/json-depth";
 import { errorHandler } from "./middleware/error-handler";
 import { createAuthenticator, type Authenticator } from "@switchyard/core/auth/authenticator";
 import { authenticateApi, authorizeApi } from "./middleware/auth";
@@ -23,6 +24,8 @@ import { requestId } from "./middleware/request-id";
 import { securityHeaders } from "./middleware/security-headers";
 import { metricsRoutes } from "./routes/metrics";
 import { traceRequests } from "./middleware/trace-requests";
+import { discardUnreadBody } from "./middleware/discard-body";
+import { rejectUnstorableUrl } from "./middleware/reject-unstorable-url";
 
 // Postgres text and jsonb cannot hold NUL characters or lone UTF-16 surrogates: refused at parse time (a 422),
 // not when the INSERT fails (a 500).
@@ -34,6 +37,16 @@ function rejectUnstorableText(key: string, value: unknown): unknown {
   }
   return value;
 }
+
+/** Checked before parsing, without recursion: past MAX_JSON_DEPTH the body is refused with a 422. */
+function rejectDeepJson(_req: unknown, _res: unknown, buf: Buffer): void {
+  if (exceedsJsonDepth(buf)) {
+    throw Object.assign(new Error(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`), { type: "entity.too.deep" });
+  }
+}
+
+const BODY_LIMIT = "2mb";
+const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 
 export type AppDeps = Deps & {
   /** Node types versions are validated against (built-ins plus NODE_PLUGINS); built-ins only when absent. */
@@ -51,6 +64,7 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
   app.set("query parser", "simple");
   if (deps.telemetry !== undefined) app.use(traceRequests());
   app.use(requestId());
+  app.use(rejectUnstorableUrl());
   app.use(securityHeaders(BULL_BOARD_PATH));
 
   // Public: probes, metrics (METRICS_TOKEN when set), the API's documentation and webhook deliveries (protected by
@@ -68,7 +82,8 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
   api.use(authenticateApi(deps.config, authenticator));
   api.use(managementRateLimit(deps));
   api.use(authorizeApi());
-  api.use(express.json({ limit: "2mb", strict: false, reviver: rejectUnstorableText }));
+  api.use(express.json({ limit: BODY_LIMIT, strict: false, reviver: rejectUnstorableText, verify: rejectDeepJson }));
+  api.use(discardUnreadBody(BODY_LIMIT_BYTES));
   api.use(workflowRoutes(deps));
   api.use(webhookConfigRoutes(deps));
   api.use(cronRoutes(deps));

@@ -43,6 +43,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     aborts,
     queues: deps.queues,
     versions: createVersionCache(deps.db, registry),
+    dbRetryMaxMs: config.DATABASE_RETRY_MAX_SECONDS * 1_000,
     ...(config.RUN_TIMEOUT_SECONDS !== undefined && { runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS }),
     metrics: deps.metrics,
     ...(deps.telemetry !== undefined && { traceStep: recordStepSpan }),

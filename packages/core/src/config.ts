@@ -24,6 +24,11 @@ export const Config = z
       .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
       .default("postgresql://postgres@127.0.0.1:5432/switchyard"),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+    // A request never hangs on a dead database: getting a connection and each statement are bounded.
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+    // How long a worker keeps retrying a run's writes while Postgres is unreachable before handing the job back.
+    DATABASE_RETRY_MAX_SECONDS: z.coerce.number().int().min(1).max(3_600).default(120),
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\//, "must be a redis:// URL")

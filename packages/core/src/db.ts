@@ -20,13 +20,21 @@ export type SqlTransaction = pg.PoolClient;
 /** Anything a data-access function can run a statement on. */
 export type Queryable = Db | Prisma.TransactionClient | SqlTransaction;
 
-export function createDb(config: Pick<Config, "DATABASE_URL" | "DATABASE_POOL_SIZE">): Db {
+export type DbConfig = Pick<Config, "DATABASE_URL" | "DATABASE_POOL_SIZE"> &
+  Partial<Pick<Config, "DATABASE_CONNECT_TIMEOUT_MS" | "DATABASE_STATEMENT_TIMEOUT_MS">>;
+
+export function createDb(config: DbConfig): Db {
+  const statementTimeout = config.DATABASE_STATEMENT_TIMEOUT_MS ?? 30_000;
   const pool = new pg.Pool({
     ...pgConnectionOptions(config.DATABASE_URL),
     max: config.DATABASE_POOL_SIZE,
-    // A request never hangs on a dead database: connecting and each statement are bounded.
-    connectionTimeoutMillis: 5_000,
-    statement_timeout: 30_000,
+    // A request never hangs on a dead database: connecting and each statement are bounded. The server enforces
+    // statement_timeout; query_timeout is the client's own bound for a server that stopped answering (a network
+    // partition sends no reset), a little later so the server's cancel wins when it can.
+    connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS ?? 5_000,
+    statement_timeout: statementTimeout,
+    query_timeout: statementTimeout + 5_000,
+    keepAlive: true,
   });
   // An idle connection the server closed (a restart, a dropped database) is discarded by the pool and replaced on
   // the next query; without a listener its 'error' event would crash the process.

@@ -41,7 +41,7 @@ export function webhookConfigRoutes({ db, config: appConfig }: Deps): Router {
 /** Public: /api/workflows/{ref}/triggers/webhook, any method. Reads its own raw body. */
 export function webhookInvokeRoutes(deps: Deps): Router {
   const router = Router();
-  const guard = createWebhookGuard(deps.redis, deps.config.QUEUE_PREFIX);
+  const guard = createWebhookGuard(deps.redis, deps.config.QUEUE_PREFIX, deps.logger);
 
   const invoke: RequestHandler = async (req, res) => {
     const result = await invokeWebhook(deps, guard, {

@@ -27,7 +27,8 @@ import { createNodeRegistry, type NodeRegistry } from "@switchyard/core/engine/n
 import { findRetryPolicy, RetryPolicyBody, updateRetryPolicy } from "@switchyard/core/workflows/retry-policy";
 import { findRetention, RetentionBody, updateRetention } from "@switchyard/core/workflows/retention-policy";
 
-const VersionNumber = z.coerce.number().int().min(1);
+// Versions are int4 in Postgres: a larger number cannot exist (and would overflow the query).
+const VersionNumber = z.coerce.number().int().min(1).max(2_147_483_647);
 
 function versionParam(raw: string): number {
   const parsed = VersionNumber.safeParse(raw);

@@ -44,4 +44,19 @@ describe("createRunEnqueuer", () => {
     );
     await broken.close().catch(() => undefined);
   });
+
+  it("rejects instead of waiting when Redis has never been reachable", async () => {
+    const never = createRedis("redis://127.0.0.1:1", "producer");
+    never.on("error", () => undefined);
+    const unreachable = new Queue("runs", { connection: never, prefix });
+    unreachable.on("error", () => undefined);
+    try {
+      // Past the timeout BullMQ is still waiting for its first connection.
+      await assert.rejects(createRunEnqueuer(unreachable, { timeoutMs: 200 })([randomUUID()]), /within 200 ms/);
+      // With the connection known to be down it does not even wait.
+      await assert.rejects(createRunEnqueuer(unreachable, { connection: never })([randomUUID()]), /redis connection is/);
+    } finally {
+      never.disconnect();
+    }
+  });
 });

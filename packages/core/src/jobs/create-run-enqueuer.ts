@@ -1,4 +1,5 @@
 import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
 import { JOBS, runJobId } from "./catalog";
 import { startEnqueueSpan } from "../observability/trace-spans";
 
@@ -10,12 +11,27 @@ export type RunEnqueuer = (runs: readonly RunToEnqueue[]) => Promise<void>;
 
 const MAX_BATCH = 1_000;
 
+/** Connection states in which a command has no chance: Redis is down and ioredis waits to reconnect. */
+const DOWN: ReadonlySet<string> = new Set(["reconnecting", "close", "end"]);
+
+export type RunEnqueuerOptions = {
+  /** The queue's connection: while it is down an enqueue rejects at once instead of joining a batch. */
+  connection?: Redis;
+  /**
+   * A batch not in Redis by then rejects its callers (the adds may still land later: they are idempotent by job
+   * id). BullMQ waits for a connection that has never been ready, even with the offline queue off, so an API
+   * started while Redis is down would otherwise hold its requests until Redis came up.
+   */
+  timeoutMs?: number;
+};
+
 /**
  * Coalesces the enqueues issued in one turn of the event loop into one `addBulk`: under load many requests finish
  * their insert in the same turn, and one round trip for all of them is cheaper than one each. A failed batch
  * rejects every caller in it (each then leaves its runs pending for the reconciler, as with a direct add).
  */
-export function createRunEnqueuer(queue: Queue): RunEnqueuer {
+export function createRunEnqueuer(queue: Queue, options: RunEnqueuerOptions = {}): RunEnqueuer {
+  const timeoutMs = options.timeoutMs ?? 5_000;
   type Waiter = {
     ids: readonly RunToEnqueue[];
     resolve: () => void;
@@ -44,15 +60,26 @@ export function createRunEnqueuer(queue: Queue): RunEnqueuer {
         return { name: "execute_run", data: { run_id: id }, opts };
       }),
     );
-    queue.addBulk(jobs).then(
-      () => batch.forEach((w) => w.resolve()),
-      (err: unknown) => batch.forEach((w) => w.reject(err)),
-    );
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`enqueue not confirmed by Redis within ${timeoutMs} ms`)), timeoutMs);
+    });
+    const added = queue.addBulk(jobs);
+    added.catch(() => undefined);
+    Promise.race([added, deadline])
+      .finally(() => clearTimeout(timer))
+      .then(
+        () => batch.forEach((w) => w.resolve()),
+        (err: unknown) => batch.forEach((w) => w.reject(err)),
+      );
   };
 
   return (runIds) =>
     new Promise<void>((resolve, reject) => {
       if (runIds.length === 0) return resolve();
+      if (options.connection !== undefined && DOWN.has(options.connection.status)) {
+        return reject(new Error(`redis connection is ${options.connection.status}`));
+      }
       if (traced) {
         const span = startEnqueueSpan(runIds.length);
         waiting.push({

@@ -19,7 +19,7 @@ export function createQueues(connection: Redis, prefix: string, telemetry?: Tele
   return {
     runs,
     beat: new Queue(QUEUES.beat, options),
-    enqueueRuns: createRunEnqueuer(runs),
+    enqueueRuns: createRunEnqueuer(runs, { connection }),
   };
 }
 
@@ -41,7 +41,26 @@ async function enqueueDelayed(
   now: number,
 ): Promise<void> {
   const { options } = JOBS.execute_run;
-  await queues.runs.add("execute_run", data, { ...options, jobId, delay: Math.max(0, at.getTime() - now) });
+  const added = queues.runs.add("execute_run", data, { ...options, jobId, delay: Math.max(0, at.getTime() - now) });
+  await settleWithin(added, ENQUEUE_TIMEOUT_MS);
+}
+
+/** As createRunEnqueuer's bound: BullMQ waits for a connection that has never been ready, even with no offline queue. */
+const ENQUEUE_TIMEOUT_MS = 5_000;
+
+async function settleWithin<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  p.catch(() => undefined);
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`enqueue not confirmed by Redis within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Enqueues the resume of a waiting run at `at`. */

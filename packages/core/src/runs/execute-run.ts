@@ -4,7 +4,8 @@ import type { Logger } from "../logger";
 import { errorMessage } from "../engine/compile-expression";
 import { executeGraph, type GraphOutcome, type StepRecord } from "../engine/execute-graph";
 import type { VersionCache } from "./execute-version-cache";
-import { recordSteps } from "./record-step";
+import { withDbRetry, type DbRetryOptions } from "../db-retry";
+import { recordStepsDurably, transitionRunDurably } from "./durable-writes";
 import type { RunRow } from "./run-row";
 import type { RunAborts } from "./run-cancellation";
 import { resumeJobId } from "../jobs/catalog";
@@ -33,7 +34,14 @@ export type RunExecutionDeps = {
   metrics?: Pick<Metrics, "runStarted" | "runFinished">;
   /** Called for every finished step, in the run's trace context (tracing: a span per step). */
   traceStep?: (step: StepRecord) => void;
+  /** How long a run's writes retry while Postgres is unreachable (DATABASE_RETRY_MAX_SECONDS); default 120 s. */
+  dbRetryMaxMs?: number;
 };
+
+/** Retry options for one run's database calls (see withDbRetry). */
+function dbRetry(deps: RunExecutionDeps, runId: string, jobId: string): DbRetryOptions {
+  return { maxMs: deps.dbRetryMaxMs ?? 120_000, logger: deps.logger, meta: { runId, jobId } };
+}
 
 /** `postponed`: the run's run_at is still ahead; the job was handed back to wait until then. */
 export type ExecuteRunResult = "skipped" | "succeeded" | "failed" | "refused" | "postponed" | "waiting";
@@ -95,23 +103,35 @@ async function startAndExecute(
   const { db, logger } = deps;
   const { runId, jobId } = job;
   const resumed = job.resume === true;
+  const retry = dbRetry(deps, runId, jobId);
   const run = resumed
-    ? await transitionRun(db, { runId, to: "running", from: ["waiting"], actor: ACTOR, action: "run_resumed" })
-    : await transitionRun(db, {
-        runId,
-        to: "running",
-        from: ["pending"],
-        actor: ACTOR,
-        action: "run_started",
-        start: true,
-        due: true,
-      });
+    ? await transitionRunDurably(
+        db,
+        { runId, to: "running", from: ["waiting"], actor: ACTOR, action: "run_resumed" },
+        retry,
+      )
+    : await transitionRunDurably(
+        db,
+        {
+          runId,
+          to: "running",
+          from: ["pending"],
+          actor: ACTOR,
+          action: "run_started",
+          start: true,
+          due: true,
+        },
+        retry,
+      );
   if (run === null && resumed) {
     logger.info("run not waiting, skipping its resume", { runId, jobId });
     return "skipped";
   }
   if (run === null) {
-    const current = await db.run.findUnique({ where: { id: runId }, select: { status: true, runAt: true } });
+    const current = await withDbRetry(
+      () => db.run.findUnique({ where: { id: runId }, select: { status: true, runAt: true } }),
+      retry,
+    );
     if (current?.status === "pending" && current.runAt !== null && job.postpone !== undefined) {
       logger.info("run not due yet, postponing its job", { runId, jobId, runAt: current.runAt.toISOString() });
       await job.postpone(current.runAt);
@@ -151,7 +171,8 @@ async function executeStarted(
   stop: AbortSignal | undefined,
   resumed: boolean,
 ): Promise<RecordedOutcome> {
-  const version = await deps.versions.load(run.workflowVersionId);
+  const retry = dbRetry(deps, run.id, "");
+  const version = await withDbRetry(() => deps.versions.load(run.workflowVersionId), retry);
   if (version === null)
     return { outcome: { status: "failed", nodeId: null, error: "Workflow version not found" }, steps: [] };
   if (!version.ok) return { outcome: { status: "failed", nodeId: null, error: version.error }, steps: [] };
@@ -159,14 +180,14 @@ async function executeStarted(
   // resume keeps its attempt and reuses that attempt's steps too (written before it parked, or by a signal).
   const checkpoints =
     resumed || run.attempt > 1
-      ? await loadCheckpoints(deps.db, run.id, resumed ? run.attempt + 1 : run.attempt)
+      ? await withDbRetry(() => loadCheckpoints(deps.db, run.id, resumed ? run.attempt + 1 : run.attempt), retry)
       : undefined;
   const config = ExecutionConfig.parse({ ...asObject(version.runnableConfig), ...asObject(run.runnableConfig) });
   config.timeout_seconds ??= deps.runTimeoutSeconds;
 
   const buffer: StepRecord[] = [];
   const flush = async () => {
-    if (buffer.length > 0) await recordSteps(deps.db, run.id, run.attempt, buffer.splice(0));
+    if (buffer.length > 0) await recordStepsDurably(deps.db, run.id, run.attempt, buffer.splice(0), retry);
   };
   const controller = new AbortController();
   const timer =
@@ -216,15 +237,17 @@ async function recordOutcome(
 ): Promise<ExecuteRunResult> {
   const { db, logger } = deps;
   const { id: runId, workflowId, attempt } = run;
+  const retry = dbRetry(deps, runId, jobId);
+  const transition = (t: Parameters<typeof transitionRun>[1]) => transitionRunDurably(db, t, retry);
   if (outcome.status === "waiting") {
-    await recordSteps(db, runId, attempt, steps);
+    await recordStepsDurably(db, runId, attempt, steps, retry);
     return park(deps, run, jobId, outcome.waitingFor);
   }
   // The buffered steps go in the outcome's statement: one round trip finishes the run.
   const fence = { runId, from: ["running"] as const, attempt, actor: ACTOR, steps };
   if (outcome.status === "succeeded") {
     const finalState = { input: run.inputPayload ?? {}, steps: outcome.steps };
-    const done = await transitionRun(db, {
+    const done = await transition({
       ...fence,
       to: "succeeded",
       action: "run_succeeded",
@@ -236,12 +259,12 @@ async function recordOutcome(
     return "succeeded";
   }
   const error = outcome.nodeId === null ? outcome.error : `${outcome.nodeId}: ${outcome.error}`;
-  const policy = await findRetryPolicy(db, workflowId);
+  const policy = await withDbRetry(() => findRetryPolicy(db, workflowId), retry);
   if (attempt < policy.max_attempts && deps.queues !== undefined) {
     const delayMs = retryDelayMs(policy, attempt);
     const runAt = new Date(Date.now() + delayMs);
     const metadata = { error, delay_seconds: delayMs / 1000, next_attempt: attempt + 1 };
-    const pending = await transitionRun(db, {
+    const pending = await transition({
       ...fence,
       to: "pending",
       action: "run_retry_scheduled",
@@ -255,7 +278,7 @@ async function recordOutcome(
     await enqueueRetry(deps.queues, runId, attempt + 1, runAt);
     return "failed";
   }
-  const done = await transitionRun(db, { ...fence, to: "failed", action: "run_failed", error, metadata: { error } });
+  const done = await transition({ ...fence, to: "failed", action: "run_failed", error, metadata: { error } });
   if (done === null) return refuse(deps, run, jobId);
   logger.info("run failed", { runId, jobId, workflowId, error });
   deps.metrics?.runFinished("failed", Date.now() - startedAt);
@@ -265,16 +288,20 @@ async function recordOutcome(
 /** running → waiting (fenced), then a delayed resume job for the earliest delay end or signal deadline. */
 async function park(deps: RunExecutionDeps, run: RunRow, jobId: string, waitingFor: WaitingFor) {
   const { id: runId, attempt } = run;
-  const parked = await transitionRun(deps.db, {
-    runId,
-    to: "waiting",
-    from: ["running"],
-    attempt,
-    actor: ACTOR,
-    action: "run_waiting",
-    metadata: { nodes: Object.keys(waitingFor) },
-    waitingFor,
-  });
+  const parked = await transitionRunDurably(
+    deps.db,
+    {
+      runId,
+      to: "waiting",
+      from: ["running"],
+      attempt,
+      actor: ACTOR,
+      action: "run_waiting",
+      metadata: { nodes: Object.keys(waitingFor) },
+      waitingFor,
+    },
+    dbRetry(deps, runId, jobId),
+  );
   if (parked === null) return refuse(deps, run, jobId);
   let wakeUp = nextWakeUp(waitingFor);
   // Re-parked on the wait whose job is running now: a job id of its own, or the add would be deduplicated away.
@@ -289,7 +316,10 @@ async function park(deps: RunExecutionDeps, run: RunRow, jobId: string, waitingF
 
 /** The fenced outcome changed nothing: the run was cancelled or taken over while this worker executed it. */
 async function refuse(deps: RunExecutionDeps, run: RunRow, jobId: string): Promise<ExecuteRunResult> {
-  const now = await deps.db.run.findUnique({ where: { id: run.id }, select: { status: true, attempt: true } });
+  const now = await withDbRetry(
+    () => deps.db.run.findUnique({ where: { id: run.id }, select: { status: true, attempt: true } }),
+    dbRetry(deps, run.id, jobId),
+  );
   if (now?.status === "cancelled" && now.attempt === run.attempt) {
     deps.logger.info("run cancelled while executing", { runId: run.id, jobId });
     return "refused";

@@ -25,18 +25,31 @@ export function toStepRows(steps: readonly StepRecord[]): StepRow[] {
   }));
 }
 
-/** INSERT of steps given as a JSON array (`toStepRows`), in their order, only while the run is at `attempt`. */
-export const STEP_ROWS_SQL = (runId: string, attempt: string, rows: string) =>
+/**
+ * INSERT of steps given as a JSON array (`toStepRows`), in their order, only while the run is at `attempt`.
+ * `dedupe`: skips steps already written (same node, attempt and start): a retried write whose first try may have
+ * committed without its reply arriving writes each step once.
+ */
+export const STEP_ROWS_SQL = (runId: string, attempt: string, rows: string, dedupe = false) =>
   `INSERT INTO run_steps (run_id, node_id, attempt, status, output, error, log, started_at, finished_at)
      SELECT ${runId}, s.node_id, ${attempt}, s.status, s.output, s.error,
             CASE WHEN jsonb_typeof(s.log) = 'null' THEN NULL ELSE s.log END, s.started_at, s.finished_at
      FROM jsonb_to_recordset(${rows}) AS s(ord int, node_id text, status text, output jsonb, error text, log jsonb,
                                             started_at timestamptz, finished_at timestamptz)
-     WHERE EXISTS (SELECT 1 FROM runs WHERE id = ${runId} AND attempt = ${attempt})
+     WHERE EXISTS (SELECT 1 FROM runs WHERE id = ${runId} AND attempt = ${attempt})${
+       dedupe
+         ? `
+       AND NOT EXISTS (SELECT 1 FROM run_steps x WHERE x.run_id = ${runId} AND x.attempt = ${attempt}
+                         AND x.node_id = s.node_id AND x.started_at = s.started_at)`
+         : ""
+     }
      ORDER BY s.ord`;
 
-const RECORD_STEPS_SQL = `WITH ins AS (${STEP_ROWS_SQL("$1::uuid", "$2::int", "$3::jsonb")} RETURNING 1)
+const recordStepsSql = (dedupe: boolean) =>
+  `WITH ins AS (${STEP_ROWS_SQL("$1::uuid", "$2::int", "$3::jsonb", dedupe)} RETURNING 1)
   SELECT count(*)::int AS n FROM ins`;
+const RECORD_STEPS_SQL = recordStepsSql(false);
+const RECORD_STEPS_DEDUPE_SQL = recordStepsSql(true);
 
 /**
  * Appends steps in one statement, in the given order (the history's order). Fenced on the run's attempt: a
@@ -47,11 +60,12 @@ export async function recordSteps(
   runId: string,
   attempt: number,
   steps: readonly StepRecord[],
+  options: { dedupe?: boolean } = {},
 ): Promise<number> {
   if (steps.length === 0) return 0;
   const rows = await queryRows<{ n: number }>(
     db,
-    RECORD_STEPS_SQL,
+    options.dedupe === true ? RECORD_STEPS_DEDUPE_SQL : RECORD_STEPS_SQL,
     [runId, attempt, JSON.stringify(toStepRows(steps))],
     true,
   );

@@ -16,6 +16,11 @@ export async function signalRun(
   name: string,
   payload: unknown,
 ) {
+  // Postgres text cannot hold NUL: such a name matches no signal, and is not sent to the database.
+  if (name.includes("\u0000")) {
+    if ((await findRun(deps.db, runId)) === null) throw new NotFoundError("Workflow run not found");
+    throw new ConflictError("Run is not waiting for that signal.");
+  }
   const rows = await deps.db.$queryRawUnsafe<{ id: string }[]>(
     `WITH target AS (
        SELECT w.key AS node_id FROM runs r, jsonb_each(r.waiting_for) w

@@ -30,6 +30,8 @@ export type Transition = {
    * so they are kept even when the status guard refuses the change.
    */
   steps?: readonly StepRecord[];
+  /** Skip steps already written (a retry of a write whose reply was lost; see `STEP_ROWS_SQL`). */
+  dedupeSteps?: boolean;
 };
 
 /**
@@ -73,7 +75,7 @@ export async function transitionRun(db: Queryable, t: Transition): Promise<RunRo
     if (t.attempt === undefined) throw new Error("transitionRun: steps are written fenced on an attempt");
     params.push(JSON.stringify(toStepRows(t.steps)));
     // Every part of one statement sees the same snapshot: the fence reads the attempt as it was before the update.
-    steps = `, steps AS (${STEP_ROWS_SQL("$1::uuid", attemptParam, `$${params.length}::jsonb`)})`;
+    steps = `, steps AS (${STEP_ROWS_SQL("$1::uuid", attemptParam, `$${params.length}::jsonb`, t.dedupeSteps === true)})`;
   }
   const rows = await queryRows<RunRow>(
     db,

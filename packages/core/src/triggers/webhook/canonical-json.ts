@@ -1,3 +1,5 @@
+import { exceedsJsonDepth } from "../../http/json-depth";
+
 /**
  * Orcheo signs `json.dumps(payload, sort_keys=True, separators=(",", ":"))` of the parsed body, not the raw
  * bytes. To verify such senders this module re-serialises JSON text exactly as Python would: keys sorted by
@@ -17,6 +19,8 @@ type Value =
 
 /** The canonical text, or null when `text` is not JSON. */
 export function toCanonicalJson(text: string, form: CanonicalForm): string | null {
+  // The parser and the serialiser recurse: nesting past the limit is not a body they could sign anyway.
+  if (exceedsJsonDepth(text)) return null;
   let value: Value;
   try {
     const parser = new Parser(text);

@@ -24,7 +24,7 @@ const BY_HANDLE = TARGET_SQL("w.handle = $1");
 export async function findWebhookTarget(db: Db, ref: string): Promise<WebhookTarget> {
   const rows = isUuid(ref)
     ? await queryRows<TargetRow>(db, BY_ID, [ref.toLowerCase()], true)
-    : ref.length <= 200
+    : ref.length <= 200 && !ref.includes("\u0000")
       ? await queryRows<TargetRow>(db, BY_HANDLE, [ref], true)
       : [];
   const row = rows[0];

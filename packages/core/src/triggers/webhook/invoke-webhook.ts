@@ -3,13 +3,15 @@ import type { Config } from "../../config";
 import type { Deps } from "../../deps";
 import { secretBoxFor, SecretKeyError } from "../../secrets/secret-box";
 import { AppError, BadRequestError, NotFoundError, UnauthorizedError } from "../../errors";
-import { dispatchRuns } from "../../runs/dispatch-runs";
+import { withTransaction, type Queryable } from "../../db";
+import { createRuns, type CreatedRun } from "../../runs/create-runs";
+import { enqueueCreated } from "../../runs/dispatch-runs";
 import { loadAudit } from "../../runs/find-runs";
 import { toRunJson } from "../../runs/run-row";
 import { findRunByIdempotencyKey, findWebhookTarget } from "./find-webhook-target";
+import { openWebhookSecrets } from "./webhook-secrets";
 import type { WebhookConfig } from "./webhook-config";
 import type { WebhookGuard } from "./webhook-guard";
-import { openWebhookSecrets } from "./webhook-secrets";
 import { createWebhookInput, firstQueryValues, parseWebhookBody, type WebhookBody } from "./webhook-input";
 import { headerValue, verifyWebhookAuth, type WebhookHeaders } from "./verify-webhook-auth";
 
@@ -98,44 +100,40 @@ export async function invokeWebhook(
     deps.logger.debug("webhook authentication failed", { workflowId, reason: auth.reason });
     throw new UnauthorizedError(INVALID_CREDENTIALS);
   }
-  const decision = await guard.admit({
-    workflowId,
-    signature: auth.signature,
-    replayWindowSeconds: config.hmac_tolerance_seconds || DEFAULT_REPLAY_WINDOW_SECONDS,
-    rateLimit: config.rate_limit,
-  });
-  if (decision === "replay") {
-    rejected(401, "replay");
-    deps.logger.debug("webhook authentication failed", { workflowId, reason: "replay" });
-    throw new UnauthorizedError(INVALID_CREDENTIALS);
-  }
-  if (decision === "rate_limited") {
-    rejected(429, "rate_limited");
-    const { limit, interval_seconds } = config.rate_limit!;
-    throw new AppError(
-      429,
-      "rate_limited",
-      `Webhook rate limit exceeded. Limit: ${limit} requests per ${interval_seconds} seconds`,
-    );
-  }
-
-  const body = parseWebhookBody(rawBody);
-  const challenge = slackChallenge(body);
-  if (challenge !== null) return { status: 200, body: { challenge } };
-
+  const windowSeconds = config.hmac_tolerance_seconds || DEFAULT_REPLAY_WINDOW_SECONDS;
   const idempotencyKey = toIdempotencyKey(
     config.idempotency_header === null ? undefined : headerValue(delivery.headers, config.idempotency_header),
   );
-  const inputPayload = createWebhookInput({
-    body,
-    headers: delivery.headers,
-    query,
-    sourceIp: delivery.sourceIp,
-    config,
-  });
-  let created;
-  try {
-    created = await dispatchRuns(deps, [
+
+  // Admission and the run in one go. A signed delivery's signature is recorded in the same transaction as its
+  // run, so a delivery refused later (rate limit, bad body) or failing on our side leaves no trace and the
+  // sender's retry is never taken for a replay; an unsigned one needs no transaction (the run is one statement).
+  const admitAndCreate = async (tx: Queryable): Promise<WebhookResponse | CreatedRun[]> => {
+    if (auth.signature !== null && !(await guard.recordSignature(tx, workflowId, auth.signature, windowSeconds))) {
+      rejected(401, "replay");
+      deps.logger.debug("webhook authentication failed", { workflowId, reason: "replay" });
+      throw new UnauthorizedError(INVALID_CREDENTIALS);
+    }
+    if (config.rate_limit !== null && !(await guard.withinRateLimit(workflowId, config.rate_limit))) {
+      rejected(429, "rate_limited");
+      const { limit, interval_seconds } = config.rate_limit;
+      throw new AppError(
+        429,
+        "rate_limited",
+        `Webhook rate limit exceeded. Limit: ${limit} requests per ${interval_seconds} seconds`,
+      );
+    }
+    const body = parseWebhookBody(rawBody);
+    const challenge = slackChallenge(body);
+    if (challenge !== null) return { status: 200, body: { challenge } };
+    const inputPayload = createWebhookInput({
+      body,
+      headers: delivery.headers,
+      query,
+      sourceIp: delivery.sourceIp,
+      config,
+    });
+    return createRuns(tx, [
       {
         workflowId,
         workflowVersionId: versionId,
@@ -146,12 +144,13 @@ export async function invokeWebhook(
         idempotencyKey,
       },
     ]);
-  } catch (err) {
-    // The delivery failed on our side: let the sender's retry through instead of calling it a replay.
-    if (auth.signature !== null) await guard.forgetSignature(workflowId, auth.signature).catch(() => undefined);
-    throw err;
-  }
-  const first = created[0];
+  };
+  const result =
+    auth.signature === null ? await admitAndCreate(deps.db) : await withTransaction(deps.db, admitAndCreate);
+  if (!Array.isArray(result)) return result;
+  // Committed first, then enqueued; a failed enqueue (Redis down) is left to the reconciler.
+  await enqueueCreated(deps, result);
+  const first = result[0];
   if (first !== undefined) return { status: 202, body: toRunJson(first.run, first.audit) };
 
   // Not inserted: an earlier delivery with this key won the unique constraint. Answer with its run.

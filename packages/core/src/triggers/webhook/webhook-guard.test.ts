@@ -1,68 +1,79 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes, randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
-import { ServiceUnavailableError } from "../../errors";
+import { randomUUID } from "node:crypto";
+import { withTransaction } from "../../db";
 import { createRedis } from "../../redis";
+import { createTestDeps, type TestDeps } from "../../testing/test-deps";
 import { createWebhookGuard, type WebhookGuard } from "./webhook-guard";
 
 describe("createWebhookGuard", () => {
-  const prefix = `syt-guard-${randomBytes(4).toString("hex")}`;
-  let redis: Redis;
+  let deps: TestDeps;
   let guard: WebhookGuard;
   before(async () => {
-    redis = createRedis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", "producer");
-    if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));
-    guard = createWebhookGuard(redis, prefix);
+    deps = await createTestDeps();
+    guard = createWebhookGuard(deps.redis, deps.config.QUEUE_PREFIX);
   });
-  after(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  });
+  after(() => deps.close());
 
-  const rateLimit = { limit: 2, interval_seconds: 60 };
+  const record = (workflowId: string, signature: string, windowSeconds = 300) =>
+    guard.recordSignature(deps.db, workflowId, signature, windowSeconds);
 
-  it("rejects a replayed signature before counting it against the rate limit", async () => {
-    const workflowId = randomUUID();
-    const admit = (signature: string | null) =>
-      guard.admit({ workflowId, signature, replayWindowSeconds: 300, rateLimit });
-    assert.equal(await admit("aa"), "admitted");
-    assert.equal(await admit("aa"), "replay");
-    assert.equal(await admit("bb"), "admitted");
-    assert.equal(await admit("cc"), "rate_limited");
-    // Neither the replay nor the rate-limited delivery was recorded.
-    assert.equal(await redis.zcard(`${prefix}:webhook:{${workflowId}}:rate`), 2);
-    assert.equal(await redis.exists(`${prefix}:webhook:{${workflowId}}:sig:cc`), 0);
-  });
-
-  it("keeps each workflow's counters apart and forgets a signature on request", async () => {
+  it("refuses a signature already accepted within its window, per workflow", async () => {
     const a = randomUUID();
     const b = randomUUID();
-    assert.equal(
-      await guard.admit({ workflowId: a, signature: "dd", replayWindowSeconds: 300, rateLimit: null }),
-      "admitted",
-    );
-    assert.equal(
-      await guard.admit({ workflowId: b, signature: "dd", replayWindowSeconds: 300, rateLimit: null }),
-      "admitted",
-    );
-    await guard.forgetSignature(a, "dd");
-    assert.equal(
-      await guard.admit({ workflowId: a, signature: "dd", replayWindowSeconds: 300, rateLimit: null }),
-      "admitted",
-    );
+    assert.equal(await record(a, "aa"), true);
+    assert.equal(await record(a, "aa"), false);
+    assert.equal(await record(b, "aa"), true);
   });
 
-  it("fails closed with 503 when Redis is unreachable", async () => {
+  it("accepts a signature again once its window has passed", async () => {
+    const a = randomUUID();
+    assert.equal(await record(a, "bb"), true);
+    await deps.db.webhookSignature.updateMany({
+      where: { workflowId: a },
+      data: { expiresAt: new Date(Date.now() - 1) },
+    });
+    assert.equal(await record(a, "bb"), true);
+  });
+
+  it("records nothing when the delivery's transaction rolls back", async () => {
+    const a = randomUUID();
+    await assert.rejects(
+      withTransaction(deps.db, async (tx) => {
+        assert.equal(await guard.recordSignature(tx, a, "cc", 300), true);
+        throw new Error("refused later");
+      }),
+    );
+    assert.equal(await record(a, "cc"), true);
+  });
+
+  it("lets one of many concurrent deliveries of a signature through", async () => {
+    const a = randomUUID();
+    const results = await Promise.all(Array.from({ length: 10 }, () => record(a, "dd")));
+    assert.equal(results.filter(Boolean).length, 1);
+  });
+
+  it("applies the rate limit per workflow, and records nothing over it", async () => {
+    const a = randomUUID();
+    const limit = { limit: 2, interval_seconds: 60 };
+    assert.deepEqual(
+      [
+        await guard.withinRateLimit(a, limit),
+        await guard.withinRateLimit(a, limit),
+        await guard.withinRateLimit(a, limit),
+      ],
+      [true, true, false],
+    );
+    assert.equal(await deps.redis.zcard(`${deps.config.QUEUE_PREFIX}:webhook:{${a}}:rate`), 2);
+    assert.equal(await guard.withinRateLimit(randomUUID(), limit), true);
+  });
+
+  it("fails open on the rate limit when Redis is unreachable", async () => {
     const down = createRedis("redis://127.0.0.1:1", "producer", { retryStrategy: () => null });
     down.on("error", () => undefined);
     try {
-      const closed = createWebhookGuard(down, prefix);
-      await assert.rejects(
-        closed.admit({ workflowId: randomUUID(), signature: "ee", replayWindowSeconds: 300, rateLimit: null }),
-        ServiceUnavailableError,
-      );
+      const open = createWebhookGuard(down, deps.config.QUEUE_PREFIX);
+      assert.equal(await open.withinRateLimit(randomUUID(), { limit: 1, interval_seconds: 60 }), true);
     } finally {
       down.disconnect();
     }

@@ -1,86 +1,96 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
-import { ServiceUnavailableError } from "../../errors";
+import { queryRows, type Queryable } from "../../db";
+import type { Logger } from "../../logger";
 import type { WebhookRateLimit } from "./webhook-config";
 
 /**
- * Replay check, rate-limit check and recording in one script, so they are atomic across every API process:
- * a replayed signature (→ 401) is refused before the rate limit is looked at and consumes no quota, and a
- * rate-limited delivery (→ 429) does not record its signature, so the sender's retry is not taken for a
- * replay. Redis's own clock drives the sliding window, so API hosts with skewed clocks agree.
- *
- * KEYS[1] replay key, KEYS[2] rate-limit sorted set.
- * ARGV: [1] check replay (1/0), [2] replay TTL ms, [3] limit (0: none), [4] interval ms, [5] unique member.
- * Returns 0 admitted, 1 replay, 2 rate limited.
+ * Sliding-window rate limit in one script, atomic across every API process; Redis's own clock drives the window,
+ * so API hosts with skewed clocks agree. KEYS[1] the sorted set; ARGV: [1] limit, [2] interval ms, [3] a unique
+ * member. Returns 0 admitted, 1 rate limited (and then records nothing).
  */
-const ADMIT_SCRIPT = `
-if ARGV[1] == '1' and redis.call('EXISTS', KEYS[1]) == 1 then return 1 end
-local limit = tonumber(ARGV[3])
-if limit > 0 then
-  local t = redis.call('TIME')
-  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local interval = tonumber(ARGV[4])
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - interval)
-  if redis.call('ZCARD', KEYS[2]) >= limit then return 2 end
-  redis.call('ZADD', KEYS[2], now, ARGV[5])
-  redis.call('PEXPIRE', KEYS[2], interval)
-end
-if ARGV[1] == '1' then redis.call('SET', KEYS[1], '1', 'PX', ARGV[2]) end
+const RATE_LIMIT_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local interval = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - interval)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 1 end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], interval)
 return 0
 `;
 
-export type AdmitDecision = "admitted" | "replay" | "rate_limited";
-
-export type AdmitRequest = {
-  workflowId: string;
-  /** The accepted HMAC digest (hex), or null when the delivery is not signed. */
-  signature: string | null;
-  replayWindowSeconds: number;
-  rateLimit: WebhookRateLimit | null;
-};
+/**
+ * Records an accepted signature until its window ends; no row back means it is already there and unexpired (a
+ * replay). A concurrent duplicate waits on the first one's row and then sees it. A few expired rows of the same
+ * workflow are purged on the way, so the table stays as small as the traffic of one window.
+ */
+const RECORD_SIGNATURE_SQL = `WITH purge AS (
+       DELETE FROM webhook_signatures
+       WHERE ctid = ANY(ARRAY(SELECT ctid FROM webhook_signatures
+                              WHERE workflow_id = $1::uuid AND expires_at < clock_timestamp() AND signature <> $2
+                              LIMIT 20))
+     ), ins AS (
+       INSERT INTO webhook_signatures (workflow_id, signature, expires_at)
+       VALUES ($1::uuid, $2, clock_timestamp() + $3::int * interval '1 millisecond')
+       ON CONFLICT (workflow_id, signature) DO UPDATE SET expires_at = EXCLUDED.expires_at
+         WHERE webhook_signatures.expires_at <= clock_timestamp()
+       RETURNING 1
+     )
+     SELECT count(*)::int AS n FROM ins`;
 
 export type WebhookGuard = {
-  admit: (req: AdmitRequest) => Promise<AdmitDecision>;
-  /** Forgets an admitted signature, so a sender may retry a delivery that failed on our side. */
-  forgetSignature: (workflowId: string, signature: string) => Promise<void>;
+  /**
+   * Replay protection in Postgres: records `signature` in `tx` (the delivery's own transaction, so a delivery that
+   * fails or is refused later records nothing) and returns false when it was already accepted within its window.
+   */
+  recordSignature: (tx: Queryable, workflowId: string, signature: string, windowSeconds: number) => Promise<boolean>;
+  /**
+   * The workflow's rate limit in Redis: false when the delivery is over it. Fails open: while Redis is unreachable
+   * the delivery is admitted (with a warning), since refusing every webhook is worse than a limit not applied.
+   */
+  withinRateLimit: (workflowId: string, rateLimit: WebhookRateLimit) => Promise<boolean>;
 };
 
 type GuardRedis = Redis & {
-  switchyardWebhookAdmit: (replayKey: string, rateKey: string, ...args: (string | number)[]) => Promise<number>;
+  switchyardWebhookRateLimit: (rateKey: string, ...args: (string | number)[]) => Promise<number>;
 };
 
-/** Keys live under `${prefix}:webhook:`; the `{workflowId}` hash tag keeps a workflow's keys in one slot. */
-export function createWebhookGuard(redis: Redis, prefix: string): WebhookGuard {
+/** Rate-limit keys live under `${prefix}:webhook:`; the `{workflowId}` hash tag keeps a workflow's keys in one slot. */
+export function createWebhookGuard(redis: Redis, prefix: string, logger?: Logger): WebhookGuard {
   const r = redis as GuardRedis;
   // defineCommand loads the script once (EVALSHA, falling back to EVAL after a Redis restart).
-  if (typeof r.switchyardWebhookAdmit !== "function") {
-    redis.defineCommand("switchyardWebhookAdmit", { numberOfKeys: 2, lua: ADMIT_SCRIPT });
+  if (typeof r.switchyardWebhookRateLimit !== "function") {
+    redis.defineCommand("switchyardWebhookRateLimit", { numberOfKeys: 1, lua: RATE_LIMIT_SCRIPT });
   }
-  const replayKey = (workflowId: string, signature: string) => `${prefix}:webhook:{${workflowId}}:sig:${signature}`;
   const rateKey = (workflowId: string) => `${prefix}:webhook:{${workflowId}}:rate`;
 
   return {
-    admit: async ({ workflowId, signature, replayWindowSeconds, rateLimit }) => {
-      // Neither check configured: no round trip on the hot path.
-      if (signature === null && rateLimit === null) return "admitted";
-      // Fail closed: without Redis neither replays nor the rate limit can be checked.
-      const result = await r
-        .switchyardWebhookAdmit(
-          replayKey(workflowId, signature ?? "-"),
-          rateKey(workflowId),
-          signature === null ? "0" : "1",
-          Math.max(1, replayWindowSeconds) * 1000,
-          rateLimit?.limit ?? 0,
-          (rateLimit?.interval_seconds ?? 1) * 1000,
-          randomBytes(8).toString("hex"),
-        )
-        .catch((err: unknown) => {
-          throw new ServiceUnavailableError(err);
-        });
-      return result === 1 ? "replay" : result === 2 ? "rate_limited" : "admitted";
+    recordSignature: async (tx, workflowId, signature, windowSeconds) => {
+      const rows = await queryRows<{ n: number }>(
+        tx,
+        RECORD_SIGNATURE_SQL,
+        [workflowId, signature, Math.max(1, windowSeconds) * 1000],
+        true,
+      );
+      return (rows[0]?.n ?? 0) > 0;
     },
-    forgetSignature: async (workflowId, signature) => {
-      await redis.del(replayKey(workflowId, signature));
+    withinRateLimit: async (workflowId, rateLimit) => {
+      try {
+        const result = await r.switchyardWebhookRateLimit(
+          rateKey(workflowId),
+          rateLimit.limit,
+          rateLimit.interval_seconds * 1000,
+          randomBytes(8).toString("hex"),
+        );
+        return result === 0;
+      } catch (err) {
+        logger?.warn("webhook rate limit not applied: redis unavailable", {
+          workflowId,
+          err: err instanceof Error ? err.message : String(err),
+        });
+        return true;
+      }
     },
   };
 }

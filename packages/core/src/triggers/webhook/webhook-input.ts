@@ -1,3 +1,4 @@
+import { exceedsJsonDepth } from "../../http/json-depth";
 import type { WebhookConfig } from "./webhook-config";
 import type { WebhookHeaders } from "./verify-webhook-auth";
 
@@ -8,6 +9,8 @@ export type WebhookBody = { text: string; json: unknown };
 export function parseWebhookBody(rawBody: Buffer): WebhookBody {
   if (rawBody.length === 0) return { text: "", json: undefined };
   const text = rawBody.toString("utf8");
+  // Too deep to store as jsonb (or to walk safely): kept as the raw text, like any body that is not JSON.
+  if (exceedsJsonDepth(rawBody)) return { text, json: undefined };
   try {
     return { text, json: JSON.parse(text) as unknown };
   } catch {
@@ -56,9 +59,15 @@ export type WebhookInputPayload = {
   source_ip: string | null;
 };
 
-/** Postgres jsonb cannot hold U+0000; it becomes U+FFFD, like any other undecodable input. */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Postgres jsonb cannot hold U+0000 or a lone UTF-16 surrogate (an escape such as "\ud800" in the JSON text):
+ * each becomes U+FFFD, like any other undecodable input.
+ */
 export function replaceNulCharacters<T>(value: T): T {
-  if (typeof value === "string") return (value.includes("\0") ? value.replaceAll("\0", "\uFFFD") : value) as T;
+  if (typeof value === "string") return value.replace(UNSTORABLE, "\uFFFD") as T;
   if (Array.isArray(value)) return value.map((v: unknown) => replaceNulCharacters(v)) as T;
   if (value !== null && typeof value === "object") {
     return Object.fromEntries(
@@ -83,10 +92,11 @@ export function createWebhookInput(args: {
     query_params: queryParams,
     source_ip: args.sourceIp,
   };
-  // Only walk the payload when a NUL can be in it: a raw one, an escaped one, or one in the query.
+  // Only walk the payload when a NUL or a surrogate can be in it: raw, escaped, or in the query.
   const mayHoldNul =
     args.body.text.includes("\0") ||
     args.body.text.includes("\\u0000") ||
+    /\\u[dD][89a-fA-F]/.test(args.body.text) ||
     Object.entries(queryParams).some(([k, v]) => k.includes("\0") || v.includes("\0"));
   return mayHoldNul ? replaceNulCharacters(input) : input;
 }
