@@ -1,22 +1,13 @@
 import type { AddressInfo } from "node:net";
-import { createDb } from "@switchyard/core/db";
-import { createRedis } from "@switchyard/core/redis";
-import { watchRedisEvictionPolicy } from "@switchyard/core/redis-policy";
-import { closeQueues, createQueues } from "@switchyard/core/jobs/queues";
-import { bootProcess, onShutdown } from "@switchyard/core/process/lifecycle";
+import { onShutdown } from "@switchyard/core/process/lifecycle";
+import { createProcessDeps } from "@switchyard/core/process/process-deps";
+import { settlesWithin } from "@switchyard/core/process/settles-within";
 import { createApp } from "./app";
 
-const { config, logger } = bootProcess("api");
-const db = createDb(config);
-const redis = createRedis(config.REDIS_URL, "producer");
-redis.on("error", (err: Error) => logger.warn("redis connection error", { err: err.message }));
-watchRedisEvictionPolicy(redis, logger, config.ALLOW_REDIS_EVICTION, () => process.exit(1));
-const queues = createQueues(redis, config.QUEUE_PREFIX);
-// Without a listener BullMQ prints every connection error raw; the connection's own listener above logs them.
-queues.runs.on("error", () => undefined);
-queues.beat.on("error", () => undefined);
+const deps = createProcessDeps("api", { checkEviction: true });
+const { config, logger } = deps;
 
-const app = createApp({ config, logger, db, redis, queues });
+const app = createApp(deps);
 const server = app.listen(config.PORT, config.HOST, () => {
   const { port } = server.address() as AddressInfo;
   logger.info("api listening", { host: config.HOST, port, authMode: config.AUTH_MODE });
@@ -26,9 +17,15 @@ server.on("error", (err) => {
   process.exit(1);
 });
 
+// Stops accepting connections, lets in-flight requests finish for up to API_SHUTDOWN_TIMEOUT (at most 25 s), then
+// drops what is left; the forced exit below is the backstop.
 onShutdown(logger, 30_000, async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  await closeQueues(queues);
-  redis.disconnect();
-  await db.$disconnect();
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  if (!(await settlesWithin(closed, config.API_SHUTDOWN_TIMEOUT * 1_000))) {
+    logger.warn("shutdown deadline passed, closing open connections", { deadlineSeconds: config.API_SHUTDOWN_TIMEOUT });
+    server.closeAllConnections();
+    await closed;
+  }
+  await deps.close();
 });

@@ -5,7 +5,13 @@ import { createRedis } from "@switchyard/core/redis";
 import { startPeriodicTasks, type PeriodicTask } from "@switchyard/core/beat/periodic-tasks";
 import { createReconciler } from "@switchyard/core/beat/reconcile-runs";
 import { requestCronDispatch } from "@switchyard/core/beat/request-cron-dispatch";
-import { CRON_SCHEDULER_ID, upsertCronScheduler } from "@switchyard/core/beat/upsert-cron-scheduler";
+import {
+  CRON_SCHEDULER_ID,
+  ensureCronScheduler,
+  upsertCronScheduler,
+} from "@switchyard/core/beat/upsert-cron-scheduler";
+import { sweepExpiredLeases } from "@switchyard/core/runs/sweep-expired-leases";
+import { settlesWithin } from "@switchyard/core/process/settles-within";
 
 export type Beat = { stop: () => Promise<void> };
 
@@ -63,7 +69,17 @@ export function startBeat(deps: Deps): Beat {
     {
       name: "reconciler",
       intervalMs: config.RECONCILE_INTERVAL_SECONDS * 1_000,
-      run: async () => void (await reconciler.reconcile()),
+      run: async () => {
+        if (await ensureCronScheduler(deps.queues, config)) logger.warn("cron scheduler was missing, restored");
+        await reconciler.reconcile();
+      },
+    },
+    {
+      // Workers sweep too; the beat's sweep covers a deployment whose workers are all gone.
+      name: "lease-sweeper",
+      intervalMs: config.RUN_LEASE_HEARTBEAT_SECONDS * 1_000,
+      run: async () =>
+        void (await sweepExpiredLeases(deps, { maxCrashRecoveries: config.MAX_CRASH_RECOVERIES, actor: "beat" })),
     },
   ];
   const periodic = startPeriodicTasks(tasks, logger);
@@ -85,14 +101,3 @@ export function startBeat(deps: Deps): Beat {
 }
 
 const STOP_WAIT_MS = 5_000;
-
-/** true when `p` settles (either way) within `ms`. */
-async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([p.then(() => true, () => true), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

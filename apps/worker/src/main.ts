@@ -1,29 +1,19 @@
-import { createDb } from "@switchyard/core/db";
-import { closeQueues, createQueues } from "@switchyard/core/jobs/queues";
-import { bootProcess, onShutdown } from "@switchyard/core/process/lifecycle";
 import { createRedis } from "@switchyard/core/redis";
-import { watchRedisEvictionPolicy } from "@switchyard/core/redis-policy";
+import { onShutdown } from "@switchyard/core/process/lifecycle";
+import { createProcessDeps } from "@switchyard/core/process/process-deps";
 import { createWorker } from "./worker";
 
-const { config, logger } = bootProcess("worker");
-// A run in flight holds a connection only while one of its statements runs (the rest is Redis and the graph): half
-// as many connections as runs keeps runs from queueing for one without crowding Postgres's connection limit.
-const poolSize = Math.max(config.DATABASE_POOL_SIZE, Math.ceil(config.WORKER_CONCURRENCY / 2));
-const db = createDb({ ...config, DATABASE_POOL_SIZE: poolSize });
-const workerRedis = createRedis(config.REDIS_URL, "worker");
-const redis = createRedis(config.REDIS_URL, "producer");
-for (const connection of [workerRedis, redis]) {
-  connection.on("error", (err: Error) => logger.warn("redis connection error", { err: err.message }));
-}
-watchRedisEvictionPolicy(redis, logger, config.ALLOW_REDIS_EVICTION, () => process.exit(1));
-const queues = createQueues(redis, config.QUEUE_PREFIX);
+const deps = createProcessDeps("worker", {
+  // A run in flight holds a connection only while one of its statements runs (the rest is Redis and the graph):
+  // half as many connections as runs keeps runs from queueing for one without crowding Postgres's connection limit.
+  poolSize: (config) => Math.max(config.DATABASE_POOL_SIZE, Math.ceil(config.WORKER_CONCURRENCY / 2)),
+  checkEviction: true,
+});
+const workerRedis = deps.adopt(createRedis(deps.config.REDIS_URL, "worker"));
+const runsWorker = await createWorker({ ...deps, workerRedis });
 
-const runsWorker = await createWorker({ config, logger, db, redis, queues, workerRedis });
-
-onShutdown(logger, 60_000, async () => {
+// The forced-exit backstop: WORKER_SHUTDOWN_TIMEOUT (at most 45 s) plus the hand-over stay within it.
+onShutdown(deps.logger, 60_000, async () => {
   await runsWorker.close();
-  await closeQueues(queues);
-  workerRedis.disconnect();
-  redis.disconnect();
-  await db.$disconnect();
+  await deps.close();
 });

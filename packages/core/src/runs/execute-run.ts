@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db";
 import type { Logger } from "../logger";
-import { errorMessage } from "../engine/compile-expression";
 import { executeGraph, type GraphOutcome, type StepRecord } from "../engine/execute-graph";
 import type { VersionCache } from "./execute-version-cache";
 import { recordSteps } from "./record-step";
@@ -13,6 +12,8 @@ import { findRetryPolicy, retryDelayMs } from "../workflows/retry-policy";
 import { nextWakeUp, type WaitingFor } from "../engine/wait-state";
 import { loadCheckpoints } from "./step-checkpoints";
 import { transitionRun } from "./transition-run";
+import { RunHandOver, type ActiveRuns } from "./active-runs";
+import { handOverRun, refuseOutcome, releaseRun } from "./hand-back-run";
 import { formatScheduledFor } from "../triggers/cron/cron-schedule";
 
 /**
@@ -28,10 +29,17 @@ export type RunExecutionDeps = {
   aborts?: RunAborts;
   /** Where a parked run's resume job goes. */
   queues?: Pick<Queues, "runs">;
+  /** This worker's lease on the runs it starts (RUN_LEASE_SECONDS); without it a running run has no lease. */
+  lease?: { owner: string; seconds: number };
+  /** The started runs of this worker: its heartbeat renews their leases, a shutdown hands them over. */
+  active?: ActiveRuns;
 };
 
-/** `postponed`: the run's run_at is still ahead; the job was handed back to wait until then. */
-export type ExecuteRunResult = "skipped" | "succeeded" | "failed" | "refused" | "postponed" | "waiting";
+/**
+ * `postponed`: the run's run_at is still ahead; the job was handed back to wait until then. `released`: the worker
+ * shut down past its deadline and gave the run back to pending, with a job of its own.
+ */
+export type ExecuteRunResult = "skipped" | "succeeded" | "failed" | "refused" | "postponed" | "waiting" | "released";
 
 const ACTOR = "worker";
 
@@ -76,7 +84,7 @@ export async function executeRun(
   if (job.signal?.aborted === true) forward();
   else job.signal?.addEventListener("abort", forward, { once: true });
   try {
-    return await startAndExecute(deps, { ...job, signal: stop.signal });
+    return await startAndExecute(deps, { ...job, signal: stop.signal }, stop);
   } finally {
     untrack?.();
     job.signal?.removeEventListener("abort", forward);
@@ -86,12 +94,20 @@ export async function executeRun(
 async function startAndExecute(
   deps: RunExecutionDeps,
   job: Parameters<typeof executeRun>[1] & { signal: AbortSignal },
+  stop: AbortController,
 ): Promise<ExecuteRunResult> {
   const { db, logger } = deps;
   const { runId, jobId } = job;
   const resumed = job.resume === true;
   const run = resumed
-    ? await transitionRun(db, { runId, to: "running", from: ["waiting"], actor: ACTOR, action: "run_resumed" })
+    ? await transitionRun(db, {
+        runId,
+        to: "running",
+        from: ["waiting"],
+        actor: ACTOR,
+        action: "run_resumed",
+        lease: deps.lease,
+      })
     : await transitionRun(db, {
         runId,
         to: "running",
@@ -100,6 +116,7 @@ async function startAndExecute(
         action: "run_started",
         start: true,
         due: true,
+        lease: deps.lease,
       });
   if (run === null && resumed) {
     logger.info("run not waiting, skipping its resume", { runId, jobId });
@@ -125,12 +142,19 @@ async function startAndExecute(
   const startedAt = Date.now();
   const { workflowId, attempt } = run;
   logger.info(resumed ? "run resumed" : "run started", { runId, jobId, workflowId, attempt });
+  const untrack = deps.active?.add({ runId, attempt, stop });
   try {
     const outcome = await executeStarted(deps, run, job.signal, resumed);
+    const reason: unknown = job.signal.reason;
+    if (job.signal.aborted && reason instanceof RunHandOver) {
+      return await handOverRun(deps, run, jobId, outcome.steps, reason.message);
+    }
     return await recordOutcome(deps, run, jobId, outcome, startedAt);
   } catch (err) {
     await releaseRun(deps, run, jobId, err);
     throw err;
+  } finally {
+    untrack?.();
   }
 }
 
@@ -223,7 +247,7 @@ async function recordOutcome(
       action: "run_succeeded",
       outputPayload: { final_state: finalState },
     });
-    if (done === null) return refuse(deps, run, jobId);
+    if (done === null) return refuseOutcome(deps, run, jobId);
     logger.info("run completed", { runId, jobId, workflowId, durationMs: Date.now() - startedAt });
     return "succeeded";
   }
@@ -241,13 +265,13 @@ async function recordOutcome(
       runAt,
       metadata,
     });
-    if (pending === null) return refuse(deps, run, jobId);
+    if (pending === null) return refuseOutcome(deps, run, jobId);
     logger.info("run retry scheduled", { runId, jobId, workflowId, error, runAt: runAt.toISOString() });
     await enqueueRetry(deps.queues, runId, attempt + 1, runAt);
     return "failed";
   }
   const done = await transitionRun(db, { ...fence, to: "failed", action: "run_failed", error, metadata: { error } });
-  if (done === null) return refuse(deps, run, jobId);
+  if (done === null) return refuseOutcome(deps, run, jobId);
   logger.info("run failed", { runId, jobId, workflowId, error });
   return "failed";
 }
@@ -265,7 +289,7 @@ async function park(deps: RunExecutionDeps, run: RunRow, jobId: string, waitingF
     metadata: { nodes: Object.keys(waitingFor) },
     waitingFor,
   });
-  if (parked === null) return refuse(deps, run, jobId);
+  if (parked === null) return refuseOutcome(deps, run, jobId);
   let wakeUp = nextWakeUp(waitingFor);
   // Re-parked on the wait whose job is running now: a job id of its own, or the add would be deduplicated away.
   if (wakeUp !== null && resumeJobId(runId, wakeUp) === jobId) wakeUp = new Date(wakeUp.getTime() + 1);
@@ -275,49 +299,6 @@ async function park(deps: RunExecutionDeps, run: RunRow, jobId: string, waitingF
     await enqueueResume(deps.queues, runId, wakeUp);
   }
   return "waiting" as const;
-}
-
-/** The fenced outcome changed nothing: the run was cancelled or taken over while this worker executed it. */
-async function refuse(deps: RunExecutionDeps, run: RunRow, jobId: string): Promise<ExecuteRunResult> {
-  const now = await deps.db.run.findUnique({ where: { id: run.id }, select: { status: true, attempt: true } });
-  if (now?.status === "cancelled" && now.attempt === run.attempt) {
-    deps.logger.info("run cancelled while executing", { runId: run.id, jobId });
-    return "refused";
-  }
-  const reason =
-    now === null
-      ? "run no longer exists"
-      : `run is ${now.status} at attempt ${now.attempt}; this worker ran attempt ${run.attempt}`;
-  deps.logger.warn("run outcome refused", { runId: run.id, jobId, reason });
-  return "refused";
-}
-
-/** Best effort: back to pending (fenced) so the job's retry restarts the run from its checkpoints. */
-async function releaseRun(deps: RunExecutionDeps, run: RunRow, jobId: string, err: unknown): Promise<void> {
-  const error = errorMessage(err);
-  deps.logger.error("run interrupted by an infrastructure error", {
-    runId: run.id,
-    jobId,
-    workflowId: run.workflowId,
-    error,
-  });
-  try {
-    await transitionRun(deps.db, {
-      runId: run.id,
-      to: "pending",
-      from: ["running"],
-      attempt: run.attempt,
-      actor: ACTOR,
-      action: "run_requeued",
-      metadata: { error },
-    });
-  } catch (releaseErr) {
-    deps.logger.warn("run left running, it could not be handed back", {
-      runId: run.id,
-      jobId,
-      error: errorMessage(releaseErr),
-    });
-  }
 }
 
 function asObject(value: unknown): Record<string, unknown> {
