@@ -3,7 +3,7 @@ import type { Deps } from "@switchyard/core/deps";
 import { NotFoundError } from "@switchyard/core/errors";
 import { errorHandler } from "./middleware/error-handler";
 import { requireApiToken } from "./middleware/auth";
-import { systemRoutes } from "./routes/system";
+import { systemRoutes, systemWorkerRoutes } from "./routes/system";
 import { workflowRoutes } from "./routes/workflows";
 import { webhookConfigRoutes, webhookInvokeRoutes } from "./routes/webhook";
 import { cronRoutes } from "./routes/cron";
@@ -50,6 +50,7 @@ export function createApp(deps: Deps): Express {
   api.use(manualRoutes(deps));
   api.use(runRoutes(deps));
   api.use(executionRoutes(deps));
+  api.use(systemWorkerRoutes(deps));
   api.use(() => {
     throw new NotFoundError("Not Found");
   });
