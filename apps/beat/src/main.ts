@@ -3,10 +3,11 @@ import { createProcessDeps } from "@switchyard/core/process/process-deps";
 import { startBeat } from "./start-beat";
 
 const deps = createProcessDeps("beat");
+const { logger } = deps;
 const beat = startBeat(deps);
 
 // Stops the loops and waits for the current pass (each wait bounded in startBeat), well within this backstop.
-onShutdown(deps.logger, 30_000, async () => {
+onShutdown(logger, 30_000, async () => {
   await beat.stop();
   await deps.close();
 });

@@ -9,11 +9,12 @@ const deps = createProcessDeps("worker", {
   poolSize: (config) => Math.max(config.DATABASE_POOL_SIZE, Math.ceil(config.WORKER_CONCURRENCY / 2)),
   checkEviction: true,
 });
+const { logger } = deps;
 const workerRedis = deps.adopt(createRedis(deps.config.REDIS_URL, "worker"));
 const runsWorker = await createWorker({ ...deps, workerRedis });
 
 // The forced-exit backstop: WORKER_SHUTDOWN_TIMEOUT (at most 45 s) plus the hand-over stay within it.
-onShutdown(deps.logger, 60_000, async () => {
+onShutdown(logger, 60_000, async () => {
   await runsWorker.close();
   await deps.close();
 });
