@@ -8,11 +8,13 @@ export type Processor = (job: Job, token?: string, signal?: AbortSignal) => Prom
 
 /**
  * Stalled-job recovery: a job whose worker died is moved back to waiting once its lock expires (lockDuration) at the
- * next check (stalledInterval). A redelivered job never executes a run twice (its start is a guarded pending →
- * running) and never fails one (a job failing only ends the job; the run's lease sweeper takes it over): a few
- * redeliveries are allowed before BullMQ gives the job up.
+ * next check (stalledInterval), within about 20 s. That matters for a run whose job a worker took just before dying,
+ * before the run started (a pending run has no lease to expire). A redelivered job never executes a run twice (its
+ * start is a guarded pending → running; a running run's takeover is the lease sweeper's, with a job of its own) and
+ * never fails one (a job failing only ends the job): a few redeliveries are allowed before BullMQ gives it up, and a
+ * run whose job was given up is enqueued again by the reconciler.
  */
-const STALLED_OPTIONS = { lockDuration: 30_000, stalledInterval: 15_000, maxStalledCount: 3 } as const;
+const STALLED_OPTIONS = { lockDuration: 15_000, stalledInterval: 5_000, maxStalledCount: 3 } as const;
 
 /** Bound on closing a consumer the watchdog replaces: its connection may be the thing that is stuck. */
 const REPLACE_CLOSE_MS = 5_000;
