@@ -49,7 +49,9 @@ test("a run that kills its worker every time is failed after MAX_CRASH_RECOVERIE
     nodes: [{ id: "call", type: "http.request", params: { url: `${server.url}${path}?run={{ run.id }}` } }],
     edges: [],
   });
-  await Promise.all([spawnWorker(), spawnWorker()].map((w) => w.waitForLog((l) => l.message === "worker started", 60_000)));
+  await Promise.all(
+    [spawnWorker(), spawnWorker()].map((w) => w.waitForLog((l) => l.message === "worker started", 60_000)),
+  );
 
   const [poison] = await seedRuns(deps.db, call("/poison"), 1);
   const others = await seedRuns(deps.db, call("/ok"), OTHERS);

@@ -34,7 +34,14 @@ test("kill -9 of one of two workers during 200 in-flight runs: all finish once, 
   };
   // Default leases (10 s, heartbeat 3 s): the takeover time printed is the one a deployment gets.
   for (const id of ["crash-a", "crash-b"]) {
-    workers.push(spawnService("worker", { ...deps.env, LOG_LEVEL: "info", WORKER_ID: id, WORKER_CONCURRENCY: String(CONCURRENCY) }));
+    workers.push(
+      spawnService("worker", {
+        ...deps.env,
+        LOG_LEVEL: "info",
+        WORKER_ID: id,
+        WORKER_CONCURRENCY: String(CONCURRENCY),
+      }),
+    );
   }
   await Promise.all(workers.map((w) => w.waitForLog((l) => l.message === "worker started", 60_000)));
 
@@ -55,7 +62,9 @@ test("kill -9 of one of two workers during 200 in-flight runs: all finish once, 
   release.open();
 
   const toTerminal = await waitAllTerminal(deps.db, runIds, 90_000);
-  const takeovers = await deps.db.runAuditEntry.findMany({ where: { runId: { in: runIds }, action: "run_lease_expired" } });
+  const takeovers = await deps.db.runAuditEntry.findMany({
+    where: { runId: { in: runIds }, action: "run_lease_expired" },
+  });
   const lastTakeover = Math.max(...takeovers.map((a) => a.at.getTime()));
   const runs = await deps.db.run.findMany({ where: { id: { in: runIds } } });
   const twice = executedTwice(server, "/effect") + (await nodesExecutedTwice(deps.db, runIds));

@@ -14,7 +14,12 @@ const DEADLINE_SECONDS = 3;
 test("SIGTERM with long runs: short runs finish, long ones are handed back at the deadline and finish elsewhere", async (t) => {
   const deps = await createTestDeps();
   const server = await startTestServer();
-  const env = { ...deps.env, LOG_LEVEL: "info", WORKER_CONCURRENCY: "20", WORKER_SHUTDOWN_TIMEOUT: String(DEADLINE_SECONDS) };
+  const env = {
+    ...deps.env,
+    LOG_LEVEL: "info",
+    WORKER_CONCURRENCY: "20",
+    WORKER_SHUTDOWN_TIMEOUT: String(DEADLINE_SECONDS),
+  };
   const stopping = spawnService("worker", { ...env, WORKER_ID: "sigterm-a" });
   let staying = stopping;
   t.after(async () => {
@@ -43,7 +48,10 @@ test("SIGTERM with long runs: short runs finish, long ones are handed back at th
   const longRuns = await seedRuns(deps.db, graph("long"), LONG);
   const shortRuns = await seedRuns(deps.db, graph("short"), SHORT);
   await enqueueRuns(deps.queues, longRuns);
-  await eventually(async () => (server.requests.filter((r) => r.path === "/long").length === LONG ? true : undefined), 60_000);
+  await eventually(
+    async () => (server.requests.filter((r) => r.path === "/long").length === LONG ? true : undefined),
+    60_000,
+  );
   staying = spawnService("worker", { ...env, WORKER_ID: "sigterm-b" });
   await staying.waitForLog((l) => l.message === "worker started", 60_000);
   await enqueueRuns(deps.queues, shortRuns);
@@ -53,12 +61,19 @@ test("SIGTERM with long runs: short runs finish, long ones are handed back at th
   stopping.proc.kill("SIGTERM");
   const code = await stopping.exited;
   const exitedAt = Date.now();
-  const handOvers = await deps.db.runAuditEntry.findMany({ where: { runId: { in: longRuns }, action: "run_handed_over" } });
+  const handOvers = await deps.db.runAuditEntry.findMany({
+    where: { runId: { in: longRuns }, action: "run_handed_over" },
+  });
   release.open();
   const recovery = await waitAllTerminal(deps.db, [...longRuns, ...shortRuns], 60_000);
 
   const runs = await deps.db.run.findMany({ where: { id: { in: [...longRuns, ...shortRuns] } } });
-  const twice = executedTwice(server, "/effect") + (await nodesExecutedTwice(deps.db, runs.map((r) => r.id)));
+  const twice =
+    executedTwice(server, "/effect") +
+    (await nodesExecutedTwice(
+      deps.db,
+      runs.map((r) => r.id),
+    ));
   reportFigures("worker-sigterm", {
     accepted: SHORT + LONG,
     terminal: runs.length,
@@ -67,7 +82,8 @@ test("SIGTERM with long runs: short runs finish, long ones are handed back at th
     long_runs_on_stopped_worker: held,
     handed_over: handOvers.length,
     executed_twice: twice,
-    handover_after_sigterm_ms: handOvers.length > 0 ? Math.max(...handOvers.map((a) => a.at.getTime())) - signalledAt : null,
+    handover_after_sigterm_ms:
+      handOvers.length > 0 ? Math.max(...handOvers.map((a) => a.at.getTime())) - signalledAt : null,
     exit_after_sigterm_ms: exitedAt - signalledAt,
     recovery_ms: recovery,
   });

@@ -43,7 +43,8 @@ export async function waitAllTerminal(db: Db, runIds: readonly string[], timeout
 /** Runs whose side-effect endpoint `path` (called with `?run=<id>`) was called more than once. */
 export function executedTwice(server: TestServer, path: string): number {
   const calls = new Map<string, number>();
-  for (const r of server.requests) if (r.path === path) calls.set(r.query.run ?? "", (calls.get(r.query.run ?? "") ?? 0) + 1);
+  for (const r of server.requests)
+    if (r.path === path) calls.set(r.query.run ?? "", (calls.get(r.query.run ?? "") ?? 0) + 1);
   return [...calls.values()].filter((n) => n > 1).length;
 }
 

@@ -21,7 +21,9 @@ describe("GET /api/system/workers", () => {
     await recordHeartbeat(db, { id: "w-live", host: "h1", pid: 41, concurrency: 8, startedAt }, [runId], 10);
     await recordHeartbeat(db, { id: "w-stale", host: "h2", pid: 42, concurrency: 4, startedAt }, [], 10);
     // Three heartbeat intervals (3 s each by default) without one: no longer live.
-    await db.$executeRawUnsafe(`UPDATE workers SET last_heartbeat_at = now() - interval '10 seconds' WHERE id = 'w-stale'`);
+    await db.$executeRawUnsafe(
+      `UPDATE workers SET last_heartbeat_at = now() - interval '10 seconds' WHERE id = 'w-stale'`,
+    );
 
     const res = await api.request("GET", "/api/system/workers", { headers: auth });
     assert.equal(res.status, 200);

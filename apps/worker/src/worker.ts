@@ -114,7 +114,9 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
       watchdog.stop();
       const closing = consumer.close();
       if (!(await settlesWithin(closing, deadlineMs))) {
-        const reason = new RunHandOver(`worker ${workerId} stopped: shutdown deadline of ${deadlineMs / 1_000} s passed`);
+        const reason = new RunHandOver(
+          `worker ${workerId} stopped: shutdown deadline of ${deadlineMs / 1_000} s passed`,
+        );
         const count = active.handOverAll(reason);
         logger.warn("shutdown deadline passed, handing active runs back", { workerId, count });
         if (!(await settlesWithin(closing, HAND_OVER_WAIT_MS))) logger.warn("runs still active after the hand-over");

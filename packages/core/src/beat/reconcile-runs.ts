@@ -143,7 +143,8 @@ export function createReconciler(
       if (result.enqueued.length > 0) {
         deps.logger.info("reconciler enqueued runs", { count: result.enqueued.length, runIds: result.enqueued });
       }
-      const resumed = await reconcileWaitingRuns(deps, { before: new Date(now.getTime() - options.afterSeconds * 1_000) });
+      const before = new Date(now.getTime() - options.afterSeconds * 1_000);
+      const resumed = await reconcileWaitingRuns(deps, { before });
       if (resumed.length > 0) {
         deps.logger.info("reconciler re-scheduled waiting runs", { count: resumed.length, runIds: resumed });
       }

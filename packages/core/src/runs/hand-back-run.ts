@@ -81,7 +81,10 @@ export async function handOverRun(
     if (deps.queues !== undefined) await enqueueRequeued(deps.queues, run.id, "handover", run.attempt);
   } catch (err) {
     // Committed first: the reconciler enqueues a pending run whose job is missing.
-    deps.logger.warn("handed-back run not enqueued, left to the reconciler", { runId: run.id, error: errorMessage(err) });
+    deps.logger.warn("handed-back run not enqueued, left to the reconciler", {
+      runId: run.id,
+      error: errorMessage(err),
+    });
   }
   return "released";
 }

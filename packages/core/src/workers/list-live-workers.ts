@@ -15,11 +15,7 @@ export type LiveWorkerJson = {
 };
 
 /** The registered workers whose heartbeat is recent (GET /api/system/workers), by id. */
-export async function listLiveWorkers(
-  db: Db,
-  now: Date,
-  heartbeatSeconds: number,
-): Promise<LiveWorkerJson[]> {
+export async function listLiveWorkers(db: Db, now: Date, heartbeatSeconds: number): Promise<LiveWorkerJson[]> {
   const since = new Date(now.getTime() - LIVE_HEARTBEATS * heartbeatSeconds * 1_000);
   const rows = await db.worker.findMany({ where: { lastHeartbeatAt: { gte: since } }, orderBy: { id: "asc" } });
   return rows.map((w) => ({
