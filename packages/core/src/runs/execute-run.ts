@@ -6,14 +6,14 @@ import type { VersionCache } from "./execute-version-cache";
 import { recordSteps } from "./record-step";
 import type { RunRow } from "./run-row";
 import type { RunAborts } from "./run-cancellation";
-import { resumeJobId } from "../jobs/catalog";
-import { enqueueResume, enqueueRetry, type Queues } from "../jobs/queues";
+import { enqueueRetry, type Queues } from "../jobs/queues";
 import { findRetryPolicy, retryDelayMs } from "../workflows/retry-policy";
-import { nextWakeUp, type WaitingFor } from "../engine/wait-state";
+import type { WaitingFor } from "../engine/wait-state";
 import { loadCheckpoints } from "./step-checkpoints";
 import { transitionRun } from "./transition-run";
 import { RunHandOver, type ActiveRuns } from "./active-runs";
 import { handOverRun, refuseOutcome, releaseRun } from "./hand-back-run";
+import { parkRun } from "./park-run";
 import { formatScheduledFor } from "../triggers/cron/cron-schedule";
 
 /**
@@ -235,7 +235,7 @@ async function recordOutcome(
   const { id: runId, workflowId, attempt } = run;
   if (outcome.status === "waiting") {
     await recordSteps(db, runId, attempt, steps);
-    return park(deps, run, jobId, outcome.waitingFor);
+    return parkRun(deps, run, jobId, outcome.waitingFor);
   }
   // The buffered steps go in the outcome's statement: one round trip finishes the run.
   const fence = { runId, from: ["running"] as const, attempt, actor: ACTOR, steps };
@@ -274,31 +274,6 @@ async function recordOutcome(
   if (done === null) return refuseOutcome(deps, run, jobId);
   logger.info("run failed", { runId, jobId, workflowId, error });
   return "failed";
-}
-
-/** running → waiting (fenced), then a delayed resume job for the earliest delay end or signal deadline. */
-async function park(deps: RunExecutionDeps, run: RunRow, jobId: string, waitingFor: WaitingFor) {
-  const { id: runId, attempt } = run;
-  const parked = await transitionRun(deps.db, {
-    runId,
-    to: "waiting",
-    from: ["running"],
-    attempt,
-    actor: ACTOR,
-    action: "run_waiting",
-    metadata: { nodes: Object.keys(waitingFor) },
-    waitingFor,
-  });
-  if (parked === null) return refuseOutcome(deps, run, jobId);
-  let wakeUp = nextWakeUp(waitingFor);
-  // Re-parked on the wait whose job is running now: a job id of its own, or the add would be deduplicated away.
-  if (wakeUp !== null && resumeJobId(runId, wakeUp) === jobId) wakeUp = new Date(wakeUp.getTime() + 1);
-  deps.logger.info("run waiting", { runId, jobId, nodes: Object.keys(waitingFor), wakeUp: wakeUp?.toISOString() });
-  if (wakeUp !== null) {
-    if (deps.queues === undefined) throw new Error("a parked run needs queues to schedule its resume");
-    await enqueueResume(deps.queues, runId, wakeUp);
-  }
-  return "waiting" as const;
 }
 
 function asObject(value: unknown): Record<string, unknown> {
