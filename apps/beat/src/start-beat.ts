@@ -12,6 +12,7 @@ import {
 } from "@switchyard/core/beat/upsert-cron-scheduler";
 import { sweepExpiredLeases } from "@switchyard/core/runs/sweep-expired-leases";
 import { settlesWithin } from "@switchyard/core/process/settles-within";
+import { pruneDeadWorkers } from "@switchyard/core/workers/record-heartbeat";
 
 export type Beat = { stop: () => Promise<void> };
 
@@ -78,8 +79,10 @@ export function startBeat(deps: Deps): Beat {
       // Workers sweep too; the beat's sweep covers a deployment whose workers are all gone.
       name: "lease-sweeper",
       intervalMs: config.RUN_LEASE_HEARTBEAT_SECONDS * 1_000,
-      run: async () =>
-        void (await sweepExpiredLeases(deps, { maxCrashRecoveries: config.MAX_CRASH_RECOVERIES, actor: "beat" })),
+      run: async () => {
+        await sweepExpiredLeases(deps, { maxCrashRecoveries: config.MAX_CRASH_RECOVERIES, actor: "beat" });
+        await pruneDeadWorkers(deps.db);
+      },
     },
   ];
   const periodic = startPeriodicTasks(tasks, logger);

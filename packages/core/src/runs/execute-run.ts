@@ -145,8 +145,9 @@ async function startAndExecute(
   const untrack = deps.active?.add({ runId, attempt, stop });
   try {
     const outcome = await executeStarted(deps, run, job.signal, resumed);
+    // Handed over only if the abort stopped it: a graph that finished before the deadline records its outcome.
     const reason: unknown = job.signal.reason;
-    if (job.signal.aborted && reason instanceof RunHandOver) {
+    if (job.signal.aborted && reason instanceof RunHandOver && outcome.outcome.status === "failed") {
       return await handOverRun(deps, run, jobId, outcome.steps, reason.message);
     }
     return await recordOutcome(deps, run, jobId, outcome, startedAt);

@@ -37,3 +37,11 @@ export async function recordHeartbeat(
 export async function removeWorker(db: Db, workerId: string): Promise<void> {
   await db.worker.deleteMany({ where: { id: workerId } });
 }
+
+/** Rows of workers killed long ago (a graceful stop deletes its own): the beat prunes them. */
+export async function pruneDeadWorkers(db: Db, olderThanSeconds = 86_400): Promise<number> {
+  return db.$executeRawUnsafe(
+    `DELETE FROM workers WHERE last_heartbeat_at < clock_timestamp() - make_interval(secs => $1)`,
+    olderThanSeconds,
+  );
+}
