@@ -210,7 +210,9 @@ async function executeStarted(
       },
       maxParallel: config.max_parallel,
       checkpoints,
-      ...(resumed && { waits: (run.waitingFor ?? {}) as WaitingFor }),
+      // A resume, and a later start of a run that parked before (a takeover or hand-over after its resume): each
+      // parked node gets its wait back, so a delay already served is not served again.
+      ...((resumed || run.waitingFor !== null) && { waits: (run.waitingFor ?? {}) as WaitingFor }),
       logger: deps.logger.child({ runId: run.id, workflowId: run.workflowId }),
       signal: controller.signal,
       onStep: async (step) => {
