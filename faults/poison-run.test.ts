@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startTestServer } from "@switchyard/core/engine/testing/start-test-server";
 import { enqueueRuns } from "@switchyard/core/jobs/queues";
-import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+import { eventually, spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
 import { createTestDeps } from "@switchyard/core/testing/test-deps";
 import { executedTwice, seedRuns, waitAllTerminal } from "./lib/fault-runs";
 import { reportFigures } from "./lib/report-figures";
@@ -56,7 +56,10 @@ test("a run that kills its worker every time is failed after MAX_CRASH_RECOVERIE
   const [poison] = await seedRuns(deps.db, call("/poison"), 1);
   const others = await seedRuns(deps.db, call("/ok"), OTHERS);
   const started = Date.now();
-  await enqueueRuns(deps.queues, [poison!, ...others]);
+  await enqueueRuns(deps.queues, [poison!]);
+  // The others come once the poison runs, so they do not all start beside it on the worker it kills.
+  await eventually(async () => (server.requests.some((r) => r.path === "/poison") ? true : undefined), 60_000);
+  await enqueueRuns(deps.queues, others);
   const poisonMs = await waitAllTerminal(deps.db, [poison!], 100_000);
   await waitAllTerminal(deps.db, others, 60_000);
 

@@ -2,7 +2,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { startTestServer, type TestServer } from "@switchyard/core/engine/testing/start-test-server";
 import { enqueueRuns } from "@switchyard/core/jobs/queues";
-import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+import { eventually, spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
 import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-deps";
 import { createTestRun, waitForOutcome } from "@switchyard/core/testing/create-test-run";
 
@@ -56,7 +56,10 @@ describe("a run that kills its worker every time", () => {
     const { runId: poison } = await createTestRun(deps.db, poisonGraph);
     const others: string[] = [];
     for (let i = 0; i < 5; i++) others.push((await createTestRun(deps.db, okGraph)).runId);
-    await enqueueRuns(deps.queues, [poison, ...others]);
+    await enqueueRuns(deps.queues, [poison]);
+    // The others come once the poison runs, so they do not all start beside it on the worker it kills.
+    await eventually(async () => (server.requests.some((r) => r.path === "/poison") ? true : undefined));
+    await enqueueRuns(deps.queues, others);
 
     const { run, audit } = await waitForOutcome(deps.db, poison, 90_000);
     assert.equal(run.status, "failed");

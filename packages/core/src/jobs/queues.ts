@@ -58,12 +58,14 @@ export async function enqueueRetry(
   await enqueueDelayed(queues, { run_id: runId }, retryJobId(runId, attempt), at, now);
 }
 
-/** Enqueues a run just handed back to pending (see requeueJobId), to start now. */
+/** Enqueues a run just handed back to pending (see requeueJobId), to start after `delayMs` (now by default). */
 export async function enqueueRequeued(
   queues: Pick<Queues, "runs">,
   runId: string,
   reason: "takeover" | "handover",
   attempt: number,
+  delayMs = 0,
 ): Promise<void> {
-  await enqueueDelayed(queues, { run_id: runId }, requeueJobId(runId, reason, attempt), new Date(0), 0);
+  const now = Date.now();
+  await enqueueDelayed(queues, { run_id: runId }, requeueJobId(runId, reason, attempt), new Date(now + delayMs), now);
 }

@@ -16,6 +16,13 @@ export type SweepOptions = {
 
 export type SweepResult = { takenOver: string[]; failed: string[] };
 
+/**
+ * The runs of one dead worker are spread over up to this long before they start again: taken over together, they
+ * would land on one worker together, and a run that kills its worker would then take the same neighbours down with
+ * it at every attempt, failing them too once they reach MAX_CRASH_RECOVERIES.
+ */
+const TAKEOVER_JITTER_MS = 1_000;
+
 type Expired = { id: string; attempt: number; owner: string | null; expiresAt: Date; recoveries: number };
 
 /**
@@ -72,7 +79,13 @@ export async function sweepExpiredLeases(deps: SweepDeps, options: SweepOptions)
     deps.logger.warn("run lease expired, run taken over", { runId: run.id, previousWorker: run.owner });
     result.takenOver.push(run.id);
     try {
-      await enqueueRequeued(deps.queues, run.id, "takeover", run.attempt);
+      await enqueueRequeued(
+        deps.queues,
+        run.id,
+        "takeover",
+        run.attempt,
+        Math.floor(Math.random() * TAKEOVER_JITTER_MS),
+      );
     } catch (err) {
       // The run is committed pending: the reconciler enqueues it once Redis answers.
       deps.logger.warn("taken-over run not enqueued, left to the reconciler", {
