@@ -8,7 +8,7 @@ import { createAuthenticator, type Authenticator } from "@switchyard/core/auth/a
 import { authenticateApi, authorizeApi } from "./middleware/auth";
 import { managementRateLimit } from "./middleware/management-rate-limit";
 import { apiKeyRoutes } from "./routes/api-keys";
-import { systemRoutes } from "./routes/system";
+import { systemRoutes, systemWorkerRoutes } from "./routes/system";
 import { workflowRoutes } from "./routes/workflows";
 import { webhookConfigRoutes, webhookInvokeRoutes } from "./routes/webhook";
 import { cronRoutes } from "./routes/cron";
@@ -93,6 +93,7 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
   api.use(runSearchRoutes(deps));
   api.use(systemQueueRoutes(deps));
   api.use(apiKeyRoutes(deps, authenticator));
+  api.use(systemWorkerRoutes(deps));
   api.use(() => {
     throw new NotFoundError("Not Found");
   });

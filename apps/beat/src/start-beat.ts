@@ -6,7 +6,14 @@ import { startPeriodicTasks, type PeriodicTask } from "@switchyard/core/beat/per
 import { createReconciler } from "@switchyard/core/beat/reconcile-runs";
 import { createRetentionPass } from "@switchyard/core/beat/purge-expired-runs";
 import { requestCronDispatch } from "@switchyard/core/beat/request-cron-dispatch";
-import { CRON_SCHEDULER_ID, upsertCronScheduler } from "@switchyard/core/beat/upsert-cron-scheduler";
+import {
+  CRON_SCHEDULER_ID,
+  ensureCronScheduler,
+  upsertCronScheduler,
+} from "@switchyard/core/beat/upsert-cron-scheduler";
+import { sweepExpiredLeases } from "@switchyard/core/runs/sweep-expired-leases";
+import { settlesWithin } from "@switchyard/core/process/settles-within";
+import { pruneDeadWorkers } from "@switchyard/core/workers/record-heartbeat";
 
 export type Beat = { stop: () => Promise<void> };
 
@@ -66,7 +73,19 @@ export function startBeat(deps: Deps): Beat {
     {
       name: "reconciler",
       intervalMs: config.RECONCILE_INTERVAL_SECONDS * 1_000,
-      run: async () => void (await reconciler.reconcile()),
+      run: async () => {
+        if (await ensureCronScheduler(deps.queues, config)) logger.warn("cron scheduler was missing, restored");
+        await reconciler.reconcile();
+      },
+    },
+    {
+      // Workers sweep too; the beat's sweep covers a deployment whose workers are all gone.
+      name: "lease-sweeper",
+      intervalMs: config.RUN_LEASE_HEARTBEAT_SECONDS * 1_000,
+      run: async () => {
+        await sweepExpiredLeases(deps, { maxCrashRecoveries: config.MAX_CRASH_RECOVERIES, actor: "beat" });
+        await pruneDeadWorkers(deps.db);
+      },
     },
     {
       name: "retention",
@@ -93,14 +112,3 @@ export function startBeat(deps: Deps): Beat {
 }
 
 const STOP_WAIT_MS = 5_000;
-
-/** true when `p` settles (either way) within `ms`. */
-async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([p.then(() => true, () => true), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

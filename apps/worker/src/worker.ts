@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { DelayedError, Worker, type Job } from "bullmq";
+import { DelayedError, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Deps } from "@switchyard/core/deps";
 import { JOBS, QUEUES, parseJobPayload, type JobName, type JobPayload } from "@switchyard/core/jobs/catalog";
@@ -9,6 +9,13 @@ import { createRunAborts, subscribeRunCancels } from "@switchyard/core/runs/run-
 import { createVersionCache } from "@switchyard/core/runs/execute-version-cache";
 import { observeRuns } from "@switchyard/core/observability/observe-run";
 import { recordStepSpan } from "@switchyard/core/observability/trace-spans";
+import { createActiveRuns, RunHandOver } from "@switchyard/core/runs/active-runs";
+import { settlesWithin } from "@switchyard/core/process/settles-within";
+import { removeWorker } from "@switchyard/core/workers/record-heartbeat";
+import { startWorkerHeartbeat } from "@switchyard/core/workers/start-worker-heartbeat";
+import { errorMessage } from "@switchyard/core/engine/compile-expression";
+import { createRunsConsumer, type RunsConsumer } from "./runs-consumer";
+import { startConsumerWatchdog } from "./consumer-watchdog";
 
 export type WorkerDeps = Deps & {
   /** Blocking BullMQ connection (role "worker": retries forever while Redis is away). */
@@ -26,7 +33,18 @@ type Handlers = {
 /** Floor of a postponement, so clocks that disagree by a little cannot make a job spin. */
 const MIN_POSTPONE_MS = 100;
 
-export type RunsWorker = { workerId: string; worker: Worker; close: () => Promise<void> };
+export type RunsWorker = {
+  workerId: string;
+  consumer: RunsConsumer;
+  /**
+   * Graceful stop: takes no new jobs, lets active runs finish for up to `deadlineMs` (WORKER_SHUTDOWN_TIMEOUT),
+   * then hands the rest back to pending at once, and leaves the workers registry.
+   */
+  close: (deadlineMs?: number) => Promise<void>;
+};
+
+/** After the hand-over, the runs' handlers return within this (they only write their hand-over). */
+const HAND_OVER_WAIT_MS = 10_000;
 
 /** The BullMQ worker of the runs queue. Resolves once it is connected and taking jobs. */
 export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
@@ -34,6 +52,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
   const workerId = config.WORKER_ID ?? `${hostname()}-${process.pid}`;
   const registry = deps.registry ?? createNodeRegistry();
   const aborts = createRunAborts();
+  const active = createActiveRuns();
   // A subscribed connection takes no other commands: cancels get one of their own.
   const subscriber = deps.workerRedis.duplicate();
   await subscribeRunCancels(subscriber, config.QUEUE_PREFIX, aborts, logger);
@@ -44,6 +63,8 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     queues: deps.queues,
     versions: createVersionCache(deps.db, registry),
     dbRetryMaxMs: config.DATABASE_RETRY_MAX_SECONDS * 1_000,
+    lease: { owner: workerId, seconds: config.RUN_LEASE_SECONDS },
+    active,
     ...(config.RUN_TIMEOUT_SECONDS !== undefined && { runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS }),
     metrics: deps.metrics,
     ...(deps.telemetry !== undefined && { traceStep: recordStepSpan }),
@@ -64,33 +85,55 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     },
   };
 
-  const worker = new Worker(
-    QUEUES.runs,
-    async (job: Job, token?: string, signal?: AbortSignal) => {
+  const consumer = await createRunsConsumer({
+    connection: deps.workerRedis,
+    prefix: config.QUEUE_PREFIX,
+    concurrency: config.WORKER_CONCURRENCY,
+    name: workerId,
+    logger,
+    ...(deps.telemetry !== undefined && { telemetry: deps.telemetry }),
+    processor: async (job, token, signal) => {
       if (!isRunsJob(job.name)) throw new Error(`no handler for job '${job.name}' on queue ${QUEUES.runs}`);
       const name = job.name;
       return handlers[name](parseJobPayload(name, job.data), job, token, signal);
     },
-    {
-      connection: deps.workerRedis,
-      prefix: config.QUEUE_PREFIX,
-      concurrency: config.WORKER_CONCURRENCY,
-      name: workerId,
-      ...(deps.telemetry !== undefined && { telemetry: deps.telemetry }),
-    },
-  );
-  worker.on("failed", (job, err) => {
-    logger.warn("job failed", { jobId: job?.id, attemptsMade: job?.attemptsMade, error: err.message });
   });
-  worker.on("error", (err) => logger.error("worker error", { error: err.message }));
-  await worker.waitUntilReady();
+  const identity = {
+    id: workerId,
+    host: hostname(),
+    pid: process.pid,
+    concurrency: config.WORKER_CONCURRENCY,
+    startedAt: new Date(),
+  };
+  const heartbeat = startWorkerHeartbeat(deps, identity, active);
+  const watchdog = startConsumerWatchdog({
+    consumer,
+    queue: deps.queues.runs,
+    concurrency: config.WORKER_CONCURRENCY,
+    idleSeconds: config.WORKER_WATCHDOG_SECONDS,
+    logger,
+  });
   logger.info("worker started", { workerId, concurrency: config.WORKER_CONCURRENCY, queue: QUEUES.runs });
   return {
     workerId,
-    worker,
-    // Stops taking jobs and waits for the active ones to finish.
-    close: async () => {
-      await worker.close();
+    consumer,
+    close: async (deadlineMs = config.WORKER_SHUTDOWN_TIMEOUT * 1_000) => {
+      watchdog.stop();
+      const closing = consumer.close();
+      if (!(await settlesWithin(closing, deadlineMs))) {
+        const reason = new RunHandOver(
+          `worker ${workerId} stopped: shutdown deadline of ${deadlineMs / 1_000} s passed`,
+        );
+        const count = active.handOverAll(reason);
+        logger.warn("shutdown deadline passed, handing active runs back", { workerId, count });
+        if (!(await settlesWithin(closing, HAND_OVER_WAIT_MS))) logger.warn("runs still active after the hand-over");
+      }
+      await heartbeat.stop();
+      try {
+        await removeWorker(deps.db, workerId);
+      } catch (err) {
+        logger.warn("worker not removed from the registry", { workerId, error: errorMessage(err) });
+      }
       subscriber.disconnect();
     },
   };

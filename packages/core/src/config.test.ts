@@ -73,4 +73,14 @@ describe("parseConfig", () => {
     assert.throws(() => parseConfig({ SECRET_KEY_PREVIOUS: "p".repeat(32) }), /SECRET_KEY: must be set/);
     assert.equal(parseConfig({ SECRET_KEY: "k".repeat(32) }).SECRET_KEY, "k".repeat(32));
   });
+
+  it("defaults the lease, crash and shutdown settings and keeps the heartbeat within half the lease", () => {
+    const c = parseConfig({});
+    assert.deepEqual(
+      [c.RUN_LEASE_SECONDS, c.RUN_LEASE_HEARTBEAT_SECONDS, c.MAX_CRASH_RECOVERIES, c.WORKER_SHUTDOWN_TIMEOUT],
+      [10, 3, 2, 30],
+    );
+    assert.throws(() => parseConfig({ RUN_LEASE_SECONDS: "4", RUN_LEASE_HEARTBEAT_SECONDS: "3" }), /RUN_LEASE_HEARTBEAT_SECONDS/);
+    assert.throws(() => parseConfig({ WORKER_SHUTDOWN_TIMEOUT: "120" }), /WORKER_SHUTDOWN_TIMEOUT/);
+  });
 });

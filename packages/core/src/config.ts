@@ -62,6 +62,18 @@ export const Config = z
       .optional(),
     // Node type plugins: module paths (relative to the working directory) or package names, loaded by api and worker.
     NODE_PLUGINS: csv.default([]),
+    // A running run's lease: renewed every RUN_LEASE_HEARTBEAT_SECONDS; once it expires the run is taken over.
+    RUN_LEASE_SECONDS: seconds(10),
+    RUN_LEASE_HEARTBEAT_SECONDS: seconds(3),
+    // Takeovers of one run after its worker died; the next time it is failed (a run that kills its worker).
+    MAX_CRASH_RECOVERIES: z.coerce.number().int().min(0).max(100).default(2),
+    // Graceful shutdown: a worker lets runs finish this long, then returns the rest to pending. Bounded so that it,
+    // with the hand-over after it, stays within the process's forced-exit deadline (60 s; systemd waits 75 s).
+    WORKER_SHUTDOWN_TIMEOUT: z.coerce.number().int().min(0).max(45).default(30),
+    // The api finishes in-flight requests this long on shutdown (forced exit at 30 s; systemd waits 45 s).
+    API_SHUTDOWN_TIMEOUT: z.coerce.number().int().min(0).max(25).default(20),
+    // A worker whose consumer took and finished nothing this long while jobs wait recreates it.
+    WORKER_WATCHDOG_SECONDS: seconds(30),
     CRON_DISPATCH_INTERVAL: seconds(5),
     CRON_MISFIRE_GRACE_SECONDS: seconds(60),
     RECONCILE_AFTER_SECONDS: seconds(10),
@@ -93,6 +105,13 @@ export const Config = z
     OTEL_SERVICE_NAME: z.string().min(1).optional(),
   })
   .superRefine((c, ctx) => {
+    if (c.RUN_LEASE_HEARTBEAT_SECONDS * 2 > c.RUN_LEASE_SECONDS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["RUN_LEASE_HEARTBEAT_SECONDS"],
+        message: "must be at most half of RUN_LEASE_SECONDS, so one late heartbeat does not lose a lease",
+      });
+    }
     // AUTH_MODE=required needs no API_TOKENS: keys may live in Postgres only (created with `switchyard keys create`).
     if (c.SECRET_KEY_PREVIOUS !== undefined && c.SECRET_KEY === undefined) {
       ctx.addIssue({ code: "custom", path: ["SECRET_KEY"], message: "must be set when SECRET_KEY_PREVIOUS is" });

@@ -2,6 +2,7 @@ import type { Job } from "bullmq";
 import type { Deps } from "../deps";
 import { runJobId } from "../jobs/catalog";
 import { enqueueRuns } from "../jobs/queues";
+import { reconcileWaitingRuns } from "./reconcile-waiting-runs";
 
 /** Where a pass stopped: the next pass goes on after this run, so a long backlog is covered in turn. */
 export type ReconcileCursor = { createdAt: Date; id: string };
@@ -120,7 +121,7 @@ async function removeFinishedJob(deps: Pick<Deps, "logger">, job: Job): Promise<
 }
 
 export type Reconciler = {
-  /** One pass: repairs what it finds, logs it, and remembers where it stopped. */
+  /** One pass (pending runs, then waiting runs): repairs what it finds, logs it, and remembers where it stopped. */
   reconcile: (now?: Date) => Promise<string[]>;
 };
 
@@ -143,7 +144,12 @@ export function createReconciler(
       if (result.enqueued.length > 0) {
         deps.logger.info("reconciler enqueued runs", { count: result.enqueued.length, runIds: result.enqueued });
       }
-      return result.enqueued;
+      const before = new Date(now.getTime() - options.afterSeconds * 1_000);
+      const resumed = await reconcileWaitingRuns(deps, { before });
+      if (resumed.length > 0) {
+        deps.logger.info("reconciler re-scheduled waiting runs", { count: resumed.length, runIds: resumed });
+      }
+      return [...result.enqueued, ...resumed];
     },
   };
 }

@@ -20,3 +20,16 @@ export async function upsertCronScheduler(
     { name: "cron_dispatch", data: {}, opts: JOBS.cron_dispatch.options },
   );
 }
+
+/**
+ * Checked on every reconcile pass: re-creates the scheduler when Redis lost it (flush, restart without persistence)
+ * instead of waiting for the next SCHEDULER_REFRESH_SECONDS refresh. true when it had to.
+ */
+export async function ensureCronScheduler(
+  queues: Pick<Queues, "beat">,
+  config: Pick<Config, "CRON_DISPATCH_INTERVAL">,
+): Promise<boolean> {
+  if ((await queues.beat.getJobScheduler(CRON_SCHEDULER_ID)) !== undefined) return false;
+  await upsertCronScheduler(queues, config);
+  return true;
+}

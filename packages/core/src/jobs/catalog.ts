@@ -51,6 +51,14 @@ export function resumeJobId(runId: string, at: Date): string {
   return `run-${runId}-resume-${at.getTime()}`;
 }
 
+/**
+ * Job id of a run handed back to pending (`reason`: "takeover" after its worker died, "handover" at a shutdown
+ * deadline), one per attempt: the run's earlier job may still be held by the worker that stopped.
+ */
+export function requeueJobId(runId: string, reason: "takeover" | "handover", attempt: number): string {
+  return `run-${runId}-${reason}-${attempt}`;
+}
+
 export function parseJobPayload<N extends JobName>(name: N, data: unknown): JobPayload<N> {
   return JOBS[name].payload.parse(data) as JobPayload<N>;
 }

@@ -1,6 +1,6 @@
 import { Queue, type Telemetry } from "bullmq";
 import type { Redis } from "ioredis";
-import { JOBS, QUEUES, resumeJobId, retryJobId } from "./catalog";
+import { JOBS, QUEUES, requeueJobId, resumeJobId, retryJobId } from "./catalog";
 import { createRunEnqueuer, type RunEnqueuer, type RunToEnqueue } from "./create-run-enqueuer";
 
 export type { RunToEnqueue } from "./create-run-enqueuer";
@@ -77,4 +77,16 @@ export async function enqueueRetry(
   now = Date.now(),
 ): Promise<void> {
   await enqueueDelayed(queues, { run_id: runId }, retryJobId(runId, attempt), at, now);
+}
+
+/** Enqueues a run just handed back to pending (see requeueJobId), to start after `delayMs` (now by default). */
+export async function enqueueRequeued(
+  queues: Pick<Queues, "runs">,
+  runId: string,
+  reason: "takeover" | "handover",
+  attempt: number,
+  delayMs = 0,
+): Promise<void> {
+  const now = Date.now();
+  await enqueueDelayed(queues, { run_id: runId }, requeueJobId(runId, reason, attempt), new Date(now + delayMs), now);
 }

@@ -6,6 +6,15 @@ import { recordSteps } from "./record-step";
 import { RUN_COLUMNS, type RunRow } from "./run-row";
 import { transitionRun, type Transition } from "./transition-run";
 
+/** Retry options for one run's database writes (DATABASE_RETRY_MAX_SECONDS as `dbRetryMaxMs`; default 120 s). */
+export function runWriteRetry(
+  deps: { dbRetryMaxMs?: number; logger: DbRetryOptions["logger"] },
+  runId: string,
+  jobId: string,
+): DbRetryOptions {
+  return { maxMs: deps.dbRetryMaxMs ?? 120_000, logger: deps.logger, meta: { runId, jobId } };
+}
+
 /**
  * A worker's run writes, retried through a Postgres outage (`withDbRetry`). A guarded update can commit and lose
  * its reply: its retry then changes zero rows and would read as "someone else got there first". So every retry

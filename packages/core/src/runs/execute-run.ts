@@ -1,19 +1,20 @@
 import { z } from "zod";
 import type { Db } from "../db";
 import type { Logger } from "../logger";
-import { errorMessage } from "../engine/compile-expression";
 import { executeGraph, type GraphOutcome, type StepRecord } from "../engine/execute-graph";
 import type { VersionCache } from "./execute-version-cache";
-import { withDbRetry, type DbRetryOptions } from "../db-retry";
-import { recordStepsDurably, transitionRunDurably } from "./durable-writes";
+import { withDbRetry } from "../db-retry";
+import { recordStepsDurably, runWriteRetry, transitionRunDurably } from "./durable-writes";
 import type { RunRow } from "./run-row";
 import type { RunAborts } from "./run-cancellation";
-import { resumeJobId } from "../jobs/catalog";
-import { enqueueResume, enqueueRetry, type Queues } from "../jobs/queues";
+import { enqueueRetry, type Queues } from "../jobs/queues";
 import { findRetryPolicy, retryDelayMs } from "../workflows/retry-policy";
-import { nextWakeUp, type WaitingFor } from "../engine/wait-state";
+import type { WaitingFor } from "../engine/wait-state";
 import { loadCheckpoints } from "./step-checkpoints";
-import { transitionRun } from "./transition-run";
+import type { transitionRun } from "./transition-run";
+import { RunHandOver, type ActiveRuns } from "./active-runs";
+import { handOverRun, refuseOutcome, releaseRun } from "./hand-back-run";
+import { parkRun } from "./park-run";
 import { formatScheduledFor } from "../triggers/cron/cron-schedule";
 import type { Metrics } from "../observability/metrics";
 
@@ -36,15 +37,17 @@ export type RunExecutionDeps = {
   traceStep?: (step: StepRecord) => void;
   /** How long a run's writes retry while Postgres is unreachable (DATABASE_RETRY_MAX_SECONDS); default 120 s. */
   dbRetryMaxMs?: number;
+  /** This worker's lease on the runs it starts (RUN_LEASE_SECONDS); without it a running run has no lease. */
+  lease?: { owner: string; seconds: number };
+  /** The started runs of this worker: its heartbeat renews their leases, a shutdown hands them over. */
+  active?: ActiveRuns;
 };
 
-/** Retry options for one run's database calls (see withDbRetry). */
-function dbRetry(deps: RunExecutionDeps, runId: string, jobId: string): DbRetryOptions {
-  return { maxMs: deps.dbRetryMaxMs ?? 120_000, logger: deps.logger, meta: { runId, jobId } };
-}
-
-/** `postponed`: the run's run_at is still ahead; the job was handed back to wait until then. */
-export type ExecuteRunResult = "skipped" | "succeeded" | "failed" | "refused" | "postponed" | "waiting";
+/**
+ * `postponed`: the run's run_at is still ahead; the job was handed back to wait until then. `released`: the worker
+ * shut down past its deadline and gave the run back to pending, with a job of its own.
+ */
+export type ExecuteRunResult = "skipped" | "succeeded" | "failed" | "refused" | "postponed" | "waiting" | "released";
 
 const ACTOR = "worker";
 
@@ -89,7 +92,7 @@ export async function executeRun(
   if (job.signal?.aborted === true) forward();
   else job.signal?.addEventListener("abort", forward, { once: true });
   try {
-    return await startAndExecute(deps, { ...job, signal: stop.signal });
+    return await startAndExecute(deps, { ...job, signal: stop.signal }, stop);
   } finally {
     untrack?.();
     job.signal?.removeEventListener("abort", forward);
@@ -99,15 +102,16 @@ export async function executeRun(
 async function startAndExecute(
   deps: RunExecutionDeps,
   job: Parameters<typeof executeRun>[1] & { signal: AbortSignal },
+  stop: AbortController,
 ): Promise<ExecuteRunResult> {
   const { db, logger } = deps;
   const { runId, jobId } = job;
   const resumed = job.resume === true;
-  const retry = dbRetry(deps, runId, jobId);
+  const retry = runWriteRetry(deps, runId, jobId);
   const run = resumed
     ? await transitionRunDurably(
         db,
-        { runId, to: "running", from: ["waiting"], actor: ACTOR, action: "run_resumed" },
+        { runId, to: "running", from: ["waiting"], actor: ACTOR, action: "run_resumed", lease: deps.lease },
         retry,
       )
     : await transitionRunDurably(
@@ -120,6 +124,7 @@ async function startAndExecute(
           action: "run_started",
           start: true,
           due: true,
+          lease: deps.lease,
         },
         retry,
       );
@@ -151,12 +156,20 @@ async function startAndExecute(
   const { workflowId, attempt } = run;
   logger.info(resumed ? "run resumed" : "run started", { runId, jobId, workflowId, attempt });
   if (!resumed) deps.metrics?.runStarted(run);
+  const untrack = deps.active?.add({ runId, attempt, stop });
   try {
     const outcome = await executeStarted(deps, run, job.signal, resumed);
+    // Handed over only if the abort stopped it: a graph that finished before the deadline records its outcome.
+    const reason: unknown = job.signal.reason;
+    if (job.signal.aborted && reason instanceof RunHandOver && outcome.outcome.status === "failed") {
+      return await handOverRun(deps, run, jobId, outcome.steps, reason.message);
+    }
     return await recordOutcome(deps, run, jobId, outcome, startedAt);
   } catch (err) {
     await releaseRun(deps, run, jobId, err);
     throw err;
+  } finally {
+    untrack?.();
   }
 }
 
@@ -171,7 +184,7 @@ async function executeStarted(
   stop: AbortSignal | undefined,
   resumed: boolean,
 ): Promise<RecordedOutcome> {
-  const retry = dbRetry(deps, run.id, "");
+  const retry = runWriteRetry(deps, run.id, "");
   const version = await withDbRetry(() => deps.versions.load(run.workflowVersionId), retry);
   if (version === null)
     return { outcome: { status: "failed", nodeId: null, error: "Workflow version not found" }, steps: [] };
@@ -212,7 +225,9 @@ async function executeStarted(
       },
       maxParallel: config.max_parallel,
       checkpoints,
-      ...(resumed && { waits: (run.waitingFor ?? {}) as WaitingFor }),
+      // A resume, and a later start of a run that parked before (a takeover or hand-over after its resume): each
+      // parked node gets its wait back, so a delay already served is not served again.
+      ...((resumed || run.waitingFor !== null) && { waits: (run.waitingFor ?? {}) as WaitingFor }),
       logger: deps.logger.child({ runId: run.id, workflowId: run.workflowId }),
       signal: controller.signal,
       onStep: async (step) => {
@@ -237,11 +252,11 @@ async function recordOutcome(
 ): Promise<ExecuteRunResult> {
   const { db, logger } = deps;
   const { id: runId, workflowId, attempt } = run;
-  const retry = dbRetry(deps, runId, jobId);
+  const retry = runWriteRetry(deps, runId, jobId);
   const transition = (t: Parameters<typeof transitionRun>[1]) => transitionRunDurably(db, t, retry);
   if (outcome.status === "waiting") {
     await recordStepsDurably(db, runId, attempt, steps, retry);
-    return park(deps, run, jobId, outcome.waitingFor);
+    return parkRun(deps, run, jobId, outcome.waitingFor);
   }
   // The buffered steps go in the outcome's statement: one round trip finishes the run.
   const fence = { runId, from: ["running"] as const, attempt, actor: ACTOR, steps };
@@ -253,7 +268,7 @@ async function recordOutcome(
       action: "run_succeeded",
       outputPayload: { final_state: finalState },
     });
-    if (done === null) return refuse(deps, run, jobId);
+    if (done === null) return refuseOutcome(deps, run, jobId);
     logger.info("run completed", { runId, jobId, workflowId, durationMs: Date.now() - startedAt });
     deps.metrics?.runFinished("succeeded", Date.now() - startedAt);
     return "succeeded";
@@ -272,92 +287,17 @@ async function recordOutcome(
       runAt,
       metadata,
     });
-    if (pending === null) return refuse(deps, run, jobId);
+    if (pending === null) return refuseOutcome(deps, run, jobId);
     logger.info("run retry scheduled", { runId, jobId, workflowId, error, runAt: runAt.toISOString() });
     deps.metrics?.runFinished("retry_scheduled", Date.now() - startedAt);
     await enqueueRetry(deps.queues, runId, attempt + 1, runAt);
     return "failed";
   }
   const done = await transition({ ...fence, to: "failed", action: "run_failed", error, metadata: { error } });
-  if (done === null) return refuse(deps, run, jobId);
+  if (done === null) return refuseOutcome(deps, run, jobId);
   logger.info("run failed", { runId, jobId, workflowId, error });
   deps.metrics?.runFinished("failed", Date.now() - startedAt);
   return "failed";
-}
-
-/** running → waiting (fenced), then a delayed resume job for the earliest delay end or signal deadline. */
-async function park(deps: RunExecutionDeps, run: RunRow, jobId: string, waitingFor: WaitingFor) {
-  const { id: runId, attempt } = run;
-  const parked = await transitionRunDurably(
-    deps.db,
-    {
-      runId,
-      to: "waiting",
-      from: ["running"],
-      attempt,
-      actor: ACTOR,
-      action: "run_waiting",
-      metadata: { nodes: Object.keys(waitingFor) },
-      waitingFor,
-    },
-    dbRetry(deps, runId, jobId),
-  );
-  if (parked === null) return refuse(deps, run, jobId);
-  let wakeUp = nextWakeUp(waitingFor);
-  // Re-parked on the wait whose job is running now: a job id of its own, or the add would be deduplicated away.
-  if (wakeUp !== null && resumeJobId(runId, wakeUp) === jobId) wakeUp = new Date(wakeUp.getTime() + 1);
-  deps.logger.info("run waiting", { runId, jobId, nodes: Object.keys(waitingFor), wakeUp: wakeUp?.toISOString() });
-  if (wakeUp !== null) {
-    if (deps.queues === undefined) throw new Error("a parked run needs queues to schedule its resume");
-    await enqueueResume(deps.queues, runId, wakeUp);
-  }
-  return "waiting" as const;
-}
-
-/** The fenced outcome changed nothing: the run was cancelled or taken over while this worker executed it. */
-async function refuse(deps: RunExecutionDeps, run: RunRow, jobId: string): Promise<ExecuteRunResult> {
-  const now = await withDbRetry(
-    () => deps.db.run.findUnique({ where: { id: run.id }, select: { status: true, attempt: true } }),
-    dbRetry(deps, run.id, jobId),
-  );
-  if (now?.status === "cancelled" && now.attempt === run.attempt) {
-    deps.logger.info("run cancelled while executing", { runId: run.id, jobId });
-    return "refused";
-  }
-  const reason =
-    now === null
-      ? "run no longer exists"
-      : `run is ${now.status} at attempt ${now.attempt}; this worker ran attempt ${run.attempt}`;
-  deps.logger.warn("run outcome refused", { runId: run.id, jobId, reason });
-  return "refused";
-}
-
-/** Best effort: back to pending (fenced) so the job's retry restarts the run from its checkpoints. */
-async function releaseRun(deps: RunExecutionDeps, run: RunRow, jobId: string, err: unknown): Promise<void> {
-  const error = errorMessage(err);
-  deps.logger.error("run interrupted by an infrastructure error", {
-    runId: run.id,
-    jobId,
-    workflowId: run.workflowId,
-    error,
-  });
-  try {
-    await transitionRun(deps.db, {
-      runId: run.id,
-      to: "pending",
-      from: ["running"],
-      attempt: run.attempt,
-      actor: ACTOR,
-      action: "run_requeued",
-      metadata: { error },
-    });
-  } catch (releaseErr) {
-    deps.logger.warn("run left running, it could not be handed back", {
-      runId: run.id,
-      jobId,
-      error: errorMessage(releaseErr),
-    });
-  }
 }
 
 function asObject(value: unknown): Record<string, unknown> {

@@ -32,12 +32,19 @@ export type Transition = {
   steps?: readonly StepRecord[];
   /** Skip steps already written (a retry of a write whose reply was lost; see `STEP_ROWS_SQL`). */
   dedupeSteps?: boolean;
+  /** A run going to running: held by this worker until now + seconds (renewed by its heartbeat). */
+  lease?: { owner: string; seconds: number };
+  /** Only a run whose lease has expired changes (the sweeper's takeover of a run whose worker died). */
+  leaseExpired?: boolean;
+  /** Counts a takeover after an expired lease (runs.crash_recoveries + 1). */
+  crashRecovery?: boolean;
 };
 
 /**
  * The one way a run's status changes: a guarded UPDATE (status IN sources [AND attempt = n]) plus its audit
  * entry in the same statement. Returns the updated run, or null when the guard did not hold (someone else
- * got there first): callers never read-then-write.
+ * got there first): callers never read-then-write. A change to running sets the run's lease (or none); every other
+ * change clears it.
  */
 export async function transitionRun(db: Queryable, t: Transition): Promise<RunRow | null> {
   const allowed = sourcesOf(t.to).filter((s) => t.from === undefined || t.from.includes(s));
@@ -58,12 +65,24 @@ export async function transitionRun(db: Queryable, t: Transition): Promise<RunRo
     params.push(t.runAt.toISOString());
     sets.push(`run_at = $${params.length}::timestamptz`);
   }
+  if (t.lease !== undefined && t.to === "running") {
+    params.push(t.lease.owner, t.lease.seconds);
+    sets.push(
+      `lease_owner = $${params.length - 1}`,
+      `lease_expires_at = clock_timestamp() + make_interval(secs => $${params.length}::int)`,
+    );
+  } else {
+    // Every other change ends the holder's lease: only a running run has one.
+    sets.push(`lease_owner = NULL`, `lease_expires_at = NULL`);
+  }
+  if (t.crashRecovery === true) sets.push(`crash_recoveries = r.crash_recoveries + 1`);
   if (t.error !== undefined) {
     params.push(t.error);
     sets.push(`error = $${params.length}`);
   }
   let guard = `r.id = $1::uuid AND r.status = ANY($3::text[])`;
   if (t.due === true) guard += ` AND (r.run_at IS NULL OR r.run_at <= clock_timestamp())`;
+  if (t.leaseExpired === true) guard += ` AND r.lease_expires_at < clock_timestamp()`;
   let attemptParam = "";
   if (t.attempt !== undefined) {
     params.push(t.attempt);

@@ -28,13 +28,13 @@ export async function createTestRun(
 }
 
 /** Waits until the run reaches a terminal status and returns it with its steps (in history order). */
-export async function waitForOutcome(db: Db, runId: string) {
+export async function waitForOutcome(db: Db, runId: string, timeoutMs = 20_000) {
   const run = await eventually(
     async () => {
       const row = await db.run.findUnique({ where: { id: runId } });
       return row !== null && isTerminal(row.status as RunStatus) ? row : undefined;
     },
-    20_000,
+    timeoutMs,
     `run ${runId} to finish`,
   );
   const steps = await db.runStep.findMany({ where: { runId }, orderBy: { id: "asc" } });

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
 import { SystemQueuesResponse } from "@switchyard/core/jobs/queue-depth";
+import { SystemWorkersResponse } from "@switchyard/core/workers/list-live-workers";
 import { errors, METRICS, ok, PUBLIC, text } from "../openapi-common";
 
 const tags = ["System"];
@@ -58,6 +59,16 @@ export const systemPaths: ZodOpenApiPathsObject = {
       description:
         "Beyond Orcheo (the dashboard's Workers & queues page). Job counts per BullMQ queue and state, read from Redis with a 2 s timeout (a queue Redis does not answer for has `counts: null` and an `error`, and the answer is still 200), and the runs finished per minute over the last hour, from Postgres.",
       responses: { 200: ok("Queues and throughput", SystemQueuesResponse), ...errors(401) },
+    },
+  },
+  "/api/system/workers": {
+    get: {
+      operationId: "systemWorkers",
+      tags,
+      summary: "Live workers, from their heartbeats",
+      description:
+        "Beyond Orcheo (the dashboard's Workers & queues page). Every worker records itself in Postgres on each heartbeat (RUN_LEASE_HEARTBEAT_SECONDS) and removes itself on a graceful shutdown; live means a heartbeat within the last three intervals.",
+      responses: { 200: ok("The live workers, by id", SystemWorkersResponse), ...errors(401) },
     },
   },
   "/metrics": {

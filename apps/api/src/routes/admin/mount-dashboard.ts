@@ -9,6 +9,7 @@ import { executionRoutes } from "../executions";
 import { runRoutes } from "../runs";
 import { runSearchRoutes } from "../run-search";
 import { systemQueueRoutes } from "../system-queues";
+import { systemWorkerRoutes } from "../system";
 import { webhookConfigRoutes } from "../webhook";
 import { workflowRoutes } from "../workflows";
 import type { Authenticator } from "@switchyard/core/auth/authenticator";
@@ -45,6 +46,7 @@ export function mountDashboard(app: Express, deps: Deps, authenticator: Authenti
     runRoutes,
     executionRoutes,
     systemQueueRoutes,
+    systemWorkerRoutes,
   ]) {
     api.use(readOnly(routes(deps)));
   }

@@ -1,4 +1,4 @@
-// Live workers (GET /api/system/workers, when the API has it), queue depth and runs finished per minute.
+// Live workers (GET /api/system/workers, from their heartbeats), queue depth and runs finished per minute.
 import { BULL_BOARD, fmtTime, getJson, getOptional, html, shortId } from "./lib.js";
 
 function Workers({ workers }) {

@@ -1,0 +1,43 @@
+import type { Deps } from "../deps";
+import { resumeJobId } from "../jobs/catalog";
+import { enqueueResume } from "../jobs/queues";
+import { nextWakeUp, type WaitingFor } from "../engine/wait-state";
+
+type WaitingRun = { id: string; waitingFor: WaitingFor | null };
+
+/**
+ * Re-schedules the resume job of every waiting run (parked before `before`) whose job Redis no longer holds: after
+ * a flush or a restart without persistence, a parked run would otherwise wait forever. The job is the one the
+ * worker added when the run parked (same id: the earliest delay end or signal deadline from `waiting_for`), so a
+ * run whose job survived is left alone, and one that lost it gets it back at its due time (now, if it has passed).
+ * A run waiting only for a signal without deadline needs no job. Idempotent by job id; a resume of a run that is no
+ * longer waiting is a no-op.
+ */
+export async function reconcileWaitingRuns(
+  deps: Pick<Deps, "db" | "queues">,
+  options: { before: Date; limit?: number },
+): Promise<string[]> {
+  const runs = await deps.db.$queryRawUnsafe<WaitingRun[]>(
+    `SELECT id::text AS id, waiting_for AS "waitingFor" FROM runs
+     WHERE status = 'waiting' AND updated_at < $1::timestamptz ORDER BY updated_at LIMIT $2`,
+    options.before.toISOString(),
+    options.limit ?? 1_000,
+  );
+  const due = runs.flatMap((r) => {
+    const at = nextWakeUp(r.waitingFor ?? {});
+    return at === null ? [] : [{ id: r.id, at }];
+  });
+  const present = await Promise.all(
+    due.map(async ({ id, at }) => {
+      // A run re-parked on the wait whose job was running got the job one millisecond later (see park).
+      const [job, later] = await Promise.all([
+        deps.queues.runs.getJob(resumeJobId(id, at)),
+        deps.queues.runs.getJob(resumeJobId(id, new Date(at.getTime() + 1))),
+      ]);
+      return job !== undefined || later !== undefined;
+    }),
+  );
+  const lost = due.filter((_, i) => !present[i]);
+  await Promise.all(lost.map(({ id, at }) => enqueueResume(deps.queues, id, at)));
+  return lost.map((r) => r.id);
+}
