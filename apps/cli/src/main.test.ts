@@ -59,6 +59,30 @@ describe("switchyard cli", () => {
     assert.match(steps.stdout, /7/);
   });
 
+  it("runs the same commands through make targets", async () => {
+    await createWorkflow("cli-make", { nodes: [{ id: "a", type: "set", params: { value: "{{ input.n }}" } }], edges: [] });
+    const make = async (...args: string[]) =>
+      run("make", ["--no-print-directory", ...args], {
+        cwd: join(import.meta.dirname, "../../.."),
+        env: { ...process.env, ...env },
+      }).then(
+        (out) => ({ code: 0, ...out }),
+        (err: { code: number; stdout: string; stderr: string }) => err,
+      );
+    const listed = await make("workflows");
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /\tcli-make/);
+    const triggered = await make("trigger", "WORKFLOW=cli-make", 'INPUT={"n": 41}');
+    assert.equal(triggered.code, 0, triggered.stderr);
+    const runId = triggered.stdout.split(" ")[0] ?? "";
+    assert.match(triggered.stdout.trim(), / succeeded$/);
+    const steps = await make("steps", `RUN=${runId}`);
+    assert.match(steps.stdout, /41/);
+    const preview = await make("cron-preview", "EXPR=0 9 * * MON-FRI", "ZONE=Europe/Paris");
+    assert.match(preview.stdout, /09:00:00 Europe\/Paris/);
+    assert.equal((await make("requeue")).code, 0);
+  });
+
   it("exits 1 when the followed run fails", async () => {
     await createWorkflow("cli-fail", { nodes: [{ id: "a", type: "fail", params: { message: "no" } }], edges: [] });
     const triggered = await cli("trigger", "cli-fail", "--follow");
