@@ -1,21 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, createHmac } from "node:crypto";
-import { createLogger } from "@switchyard/core/logger";
-import type { NodeContext } from "@switchyard/core/engine/plugins/define-plugin";
 import { loadNodePlugins } from "@switchyard/core/engine/plugins/load-node-plugins";
 import textHash from "./text-hash";
+import { createTestNodeContext } from "@switchyard/core/engine/testing/test-node-context";
 
-const ctx: NodeContext = {
-  nodeId: "hash",
-  context: {
-    input: {},
-    steps: {},
-    run: { id: "r", workflow_id: "w", triggered_by: "t", attempt: 1, scheduled_for: null },
-  },
-  logger: createLogger("test", { LOG_LEVEL: "error", LOG_FORMAT: "json" }),
-  log: () => {},
-};
+const ctx = createTestNodeContext("hash");
 const hash = (params: Record<string, unknown>, signal = new AbortController().signal) =>
   textHash.run(textHash.params.parse(params), ctx, signal) as Promise<{
     digest: string;

@@ -1,20 +1,10 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createLogger } from "../../logger";
-import type { NodeContext } from "../node-type";
 import { createGate, startTestServer, type TestServer } from "../testing/start-test-server";
 import { httpRequestNode } from "./http-request-node";
+import { createTestNodeContext } from "../testing/test-node-context";
 
-const ctx: NodeContext = {
-  nodeId: "h",
-  context: {
-    input: {},
-    steps: {},
-    run: { id: "r", workflow_id: "w", triggered_by: "t", attempt: 1, scheduled_for: null },
-  },
-  logger: createLogger("test", { LOG_LEVEL: "error", LOG_FORMAT: "json" }),
-  log: () => {},
-};
+const ctx = createTestNodeContext("h");
 
 const call = (params: Record<string, unknown>, signal = new AbortController().signal) =>
   httpRequestNode.run(httpRequestNode.params.parse(params), ctx, signal) as Promise<{

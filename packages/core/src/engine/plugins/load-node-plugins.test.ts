@@ -1,9 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createLogger } from "../../logger";
-import type { NodeContext } from "../node-type";
 import { loadNodePlugins, loadNodeRegistry, PluginError } from "./load-node-plugins";
+import { createTestNodeContext } from "../testing/test-node-context";
 
 const FIXTURES = join(import.meta.dirname, "testing");
 const fixture = (name: string) => `./${name}.ts`;
@@ -19,16 +18,7 @@ async function problemsOf(...specs: string[]): Promise<string[]> {
   return err.problems;
 }
 
-const ctx: NodeContext = {
-  nodeId: "n",
-  context: {
-    input: {},
-    steps: {},
-    run: { id: "r", workflow_id: "w", triggered_by: "t", attempt: 1, scheduled_for: null },
-  },
-  logger: createLogger("test", { LOG_LEVEL: "error", LOG_FORMAT: "json" }),
-  log: () => {},
-};
+const ctx = createTestNodeContext("n");
 
 describe("loadNodePlugins", () => {
   it("loads nothing for an empty list", async () => {
