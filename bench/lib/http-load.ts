@@ -23,7 +23,12 @@ export function createHttpClient(baseUrl: string, maxSockets: number): HttpClien
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const started = performance.now();
       const failed = (err: Error) =>
-        resolve({ status: 0, body: "", ms: performance.now() - started, error: (err as NodeJS.ErrnoException).code ?? err.message });
+        resolve({
+          status: 0,
+          body: "",
+          ms: performance.now() - started,
+          error: (err as NodeJS.ErrnoException).code ?? err.message,
+        });
       const req = request(
         {
           agent,
