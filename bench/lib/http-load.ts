@@ -1,6 +1,13 @@
 import { Agent, request } from "node:http";
 
-export type HttpResult = { status: number; body: string; ms: number };
+/** `status` 0 is a connection error (a reset, a refused connection): `error` names it; the load goes on. */
+export type HttpResult = { status: number; body: string; ms: number; error?: string };
+
+/**
+ * Idle keep-alive sockets are closed by the client after this long, before the server's keep-alive timeout can
+ * close them: a request written on a socket the server is closing at that very moment would be reset.
+ */
+const FREE_SOCKET_TIMEOUT_MS = 4_000;
 
 export type HttpClient = {
   send: (method: string, path: string, body?: unknown) => Promise<HttpResult>;
@@ -9,12 +16,19 @@ export type HttpClient = {
 
 /** A keep-alive client for one base URL: each socket carries request after request. */
 export function createHttpClient(baseUrl: string, maxSockets: number): HttpClient {
-  const agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+  const agent = new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, timeout: FREE_SOCKET_TIMEOUT_MS });
   const { hostname, port } = new URL(baseUrl);
   const send = (method: string, path: string, body?: unknown) =>
-    new Promise<HttpResult>((resolve, reject) => {
+    new Promise<HttpResult>((resolve) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const started = performance.now();
+      const failed = (err: Error) =>
+        resolve({
+          status: 0,
+          body: "",
+          ms: performance.now() - started,
+          error: (err as NodeJS.ErrnoException).code ?? err.message,
+        });
       const req = request(
         {
           agent,
@@ -37,10 +51,12 @@ export function createHttpClient(baseUrl: string, maxSockets: number): HttpClien
               ms: performance.now() - started,
             }),
           );
-          res.on("error", reject);
+          res.on("error", failed);
         },
       );
-      req.on("error", reject);
+      // An answer still in flight past the agent's socket timeout is waited for: only free sockets are closed.
+      req.on("timeout", () => undefined);
+      req.on("error", failed);
       req.end(payload);
     });
   return { send, close: () => agent.destroy() };

@@ -12,6 +12,8 @@ export type LatencyResult = {
   seconds: number;
   requests: number;
   non_202: number;
+  /** Requests that got no answer at all (a reset or refused connection), included in non_202. */
+  connection_errors: number;
   request_ms: Summary;
   trigger_to_start_ms: Summary;
   trigger_to_finish_ms: Summary;
@@ -47,6 +49,7 @@ export async function runLatency(client: HttpClient, pool: pg.Pool, rate = 200, 
     seconds,
     requests: results.length,
     non_202: results.length - accepted,
+    connection_errors: results.filter((r) => r.status === 0).length,
     request_ms: summarize(results.map((r) => r.ms)),
     trigger_to_start_ms: summarize(rows.map((r) => Number(r.start_ms))),
     trigger_to_finish_ms: summarize(rows.map((r) => Number(r.finish_ms))),

@@ -12,6 +12,8 @@ export type WebhookE2eResult = {
   completed_per_s: number;
   ratio_to_raw: number;
   non_202: number;
+  /** Requests that got no answer at all (a reset or refused connection), included in non_202. */
+  connection_errors: number;
 };
 
 /** `requests` webhook POSTs from `clients` keep-alive loops; done when the last run succeeded. */
@@ -56,5 +58,6 @@ export async function runWebhookE2e(
     completed_per_s: round(completedPerS, 0),
     ratio_to_raw: round(completedPerS / rawProcessedPerS, 3),
     non_202: requests - accepted,
+    connection_errors: results.filter((r) => r.status === 0).length,
   };
 }

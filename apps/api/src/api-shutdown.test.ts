@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { request, type ClientRequest, type IncomingMessage } from "node:http";
+import { Agent, request, type ClientRequest, type IncomingMessage } from "node:http";
 import { freePort } from "@switchyard/core/testing/private-redis";
 import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
 import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-deps";
@@ -73,6 +73,28 @@ describe("api shutdown", () => {
     assert.equal(res.statusCode, 201, res.text);
     assert.equal(await api.exited, 0);
     assert.equal(await deps.db.workflow.count({ where: { name: "created while stopping" } }), 1);
+  });
+
+  it("keeps idle connections longer than a proxy would, and closes them at once on SIGTERM", async () => {
+    const { api, port } = await startApi();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
+        const req = request({ host: "127.0.0.1", port, path: "/healthz", agent }, (r) => {
+          r.resume();
+          r.on("end", () => resolve(r));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      assert.equal(res.statusCode, 200);
+      // Node's default (5 s) is shorter than a proxy's idle timeout: the proxy would reuse a connection being closed.
+      assert.equal(res.headers["keep-alive"], "timeout=65");
+      api.proc.kill("SIGTERM");
+      assert.equal(await api.exited, 0);
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("drops a request still open at API_SHUTDOWN_TIMEOUT and exits 0", async () => {

@@ -27,6 +27,11 @@ if (config.AUTH_MODE === "required" && config.API_TOKENS.length === 0) {
 if (config.SECRET_KEY === undefined && config.NODE_ENV === "production") {
   logger.warn("SECRET_KEY is not set: webhook secrets cannot be saved (docs/security.md)");
 }
+// Node closes an idle keep-alive connection after 5 s by default: a client or proxy that reuses it at that moment
+// gets a reset (its request is lost). Idle connections stay open longer than the usual proxy idle timeout (60 s),
+// so the client side closes first; headersTimeout must exceed keepAliveTimeout.
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
 server.on("error", (err) => {
   logger.error("api failed to listen", { err });
   process.exit(1);

@@ -3,6 +3,8 @@ import { queryRows, type Queryable } from "../db";
 import { RUN_COLUMNS, type AuditEntry, type RunRow } from "./run-row";
 
 export type NewRun = {
+  /** Chosen by the caller (a batch matches its rows back by id); a random UUID when absent. */
+  id?: string;
   workflowId: string;
   workflowVersionId: string;
   triggeredBy: string;
@@ -29,7 +31,7 @@ export type CreatedRun = { run: RunRow; audit: AuditEntry[] };
 export async function createRuns(db: Queryable, runs: readonly NewRun[]): Promise<CreatedRun[]> {
   if (runs.length === 0) return [];
   const input = runs.map((r) => ({
-    id: randomUUID(),
+    id: r.id ?? randomUUID(),
     workflow_id: r.workflowId,
     workflow_version_id: r.workflowVersionId,
     triggered_by: r.triggeredBy,

@@ -26,9 +26,15 @@ export async function enqueueCreated(
   const ids = runs.map((r) => r.id);
   try {
     await enqueueRuns(deps.queues, runs);
-    for (const c of created) {
-      deps.logger.info("run enqueued", { runId: c.run.id, jobId: `run-${c.run.id}`, workflowId: c.run.workflowId });
+    // Per run at debug only: a line per webhook request is CPU and log volume the API spends under load, and the
+    // worker's "run started" (info) follows every enqueued run anyway. A batch (cron, bulk retry) gets one line.
+    if (deps.logger.isDebugEnabled()) {
+      for (const { run } of created) {
+        if (run.execute)
+          deps.logger.debug("run enqueued", { runId: run.id, jobId: `run-${run.id}`, workflowId: run.workflowId });
+      }
     }
+    if (runs.length > 1) deps.logger.info("runs enqueued", { count: runs.length });
   } catch (err) {
     deps.logger.warn("enqueue failed, runs left pending for the reconciler", {
       runIds: ids,

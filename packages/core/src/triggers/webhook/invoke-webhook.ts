@@ -4,7 +4,8 @@ import type { Deps } from "../../deps";
 import { secretBoxFor, SecretKeyError } from "../../secrets/secret-box";
 import { AppError, BadRequestError, NotFoundError, UnauthorizedError } from "../../errors";
 import { withTransaction, type Queryable } from "../../db";
-import { createRuns, type CreatedRun } from "../../runs/create-runs";
+import { createRuns, type CreatedRun, type NewRun } from "../../runs/create-runs";
+import type { RunBatcher } from "../../runs/create-run-batcher";
 import { enqueueCreated } from "../../runs/dispatch-runs";
 import { loadAudit } from "../../runs/find-runs";
 import { toRunJson } from "../../runs/run-row";
@@ -51,7 +52,11 @@ function openSecrets(deps: Parameters<typeof invokeWebhook>[0], config: WebhookC
  */
 export async function invokeWebhook(
   deps: Pick<Deps, "db" | "queues" | "logger"> &
-    Partial<Pick<Deps, "metrics">> & { config: Pick<Config, "SECRET_KEY" | "SECRET_KEY_PREVIOUS"> },
+    Partial<Pick<Deps, "metrics">> & {
+      config: Pick<Config, "SECRET_KEY" | "SECRET_KEY_PREVIOUS">;
+      /** Coalesces the inserts of unsigned deliveries arriving together (`createRunBatcher`); one each without. */
+      createRun?: RunBatcher;
+    },
   guard: WebhookGuard,
   delivery: WebhookDelivery,
 ): Promise<WebhookResponse> {
@@ -133,17 +138,21 @@ export async function invokeWebhook(
       sourceIp: delivery.sourceIp,
       config,
     });
-    return createRuns(tx, [
-      {
-        workflowId,
-        workflowVersionId: versionId,
-        triggeredBy: "webhook",
-        inputPayload,
-        execute: true,
-        actor: "webhook",
-        idempotencyKey,
-      },
-    ]);
+    const run: NewRun = {
+      workflowId,
+      workflowVersionId: versionId,
+      triggeredBy: "webhook",
+      inputPayload,
+      execute: true,
+      actor: "webhook",
+      idempotencyKey,
+    };
+    // Unsigned: no transaction to join, so the insert may share one statement with other deliveries'.
+    if (tx === deps.db && deps.createRun !== undefined) {
+      const created = await deps.createRun(run);
+      return created === null ? [] : [created];
+    }
+    return createRuns(tx, [run]);
   };
   const result =
     auth.signature === null ? await admitAndCreate(deps.db) : await withTransaction(deps.db, admitAndCreate);
