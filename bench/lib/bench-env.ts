@@ -1,11 +1,11 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, closeSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { pgConnectionOptions, withDatabase } from "@switchyard/core/db-url";
 import { deleteKeys } from "@switchyard/core/testing/test-deps";
+import { freePort } from "@switchyard/core/testing/private-redis";
 
 export const REPO_ROOT = join(import.meta.dirname, "../..");
 const WORK_DIR = join(REPO_ROOT, "bench/.work");
@@ -142,18 +142,6 @@ export async function until(fn: () => Promise<boolean>, what: string, timeoutMs:
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(everyMs);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Peak resident set size (VmHWM) of a process since it started, in MB. */

@@ -2,6 +2,7 @@ import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { JOBS, runJobId } from "./catalog";
 import { startEnqueueSpan } from "../observability/trace-spans";
+import { withTimeout } from "../with-timeout";
 
 /** A run to enqueue: its id, or its id and the instant before which it must not start. */
 export type RunToEnqueue = string | { id: string; runAt?: Date | null };
@@ -60,18 +61,10 @@ export function createRunEnqueuer(queue: Queue, options: RunEnqueuerOptions = {}
         return { name: "execute_run", data: { run_id: id }, opts };
       }),
     );
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`enqueue not confirmed by Redis within ${timeoutMs} ms`)), timeoutMs);
-    });
-    const added = queue.addBulk(jobs);
-    added.catch(() => undefined);
-    Promise.race([added, deadline])
-      .finally(() => clearTimeout(timer))
-      .then(
-        () => batch.forEach((w) => w.resolve()),
-        (err: unknown) => batch.forEach((w) => w.reject(err)),
-      );
+    withTimeout(queue.addBulk(jobs), timeoutMs, `enqueue not confirmed by Redis within ${timeoutMs} ms`).then(
+      () => batch.forEach((w) => w.resolve()),
+      (err: unknown) => batch.forEach((w) => w.reject(err)),
+    );
   };
 
   return (runIds) =>

@@ -2,6 +2,7 @@ import { Queue, type Telemetry } from "bullmq";
 import type { Redis } from "ioredis";
 import { JOBS, QUEUES, requeueJobId, resumeJobId, retryJobId } from "./catalog";
 import { createRunEnqueuer, type RunEnqueuer, type RunToEnqueue } from "./create-run-enqueuer";
+import { withTimeout } from "../with-timeout";
 
 export type { RunToEnqueue } from "./create-run-enqueuer";
 
@@ -42,26 +43,11 @@ async function enqueueDelayed(
 ): Promise<void> {
   const { options } = JOBS.execute_run;
   const added = queues.runs.add("execute_run", data, { ...options, jobId, delay: Math.max(0, at.getTime() - now) });
-  await settleWithin(added, ENQUEUE_TIMEOUT_MS);
+  await withTimeout(added, ENQUEUE_TIMEOUT_MS, `enqueue not confirmed by Redis within ${ENQUEUE_TIMEOUT_MS} ms`);
 }
 
 /** As createRunEnqueuer's bound: BullMQ waits for a connection that has never been ready, even with no offline queue. */
 const ENQUEUE_TIMEOUT_MS = 5_000;
-
-async function settleWithin<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  p.catch(() => undefined);
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`enqueue not confirmed by Redis within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Enqueues the resume of a waiting run at `at`. */
 export async function enqueueResume(queues: Pick<Queues, "runs">, runId: string, at: Date, now = Date.now()) {
