@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "packages/core/src/generated/", "bench/results/", "**/*.js", "test-artifacts/"] },
+  { ignores: ["node_modules/", "packages/core/src/generated/", "bench/results/", "bench/.work/", "**/*.js", "test-artifacts/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

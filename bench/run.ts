@@ -10,6 +10,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { REPO_ROOT, peakRssMb, startBenchEnv } from "./lib/bench-env";
 import { createHttpClient } from "./lib/http-load";
+import { serverPids } from "./lib/cpu-time";
 import { checkTargets, formatTable } from "./lib/report";
 import { round } from "./lib/stats";
 import { runCronBurst } from "./scenarios/cron-burst";
@@ -48,7 +49,13 @@ try {
   const raw = await runRawBullmq(redisUrl, env.prefix);
   emit(raw);
   if (wanted.has("webhook-e2e") || wanted.has("memory")) {
-    emit(await runWebhookE2e(client, env.pool, raw.processed_per_s));
+    const pids = () => ({
+      api: [env.services.api.proc.pid!],
+      worker: [env.services.worker.proc.pid!],
+      beat: [env.services.beat.proc.pid!],
+      ...serverPids(new URL(env.databaseUrl).pathname.slice(1)),
+    });
+    emit(await runWebhookE2e(client, env.pool, raw.processed_per_s, pids));
     // VmHWM is the peak since the process started: the processes were idle before webhook-e2e.
     emit({
       scenario: "memory",

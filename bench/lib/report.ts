@@ -46,6 +46,9 @@ export function checkTargets(results: readonly Figures[]): Check[] {
           info(s, "accepted/s", at(r, "accepted_per_s")),
           atLeast(s, "completed/s", at(r, "completed_per_s"), 1500),
           atLeast(s, "ratio_to_raw", at(r, "ratio_to_raw"), 0.08),
+          ...["api", "worker", "postgres", "redis"].map((p) =>
+            info(s, `CPU ms per run: ${p}`, at(r, "cpu_ms_per_run", p)),
+          ),
         );
         break;
       case "latency":

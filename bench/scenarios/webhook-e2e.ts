@@ -3,6 +3,7 @@ import { until } from "../lib/bench-env";
 import { createBenchWorkflow, webhookPath } from "../lib/bench-workflow";
 import { runClosedLoop, type HttpClient } from "../lib/http-load";
 import { round } from "../lib/stats";
+import { measureCpu } from "../lib/cpu-time";
 
 export type WebhookE2eResult = {
   scenario: "webhook-e2e";
@@ -14,18 +15,28 @@ export type WebhookE2eResult = {
   non_202: number;
   /** Requests that got no answer at all (a reset or refused connection), included in non_202. */
   connection_errors: number;
+  /**
+   * CPU ms per accepted run of each process, from the first request until the last run succeeded: the steadier
+   * figure on a shared machine, and where the time goes (2 cores give 2,000 ms per second in all).
+   */
+  cpu_ms_per_run: Record<string, number>;
 };
+
+/** The processes whose CPU time webhook-e2e reads. */
+export type CpuPids = () => Record<string, number[]>;
 
 /** `requests` webhook POSTs from `clients` keep-alive loops; done when the last run succeeded. */
 export async function runWebhookE2e(
   client: HttpClient,
   pool: pg.Pool,
   rawProcessedPerS: number,
+  pids: CpuPids,
   requests = 20_000,
   clients = 64,
 ): Promise<WebhookE2eResult> {
   const workflowId = await createBenchWorkflow(client, "bench-webhook-e2e");
   const path = webhookPath(workflowId);
+  const cpu = measureCpu(pids);
   const start = Date.now();
   const results = await runClosedLoop(requests, clients, (i) => client.send("POST", path, { n: i }));
   const acceptedMs = Date.now() - start;
@@ -47,6 +58,7 @@ export async function runWebhookE2e(
      FROM runs WHERE workflow_id = $1`,
     [workflowId],
   );
+  const cpuPerRun = cpu.stop(accepted);
   if (rows[0]!.failed > 0) throw new Error(`webhook-e2e: ${rows[0]!.failed} runs did not succeed`);
   const completedMs = rows[0]!.last.getTime() - start;
   const completedPerS = (accepted / completedMs) * 1000;
@@ -59,5 +71,6 @@ export async function runWebhookE2e(
     ratio_to_raw: round(completedPerS / rawProcessedPerS, 3),
     non_202: requests - accepted,
     connection_errors: results.filter((r) => r.status === 0).length,
+    cpu_ms_per_run: cpuPerRun,
   };
 }

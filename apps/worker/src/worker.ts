@@ -6,6 +6,7 @@ import { JOBS, QUEUES, parseJobPayload, type JobName, type JobPayload } from "@s
 import { createNodeRegistry, type NodeRegistry } from "@switchyard/core/engine/node-registry";
 import { executeRun, type RunExecutionDeps } from "@switchyard/core/runs/execute-run";
 import { createRunAborts, subscribeRunCancels } from "@switchyard/core/runs/run-cancellation";
+import { createTransitionBatcher } from "@switchyard/core/runs/transition-batcher";
 import { createVersionCache } from "@switchyard/core/runs/execute-version-cache";
 import { observeRuns } from "@switchyard/core/observability/observe-run";
 import { recordStepSpan } from "@switchyard/core/observability/trace-spans";
@@ -65,6 +66,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     dbRetryMaxMs: config.DATABASE_RETRY_MAX_SECONDS * 1_000,
     lease: { owner: workerId, seconds: config.RUN_LEASE_SECONDS },
     active,
+    transitions: createTransitionBatcher(deps.db),
     ...(config.RUN_TIMEOUT_SECONDS !== undefined && { runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS }),
     metrics: deps.metrics,
     ...(deps.telemetry !== undefined && { traceStep: recordStepSpan }),

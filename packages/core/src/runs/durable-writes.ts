@@ -5,6 +5,7 @@ import type { StepRecord } from "../engine/execute-graph";
 import { recordSteps } from "./record-step";
 import { RUN_COLUMNS, type RunRow } from "./run-row";
 import { transitionRun, type Transition } from "./transition-run";
+import type { TransitionBatcher } from "./transition-batcher";
 
 /** Retry options for one run's database writes (DATABASE_RETRY_MAX_SECONDS as `dbRetryMaxMs`; default 120 s). */
 export function runWriteRetry(
@@ -26,6 +27,8 @@ export async function transitionRunDurably(
   db: Queryable,
   t: Transition,
   retry: DbRetryOptions,
+  /** Takes the first try (a worker's `createTransitionBatcher`); retries are issued alone. */
+  firstTry?: TransitionBatcher,
 ): Promise<RunRow | null> {
   // Without an attempt fence (a start, a resume) the audit entry carries an id of this write to recognise it by.
   const writeId = t.attempt === undefined ? randomUUID() : null;
@@ -35,6 +38,7 @@ export async function transitionRunDurably(
       const applied = await findAppliedTransition(db, write, writeId);
       if (applied !== null) return applied;
     }
+    if (n === 0 && firstTry !== undefined) return firstTry(write);
     return transitionRun(db, n > 0 ? { ...write, dedupeSteps: true } : write);
   }, retry);
 }

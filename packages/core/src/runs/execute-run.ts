@@ -13,6 +13,7 @@ import type { WaitingFor } from "../engine/wait-state";
 import { loadCheckpoints } from "./step-checkpoints";
 import type { transitionRun } from "./transition-run";
 import { RunHandOver, type ActiveRuns } from "./active-runs";
+import type { TransitionBatcher } from "./transition-batcher";
 import { handOverRun, refuseOutcome, releaseRun } from "./hand-back-run";
 import { parkRun } from "./park-run";
 import { formatScheduledFor } from "../triggers/cron/cron-schedule";
@@ -41,6 +42,8 @@ export type RunExecutionDeps = {
   lease?: { owner: string; seconds: number };
   /** The started runs of this worker: its heartbeat renews their leases, a shutdown hands them over. */
   active?: ActiveRuns;
+  /** Starts and outcomes of runs in flight together share statements (`createTransitionBatcher`). */
+  transitions?: TransitionBatcher;
 };
 
 /**
@@ -113,6 +116,7 @@ async function startAndExecute(
         db,
         { runId, to: "running", from: ["waiting"], actor: ACTOR, action: "run_resumed", lease: deps.lease },
         retry,
+        deps.transitions,
       )
     : await transitionRunDurably(
         db,
@@ -127,6 +131,7 @@ async function startAndExecute(
           lease: deps.lease,
         },
         retry,
+        deps.transitions,
       );
   if (run === null && resumed) {
     logger.info("run not waiting, skipping its resume", { runId, jobId });
@@ -253,7 +258,7 @@ async function recordOutcome(
   const { db, logger } = deps;
   const { id: runId, workflowId, attempt } = run;
   const retry = runWriteRetry(deps, runId, jobId);
-  const transition = (t: Parameters<typeof transitionRun>[1]) => transitionRunDurably(db, t, retry);
+  const transition = (t: Parameters<typeof transitionRun>[1]) => transitionRunDurably(db, t, retry, deps.transitions);
   if (outcome.status === "waiting") {
     await recordStepsDurably(db, runId, attempt, steps, retry);
     return parkRun(deps, run, jobId, outcome.waitingFor);

@@ -28,14 +28,22 @@ export function toStepRows(steps: readonly StepRecord[]): StepRow[] {
 /**
  * INSERT of steps given as a JSON array (`toStepRows`), in their order, only while the run is at `attempt`.
  * `dedupe`: skips steps already written (same node, attempt and start): a retried write whose first try may have
- * committed without its reply arriving writes each step once.
+ * committed without its reply arriving writes each step once. `source`: a relation the expressions read from
+ * (the rows of a multi-run statement, `i`), joined before the steps, whose `order` sorts first.
  */
-export const STEP_ROWS_SQL = (runId: string, attempt: string, rows: string, dedupe = false) =>
+export const STEP_ROWS_SQL = (
+  runId: string,
+  attempt: string,
+  rows: string,
+  dedupe = false,
+  source?: { from: string; order: string },
+) =>
   `INSERT INTO run_steps (run_id, node_id, attempt, status, output, error, log, started_at, finished_at)
      SELECT ${runId}, s.node_id, ${attempt}, s.status, s.output, s.error,
             CASE WHEN jsonb_typeof(s.log) = 'null' THEN NULL ELSE s.log END, s.started_at, s.finished_at
-     FROM jsonb_to_recordset(${rows}) AS s(ord int, node_id text, status text, output jsonb, error text, log jsonb,
-                                            started_at timestamptz, finished_at timestamptz)
+     FROM ${source === undefined ? "" : `${source.from} CROSS JOIN LATERAL `}jsonb_to_recordset(${rows})
+          AS s(ord int, node_id text, status text, output jsonb, error text, log jsonb,
+               started_at timestamptz, finished_at timestamptz)
      WHERE EXISTS (SELECT 1 FROM runs WHERE id = ${runId} AND attempt = ${attempt})${
        dedupe
          ? `
@@ -43,7 +51,7 @@ export const STEP_ROWS_SQL = (runId: string, attempt: string, rows: string, dedu
                          AND x.node_id = s.node_id AND x.started_at = s.started_at)`
          : ""
      }
-     ORDER BY s.ord`;
+     ORDER BY ${source === undefined ? "" : `${source.order}, `}s.ord`;
 
 const recordStepsSql = (dedupe: boolean) =>
   `WITH ins AS (${STEP_ROWS_SQL("$1::uuid", "$2::int", "$3::jsonb", dedupe)} RETURNING 1)

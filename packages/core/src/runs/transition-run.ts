@@ -47,67 +47,177 @@ export type Transition = {
  * change clears it.
  */
 export async function transitionRun(db: Queryable, t: Transition): Promise<RunRow | null> {
-  const allowed = sourcesOf(t.to).filter((s) => t.from === undefined || t.from.includes(s));
+  const params: unknown[] = [t.to, allowedSources(t)];
+  const row = rowOf(t, 0);
+  const value: ValueOf = (col, type) => {
+    const v = row[col];
+    params.push(type === "jsonb" && v !== undefined ? JSON.stringify(v) : v);
+    return `$${params.length}::${type}`;
+  };
+  const sql = transitionSql(t, value, { from: "", idGuard: `r.id = ${value("id", "uuid")}` });
+  // The text depends only on which options are set: a handful of shapes, each prepared once per connection.
+  const rows = await queryRows<RunRow>(db, sql, params, true);
+  return rows[0] ?? null;
+}
+
+/**
+ * Several runs' transitions of one shape (`transitionShape`: the same target, guard and options, only the values
+ * differ) in one statement: each row is guarded, fenced, audited and given its steps exactly as `transitionRun`
+ * does, one round trip and one commit for all. Results are in the order of `ts`; the runs must be distinct (a
+ * statement updates a row once).
+ */
+export async function transitionRuns(db: Queryable, ts: readonly Transition[]): Promise<(RunRow | null)[]> {
+  const first = ts[0];
+  if (first === undefined) return [];
+  if (ts.length === 1) return [await transitionRun(db, first)];
+  const shape = transitionShape(first);
+  if (ts.some((t) => transitionShape(t) !== shape)) throw new Error("transitionRuns: transitions of one shape only");
+  if (new Set(ts.map((t) => t.runId)).size !== ts.length) throw new Error("transitionRuns: one transition per run");
+  // Rows are locked in id order: two statements over the same runs cannot deadlock.
+  const rows = ts.map(rowOf).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sql = transitionSql(first, (col) => `i.${col}`, {
+    from: `FROM jsonb_to_recordset($3::jsonb) AS i(${Object.entries(ROW_TYPES)
+      .map(([col, type]) => `${col} ${type}`)
+      .join(", ")})`,
+    // The ids again as an array: an index condition on runs whatever the planner guesses of the rows' count.
+    idGuard: `r.id = ANY($4::uuid[]) AND r.id = i.id`,
+    returning: `, i.ord AS batch_ord`,
+    select: `, r.batch_ord AS "batchOrd"`,
+  });
+  // Not prepared: planned for each batch's size, where a generic plan would guess it.
+  const updated = await queryRows<RunRow & { batchOrd: number }>(db, sql, [
+    first.to,
+    allowedSources(first),
+    JSON.stringify(rows),
+    rows.map((r) => r.id),
+  ]);
+  const results: (RunRow | null)[] = ts.map(() => null);
+  for (const { batchOrd, ...run } of updated) results[batchOrd] = run;
+  return results;
+}
+
+/** Transitions with the same shape have the same SQL text, and can share one statement (`transitionRuns`). */
+export function transitionShape(t: Transition): string {
+  const flags = [
+    t.start === true,
+    t.due === true,
+    t.outputPayload !== undefined,
+    t.waitingFor !== undefined,
+    t.runAt !== undefined,
+    isLeased(t),
+    t.crashRecovery === true,
+    t.error !== undefined,
+    t.leaseExpired === true,
+    t.attempt !== undefined,
+    hasSteps(t),
+    t.dedupeSteps === true,
+  ];
+  return `${t.to}:${(t.from ?? []).join(",")}:${flags.map((f) => (f ? 1 : 0)).join("")}`;
+}
+
+/** A transition's values, by the column a multi-run statement reads them from. */
+const ROW_TYPES = {
+  ord: "int",
+  id: "uuid",
+  actor: "text",
+  action: "text",
+  metadata: "jsonb",
+  output: "jsonb",
+  waiting_for: "jsonb",
+  run_at: "timestamptz",
+  lease_owner: "text",
+  lease_seconds: "int",
+  error: "text",
+  attempt: "int",
+  steps: "jsonb",
+} as const;
+type Row = Record<keyof typeof ROW_TYPES, unknown> & { id: string };
+type ValueOf = (col: keyof typeof ROW_TYPES, type: string) => string;
+
+function rowOf(t: Transition, ord: number): Row {
+  return {
+    ord,
+    id: t.runId,
+    actor: t.actor,
+    action: t.action,
+    metadata: t.metadata ?? {},
+    output: t.outputPayload,
+    waiting_for: t.waitingFor,
+    run_at: t.runAt?.toISOString(),
+    lease_owner: t.lease?.owner,
+    lease_seconds: t.lease?.seconds,
+    error: t.error,
+    attempt: t.attempt,
+    steps: hasSteps(t) ? toStepRows(t.steps ?? []) : undefined,
+  };
+}
+
+function allowedSources(t: Transition): RunStatus[] {
+  return sourcesOf(t.to).filter((s) => t.from === undefined || t.from.includes(s));
+}
+
+function hasSteps(t: Transition): boolean {
+  return t.steps !== undefined && t.steps.length > 0;
+}
+
+function isLeased(t: Transition): boolean {
+  return t.lease !== undefined && t.to === "running";
+}
+
+/**
+ * The statement of one transition shape. $1: target status, $2: allowed source statuses; every other value is
+ * `value(col)`: a parameter of its own (one run) or a column of the rows in `from` (several).
+ */
+function transitionSql(
+  t: Transition,
+  value: ValueOf,
+  rows: { from: string; idGuard: string; returning?: string; select?: string },
+): string {
   const terminal = t.to === "succeeded" || t.to === "failed" || t.to === "cancelled";
-  const params: unknown[] = [t.runId, t.to, allowed, t.actor, t.action, JSON.stringify(t.metadata ?? {})];
-  const sets = [`status = $2`, `updated_at = clock_timestamp()`];
+  const sets = [`status = $1`, `updated_at = clock_timestamp()`];
   if (t.start === true) sets.push(`started_at = clock_timestamp()`, `attempt = r.attempt + 1`);
   if (terminal) sets.push(`completed_at = clock_timestamp()`);
-  if (t.outputPayload !== undefined) {
-    params.push(JSON.stringify(t.outputPayload));
-    sets.push(`output_payload = $${params.length}::jsonb`);
-  }
-  if (t.waitingFor !== undefined) {
-    params.push(JSON.stringify(t.waitingFor));
-    sets.push(`waiting_for = $${params.length}::jsonb`);
-  }
-  if (t.runAt !== undefined) {
-    params.push(t.runAt.toISOString());
-    sets.push(`run_at = $${params.length}::timestamptz`);
-  }
-  if (t.lease !== undefined && t.to === "running") {
-    params.push(t.lease.owner, t.lease.seconds);
+  if (t.outputPayload !== undefined) sets.push(`output_payload = ${value("output", "jsonb")}`);
+  if (t.waitingFor !== undefined) sets.push(`waiting_for = ${value("waiting_for", "jsonb")}`);
+  if (t.runAt !== undefined) sets.push(`run_at = ${value("run_at", "timestamptz")}`);
+  if (isLeased(t)) {
     sets.push(
-      `lease_owner = $${params.length - 1}`,
-      `lease_expires_at = clock_timestamp() + make_interval(secs => $${params.length}::int)`,
+      `lease_owner = ${value("lease_owner", "text")}`,
+      `lease_expires_at = clock_timestamp() + make_interval(secs => ${value("lease_seconds", "int")})`,
     );
   } else {
     // Every other change ends the holder's lease: only a running run has one.
     sets.push(`lease_owner = NULL`, `lease_expires_at = NULL`);
   }
   if (t.crashRecovery === true) sets.push(`crash_recoveries = r.crash_recoveries + 1`);
-  if (t.error !== undefined) {
-    params.push(t.error);
-    sets.push(`error = $${params.length}`);
-  }
-  let guard = `r.id = $1::uuid AND r.status = ANY($3::text[])`;
+  if (t.error !== undefined) sets.push(`error = ${value("error", "text")}`);
+  let guard = `${rows.idGuard} AND r.status = ANY($2::text[])`;
   if (t.due === true) guard += ` AND (r.run_at IS NULL OR r.run_at <= clock_timestamp())`;
   if (t.leaseExpired === true) guard += ` AND r.lease_expires_at < clock_timestamp()`;
-  let attemptParam = "";
-  if (t.attempt !== undefined) {
-    params.push(t.attempt);
-    attemptParam = `$${params.length}::int`;
-    guard += ` AND r.attempt = ${attemptParam}`;
-  }
+  const attempt = t.attempt === undefined ? "" : value("attempt", "int");
+  if (t.attempt !== undefined) guard += ` AND r.attempt = ${attempt}`;
+  const actor = value("actor", "text");
+  const action = value("action", "text");
+  const metadata = value("metadata", "jsonb");
   let steps = "";
-  if (t.steps !== undefined && t.steps.length > 0) {
+  if (hasSteps(t)) {
     if (t.attempt === undefined) throw new Error("transitionRun: steps are written fenced on an attempt");
-    params.push(JSON.stringify(toStepRows(t.steps)));
+    const several = rows.from !== "";
     // Every part of one statement sees the same snapshot: the fence reads the attempt as it was before the update.
-    steps = `, steps AS (${STEP_ROWS_SQL("$1::uuid", attemptParam, `$${params.length}::jsonb`, t.dedupeSteps === true)})`;
+    steps = `, steps AS (${STEP_ROWS_SQL(
+      several ? "i.id" : "$3::uuid",
+      attempt,
+      value("steps", "jsonb"),
+      t.dedupeSteps === true,
+      several ? { from: "i", order: "i.ord" } : undefined,
+    )})`;
   }
-  const rows = await queryRows<RunRow>(
-    db,
-    `WITH upd AS (
-       UPDATE runs r SET ${sets.join(", ")} WHERE ${guard} RETURNING r.*
+  return `WITH ${rows.from === "" ? "" : `i AS (SELECT * ${rows.from}), `}upd AS (
+       UPDATE runs r SET ${sets.join(", ")} ${rows.from === "" ? "" : "FROM i "}WHERE ${guard}
+       RETURNING r.*, ${actor} AS audit_actor, ${action} AS audit_action, ${metadata} AS audit_metadata${rows.returning ?? ""}
      ), audit AS (
        INSERT INTO run_audit_entries (run_id, actor, action, at, metadata)
-       SELECT id, $4, $5, updated_at, $6::jsonb FROM upd
+       SELECT id, audit_actor, audit_action, updated_at, audit_metadata FROM upd
      )${steps}
-     SELECT ${RUN_COLUMNS} FROM upd r`,
-    params,
-    // The text depends only on which options are set: a handful of shapes, each prepared once per connection.
-    true,
-  );
-  return rows[0] ?? null;
+     SELECT ${RUN_COLUMNS}${rows.select ?? ""} FROM upd r`;
 }
