@@ -20,6 +20,11 @@ export type WebhookE2eResult = {
    * figure on a shared machine, and where the time goes (2 cores give 2,000 ms per second in all).
    */
   cpu_ms_per_run: Record<string, number>;
+  /**
+   * Runs per statement that created, started and finished them (runs ÷ distinct transaction ids of their audit
+   * entries): how much the api's and the worker's coalescing saved.
+   */
+  runs_per_statement: Record<string, number>;
 };
 
 /** The processes whose CPU time webhook-e2e reads. */
@@ -62,6 +67,17 @@ export async function runWebhookE2e(
   if (rows[0]!.failed > 0) throw new Error(`webhook-e2e: ${rows[0]!.failed} runs did not succeed`);
   const completedMs = rows[0]!.last.getTime() - start;
   const completedPerS = (accepted / completedMs) * 1000;
+  const { rows: batches } = await pool.query<{ action: string; runs: number; statements: number }>(
+    `SELECT a.action, count(*)::int AS runs, count(DISTINCT a.xmin::text)::int AS statements
+     FROM run_audit_entries a JOIN runs r ON r.id = a.run_id
+     WHERE r.workflow_id = $1 AND a.action IN ('run_created', 'run_started', 'run_succeeded')
+     GROUP BY a.action`,
+    [workflowId],
+  );
+  const perStatement = (action: string) => {
+    const b = batches.find((x) => x.action === action);
+    return b === undefined || b.statements === 0 ? 0 : round(b.runs / b.statements, 1);
+  };
   return {
     scenario: "webhook-e2e",
     requests,
@@ -72,5 +88,10 @@ export async function runWebhookE2e(
     non_202: requests - accepted,
     connection_errors: results.filter((r) => r.status === 0).length,
     cpu_ms_per_run: cpuPerRun,
+    runs_per_statement: {
+      created: perStatement("run_created"),
+      started: perStatement("run_started"),
+      finished: perStatement("run_succeeded"),
+    },
   };
 }
