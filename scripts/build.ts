@@ -58,4 +58,8 @@ for (const name of await readdir(OUT_DIR)) {
   if (/\.js(\.map)?$/.test(name) && !written.has(name)) await rm(join(OUT_DIR, name));
 }
 await cp(join(ROOT, "apps/api/src/routes/admin/public"), join(OUT_DIR, "public"), { recursive: true });
-process.stdout.write(`build: ${Object.keys(ENTRIES).map((name) => `dist/${name}.js`).join(", ")}\n`);
+process.stdout.write(
+  `build: ${Object.keys(ENTRIES)
+    .map((name) => `dist/${name}.js`)
+    .join(", ")}\n`,
+);
