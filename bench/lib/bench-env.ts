@@ -11,7 +11,7 @@ export const REPO_ROOT = join(import.meta.dirname, "../..");
 const WORK_DIR = join(REPO_ROOT, "bench/.work");
 
 /** The node flags of the production start commands (package.json, deploy/systemd, docker-compose.yml). */
-const PRODUCTION_NODE_FLAGS = ["--enable-source-maps"];
+const PRODUCTION_NODE_FLAGS = ["--enable-source-maps", "--max-old-space-size=512"];
 
 export type ServiceName = "api" | "worker" | "beat";
 
@@ -48,7 +48,10 @@ export async function startBenchEnv(serverUrl: string, redisUrl: string): Promis
   });
   const pool = new pg.Pool({ ...pgConnectionOptions(databaseUrl), max: 4 });
   // The services run as in production: the bundles of `npm run build`, built from the sources being measured.
-  execFileSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "scripts/build.ts")], { cwd: REPO_ROOT, stdio: "pipe" });
+  execFileSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "scripts/build.ts")], {
+    cwd: REPO_ROOT,
+    stdio: "pipe",
+  });
 
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
