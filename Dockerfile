@@ -1,7 +1,7 @@
-# One image for the api, the workers and the beat; docker-compose.yml picks the entry file per service, the same
-# files the systemd units run (node --import tsx apps/<name>/src/main.ts).
+# One image for the api, the workers and the beat; docker-compose.yml picks the bundle per service, the same
+# files the systemd units run (node dist/<name>.js, built by `npm run build`).
 
-# Build stage: every dependency, and the generated Prisma client. Also the image of the one-shot `migrate`
+# Build stage: every dependency, the generated Prisma client and the bundles. Also the image of the one-shot `migrate`
 # service, which needs the Prisma CLI (a development dependency).
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -17,8 +17,10 @@ COPY . .
 # Generating reads no database, but the CLI resolves env("DATABASE_URL") in the schema (unset, it would download
 # a query engine it does not need).
 RUN DATABASE_URL=postgresql://build@localhost:5432/build npx prisma generate
+RUN npm run build
 
-# Runtime stage: production dependencies, the sources (run by tsx) and the generated client.
+# Runtime stage: production dependencies, the bundles (dist/), and the sources with the generated client for the
+# command line (`npx switchyard`, run by tsx) and for NODE_PLUGINS written in TypeScript.
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
@@ -33,8 +35,9 @@ COPY tsconfig.json ./
 COPY apps ./apps
 COPY packages ./packages
 COPY --from=build /app/packages/core/src/generated ./packages/core/src/generated
+COPY --from=build /app/dist ./dist
 # The image's unprivileged user; the files stay root-owned and read-only to it.
 USER node
 EXPOSE 8000
 STOPSIGNAL SIGTERM
-CMD ["node", "--import", "tsx", "apps/api/src/main.ts"]
+CMD ["node", "--enable-source-maps", "--max-old-space-size=512", "dist/api.js"]

@@ -1,9 +1,13 @@
 # Every target calls an npm script (package.json); the logic lives there and in scripts/.
-.PHONY: install services migrate api worker celery-beat beat dev demo test bench api-key workflows trigger steps cron-preview requeue
+.PHONY: install build services migrate api worker celery-beat beat dev demo test bench api-key workflows trigger steps cron-preview requeue
 
 install:
 	npm install
 	npm run generate
+
+# The bundles in dist/ that the api, worker and beat run (make api/worker/beat/dev build them first).
+build:
+	npm run build
 
 services:
 	npm run services

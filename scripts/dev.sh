@@ -11,13 +11,16 @@ names=()
 pids=()
 start() {
   local name="$1"
-  # The entry file the npm scripts and the systemd units run, started as one node process: npm and tsx's
-  # wrapper would each relay (or drop) the stop signal, and a service that sees two signals skips its graceful
-  # stop. The output goes through a prefixing filter; $! stays the service itself.
-  node --import tsx "apps/$name/src/main.ts" > >(sed -u "s/^/$(printf '%-9s' "[$name]")/") 2>&1 &
+  # The bundle the npm scripts and the systemd units run (with their flags), started as one node process: npm
+  # would relay (or drop) the stop signal, and a service that sees two signals skips its graceful stop. The
+  # output goes through a prefixing filter; $! stays the service itself.
+  node --enable-source-maps --max-old-space-size=512 "dist/$name.js" > >(sed -u "s/^/$(printf '%-9s' "[$name]")/") 2>&1 &
   names+=("$name")
   pids+=("$!")
 }
+
+# One build for the three (dist/, npm run build): the sources as they are now.
+npm run --silent build || exit 1
 
 stopping=0
 stopped_at=0

@@ -10,6 +10,9 @@ import { freePort } from "@switchyard/core/testing/private-redis";
 export const REPO_ROOT = join(import.meta.dirname, "../..");
 const WORK_DIR = join(REPO_ROOT, "bench/.work");
 
+/** The node flags of the production start commands (package.json, deploy/systemd, docker-compose.yml). */
+const PRODUCTION_NODE_FLAGS = ["--enable-source-maps", "--max-old-space-size=512"];
+
 export type ServiceName = "api" | "worker" | "beat";
 
 /** A real app process; its log goes to a file so the bench itself spends no CPU on it. */
@@ -44,6 +47,11 @@ export async function startBenchEnv(serverUrl: string, redisUrl: string): Promis
     stdio: "pipe",
   });
   const pool = new pg.Pool({ ...pgConnectionOptions(databaseUrl), max: 4 });
+  // The services run as in production: the bundles of `npm run build`, built from the sources being measured.
+  execFileSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "scripts/build.ts")], {
+    cwd: REPO_ROOT,
+    stdio: "pipe",
+  });
 
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
@@ -96,10 +104,13 @@ async function deleteKeysAt(redisUrl: string, pattern: string): Promise<void> {
 function spawnBenchService(name: ServiceName, env: Record<string, string>, stamp: number): BenchService {
   const logPath = join(WORK_DIR, `${stamp}-${name}.log`);
   const fd = openSync(logPath, "w");
-  const args = ["--import", "tsx", join(REPO_ROOT, `apps/${name}/src/main.ts`)];
+  const args = [...PRODUCTION_NODE_FLAGS, join(REPO_ROOT, `dist/${name}.js`)];
   // BENCH_CPU_PROF=1 writes a V8 CPU profile of each service into bench/.work on exit.
   if (process.env.BENCH_CPU_PROF === "1")
     args.unshift("--cpu-prof", `--cpu-prof-dir=${join(WORK_DIR, `${stamp}-${name}-prof`)}`);
+  // BENCH_NODE_ARGS: extra node flags for each service (--trace-gc, --heap-prof, V8 heap sizes), space-separated.
+  const extra = process.env.BENCH_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? [];
+  args.unshift(...extra);
   const proc = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     // Metrics listeners on free ports: a `make dev` on the same host holds the fixed defaults.

@@ -91,7 +91,7 @@ describe("docker-compose.yml and Dockerfile", () => {
     assert.ok(seconds(services.worker?.stop_grace_period) > 60);
   });
 
-  it("runs the same entry files as the systemd units, all of them in the runtime image", async () => {
+  it("runs the same bundles as the systemd units, built and copied into the runtime image", async () => {
     const fromUnits = await unitCommands();
     const fromCompose = ["api", "beat", "worker"].map((name) => services[name]?.command ?? []);
     assert.deepEqual(fromCompose, fromUnits);
@@ -101,19 +101,30 @@ describe("docker-compose.yml and Dockerfile", () => {
     assert.ok(runtime, "the Dockerfile has a runtime stage");
     assert.match(runtime, /npm ci --omit=dev/);
     assert.match(runtime, /^USER (?!root)\S+$/m);
-    const copied = [...runtime.matchAll(/^COPY (?!--from)(.*)$/gm)].flatMap((match) => {
+    // What the runtime stage copies: from the context, or the build stage's outputs (`--from=build /app/<path>`).
+    const copied = [...runtime.matchAll(/^COPY (.*)$/gm)].flatMap((match) => {
       const words = (match[1] ?? "").split(/\s+/);
-      return words.slice(0, -1);
+      return words[0] === "--from=build"
+        ? words.slice(1, -1).map((w) => w.replace(/^\/app\//, ""))
+        : words.slice(0, -1);
     });
+    assert.match(
+      dockerfile.split(/^FROM /m).find((stage) => /^\S+ AS build$/m.test(stage)) ?? "",
+      /^RUN npm run build$/m,
+    );
     for (const command of fromUnits) {
       const entry = command.at(-1) ?? "";
-      const app = entry.split("/").slice(0, 2).join("/");
+      assert.match(entry, /^dist\/\w+\.js$/, "each process runs its bundle");
       assert.ok(
         copied.some((source) => entry.startsWith(`${source.replace(/^\.\//, "")}/`)),
         `${entry} is copied into the runtime image`,
       );
-      assert.ok(copied.includes(`${app}/package.json`), `${app}/package.json is installed in the runtime image`);
-      await readFile(join(repoRoot, entry), "utf8");
+    }
+    for (const app of ["api", "worker", "beat"]) {
+      assert.ok(
+        copied.includes(`apps/${app}/package.json`),
+        `apps/${app}/package.json is installed in the runtime image`,
+      );
     }
     const cmd = /^CMD (.*)$/m.exec(runtime)?.[1] ?? "";
     assert.deepEqual(JSON.parse(cmd), services.api?.command);

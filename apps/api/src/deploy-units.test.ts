@@ -22,7 +22,7 @@ async function readUnits(): Promise<Unit[]> {
   return Promise.all(
     names.map(async (name) => {
       const text = await readFile(join(unitDir, name), "utf8");
-      const app = /apps\/(\w+)\/src\/main\.ts/.exec(directive(text, "ExecStart")[0] ?? "")?.[1] ?? "";
+      const app = /\bdist\/(\w+)\.js$/.exec(directive(text, "ExecStart")[0] ?? "")?.[1] ?? "";
       return { name, text, app };
     }),
   );
@@ -70,7 +70,7 @@ describe("systemd units", () => {
     await mkdir(join(root, "usr/bin"), { recursive: true });
     await symlink(process.execPath, join(root, "usr/bin/node"));
     for (const unit of units) {
-      const entry = join(root, "opt/switchyard/apps", unit.app, "src/main.ts");
+      const entry = join(root, "opt/switchyard/dist", `${unit.app}.js`);
       await mkdir(dirname(entry), { recursive: true });
       await writeFile(entry, "");
       let copy = unit.text;
@@ -81,9 +81,7 @@ describe("systemd units", () => {
       const { stdout, stderr } = await run("systemd-analyze", ["verify", file], { cwd: root }).catch(
         (error: { stdout: string; stderr: string }) => ({ stdout: error.stdout, stderr: error.stderr }),
       );
-      const warnings = `${stdout}${stderr}`
-        .split("\n")
-        .filter((line) => line.includes("switchyard"));
+      const warnings = `${stdout}${stderr}`.split("\n").filter((line) => line.includes("switchyard"));
       assert.deepEqual(warnings, [], `${unit.name} verifies cleanly`);
     }
   });

@@ -2,7 +2,6 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import express, { Router, type RequestHandler } from "express";
 import { NotFoundError } from "@switchyard/core/errors";
-import { createOpenApiDocument } from "../openapi/openapi-document";
 
 export const DOCS_PATH = "/api/docs";
 const ASSETS_PATH = `${DOCS_PATH}/assets`;
@@ -46,8 +45,9 @@ function swaggerUiDir(): string {
  */
 export function docsRoutes(): Router {
   const router = Router();
-  // Built on first request, not at every start: the document is the same for the life of the process.
-  let document: ReturnType<typeof createOpenApiDocument> | undefined;
+  // Built on first request, not at every start: the document is the same for the life of the process. Its module
+  // (every path definition, zod-openapi) is imported then too: a process that is never asked for it never loads it.
+  let document: Promise<unknown> | undefined;
   const assets = express.static(swaggerUiDir(), { index: false, fallthrough: false, maxAge: "1h" });
   const onlyKnownAssets: RequestHandler = (req, res, next) => {
     if (req.path === "/init.js") {
@@ -58,9 +58,14 @@ export function docsRoutes(): Router {
     assets(req, res, next);
   };
 
-  router.get("/api/openapi.json", (_req, res) => {
-    document ??= createOpenApiDocument();
-    res.json(document);
+  router.get("/api/openapi.json", async (_req, res) => {
+    document ??= import("../openapi/openapi-document").then((m) => m.createOpenApiDocument());
+    try {
+      res.json(await document);
+    } catch (err) {
+      document = undefined; // not cached: the next request tries again
+      throw err;
+    }
   });
   router.get(DOCS_PATH, (_req, res) => {
     res.type("html").send(PAGE);

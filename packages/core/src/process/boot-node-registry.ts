@@ -9,6 +9,7 @@ import { loadNodePlugins, PluginError } from "../engine/plugins/load-node-plugin
  */
 export async function bootNodeRegistry(service: string, config: Config, logger: Logger): Promise<NodeRegistry> {
   try {
+    await registerTypeScriptLoader(config.NODE_PLUGINS);
     const plugins = await loadNodePlugins(config.NODE_PLUGINS);
     if (plugins.length > 0) {
       logger.info("node plugins loaded", {
@@ -24,4 +25,17 @@ export async function bootNodeRegistry(service: string, config: Config, logger: 
     }
     throw err;
   }
+}
+
+const TYPESCRIPT_FILE = /\.[cm]?tsx?$/;
+
+/**
+ * The built processes (dist/, `npm run build`) run JavaScript without a loader: a plugin given as a .ts file gets
+ * tsx's loader registered first, and only then, so processes without one do not pay for its thread. From the
+ * sources (tests, `tsx`) this module is itself TypeScript and the loader is already there.
+ */
+async function registerTypeScriptLoader(specs: readonly string[]): Promise<void> {
+  if (import.meta.url.endsWith(".ts") || !specs.some((spec) => TYPESCRIPT_FILE.test(spec))) return;
+  const { register } = await import("tsx/esm/api");
+  register();
 }

@@ -17,9 +17,19 @@ export type ServiceProcess = {
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 };
 
-/** Starts a real app process (`apps/<name>/src/main.ts`) with JSON logs captured line by line. */
-export function spawnService(name: "api" | "worker" | "beat", env: Record<string, string>): ServiceProcess {
-  const proc = spawn(process.execPath, ["--import", "tsx", join(REPO_ROOT, `apps/${name}/src/main.ts`)], {
+/**
+ * Starts a real app process (`apps/<name>/src/main.ts` through tsx) with JSON logs captured line by line;
+ * `built`: its bundle instead (`dist/<name>.js`, `npm run build`), as production runs it.
+ */
+export function spawnService(
+  name: "api" | "worker" | "beat",
+  env: Record<string, string>,
+  { built = false }: { built?: boolean } = {},
+): ServiceProcess {
+  const args = built
+    ? ["--enable-source-maps", "--max-old-space-size=512", join(REPO_ROOT, `dist/${name}.js`)]
+    : ["--import", "tsx", join(REPO_ROOT, `apps/${name}/src/main.ts`)];
+  const proc = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     // Metrics listeners on free ports, so services of parallel tests never collide on the fixed defaults.
     env: { ...process.env, LOG_FORMAT: "json", LOG_LEVEL: "info", METRICS_PORT: "0", BEAT_METRICS_PORT: "0", ...env },
@@ -51,7 +61,9 @@ export function spawnService(name: "api" | "worker" | "beat", env: Record<string
     if (found) return Promise.resolve(found);
     return new Promise<LogLine>((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new Error(`${name}: no matching log line within ${timeoutMs} ms; stderr: ${stderr.slice(-20).join("\n")}`));
+        reject(
+          new Error(`${name}: no matching log line within ${timeoutMs} ms; stderr: ${stderr.slice(-20).join("\n")}`),
+        );
       }, timeoutMs);
       waiters.push({
         pred,
@@ -74,7 +86,11 @@ export function spawnService(name: "api" | "worker" | "beat", env: Record<string
 }
 
 /** Polls `fn` until it returns a non-undefined value (for database state no event announces). */
-export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_000, what = "condition"): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();

@@ -19,6 +19,7 @@ import { requireSameOriginWrite } from "./auth";
 import { dashboardActionRoutes } from "./dashboard-actions";
 
 export const DASHBOARD_PATH = "/admin";
+// Beside this file; in the bundle (dist/, `npm run build`) beside the bundle, where the build copies it.
 const PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), "public");
 const require = createRequire(import.meta.url);
 
