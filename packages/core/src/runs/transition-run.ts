@@ -75,15 +75,19 @@ export async function transitionRuns(db: Queryable, ts: readonly Transition[]): 
   if (new Set(ts.map((t) => t.runId)).size !== ts.length) throw new Error("transitionRuns: one transition per run");
   // Rows are locked in id order: two statements over the same runs cannot deadlock.
   const rows = ts.map(rowOf).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const sql = transitionSql(first, (col) => `i.${col}`, {
-    from: `FROM jsonb_to_recordset($3::jsonb) AS i(${Object.entries(ROW_TYPES)
-      .map(([col, type]) => `${col} ${type}`)
-      .join(", ")})`,
-    // The ids again as an array: an index condition on runs whatever the planner guesses of the rows' count.
-    idGuard: `r.id = ANY($4::uuid[]) AND r.id = i.id`,
-    returning: `, i.ord AS batch_ord`,
-    select: `, r.batch_ord AS "batchOrd"`,
-  });
+  let sql = batchSqls.get(shape);
+  if (sql === undefined) {
+    sql = transitionSql(first, (col) => `i.${col}`, {
+      from: `FROM jsonb_to_recordset($3::jsonb) AS i(${Object.entries(ROW_TYPES)
+        .map(([col, type]) => `${col} ${type}`)
+        .join(", ")})`,
+      // The ids again as an array: an index condition on runs whatever the planner guesses of the rows' count.
+      idGuard: `r.id = ANY($4::uuid[]) AND r.id = i.id`,
+      returning: `, i.ord AS batch_ord`,
+      select: `, r.batch_ord AS "batchOrd"`,
+    });
+    batchSqls.set(shape, sql);
+  }
   // Not prepared: planned for each batch's size, where a generic plan would guess it.
   const updated = await queryRows<RunRow & { batchOrd: number }>(db, sql, [
     first.to,
@@ -96,23 +100,27 @@ export async function transitionRuns(db: Queryable, ts: readonly Transition[]): 
   return results;
 }
 
+/** The multi-run statement of each shape seen. */
+const batchSqls = new Map<string, string>();
+
 /** Transitions with the same shape have the same SQL text, and can share one statement (`transitionRuns`). */
 export function transitionShape(t: Transition): string {
-  const flags = [
-    t.start === true,
-    t.due === true,
-    t.outputPayload !== undefined,
-    t.waitingFor !== undefined,
-    t.runAt !== undefined,
-    isLeased(t),
-    t.crashRecovery === true,
-    t.error !== undefined,
-    t.leaseExpired === true,
-    t.attempt !== undefined,
-    hasSteps(t),
-    t.dedupeSteps === true,
-  ];
-  return `${t.to}:${(t.from ?? []).join(",")}:${flags.map((f) => (f ? 1 : 0)).join("")}`;
+  const flag = (on: boolean) => (on ? "1" : "0");
+  return (
+    `${t.to}:${t.from?.join(",") ?? ""}:` +
+    flag(t.start === true) +
+    flag(t.due === true) +
+    flag(t.outputPayload !== undefined) +
+    flag(t.waitingFor !== undefined) +
+    flag(t.runAt !== undefined) +
+    flag(isLeased(t)) +
+    flag(t.crashRecovery === true) +
+    flag(t.error !== undefined) +
+    flag(t.leaseExpired === true) +
+    flag(t.attempt !== undefined) +
+    flag(hasSteps(t)) +
+    flag(t.dedupeSteps === true)
+  );
 }
 
 /** A transition's values, by the column a multi-run statement reads them from. */
