@@ -9,6 +9,7 @@ import {
   DEFAULT_WEBHOOK_CONFIG,
 } from "@switchyard/core/triggers/webhook/webhook-config";
 import { findWebhookConfig, saveWebhookConfig } from "@switchyard/core/triggers/webhook/webhook-config-store";
+import { createWebhookTargetLoader } from "@switchyard/core/triggers/webhook/find-webhook-target";
 import { createRunBatcher } from "@switchyard/core/runs/create-run-batcher";
 import { createWebhookGuard } from "@switchyard/core/triggers/webhook/webhook-guard";
 import { sealWebhookSecrets } from "@switchyard/core/triggers/webhook/webhook-secrets";
@@ -43,10 +44,10 @@ export function webhookConfigRoutes({ db, config: appConfig }: Deps): Router {
 export function webhookInvokeRoutes(deps: Deps): Router {
   const router = Router();
   const guard = createWebhookGuard(deps.redis, deps.config.QUEUE_PREFIX, deps.logger);
-  const createRun = createRunBatcher(deps.db);
+  const invokeDeps = { ...deps, createRun: createRunBatcher(deps.db), findTarget: createWebhookTargetLoader(deps.db) };
 
   const invoke: RequestHandler = async (req, res) => {
-    const result = await invokeWebhook({ ...deps, createRun }, guard, {
+    const result = await invokeWebhook(invokeDeps, guard, {
       ref: req.params.ref as string,
       method: req.method,
       headers: req.headers,
