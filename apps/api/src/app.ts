@@ -10,7 +10,7 @@ import { managementRateLimit } from "./middleware/management-rate-limit";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { systemRoutes, systemWorkerRoutes } from "./routes/system";
 import { workflowRoutes } from "./routes/workflows";
-import { webhookConfigRoutes, webhookInvokeRoutes } from "./routes/webhook";
+import { mountWebhookInvoke, webhookConfigRoutes } from "./routes/webhook";
 import { cronRoutes } from "./routes/cron";
 import { manualRoutes } from "./routes/manual";
 import { runRoutes } from "./routes/runs";
@@ -69,10 +69,10 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
 
   // Public: probes, metrics (METRICS_TOKEN when set), the API's documentation and webhook deliveries (protected by
   // each workflow's own secrets).
+  mountWebhookInvoke(app, deps);
   app.use(systemRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(docsRoutes());
-  app.use("/api", webhookInvokeRoutes(deps));
 
   mountBullBoard(app, deps, authenticator);
   mountDashboard(app, deps, authenticator);

@@ -9,10 +9,10 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 /** Keeps a sane incoming `X-Request-Id` or makes one, echoes it, and leaves it in `res.locals.requestId`. */
 export function requestId(): RequestHandler {
   return (req, res, next) => {
-    const incoming = req.get(REQUEST_ID_HEADER);
-    const id = incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    const incoming = req.headers["x-request-id"];
+    const id = typeof incoming === "string" && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.locals.requestId = id;
-    res.set(REQUEST_ID_HEADER, id);
+    res.setHeader(REQUEST_ID_HEADER, id);
     next();
   };
 }

@@ -1,5 +1,5 @@
-import type { IncomingMessage } from "node:http";
-import { Router, type RequestHandler } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Router, type Express, type RequestHandler } from "express";
 import getRawBody from "raw-body";
 import type { Deps } from "@switchyard/core/deps";
 import { invokeWebhook } from "@switchyard/core/triggers/webhook/invoke-webhook";
@@ -40,9 +40,14 @@ export function webhookConfigRoutes({ db, config: appConfig }: Deps): Router {
   return router;
 }
 
-/** Public: /api/workflows/{ref}/triggers/webhook, any method. Reads its own raw body. */
-export function webhookInvokeRoutes(deps: Deps): Router {
-  const router = Router();
+export const WEBHOOK_PATH = "/api/workflows/:ref/triggers/webhook";
+const WEBHOOK_METHODS = ["get", "post", "put", "patch", "delete"] as const;
+
+/**
+ * Public: /api/workflows/{ref}/triggers/webhook, any method. Reads its own raw body. Mounted on the app itself,
+ * ahead of the other public routes: the busiest route passes the fewest layers.
+ */
+export function mountWebhookInvoke(app: Express, deps: Deps): void {
   const guard = createWebhookGuard(deps.redis, deps.config.QUEUE_PREFIX, deps.logger);
   const invokeDeps = { ...deps, createRun: createRunBatcher(deps.db), findTarget: createWebhookTargetLoader(deps.db) };
 
@@ -56,10 +61,22 @@ export function webhookInvokeRoutes(deps: Deps): Router {
       readBody: (limit) => readRawBody(req, limit),
       now: new Date(),
     });
-    res.status(result.status).json(result.body);
+    sendJson(res, result.status, result.body);
   };
-  router.route("/workflows/:ref/triggers/webhook").get(invoke).post(invoke).put(invoke).patch(invoke).delete(invoke);
-  return router;
+  const route = app.route(WEBHOOK_PATH);
+  for (const method of WEBHOOK_METHODS) route[method](invoke);
+}
+
+/**
+ * What `res.json` sends (the same Content-Type and body), without the ETag Express would hash the body for: an
+ * answer to a delivery is never revalidated, and a GET delivery must not be answered 304 (its run was created).
+ */
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Content-Length", Buffer.byteLength(json));
+  res.end(json);
 }
 
 /** The client address as Orcheo reports it: an IPv4 peer without its IPv6-mapped prefix. */
