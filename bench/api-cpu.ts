@@ -91,6 +91,19 @@ try {
   const post = (i: number) => client.send("POST", path, { n: i });
   await runClosedLoop(2_000, clients, post);
 
+  // Statements the api ran per request: each of its statements outside a transaction is one commit.
+  const stats = new pg.Client(pgConnectionOptions(databaseUrl));
+  await stats.connect();
+  const commits = async () =>
+    Number(
+      (
+        await stats.query<{ n: string }>(
+          "SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()",
+        )
+      ).rows[0]!.n,
+    );
+  await stats.query("SELECT pg_stat_clear_snapshot()");
+  const commitsBefore = await commits();
   const perRound: number[] = [];
   let non202 = 0;
   let wallMs = 0;
@@ -102,6 +115,11 @@ try {
     perRound.push((cpuMs(api.pid!) - before) / requests);
     non202 += results.filter((x) => x.status !== 202).length;
   }
+  // pg_stat_database lags by up to a second (stats_fetch_consistency, the stats collector's flush interval).
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  await stats.query("SELECT pg_stat_clear_snapshot()");
+  const commitsPerRequest = (await commits()) - commitsBefore;
+  await stats.end();
   const sorted = [...perRound].sort((a, b) => a - b);
   process.stdout.write(
     `${JSON.stringify({
@@ -111,6 +129,7 @@ try {
       rounds,
       cpu_ms_per_request: round(sorted[Math.floor(sorted.length / 2)]!, 3),
       per_round: perRound.map((x) => round(x, 3)),
+      pg_commits_per_request: round(commitsPerRequest / (requests * rounds), 3),
       accepted_per_s: round(((requests * rounds - non202) / wallMs) * 1000, 0),
       non_202: non202,
       api_peak_rss_mb:

@@ -24,11 +24,22 @@ function recordHeaders(middleware: ReturnType<typeof helmet>): HeaderList {
   return headers;
 }
 
+function setHeaders(res: ServerResponse, { set, remove }: HeaderList): void {
+  for (const [name, value] of set) res.setHeader(name, value);
+  for (const name of remove) res.removeHeader(name);
+}
+
+export type SecurityHeaders = {
+  middleware: RequestHandler;
+  /** Sets the headers of any path outside the Bull Board (helmet's defaults). */
+  setDefault: (res: ServerResponse) => void;
+};
+
 /**
  * Helmet's defaults everywhere, with a looser Content-Security-Policy under the Bull Board path: its UI is a
  * single-page app bootstrapped by inline scripts and styles, which the default policy blocks.
  */
-export function securityHeaders(boardPath: string): RequestHandler {
+export function createSecurityHeaders(boardPath: string): SecurityHeaders {
   const strict = recordHeaders(helmet());
   const board = recordHeaders(
     helmet({
@@ -42,11 +53,12 @@ export function securityHeaders(boardPath: string): RequestHandler {
       },
     }),
   );
-  return (req, res, next) => {
-    const onBoard = req.path === boardPath || req.path.startsWith(`${boardPath}/`);
-    const { set, remove } = onBoard ? board : strict;
-    for (const [name, value] of set) res.setHeader(name, value);
-    for (const name of remove) res.removeHeader(name);
-    next();
+  return {
+    middleware: (req, res, next) => {
+      const onBoard = req.path === boardPath || req.path.startsWith(`${boardPath}/`);
+      setHeaders(res, onBoard ? board : strict);
+      next();
+    },
+    setDefault: (res) => setHeaders(res, strict),
   };
 }

@@ -43,26 +43,42 @@ export function webhookConfigRoutes({ db, config: appConfig }: Deps): Router {
 export const WEBHOOK_PATH = "/api/workflows/:ref/triggers/webhook";
 const WEBHOOK_METHODS = ["get", "post", "put", "patch", "delete"] as const;
 
+/** What a delivery needs of its request beyond Node's own: the decoded ref, the parsed query, the client address. */
+export type DeliveryRequest = { ref: string; query: Readonly<Record<string, unknown>>; ip: string | undefined };
+
 /**
- * Public: /api/workflows/{ref}/triggers/webhook, any method. Reads its own raw body. Mounted on the app itself,
- * ahead of the other public routes: the busiest route passes the fewest layers.
+ * Answers one delivery on a plain Node request and response (Express's, or those of the fast path in
+ * webhook-fast-path.ts); rejects with the error to render.
  */
-export function mountWebhookInvoke(app: Express, deps: Deps): void {
+export type DeliverWebhook = (req: IncomingMessage, res: ServerResponse, delivery: DeliveryRequest) => Promise<void>;
+
+/** The one delivery handler of an app: its insert batcher and lookup batcher serve every delivery. */
+export function createWebhookDelivery(deps: Deps): DeliverWebhook {
   const guard = createWebhookGuard(deps.redis, deps.config.QUEUE_PREFIX, deps.logger);
   const invokeDeps = { ...deps, createRun: createRunBatcher(deps.db), findTarget: createWebhookTargetLoader(deps.db) };
 
-  const invoke: RequestHandler = async (req, res) => {
+  const deliver: DeliverWebhook = async (req, res, { ref, query, ip }) => {
     const result = await invokeWebhook(invokeDeps, guard, {
-      ref: req.params.ref as string,
-      method: req.method,
+      ref,
+      method: req.method ?? "GET",
       headers: req.headers,
-      query: req.query as Record<string, unknown>,
-      sourceIp: clientIp(req.ip),
+      query,
+      sourceIp: clientIp(ip),
       readBody: (limit) => readRawBody(req, limit),
       now: new Date(),
     });
     sendJson(res, result.status, result.body);
   };
+  return deliver;
+}
+
+/**
+ * Public: /api/workflows/{ref}/triggers/webhook, any method. Reads its own raw body. Mounted on the app itself,
+ * ahead of the other public routes.
+ */
+export function mountWebhookInvoke(app: Express, deliver: DeliverWebhook): void {
+  const invoke: RequestHandler = (req, res) =>
+    deliver(req, res, { ref: req.params.ref as string, query: req.query as Record<string, unknown>, ip: req.ip });
   const route = app.route(WEBHOOK_PATH);
   for (const method of WEBHOOK_METHODS) route[method](invoke);
 }
