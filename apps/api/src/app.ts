@@ -10,7 +10,7 @@ import { managementRateLimit } from "./middleware/management-rate-limit";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { systemRoutes, systemWorkerRoutes } from "./routes/system";
 import { workflowRoutes } from "./routes/workflows";
-import { webhookConfigRoutes, webhookInvokeRoutes } from "./routes/webhook";
+import { createWebhookDelivery, mountWebhookInvoke, webhookConfigRoutes } from "./routes/webhook";
 import { cronRoutes } from "./routes/cron";
 import { manualRoutes } from "./routes/manual";
 import { runRoutes } from "./routes/runs";
@@ -20,8 +20,9 @@ import { systemQueueRoutes } from "./routes/system-queues";
 import { BULL_BOARD_PATH, mountBullBoard } from "./routes/bull-board";
 import { mountDashboard } from "./routes/admin/mount-dashboard";
 import { docsRoutes } from "./routes/docs";
-import { requestId } from "./middleware/request-id";
-import { securityHeaders } from "./middleware/security-headers";
+import { assignRequestId, requestId } from "./middleware/request-id";
+import { createSecurityHeaders } from "./middleware/security-headers";
+import { serveWebhookDeliveriesFirst } from "./routes/webhook-fast-path";
 import { metricsRoutes } from "./routes/metrics";
 import { traceRequests } from "./middleware/trace-requests";
 import { discardUnreadBody } from "./middleware/discard-body";
@@ -62,17 +63,27 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
   app.disable("x-powered-by");
   app.set("trust proxy", deps.config.TRUST_PROXY);
   app.set("query parser", "simple");
-  if (deps.telemetry !== undefined) app.use(traceRequests());
+  const security = createSecurityHeaders(BULL_BOARD_PATH);
+  // Webhook deliveries, the busiest route, skip Express's request handling unless tracing is on (its middleware
+  // must see every request): see webhook-fast-path.ts.
+  const deliver = createWebhookDelivery(deps);
+  if (deps.telemetry === undefined) {
+    serveWebhookDeliveriesFirst(app, deliver, (req, res) => {
+      const id = assignRequestId(req, res);
+      security.setDefault(res);
+      return id;
+    });
+  } else app.use(traceRequests());
   app.use(requestId());
   app.use(rejectUnstorableUrl());
-  app.use(securityHeaders(BULL_BOARD_PATH));
+  app.use(security.middleware);
 
-  // Public: probes, metrics (METRICS_TOKEN when set), the API's documentation and webhook deliveries (protected by
-  // each workflow's own secrets).
+  // Public: webhook deliveries (protected by each workflow's own secrets), probes, metrics (METRICS_TOKEN when
+  // set) and the API's documentation.
+  mountWebhookInvoke(app, deliver);
   app.use(systemRoutes(deps));
   app.use(metricsRoutes(deps));
   app.use(docsRoutes());
-  app.use("/api", webhookInvokeRoutes(deps));
 
   mountBullBoard(app, deps, authenticator);
   mountDashboard(app, deps, authenticator);

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestHandler } from "express";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
@@ -6,13 +7,18 @@ export const REQUEST_ID_HEADER = "X-Request-Id";
 // A caller's id is kept only if it is short and plain, so it cannot forge log lines or bloat them.
 const SANE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
+/** A sane incoming `X-Request-Id`, or a new one; echoed in the response header. */
+export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
+  const incoming = req.headers["x-request-id"];
+  const id = typeof incoming === "string" && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+  res.setHeader(REQUEST_ID_HEADER, id);
+  return id;
+}
+
 /** Keeps a sane incoming `X-Request-Id` or makes one, echoes it, and leaves it in `res.locals.requestId`. */
 export function requestId(): RequestHandler {
   return (req, res, next) => {
-    const incoming = req.get(REQUEST_ID_HEADER);
-    const id = incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    res.locals.requestId = id;
-    res.set(REQUEST_ID_HEADER, id);
+    res.locals.requestId = assignRequestId(req, res);
     next();
   };
 }

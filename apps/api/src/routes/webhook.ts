@@ -1,5 +1,5 @@
-import type { IncomingMessage } from "node:http";
-import { Router, type RequestHandler } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Router, type Express, type RequestHandler } from "express";
 import getRawBody from "raw-body";
 import type { Deps } from "@switchyard/core/deps";
 import { invokeWebhook } from "@switchyard/core/triggers/webhook/invoke-webhook";
@@ -9,6 +9,7 @@ import {
   DEFAULT_WEBHOOK_CONFIG,
 } from "@switchyard/core/triggers/webhook/webhook-config";
 import { findWebhookConfig, saveWebhookConfig } from "@switchyard/core/triggers/webhook/webhook-config-store";
+import { createWebhookTargetLoader } from "@switchyard/core/triggers/webhook/find-webhook-target";
 import { createRunBatcher } from "@switchyard/core/runs/create-run-batcher";
 import { createWebhookGuard } from "@switchyard/core/triggers/webhook/webhook-guard";
 import { sealWebhookSecrets } from "@switchyard/core/triggers/webhook/webhook-secrets";
@@ -39,26 +40,59 @@ export function webhookConfigRoutes({ db, config: appConfig }: Deps): Router {
   return router;
 }
 
-/** Public: /api/workflows/{ref}/triggers/webhook, any method. Reads its own raw body. */
-export function webhookInvokeRoutes(deps: Deps): Router {
-  const router = Router();
-  const guard = createWebhookGuard(deps.redis, deps.config.QUEUE_PREFIX, deps.logger);
-  const createRun = createRunBatcher(deps.db);
+export const WEBHOOK_PATH = "/api/workflows/:ref/triggers/webhook";
+const WEBHOOK_METHODS = ["get", "post", "put", "patch", "delete"] as const;
 
-  const invoke: RequestHandler = async (req, res) => {
-    const result = await invokeWebhook({ ...deps, createRun }, guard, {
-      ref: req.params.ref as string,
-      method: req.method,
+/** What a delivery needs of its request beyond Node's own: the decoded ref, the parsed query, the client address. */
+export type DeliveryRequest = { ref: string; query: Readonly<Record<string, unknown>>; ip: string | undefined };
+
+/**
+ * Answers one delivery on a plain Node request and response (Express's, or those of the fast path in
+ * webhook-fast-path.ts); rejects with the error to render.
+ */
+export type DeliverWebhook = (req: IncomingMessage, res: ServerResponse, delivery: DeliveryRequest) => Promise<void>;
+
+/** The one delivery handler of an app: its insert batcher and lookup batcher serve every delivery. */
+export function createWebhookDelivery(deps: Deps): DeliverWebhook {
+  const guard = createWebhookGuard(deps.redis, deps.config.QUEUE_PREFIX, deps.logger);
+  const invokeDeps = { ...deps, createRun: createRunBatcher(deps.db), findTarget: createWebhookTargetLoader(deps.db) };
+
+  const deliver: DeliverWebhook = async (req, res, { ref, query, ip }) => {
+    const result = await invokeWebhook(invokeDeps, guard, {
+      ref,
+      method: req.method ?? "GET",
       headers: req.headers,
-      query: req.query as Record<string, unknown>,
-      sourceIp: clientIp(req.ip),
+      query,
+      sourceIp: clientIp(ip),
       readBody: (limit) => readRawBody(req, limit),
       now: new Date(),
     });
-    res.status(result.status).json(result.body);
+    sendJson(res, result.status, result.body);
   };
-  router.route("/workflows/:ref/triggers/webhook").get(invoke).post(invoke).put(invoke).patch(invoke).delete(invoke);
-  return router;
+  return deliver;
+}
+
+/**
+ * Public: /api/workflows/{ref}/triggers/webhook, any method. Reads its own raw body. Mounted on the app itself,
+ * ahead of the other public routes.
+ */
+export function mountWebhookInvoke(app: Express, deliver: DeliverWebhook): void {
+  const invoke: RequestHandler = (req, res) =>
+    deliver(req, res, { ref: req.params.ref as string, query: req.query as Record<string, unknown>, ip: req.ip });
+  const route = app.route(WEBHOOK_PATH);
+  for (const method of WEBHOOK_METHODS) route[method](invoke);
+}
+
+/**
+ * What `res.json` sends (the same Content-Type and body), without the ETag Express would hash the body for: an
+ * answer to a delivery is never revalidated, and a GET delivery must not be answered 304 (its run was created).
+ */
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const json = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Content-Length", Buffer.byteLength(json));
+  res.end(json);
 }
 
 /** The client address as Orcheo reports it: an IPv4 peer without its IPv6-mapped prefix. */

@@ -6,31 +6,104 @@ import { readStoredWebhookConfig, type WebhookConfig } from "./webhook-config";
 
 export type WebhookTarget = { workflowId: string; versionId: string; config: WebhookConfig };
 
-type TargetRow = { id: string; isArchived: boolean; versionId: string | null; config: unknown };
+/** Resolves a ref (UUID or handle) to its target; rejects with a NotFoundError as `findWebhookTarget` does. */
+export type WebhookTargetLoader = (ref: string) => Promise<WebhookTarget>;
 
-// One round trip on the hot path: the workflow, its latest version and its webhook config.
-const TARGET_SQL = (where: string) => `
-  SELECT w.id::text AS "id", w.is_archived AS "isArchived", c.config AS "config",
+type TargetRow = { id: string; handle: string | null; isArchived: boolean; versionId: string | null; config: unknown };
+
+// One round trip for every ref looked up together: the workflows, their latest versions and webhook configs.
+const TARGETS_SQL = `
+  SELECT w.id::text AS "id", w.handle AS "handle", w.is_archived AS "isArchived", c.config AS "config",
     (SELECT v.id::text FROM workflow_versions v WHERE v.workflow_id = w.id ORDER BY v.version DESC LIMIT 1) AS "versionId"
   FROM workflows w LEFT JOIN webhook_configs c ON c.workflow_id = w.id
-  WHERE ${where}`;
-const BY_ID = TARGET_SQL("w.id = $1::uuid");
-const BY_HANDLE = TARGET_SQL("w.handle = $1");
+  WHERE w.id = ANY($1::uuid[]) OR w.handle = ANY($2::text[])`;
+
+const MAX_BATCH = 500;
+
+/** The key a ref is looked up by: a lower-cased UUID, a handle, or null for a ref that can name no workflow. */
+function lookupKey(ref: string): { id: string } | { handle: string } | null {
+  if (isUuid(ref)) return { id: ref.toLowerCase() };
+  return ref.length <= 200 && !ref.includes("\u0000") ? { handle: ref } : null;
+}
+
+/** The rows of the workflows the refs name, keyed by ref (absent: no such workflow). */
+async function findTargetRows(db: Db, refs: readonly string[]): Promise<Map<string, TargetRow>> {
+  const ids: string[] = [];
+  const handles: string[] = [];
+  for (const ref of refs) {
+    const key = lookupKey(ref);
+    if (key === null) continue;
+    if ("id" in key) ids.push(key.id);
+    else handles.push(key.handle);
+  }
+  const found = new Map<string, TargetRow>();
+  if (ids.length === 0 && handles.length === 0) return found;
+  const rows = await queryRows<TargetRow>(db, TARGETS_SQL, [ids, handles], true);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const byHandle = new Map(rows.filter((r) => r.handle !== null).map((r) => [r.handle!, r]));
+  for (const ref of refs) {
+    const key = lookupKey(ref);
+    const row = key === null ? undefined : "id" in key ? byId.get(key.id) : byHandle.get(key.handle);
+    if (row !== undefined) found.set(ref, row);
+  }
+  return found;
+}
 
 /**
- * The workflow a delivery is for, addressed by UUID or handle. 404 "Workflow not found" when unknown or
- * archived (archived workflows get no runs), "Workflow version not found" when it has no version yet.
+ * 404 "Workflow not found" when unknown or archived (archived workflows get no runs), "Workflow version not
+ * found" when it has no version yet.
  */
-export async function findWebhookTarget(db: Db, ref: string): Promise<WebhookTarget> {
-  const rows = isUuid(ref)
-    ? await queryRows<TargetRow>(db, BY_ID, [ref.toLowerCase()], true)
-    : ref.length <= 200 && !ref.includes("\u0000")
-      ? await queryRows<TargetRow>(db, BY_HANDLE, [ref], true)
-      : [];
-  const row = rows[0];
+function toTarget(row: TargetRow | undefined): WebhookTarget {
   if (row === undefined || row.isArchived) throw new NotFoundError("Workflow not found");
   if (row.versionId === null) throw new NotFoundError("Workflow version not found");
   return { workflowId: row.id, versionId: row.versionId, config: readStoredWebhookConfig(row.config) };
+}
+
+/** The workflow a delivery is for, addressed by UUID or handle. */
+export async function findWebhookTarget(db: Db, ref: string): Promise<WebhookTarget> {
+  return toTarget((await findTargetRows(db, [ref])).get(ref));
+}
+
+/**
+ * Coalesces the lookups issued in one turn of the event loop into one statement: under load many deliveries for
+ * the same few workflows arrive together, and one round trip for all of them is cheaper than one each. Nothing is
+ * cached past the statement, and it is sent only after every lookup of the batch was asked for, so a delivery
+ * always sees a version, config or archive committed before it arrived.
+ */
+export function createWebhookTargetLoader(db: Db): WebhookTargetLoader {
+  type Waiter = { ref: string; resolve: (t: WebhookTarget) => void; reject: (e: unknown) => void };
+  let waiting: Waiter[] = [];
+  let scheduled = false;
+
+  const flush = () => {
+    scheduled = false;
+    const batch = waiting;
+    waiting = [];
+    if (batch.length === 0) return;
+    findTargetRows(db, [...new Set(batch.map((w) => w.ref))]).then(
+      (rows) => {
+        for (const w of batch) {
+          // Each caller gets its own target: the config object is not shared between deliveries.
+          try {
+            w.resolve(toTarget(rows.get(w.ref)));
+          } catch (err) {
+            w.reject(err);
+          }
+        }
+      },
+      (err: unknown) => batch.forEach((w) => w.reject(err)),
+    );
+  };
+
+  return (ref) =>
+    new Promise<WebhookTarget>((resolve, reject) => {
+      waiting.push({ ref, resolve, reject });
+      if (waiting.length >= MAX_BATCH) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    });
 }
 
 /** The run an earlier delivery with this idempotency key created (unique per workflow). */

@@ -9,7 +9,7 @@ import type { RunBatcher } from "../../runs/create-run-batcher";
 import { enqueueCreated } from "../../runs/dispatch-runs";
 import { loadAudit } from "../../runs/find-runs";
 import { toRunJson } from "../../runs/run-row";
-import { findRunByIdempotencyKey, findWebhookTarget } from "./find-webhook-target";
+import { findRunByIdempotencyKey, findWebhookTarget, type WebhookTargetLoader } from "./find-webhook-target";
 import { openWebhookSecrets } from "./webhook-secrets";
 import type { WebhookConfig } from "./webhook-config";
 import type { WebhookGuard } from "./webhook-guard";
@@ -56,12 +56,15 @@ export async function invokeWebhook(
       config: Pick<Config, "SECRET_KEY" | "SECRET_KEY_PREVIOUS">;
       /** Coalesces the inserts of unsigned deliveries arriving together (`createRunBatcher`); one each without. */
       createRun?: RunBatcher;
+      /** Coalesces the workflow lookups of deliveries arriving together (`createWebhookTargetLoader`). */
+      findTarget?: WebhookTargetLoader;
     },
   guard: WebhookGuard,
   delivery: WebhookDelivery,
 ): Promise<WebhookResponse> {
   const rejected = (status: number, reason: string) => deps.metrics?.webhookRejected(status, reason);
-  const { workflowId, versionId, config } = await findWebhookTarget(deps.db, delivery.ref).catch((err: unknown) => {
+  const target = deps.findTarget?.(delivery.ref) ?? findWebhookTarget(deps.db, delivery.ref);
+  const { workflowId, versionId, config } = await target.catch((err: unknown) => {
     if (err instanceof NotFoundError) rejected(404, "not_found");
     throw err;
   });
