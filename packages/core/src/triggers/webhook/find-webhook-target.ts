@@ -1,5 +1,6 @@
 import { queryRows, type Db } from "../../db";
 import { NotFoundError } from "../../errors";
+import { coalescePerTurn } from "../../coalesce";
 import { RUN_COLUMNS, type RunRow } from "../../runs/run-row";
 import { isUuid } from "../../workflows/resolve-workflow";
 import { readStoredWebhookConfig, type WebhookConfig } from "./webhook-config";
@@ -71,39 +72,17 @@ export async function findWebhookTarget(db: Db, ref: string): Promise<WebhookTar
  * always sees a version, config or archive committed before it arrived.
  */
 export function createWebhookTargetLoader(db: Db): WebhookTargetLoader {
-  type Waiter = { ref: string; resolve: (t: WebhookTarget) => void; reject: (e: unknown) => void };
-  let waiting: Waiter[] = [];
-  let scheduled = false;
-
-  const flush = () => {
-    scheduled = false;
-    const batch = waiting;
-    waiting = [];
-    if (batch.length === 0) return;
-    findTargetRows(db, [...new Set(batch.map((w) => w.ref))]).then(
-      (rows) => {
-        for (const w of batch) {
-          // Each caller gets its own target: the config object is not shared between deliveries.
-          try {
-            w.resolve(toTarget(rows.get(w.ref)));
-          } catch (err) {
-            w.reject(err);
-          }
-        }
-      },
-      (err: unknown) => batch.forEach((w) => w.reject(err)),
-    );
-  };
-
-  return (ref) =>
-    new Promise<WebhookTarget>((resolve, reject) => {
-      waiting.push({ ref, resolve, reject });
-      if (waiting.length >= MAX_BATCH) flush();
-      else if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
-      }
-    });
+  const lookup = coalescePerTurn<string, TargetRow | undefined>({
+    settle: async (refs) => {
+      const rows = await findTargetRows(db, [...new Set(refs)]);
+      return refs.map((ref) => rows.get(ref));
+    },
+    maxBatch: MAX_BATCH,
+    // A read: a failed one fails its whole batch, each caller answering as for its own lookup.
+    retryAlone: () => false,
+  });
+  // Each caller gets its own target: the config object is not shared between deliveries.
+  return async (ref) => toTarget(await lookup(ref));
 }
 
 /** The run an earlier delivery with this idempotency key created (unique per workflow). */
