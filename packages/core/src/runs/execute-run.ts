@@ -163,7 +163,7 @@ async function startAndExecute(
   if (!resumed) deps.metrics?.runStarted(run);
   const untrack = deps.active?.add({ runId, attempt, stop });
   try {
-    const outcome = await executeStarted(deps, run, job.signal, resumed);
+    const outcome = await executeStarted(deps, run, stop, resumed);
     // Handed over only if the abort stopped it: a graph that finished before the deadline records its outcome.
     const reason: unknown = job.signal.reason;
     if (job.signal.aborted && reason instanceof RunHandOver && outcome.outcome.status === "failed") {
@@ -183,10 +183,11 @@ type RecordedOutcome = {
   steps: StepRecord[];
 };
 
+/** `stop`: aborted by a cancel, a hand-over or the BullMQ job's own signal; the run's timeout aborts it too. */
 async function executeStarted(
   deps: RunExecutionDeps,
   run: RunRow,
-  stop: AbortSignal | undefined,
+  stop: AbortController,
   resumed: boolean,
 ): Promise<RecordedOutcome> {
   const retry = runWriteRetry(deps, run.id, "");
@@ -207,16 +208,13 @@ async function executeStarted(
   const flush = async () => {
     if (buffer.length > 0) await recordStepsDurably(deps.db, run.id, run.attempt, buffer.splice(0), retry);
   };
-  const controller = new AbortController();
   const timer =
     config.timeout_seconds === undefined
       ? undefined
       : setTimeout(
-          () => controller.abort(new Error(`Run timed out after ${config.timeout_seconds} seconds`)),
+          () => stop.abort(new Error(`Run timed out after ${config.timeout_seconds} seconds`)),
           config.timeout_seconds * 1_000,
         );
-  const forward = () => controller.abort(stop?.reason);
-  stop?.addEventListener("abort", forward, { once: true });
   try {
     const outcome = await executeGraph({
       plan: version.plan,
@@ -234,7 +232,7 @@ async function executeStarted(
       // parked node gets its wait back, so a delay already served is not served again.
       ...((resumed || run.waitingFor !== null) && { waits: (run.waitingFor ?? {}) as WaitingFor }),
       logger: deps.logger.child({ runId: run.id, workflowId: run.workflowId }),
-      signal: controller.signal,
+      signal: stop.signal,
       onStep: async (step) => {
         deps.traceStep?.(step);
         buffer.push(step);
@@ -244,7 +242,6 @@ async function executeStarted(
     return { outcome, steps: buffer };
   } finally {
     clearTimeout(timer);
-    stop?.removeEventListener("abort", forward);
   }
 }
 

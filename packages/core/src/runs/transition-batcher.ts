@@ -2,7 +2,7 @@ import type { Queryable } from "../db";
 import { coalescePerTurn } from "../coalesce";
 import { isDbUnavailable } from "../db-errors";
 import type { RunRow } from "./run-row";
-import { transitionRuns, transitionShape, type Transition } from "./transition-run";
+import { transitionRunsOfShape, transitionShape, type Transition } from "./transition-run";
 
 /** `transitionRun`, with the transitions of one shape issued in the same turn sharing one statement. */
 export type TransitionBatcher = (t: Transition) => Promise<RunRow | null>;
@@ -15,9 +15,16 @@ export type TransitionBatcher = (t: Transition) => Promise<RunRow | null>;
  * caller with that error, for its durable write to look for the change before trying again.
  */
 export function createTransitionBatcher(db: Queryable, maxBatch = 100): TransitionBatcher {
+  // The shape is worked out once per transition, as its batch's key.
+  const shapes = new WeakMap<Transition, string>();
+  const shapeOf = (t: Transition) => {
+    const shape = transitionShape(t);
+    shapes.set(t, shape);
+    return shape;
+  };
   return coalescePerTurn<Transition, RunRow | null>({
-    settle: (ts) => transitionRuns(db, ts),
-    key: transitionShape,
+    settle: (ts) => transitionRunsOfShape(db, shapes.get(ts[0]!) ?? transitionShape(ts[0]!), ts),
+    key: shapeOf,
     identity: (t) => t.runId,
     maxBatch,
     retryAlone: (err) => !isDbUnavailable(err),

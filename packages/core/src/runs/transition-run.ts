@@ -72,6 +72,18 @@ export async function transitionRuns(db: Queryable, ts: readonly Transition[]): 
   if (ts.length === 1) return [await transitionRun(db, first)];
   const shape = transitionShape(first);
   if (ts.some((t) => transitionShape(t) !== shape)) throw new Error("transitionRuns: transitions of one shape only");
+  return transitionRunsOfShape(db, shape, ts);
+}
+
+/** `transitionRuns` for transitions already known to share `shape` (the batcher groups them by it). */
+export async function transitionRunsOfShape(
+  db: Queryable,
+  shape: string,
+  ts: readonly Transition[],
+): Promise<(RunRow | null)[]> {
+  const first = ts[0];
+  if (first === undefined) return [];
+  if (ts.length === 1) return [await transitionRun(db, first)];
   if (new Set(ts.map((t) => t.runId)).size !== ts.length) throw new Error("transitionRuns: one transition per run");
   // Rows are locked in id order: two statements over the same runs cannot deadlock.
   const rows = ts.map(rowOf).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
