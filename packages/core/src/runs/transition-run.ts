@@ -97,16 +97,17 @@ export async function transitionRunsOfShape(
       idGuard: `r.id = ANY($4::uuid[]) AND r.id = i.id`,
       returning: `, i.ord AS batch_ord`,
       select: `, r.batch_ord AS "batchOrd"`,
+      several: true,
     });
     batchSqls.set(shape, sql);
   }
-  // Not prepared: planned for each batch's size, where a generic plan would guess it.
-  const updated = await queryRows<RunRow & { batchOrd: number }>(db, sql, [
-    first.to,
-    allowedSources(first),
-    JSON.stringify(rows),
-    rows.map((r) => r.id),
-  ]);
+  // Prepared: whatever the batch's size, the runs are found through their primary key (see `several`).
+  const updated = await queryRows<RunRow & { batchOrd: number }>(
+    db,
+    sql,
+    [first.to, allowedSources(first), JSON.stringify(rows), rows.map((r) => r.id)],
+    true,
+  );
   const results: (RunRow | null)[] = ts.map(() => null);
   for (const { batchOrd, ...run } of updated) results[batchOrd] = run;
   return results;
@@ -191,7 +192,17 @@ function isLeased(t: Transition): boolean {
 function transitionSql(
   t: Transition,
   value: ValueOf,
-  rows: { from: string; idGuard: string; returning?: string; select?: string },
+  rows: {
+    from: string;
+    idGuard: string;
+    returning?: string;
+    select?: string;
+    /**
+     * Several runs: the status guard is written so that no status index can serve it. Runs are found by id alone;
+     * a plan scanning every pending run of a backlog the statistics have not seen yet costs that backlog's size.
+     */
+    several?: boolean;
+  },
 ): string {
   const terminal = t.to === "succeeded" || t.to === "failed" || t.to === "cancelled";
   const sets = [`status = $1`, `updated_at = clock_timestamp()`];
@@ -211,7 +222,7 @@ function transitionSql(
   }
   if (t.crashRecovery === true) sets.push(`crash_recoveries = r.crash_recoveries + 1`);
   if (t.error !== undefined) sets.push(`error = ${value("error", "text")}`);
-  let guard = `${rows.idGuard} AND r.status = ANY($2::text[])`;
+  let guard = `${rows.idGuard} AND ${rows.several === true ? "(r.status = ANY($2::text[])) IS TRUE" : "r.status = ANY($2::text[])"}`;
   if (t.due === true) guard += ` AND (r.run_at IS NULL OR r.run_at <= clock_timestamp())`;
   if (t.leaseExpired === true) guard += ` AND r.lease_expires_at < clock_timestamp()`;
   const attempt = t.attempt === undefined ? "" : value("attempt", "int");
