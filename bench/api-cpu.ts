@@ -2,69 +2,46 @@
  * The api's CPU per accepted webhook POST: `flock /work/bench.lock npx tsx bench/api-cpu.ts [requests] [clients]`.
  *
  * A fresh database (migrated with `prisma migrate deploy`) and a queue prefix of its own, the api alone as a real
- * process with its production settings (no worker: the execute_run jobs just queue in Redis), the bench's
- * one-node `set` workflow, then `requests` (10,000) unsigned POSTs from `clients` (64) keep-alive loops after a
- * warm-up of 2,000. The figure is the api's utime + stime (/proc/<pid>/stat) over the measured requests divided by
- * their number, steadier on a shared machine than any wall-clock rate. Prints one JSON line; drops the database
- * and the Redis keys at the end. API_CPU_PROF=1 also writes a V8 CPU profile of the api into bench/.work/ (of the
- * whole process life; the warm-up and start-up are in it too). API_CPU_ROUNDS=n repeats the measured part n times
- * and reports each round (the median is the figure to compare).
+ * process from its bundle with its production flags and settings (no worker: the execute_run jobs just queue in
+ * Redis), the bench's one-node `set` workflow, then `requests` (10,000) unsigned POSTs from `clients` (64)
+ * keep-alive loops after a warm-up of 2,000. The figure is the api's utime + stime (/proc/<pid>/stat) over the
+ * measured requests divided by their number, steadier on a shared machine than any wall-clock rate. Prints one
+ * JSON line; drops the database and the Redis keys at the end. BENCH_CPU_PROF=1 also writes a V8 CPU profile of
+ * the api into bench/.work/ (of the whole process life; the warm-up and start-up are in it too). API_CPU_ROUNDS=n
+ * repeats the measured part n times and reports each round (the median is the figure to compare).
  */
-import { execFileSync, spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { Redis } from "ioredis";
 import pg from "pg";
-import { pgConnectionOptions, withDatabase } from "@switchyard/core/db-url";
-import { deleteKeys } from "@switchyard/core/testing/test-deps";
+import { pgConnectionOptions } from "@switchyard/core/db-url";
 import { freePort } from "@switchyard/core/testing/private-redis";
+import {
+  buildBundles,
+  createBenchDatabase,
+  deleteKeysAt,
+  peakRssMb,
+  spawnBenchService,
+  waitFor,
+} from "./lib/bench-env";
+import { cpuMs } from "./lib/cpu-time";
 import { createBenchWorkflow, webhookPath } from "./lib/bench-workflow";
 import { createHttpClient, runClosedLoop } from "./lib/http-load";
 import { round } from "./lib/stats";
 
-const REPO_ROOT = join(import.meta.dirname, "..");
-const WORK_DIR = join(REPO_ROOT, "bench/.work");
 const requests = Number(process.argv[2] ?? 10_000);
 const clients = Number(process.argv[3] ?? 64);
 const rounds = Number(process.env.API_CPU_ROUNDS ?? 1);
 const serverUrl = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
-const CLK_TCK = 100;
-
-/** utime + stime of a process, in ms. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which may hold spaces) start at field 3; utime and stime are fields 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
-}
 
 const stamp = Date.now();
-const database = `switchyard_apicpu_${stamp}`;
 const prefix = `syapicpu-${stamp}`;
-const admin = new pg.Client(pgConnectionOptions(serverUrl));
-await admin.connect();
-await admin.query(`CREATE DATABASE "${database}"`);
-await admin.end();
-const databaseUrl = withDatabase(serverUrl, database);
-execFileSync(join(REPO_ROOT, "node_modules/.bin/prisma"), ["migrate", "deploy"], {
-  cwd: REPO_ROOT,
-  env: { ...process.env, DATABASE_URL: databaseUrl },
-  stdio: "pipe",
-});
-
+const db = await createBenchDatabase(serverUrl, `switchyard_apicpu_${stamp}`);
+const databaseUrl = db.databaseUrl;
+buildBundles();
 const port = await freePort();
 const apiUrl = `http://127.0.0.1:${port}`;
-mkdirSync(WORK_DIR, { recursive: true });
-const logPath = join(WORK_DIR, `${stamp}-apicpu-api.log`);
-const fd = openSync(logPath, "w");
-const args = ["--import", "tsx", join(REPO_ROOT, "apps/api/src/main.ts")];
-if (process.env.API_CPU_PROF === "1")
-  args.unshift("--cpu-prof", `--cpu-prof-dir=${join(WORK_DIR, `${stamp}-apicpu-prof`)}`);
-const api = spawn(process.execPath, args, {
-  cwd: REPO_ROOT,
-  env: {
-    ...process.env,
+const api = spawnBenchService(
+  "api",
+  {
     DATABASE_URL: databaseUrl,
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: prefix,
@@ -73,20 +50,13 @@ const api = spawn(process.execPath, args, {
     NODE_ENV: "production",
     LOG_FORMAT: "json",
     LOG_LEVEL: "info",
-    METRICS_PORT: "0",
   },
-  stdio: ["ignore", fd, fd],
-});
-closeSync(fd);
-const exited = new Promise<void>((resolve) => api.once("close", () => resolve()));
+  stamp,
+);
 const client = createHttpClient(apiUrl, clients);
 
 try {
-  const deadline = Date.now() + 30_000;
-  while ((await fetch(`${apiUrl}/healthz`).catch(() => null))?.ok !== true) {
-    if (Date.now() > deadline) throw new Error("api did not start within 30 s");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitFor(async () => (await fetch(`${apiUrl}/healthz`).catch(() => null))?.ok === true, "api");
   const path = webhookPath(await createBenchWorkflow(client, "bench-api-cpu"));
   const post = (i: number) => client.send("POST", path, { n: i });
   await runClosedLoop(2_000, clients, post);
@@ -108,11 +78,11 @@ try {
   let non202 = 0;
   let wallMs = 0;
   for (let r = 0; r < rounds; r++) {
-    const before = cpuMs(api.pid!);
+    const before = cpuMs(api.proc.pid!) ?? 0;
     const started = performance.now();
     const results = await runClosedLoop(requests, clients, post);
     wallMs += performance.now() - started;
-    perRound.push((cpuMs(api.pid!) - before) / requests);
+    perRound.push(((cpuMs(api.proc.pid!) ?? 0) - before) / requests);
     non202 += results.filter((x) => x.status !== 202).length;
   }
   // pg_stat_database lags by up to a second (stats_fetch_consistency, the stats collector's flush interval).
@@ -132,18 +102,12 @@ try {
       pg_commits_per_request: round(commitsPerRequest / (requests * rounds), 3),
       accepted_per_s: round(((requests * rounds - non202) / wallMs) * 1000, 0),
       non_202: non202,
-      api_peak_rss_mb:
-        Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${api.pid}/status`, "utf8"))?.[1] ?? 0) >> 10,
+      api_peak_rss_mb: peakRssMb(api.proc.pid!),
     })}\n`,
   );
 } finally {
   client.close();
-  if (api.exitCode === null && api.signalCode === null) api.kill("SIGTERM");
-  await exited;
-  const redis = new Redis(redisUrl);
-  await deleteKeys(redis, `${prefix}*`).finally(() => redis.disconnect());
-  const cleanup = new pg.Client(pgConnectionOptions(serverUrl));
-  await cleanup.connect();
-  await cleanup.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  await cleanup.end();
+  await api.stop();
+  await deleteKeysAt(redisUrl, `${prefix}*`);
+  await db.drop();
 }

@@ -34,24 +34,11 @@ export type BenchEnv = {
  */
 export async function startBenchEnv(serverUrl: string, redisUrl: string): Promise<BenchEnv> {
   const stamp = Date.now();
-  const database = `switchyard_bench_${stamp}`;
   const prefix = `sybench-${stamp}`;
-  const admin = new pg.Client(pgConnectionOptions(serverUrl));
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${database}"`);
-  await admin.end();
-  const databaseUrl = withDatabase(serverUrl, database);
-  execFileSync(join(REPO_ROOT, "node_modules/.bin/prisma"), ["migrate", "deploy"], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl },
-    stdio: "pipe",
-  });
+  const db = await createBenchDatabase(serverUrl, `switchyard_bench_${stamp}`);
+  const databaseUrl = db.databaseUrl;
   const pool = new pg.Pool({ ...pgConnectionOptions(databaseUrl), max: 4 });
-  // The services run as in production: the bundles of `npm run build`, built from the sources being measured.
-  execFileSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "scripts/build.ts")], {
-    cwd: REPO_ROOT,
-    stdio: "pipe",
-  });
+  buildBundles();
 
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
@@ -65,7 +52,6 @@ export async function startBenchEnv(serverUrl: string, redisUrl: string): Promis
     LOG_FORMAT: "json",
     LOG_LEVEL: "info",
   };
-  mkdirSync(WORK_DIR, { recursive: true });
   const api = spawnBenchService("api", env, stamp);
   await waitFor(async () => (await fetch(`${apiUrl}/healthz`).catch(() => null))?.ok === true, "api");
   const worker = spawnBenchService("worker", env, stamp);
@@ -84,6 +70,29 @@ export async function startBenchEnv(serverUrl: string, redisUrl: string): Promis
       await Promise.all([beat.stop(), worker.stop(), api.stop()]);
       await pool.end();
       await deleteKeysAt(redisUrl, `${prefix}*`);
+      await db.drop();
+    },
+  };
+}
+
+/** A fresh database on the server, migrated with `prisma migrate deploy`; `drop` removes it. */
+export async function createBenchDatabase(
+  serverUrl: string,
+  database: string,
+): Promise<{ databaseUrl: string; drop: () => Promise<void> }> {
+  const admin = new pg.Client(pgConnectionOptions(serverUrl));
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${database}"`);
+  await admin.end();
+  const databaseUrl = withDatabase(serverUrl, database);
+  execFileSync(join(REPO_ROOT, "node_modules/.bin/prisma"), ["migrate", "deploy"], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: "pipe",
+  });
+  return {
+    databaseUrl,
+    drop: async () => {
       const cleanup = new pg.Client(pgConnectionOptions(serverUrl));
       await cleanup.connect();
       await cleanup.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
@@ -92,7 +101,15 @@ export async function startBenchEnv(serverUrl: string, redisUrl: string): Promis
   };
 }
 
-async function deleteKeysAt(redisUrl: string, pattern: string): Promise<void> {
+/** The services run as in production: the bundles of `npm run build`, built from the sources being measured. */
+export function buildBundles(): void {
+  execFileSync(process.execPath, ["--import", "tsx", join(REPO_ROOT, "scripts/build.ts")], {
+    cwd: REPO_ROOT,
+    stdio: "pipe",
+  });
+}
+
+export async function deleteKeysAt(redisUrl: string, pattern: string): Promise<void> {
   const redis = new Redis(redisUrl);
   try {
     await deleteKeys(redis, pattern);
@@ -101,7 +118,8 @@ async function deleteKeysAt(redisUrl: string, pattern: string): Promise<void> {
   }
 }
 
-function spawnBenchService(name: ServiceName, env: Record<string, string>, stamp: number): BenchService {
+export function spawnBenchService(name: ServiceName, env: Record<string, string>, stamp: number): BenchService {
+  mkdirSync(WORK_DIR, { recursive: true });
   const logPath = join(WORK_DIR, `${stamp}-${name}.log`);
   const fd = openSync(logPath, "w");
   const args = [...PRODUCTION_NODE_FLAGS, join(REPO_ROOT, `dist/${name}.js`)];
@@ -134,7 +152,7 @@ function logHas(path: string, message: string): boolean {
   return readFileSync(path, "utf8").includes(`"message":"${message}"`);
 }
 
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+export async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs} ms`);
