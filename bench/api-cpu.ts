@@ -12,14 +12,13 @@
  */
 import pg from "pg";
 import { pgConnectionOptions } from "@switchyard/core/db-url";
-import { freePort } from "@switchyard/core/testing/private-redis";
 import {
+  benchServiceEnv,
   buildBundles,
   createBenchDatabase,
   deleteKeysAt,
   peakRssMb,
-  spawnBenchService,
-  waitFor,
+  startBenchApi,
 } from "./lib/bench-env";
 import { cpuMs } from "./lib/cpu-time";
 import { createBenchWorkflow, webhookPath } from "./lib/bench-workflow";
@@ -37,26 +36,11 @@ const prefix = `syapicpu-${stamp}`;
 const db = await createBenchDatabase(serverUrl, `switchyard_apicpu_${stamp}`);
 const databaseUrl = db.databaseUrl;
 buildBundles();
-const port = await freePort();
-const apiUrl = `http://127.0.0.1:${port}`;
-const api = spawnBenchService(
-  "api",
-  {
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: prefix,
-    PORT: String(port),
-    API_URL: apiUrl,
-    NODE_ENV: "production",
-    LOG_FORMAT: "json",
-    LOG_LEVEL: "info",
-  },
-  stamp,
-);
+const { env, apiUrl } = await benchServiceEnv(databaseUrl, redisUrl, prefix);
+const api = await startBenchApi(env, apiUrl, stamp);
 const client = createHttpClient(apiUrl, clients);
 
 try {
-  await waitFor(async () => (await fetch(`${apiUrl}/healthz`).catch(() => null))?.ok === true, "api");
   const path = webhookPath(await createBenchWorkflow(client, "bench-api-cpu"));
   const post = (i: number) => client.send("POST", path, { n: i });
   await runClosedLoop(2_000, clients, post);

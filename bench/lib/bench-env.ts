@@ -40,20 +40,8 @@ export async function startBenchEnv(serverUrl: string, redisUrl: string): Promis
   const pool = new pg.Pool({ ...pgConnectionOptions(databaseUrl), max: 4 });
   buildBundles();
 
-  const port = await freePort();
-  const apiUrl = `http://127.0.0.1:${port}`;
-  const env: Record<string, string> = {
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: prefix,
-    PORT: String(port),
-    API_URL: apiUrl,
-    NODE_ENV: "production",
-    LOG_FORMAT: "json",
-    LOG_LEVEL: "info",
-  };
-  const api = spawnBenchService("api", env, stamp);
-  await waitFor(async () => (await fetch(`${apiUrl}/healthz`).catch(() => null))?.ok === true, "api");
+  const { env, apiUrl } = await benchServiceEnv(databaseUrl, redisUrl, prefix);
+  const api = await startBenchApi(env, apiUrl, stamp);
   const worker = spawnBenchService("worker", env, stamp);
   await waitFor(async () => logHas(worker.logPath, "worker started"), "worker");
   const beat = spawnBenchService("beat", env, stamp);
@@ -73,6 +61,34 @@ export async function startBenchEnv(serverUrl: string, redisUrl: string): Promis
       await db.drop();
     },
   };
+}
+
+/** The services' environment, as in production, with the api on a free port. */
+export async function benchServiceEnv(
+  databaseUrl: string,
+  redisUrl: string,
+  prefix: string,
+): Promise<{ env: Record<string, string>; apiUrl: string }> {
+  const port = await freePort();
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const env = {
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: prefix,
+    PORT: String(port),
+    API_URL: apiUrl,
+    NODE_ENV: "production",
+    LOG_FORMAT: "json",
+    LOG_LEVEL: "info",
+  };
+  return { env, apiUrl };
+}
+
+/** The api from its bundle, once it answers its health check. */
+export async function startBenchApi(env: Record<string, string>, apiUrl: string, stamp: number): Promise<BenchService> {
+  const api = spawnBenchService("api", env, stamp);
+  await waitFor(async () => (await fetch(`${apiUrl}/healthz`).catch(() => null))?.ok === true, "api");
+  return api;
 }
 
 /** A fresh database on the server, migrated with `prisma migrate deploy`; `drop` removes it. */
@@ -118,7 +134,7 @@ export async function deleteKeysAt(redisUrl: string, pattern: string): Promise<v
   }
 }
 
-export function spawnBenchService(name: ServiceName, env: Record<string, string>, stamp: number): BenchService {
+function spawnBenchService(name: ServiceName, env: Record<string, string>, stamp: number): BenchService {
   mkdirSync(WORK_DIR, { recursive: true });
   const logPath = join(WORK_DIR, `${stamp}-${name}.log`);
   const fd = openSync(logPath, "w");
@@ -152,7 +168,7 @@ function logHas(path: string, message: string): boolean {
   return readFileSync(path, "utf8").includes(`"message":"${message}"`);
 }
 
-export async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what} did not start within ${timeoutMs} ms`);

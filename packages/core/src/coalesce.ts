@@ -4,8 +4,8 @@
  * own result, once its batch settled.
  */
 export type CoalesceOptions<I, O> = {
-  /** Settles a batch; results in the order of `items`. */
-  settle: (items: I[]) => Promise<O[]>;
+  /** Settles a batch (all of one `key`); results in the order of `items`. */
+  settle: (items: I[], key: string) => Promise<O[]>;
   /** Only items of one key share a batch (default: all). */
   key?: (item: I) => string;
   /** Two items with the same identity never share a batch (a statement updates a row once). */
@@ -19,25 +19,28 @@ export type CoalesceOptions<I, O> = {
 };
 
 type Waiter<I, O> = { item: I; resolve: (o: O) => void; reject: (e: unknown) => void };
-type Batch<I, O> = { waiters: Waiter<I, O>[]; identities: Set<string> };
+type Batch<I, O> = { key: string; waiters: Waiter<I, O>[]; identities: Set<string> };
 
 export function coalescePerTurn<I, O>(opts: CoalesceOptions<I, O>): (item: I) => Promise<O> {
   const maxBatch = opts.maxBatch ?? 500;
   let open = new Map<string, Batch<I, O>[]>();
   let scheduled = false;
 
-  const settle = async (waiters: readonly Waiter<I, O>[]) => {
-    const results = await opts.settle(waiters.map((w) => w.item));
+  const settle = async (key: string, waiters: readonly Waiter<I, O>[]) => {
+    const results = await opts.settle(
+      waiters.map((w) => w.item),
+      key,
+    );
     waiters.forEach((w, n) => w.resolve(results[n] as O));
   };
 
-  const run = (waiters: readonly Waiter<I, O>[]) => {
-    settle(waiters).catch((err: unknown) => {
+  const run = ({ key, waiters }: Batch<I, O>) => {
+    settle(key, waiters).catch((err: unknown) => {
       if (waiters.length === 1 || opts.retryAlone?.(err) === false) {
         for (const w of waiters) w.reject(err);
         return;
       }
-      for (const w of waiters) settle([w]).catch(w.reject);
+      for (const w of waiters) settle(key, [w]).catch(w.reject);
     });
   };
 
@@ -45,7 +48,7 @@ export function coalescePerTurn<I, O>(opts: CoalesceOptions<I, O>): (item: I) =>
     scheduled = false;
     const batches = open;
     open = new Map();
-    for (const list of batches.values()) for (const batch of list) run(batch.waiters);
+    for (const list of batches.values()) for (const batch of list) run(batch);
   };
 
   return (item) =>
@@ -56,7 +59,7 @@ export function coalescePerTurn<I, O>(opts: CoalesceOptions<I, O>): (item: I) =>
       if (list === undefined) open.set(key, (list = []));
       let batch = list.at(-1);
       if (batch === undefined || (identity !== undefined && batch.identities.has(identity))) {
-        batch = { waiters: [], identities: new Set() };
+        batch = { key, waiters: [], identities: new Set() };
         list.push(batch);
       }
       batch.waiters.push({ item, resolve, reject });
@@ -64,7 +67,7 @@ export function coalescePerTurn<I, O>(opts: CoalesceOptions<I, O>): (item: I) =>
       if (batch.waiters.length >= maxBatch) {
         // Full: settled now, and out of the open set so later items start a new batch.
         list.splice(list.indexOf(batch), 1);
-        run(batch.waiters);
+        run(batch);
       } else if (!scheduled) {
         scheduled = true;
         setImmediate(flush);

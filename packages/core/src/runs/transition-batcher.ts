@@ -15,16 +15,10 @@ export type TransitionBatcher = (t: Transition) => Promise<RunRow | null>;
  * caller with that error, for its durable write to look for the change before trying again.
  */
 export function createTransitionBatcher(db: Queryable, maxBatch = 100): TransitionBatcher {
-  // The shape is worked out once per transition, as its batch's key.
-  const shapes = new WeakMap<Transition, string>();
-  const shapeOf = (t: Transition) => {
-    const shape = transitionShape(t);
-    shapes.set(t, shape);
-    return shape;
-  };
   return coalescePerTurn<Transition, RunRow | null>({
-    settle: (ts) => transitionRunsOfShape(db, shapes.get(ts[0]!) ?? transitionShape(ts[0]!), ts),
-    key: shapeOf,
+    // The shape is worked out once per transition, as its batch's key.
+    settle: (ts, shape) => transitionRunsOfShape(db, shape, ts),
+    key: transitionShape,
     identity: (t) => t.runId,
     maxBatch,
     retryAlone: (err) => !isDbUnavailable(err),
