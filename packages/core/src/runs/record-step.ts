@@ -29,14 +29,15 @@ export function toStepRows(steps: readonly StepRecord[]): StepRow[] {
  * INSERT of steps given as a JSON array (`toStepRows`), in their order, only while the run is at `attempt`.
  * `dedupe`: skips steps already written (same node, attempt and start): a retried write whose first try may have
  * committed without its reply arriving writes each step once. `source`: a relation the expressions read from
- * (the rows of a multi-run statement, `i`), joined before the steps, whose `order` sorts first.
+ * (the rows of a multi-run statement, `i`), joined before the steps, whose `order` sorts first, and `ids` the
+ * array of its run ids, which restricts the fence's read of runs to an index condition.
  */
 export const STEP_ROWS_SQL = (
   runId: string,
   attempt: string,
   rows: string,
   dedupe = false,
-  source?: { from: string; order: string },
+  source?: { from: string; order: string; ids: string },
 ) =>
   `INSERT INTO run_steps (run_id, node_id, attempt, status, output, error, log, started_at, finished_at)
      SELECT ${runId}, s.node_id, ${attempt}, s.status, s.output, s.error,
@@ -44,7 +45,9 @@ export const STEP_ROWS_SQL = (
      FROM ${source === undefined ? "" : `${source.from} CROSS JOIN LATERAL `}jsonb_to_recordset(${rows})
           AS s(ord int, node_id text, status text, output jsonb, error text, log jsonb,
                started_at timestamptz, finished_at timestamptz)
-     WHERE EXISTS (SELECT 1 FROM runs WHERE id = ${runId} AND attempt = ${attempt})${
+     WHERE EXISTS (SELECT 1 FROM runs WHERE id = ${runId} AND attempt = ${attempt}${
+       source === undefined ? "" : ` AND id = ANY(${source.ids})`
+     })${
        dedupe
          ? `
        AND NOT EXISTS (SELECT 1 FROM run_steps x WHERE x.run_id = ${runId} AND x.attempt = ${attempt}

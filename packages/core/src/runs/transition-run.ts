@@ -101,13 +101,15 @@ export async function transitionRunsOfShape(
     });
     batchSqls.set(shape, sql);
   }
-  // Prepared: whatever the batch's size, the runs are found through their primary key (see `several`).
-  const updated = await queryRows<RunRow & { batchOrd: number }>(
-    db,
-    sql,
-    [first.to, allowedSources(first), JSON.stringify(rows), rows.map((r) => r.id)],
-    true,
-  );
+  // Not prepared: a prepared statement keeps the generic plan it chose after five runs, and one chosen while runs
+  // was small (a new database) scans the whole table on every later batch. Planned at each execution, the batch
+  // statement sees the table's size and the ids' count, and finds its runs through the primary key.
+  const updated = await queryRows<RunRow & { batchOrd: number }>(db, sql, [
+    first.to,
+    allowedSources(first),
+    JSON.stringify(rows),
+    rows.map((r) => r.id),
+  ]);
   const results: (RunRow | null)[] = ts.map(() => null);
   for (const { batchOrd, ...run } of updated) results[batchOrd] = run;
   return results;
@@ -240,7 +242,7 @@ function transitionSql(
       attempt,
       value("steps", "jsonb"),
       t.dedupeSteps === true,
-      several ? { from: "i", order: "i.ord" } : undefined,
+      several ? { from: "i", order: "i.ord", ids: "$4::uuid[]" } : undefined,
     )})`;
   }
   return `WITH ${rows.from === "" ? "" : `i AS (SELECT * ${rows.from}), `}upd AS (
