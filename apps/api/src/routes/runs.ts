@@ -3,7 +3,7 @@ import type { Deps } from "@switchyard/core/deps";
 import { BadRequestError, NotFoundError } from "@switchyard/core/errors";
 import { parseInput } from "@switchyard/core/http/parse-input";
 import { dispatchRuns } from "@switchyard/core/runs/dispatch-runs";
-import { decodeCursor, encodeCursor, listRunsPage, loadAudit } from "@switchyard/core/runs/find-runs";
+import { decodeCursor, listRunsPage } from "@switchyard/core/runs/find-runs";
 import { applyRunAction, getRunJson } from "@switchyard/core/runs/run-actions";
 import { retryRun } from "@switchyard/core/runs/retry-run";
 import { publishRunCancel } from "@switchyard/core/runs/run-cancellation";
@@ -18,7 +18,7 @@ import {
   StartRunBody,
   SucceedRunBody,
 } from "@switchyard/core/runs/run-schemas";
-import { isUuid, resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
+import { isUuid, parseWorkflowRef, resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
 
 /** A run id that is not a UUID cannot exist. */
 function runIdParam(raw: string): string {
@@ -56,23 +56,22 @@ export function runRoutes(deps: Deps): Router {
 
   router.get("/workflows/:ref/runs", async (req, res) => {
     const query = parseInput(ListRunsQuery, req.query, "query");
-    const workflow = await resolveWorkflow(db, req.params.ref);
+    const workflow = parseWorkflowRef(req.params.ref);
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     if (after === null) throw new BadRequestError("Invalid cursor", 422, "validation");
-    const page = await listRunsPage(db, {
-      workflowId: workflow.id,
-      limit: query.limit,
-      status: query.status,
-      triggeredBy: query.triggered_by,
-      after,
-    });
-    const audit = await loadAudit(
-      db,
-      page.runs.map((r) => r.id),
-    );
-    const last = page.runs.at(-1);
-    if (page.hasMore && last !== undefined) res.set("X-Next-Cursor", encodeCursor(last));
-    res.json(page.runs.map((r) => toRunJson(r, audit.get(r.id) ?? [])));
+    const page =
+      workflow === null
+        ? null
+        : await listRunsPage(db, {
+            workflow,
+            limit: query.limit,
+            status: query.status,
+            triggeredBy: query.triggered_by,
+            after,
+          });
+    if (page === null) throw new NotFoundError("Workflow not found");
+    if (page.nextCursor !== null) res.set("X-Next-Cursor", page.nextCursor);
+    res.type("json").send(page.json);
   });
 
   router.get("/runs/:runId", async (req, res) => {

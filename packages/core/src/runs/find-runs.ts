@@ -1,5 +1,5 @@
 import { queryRows, type Db } from "../db";
-import { RUN_COLUMNS, type AuditEntry, type RunRow } from "./run-row";
+import { RUN_COLUMNS, RUN_JSON_SQL, type AuditEntry, type RunRow } from "./run-row";
 
 export async function findRun(db: Db, runId: string): Promise<RunRow | null> {
   const rows = await queryRows<RunRow>(db, `SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id = $1::uuid`, [runId], true);
@@ -22,7 +22,8 @@ export async function loadAudit(db: Db, runIds: readonly string[]): Promise<Map<
 }
 
 export type RunPageQuery = {
-  workflowId: string;
+  /** The workflow, as `parseWorkflowRef` reads its reference. */
+  workflow: { id: string } | { handle: string };
   limit: number;
   status?: string | undefined;
   triggeredBy?: string | undefined;
@@ -30,10 +31,22 @@ export type RunPageQuery = {
   after?: { createdAt: Date; id: string } | undefined;
 };
 
-/** Newest first, keyset-paginated on (created_at, id); fetches one extra row to know whether more follow. */
-export async function listRunsPage(db: Db, q: RunPageQuery): Promise<{ runs: RunRow[]; hasMore: boolean }> {
-  const params: unknown[] = [q.workflowId];
-  let where = `r.workflow_id = $1::uuid`;
+export type RunPage = {
+  /** The page as the API answers it: a JSON array of runs (`toRunJson`), newest first. */
+  json: string;
+  /** The cursor of the page's last run when older runs follow, else null. */
+  nextCursor: string | null;
+};
+
+/**
+ * A page of a workflow's runs, newest first, keyset-paginated on (created_at, id), in one statement: the workflow
+ * is found by id or handle, one extra run is read to know whether more follow, and Postgres writes the page's
+ * JSON (`RUN_JSON_SQL`), audit entries included. null when no workflow has that reference.
+ */
+export async function listRunsPage(db: Db, q: RunPageQuery): Promise<RunPage | null> {
+  const byId = "id" in q.workflow;
+  const params: unknown[] = ["id" in q.workflow ? q.workflow.id : q.workflow.handle, q.limit];
+  let where = `r.workflow_id = (SELECT id FROM w)`;
   if (q.status !== undefined) {
     params.push(q.status);
     where += ` AND r.status = $${params.length}`;
@@ -46,14 +59,34 @@ export async function listRunsPage(db: Db, q: RunPageQuery): Promise<{ runs: Run
     params.push(q.after.createdAt.toISOString(), q.after.id);
     where += ` AND (r.created_at, r.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`;
   }
-  params.push(q.limit + 1);
-  const rows = await queryRows<RunRow>(
+  const rows = await queryRows<{
+    found: boolean;
+    json: string;
+    more: boolean;
+    lastAt: Date | null;
+    lastId: string | null;
+  }>(
     db,
-    `SELECT ${RUN_COLUMNS} FROM runs r WHERE ${where} ORDER BY r.created_at DESC, r.id DESC LIMIT $${params.length}`,
+    `WITH w AS (SELECT id FROM workflows WHERE ${byId ? "id = $1::uuid" : "handle = $1"}),
+     page AS (
+       SELECT r.*, row_number() OVER (ORDER BY r.created_at DESC, r.id DESC) AS n
+       FROM (SELECT * FROM runs r WHERE ${where} ORDER BY r.created_at DESC, r.id DESC LIMIT $2::int + 1) r
+     )
+     SELECT EXISTS (SELECT 1 FROM w) AS found,
+            (SELECT coalesce(json_agg(${RUN_JSON_SQL} ORDER BY p.n), '[]'::json)::text FROM page p WHERE p.n <= $2) AS json,
+            EXISTS (SELECT 1 FROM page WHERE n > $2) AS more,
+            (SELECT created_at FROM page WHERE n = $2) AS "lastAt",
+            (SELECT id::text FROM page WHERE n = $2) AS "lastId"`,
     params,
     true,
   );
-  return { runs: rows.slice(0, q.limit), hasMore: rows.length > q.limit };
+  const row = rows[0];
+  if (row === undefined || !row.found) return null;
+  const nextCursor =
+    row.more && row.lastAt !== null && row.lastId !== null
+      ? encodeCursor({ createdAt: row.lastAt, id: row.lastId })
+      : null;
+  return { json: row.json, nextCursor };
 }
 
 export function encodeCursor(run: Pick<RunRow, "createdAt" | "id">): string {

@@ -65,3 +65,24 @@ export function toRunJson(run: RunRow, audit: readonly AuditEntry[]): RunRespons
   };
 }
 export type RunJson = ReturnType<typeof toRunJson>;
+
+/** A timestamptz as `Date.toISOString` writes it (UTC, milliseconds): the stored precision. */
+const isoSql = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * `toRunJson` as a SQL expression over the run alias `p` (with its audit entries): Postgres writes a page of runs as
+ * the response's text, and the api sends it without parsing a row or a timestamp. The keys, their order and every
+ * value are those of `toRunJson`; run-json-sql.test.ts compares the two.
+ */
+export const RUN_JSON_SQL = `json_build_object(
+  'id', p.id, 'workflow_id', p.workflow_id, 'workflow_version_id', p.workflow_version_id, 'status', p.status,
+  'triggered_by', p.triggered_by,
+  'input_payload', CASE WHEN p.input_payload IS NULL OR p.input_payload = 'null' THEN '{}'::jsonb ELSE p.input_payload END,
+  'runnable_config', p.runnable_config, 'output_payload', p.output_payload, 'error', p.error, 'attempt', p.attempt,
+  'retry_of', p.retry_of, 'run_at', ${isoSql("p.run_at")}, 'created_at', ${isoSql("p.created_at")},
+  'updated_at', ${isoSql("p.updated_at")}, 'started_at', ${isoSql("p.started_at")},
+  'completed_at', ${isoSql("p.completed_at")},
+  'audit_log', (SELECT coalesce(json_agg(json_build_object('actor', a.actor, 'action', a.action, 'at', ${isoSql("a.at")},
+                  'metadata', CASE WHEN a.metadata IS NULL OR a.metadata = 'null' THEN '{}'::jsonb ELSE a.metadata END)
+                  ORDER BY a.id), '[]'::json)
+                FROM run_audit_entries a WHERE a.run_id = p.id))`;

@@ -7,13 +7,16 @@ export function isUuid(s: string): boolean {
   return UUID.test(s);
 }
 
+/** What a workflow reference names: a UUID is an id, anything else a handle; null when it can name none. */
+export function parseWorkflowRef(ref: string): { id: string } | { handle: string } | null {
+  if (isUuid(ref)) return { id: ref.toLowerCase() };
+  return ref.length <= 200 && !ref.includes("\u0000") ? { handle: ref } : null;
+}
+
 /** A workflow addressed by UUID or handle; 404 "Workflow not found" otherwise (also when archived, with `activeOnly`: triggers never create runs for archived workflows). */
 export async function resolveWorkflow(db: Db, ref: string, opts: { activeOnly?: boolean } = {}) {
-  const workflow = isUuid(ref)
-    ? await db.workflow.findUnique({ where: { id: ref.toLowerCase() } })
-    : ref.length <= 200 && !ref.includes("\u0000")
-      ? await db.workflow.findUnique({ where: { handle: ref } })
-      : null;
+  const where = parseWorkflowRef(ref);
+  const workflow = where === null ? null : await db.workflow.findUnique({ where });
   if (workflow === null || (workflow.isArchived && opts.activeOnly === true)) {
     throw new NotFoundError("Workflow not found");
   }

@@ -1,0 +1,94 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createTestDeps, type TestDeps } from "../testing/test-deps";
+import { createRuns } from "./create-runs";
+import { findRun, listRunsPage, loadAudit } from "./find-runs";
+import { toRunJson } from "./run-row";
+import { transitionRun } from "./transition-run";
+
+/** The page Postgres writes (`RUN_JSON_SQL`) is, byte for byte, the page `toRunJson` would write. */
+describe("RUN_JSON_SQL", () => {
+  let deps: TestDeps;
+  let workflowId: string;
+  let workflowVersionId: string;
+  before(async () => {
+    deps = await createTestDeps();
+    const workflow = await deps.db.workflow.create({ data: { name: "json", handle: "json-page" } });
+    const version = await deps.db.workflowVersion.create({
+      data: { workflowId: workflow.id, version: 1, graph: { nodes: [], edges: [] } },
+    });
+    workflowId = workflow.id;
+    workflowVersionId = version.id;
+  });
+  after(async () => {
+    await deps.close();
+  });
+
+  it("writes every field of every kind of run as toRunJson does", async () => {
+    const base = { workflowId, workflowVersionId, execute: true, actor: "test" };
+    const created = await createRuns(deps.db, [
+      { ...base, triggeredBy: "webhook", inputPayload: { body: { b: 2, a: [1, "x", null] }, 'ü"\\': "\u2028" } },
+      {
+        ...base,
+        triggeredBy: "manual",
+        inputPayload: {},
+        runnableConfig: { tags: ["t"] },
+        runAt: new Date(Date.now() + 60_000),
+      },
+      { ...base, triggeredBy: "cron", inputPayload: { n: 1.5e300 }, cronOccurrence: new Date("2026-01-01T00:00:00Z") },
+      { ...base, triggeredBy: "retry", inputPayload: { deep: { deeper: { deepest: true } } }, idempotencyKey: "k" },
+    ]);
+    const [succeeded, , , failed] = created.map((c) => c.run.id);
+    await transitionRun(deps.db, {
+      runId: succeeded!,
+      to: "running",
+      from: ["pending"],
+      actor: "worker",
+      action: "run_started",
+      start: true,
+      metadata: { worker: "w-1", nested: { n: [1, 2] } },
+    });
+    await transitionRun(deps.db, {
+      runId: succeeded!,
+      to: "succeeded",
+      from: ["running"],
+      actor: "worker",
+      action: "run_succeeded",
+      outputPayload: { final_state: { steps: { out: "done" } } },
+    });
+    await transitionRun(deps.db, {
+      runId: failed!,
+      to: "failed",
+      from: ["pending"],
+      actor: "api",
+      action: "run_failed",
+      error: "boom: 'quoted' \"and\" \n newline",
+    });
+
+    const page = await listRunsPage(deps.db, { workflow: { id: workflowId }, limit: 10 });
+    assert.ok(page !== null);
+    const ids = created.map((c) => c.run.id);
+    const audit = await loadAudit(deps.db, ids);
+    const rows = await Promise.all(ids.map((id) => findRun(deps.db, id)));
+    const expected = rows
+      .map((r) => toRunJson(r!, audit.get(r!.id) ?? []))
+      .sort((a, b) => (b.created_at! < a.created_at! ? -1 : b.created_at! > a.created_at! ? 1 : b.id < a.id ? -1 : 1));
+    const actual = JSON.parse(page.json) as typeof expected;
+    assert.deepEqual(actual, expected);
+    // The same keys in the same order as the API's other run answers (Postgres spaces its JSON, and writes a
+    // number as its payload held it: the values are equal, the text need not be).
+    const keys = (runs: typeof expected) =>
+      runs.map((r) => [Object.keys(r), r.audit_log.map((a) => Object.keys(a)), Object.keys(r.input_payload as object)]);
+    assert.deepEqual(keys(actual), keys(expected));
+    assert.equal(page.nextCursor, null);
+  });
+
+  it("pages by handle with a cursor, and tells a missing workflow from an empty page", async () => {
+    const first = await listRunsPage(deps.db, { workflow: { handle: "json-page" }, limit: 3 });
+    assert.equal((JSON.parse(first!.json) as unknown[]).length, 3);
+    assert.ok(first!.nextCursor !== null);
+    assert.equal(await listRunsPage(deps.db, { workflow: { handle: "no-such-workflow" }, limit: 3 }), null);
+    const none = await listRunsPage(deps.db, { workflow: { id: workflowId }, limit: 3, status: "cancelled" });
+    assert.deepEqual(none, { json: "[]", nextCursor: null });
+  });
+});
