@@ -30,6 +30,29 @@ describe("createRunEnqueuer", () => {
     }
   });
 
+  it("settles enqueues nobody waited for: Redis holds their jobs, or they were refused", async () => {
+    const enqueue = createRunEnqueuer(queue);
+    const ids = [randomUUID(), randomUUID()];
+    // As a webhook answered at its commit: nobody awaits the add.
+    for (const id of ids) void enqueue([id]);
+    await enqueue.settled();
+    for (const id of ids) assert.equal((await queue.getJob(runJobId(id)))?.name, "execute_run");
+
+    const never = createRedis("redis://127.0.0.1:1", "producer");
+    never.on("error", () => undefined);
+    const unreachable = new Queue("runs", { connection: never, prefix });
+    unreachable.on("error", () => undefined);
+    try {
+      const refused = createRunEnqueuer(unreachable, { timeoutMs: 200 });
+      const added = refused([randomUUID()]);
+      added.catch(() => undefined);
+      await refused.settled();
+      await assert.rejects(added, /within 200 ms/);
+    } finally {
+      never.disconnect();
+    }
+  });
+
   it("rejects every caller of a batch that Redis refuses", async () => {
     const closed = createRedis(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", "producer", {
       lazyConnect: true,

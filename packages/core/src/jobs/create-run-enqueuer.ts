@@ -8,7 +8,14 @@ import { withTimeout } from "../with-timeout";
 export type RunToEnqueue = string | { id: string; runAt?: Date | null };
 
 /** Adds execute_run jobs for runs (delayed until their runAt); resolves once Redis holds them. */
-export type RunEnqueuer = (runs: readonly RunToEnqueue[]) => Promise<void>;
+export type RunEnqueuer = {
+  (runs: readonly RunToEnqueue[]): Promise<void>;
+  /**
+   * Resolves once every enqueue issued so far has settled (in Redis, refused or timed out): a caller that does not
+   * wait for its enqueue (a webhook answered at its commit) is waited for here before the connection closes.
+   */
+  settled(): Promise<void>;
+};
 
 const MAX_BATCH = 1_000;
 
@@ -44,6 +51,8 @@ export function createRunEnqueuer(queue: Queue, options: RunEnqueuerOptions = {}
   let waiting: Waiter[] = [];
   let size = 0;
   let scheduled = false;
+  /** Enqueues issued and not settled yet. */
+  const unsettled = new Set<Promise<unknown>>();
 
   const flush = () => {
     scheduled = false;
@@ -67,7 +76,7 @@ export function createRunEnqueuer(queue: Queue, options: RunEnqueuerOptions = {}
     );
   };
 
-  return (runIds) =>
+  const enqueue = (runIds: readonly RunToEnqueue[]) =>
     new Promise<void>((resolve, reject) => {
       if (runIds.length === 0) return resolve();
       if (options.connection !== undefined && DOWN.has(options.connection.status)) {
@@ -89,4 +98,12 @@ export function createRunEnqueuer(queue: Queue, options: RunEnqueuerOptions = {}
         setImmediate(flush);
       }
     });
+  const tracked = (runIds: readonly RunToEnqueue[]) => {
+    const added = enqueue(runIds);
+    const forget = () => void unsettled.delete(settling);
+    const settling: Promise<void> = added.then(forget, forget);
+    unsettled.add(settling);
+    return added;
+  };
+  return Object.assign(tracked, { settled: async () => void (await Promise.all(unsettled)) });
 }

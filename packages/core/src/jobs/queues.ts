@@ -25,6 +25,8 @@ export function createQueues(connection: Redis, prefix: string, telemetry?: Tele
 }
 
 export async function closeQueues(queues: Queues): Promise<void> {
+  // Webhook deliveries are answered at their commit: their jobs, still on the way to Redis, go first.
+  await queues.enqueueRuns.settled();
   await Promise.all([queues.runs.close(), queues.beat.close()]);
 }
 

@@ -160,8 +160,10 @@ export async function invokeWebhook(
   const result =
     auth.signature === null ? await admitAndCreate(deps.db) : await withTransaction(deps.db, admitAndCreate);
   if (!Array.isArray(result)) return result;
-  // Committed first, then enqueued; a failed enqueue (Redis down) is left to the reconciler.
-  await enqueueCreated(deps, result);
+  // Answered at the commit: the run is durable there, and the worker finds it through its job or, if Redis lost
+  // it, through the reconciler. The job is added meanwhile (coalesced with other deliveries'), not awaited: Redis
+  // is no part of the answer's latency. Shutdown waits for it (`closeQueues`).
+  enqueueCreated(deps, result).catch((err: unknown) => deps.logger.error("enqueue failed", { err }));
   const first = result[0];
   if (first !== undefined) return { status: 202, body: toRunJson(first.run, first.audit) };
 
