@@ -82,22 +82,24 @@ export async function runClosedLoop(
 
 /**
  * Open loop: request i is sent at start + i / rate whether or not earlier ones answered, and its latency counts
- * from that scheduled instant (a stalled server is not hidden by a client that waits for it).
+ * from that scheduled instant (a stalled server is not hidden by a client that waits for it). `sendLagMs`: how late
+ * the load generator itself sent it (its own event loop, its CPU share), which the latency includes.
  */
 export async function runOpenLoop(
   ratePerSecond: number,
   seconds: number,
   fire: (i: number) => Promise<HttpResult>,
-): Promise<HttpResult[]> {
+): Promise<(HttpResult & { sendLagMs: number })[]> {
   const total = Math.round(ratePerSecond * seconds);
   const intervalMs = 1000 / ratePerSecond;
   const start = performance.now();
-  const inFlight: Promise<HttpResult>[] = [];
+  const inFlight: Promise<HttpResult & { sendLagMs: number }>[] = [];
   for (let i = 0; i < total; i++) {
     const due = start + i * intervalMs;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    inFlight.push(fire(i).then((r) => ({ ...r, ms: performance.now() - due })));
+    const sendLagMs = Math.max(0, performance.now() - due);
+    inFlight.push(fire(i).then((r) => ({ ...r, ms: performance.now() - due, sendLagMs })));
   }
   return Promise.all(inFlight);
 }

@@ -58,6 +58,7 @@ export function checkTargets(results: readonly Figures[]): Check[] {
           atMost(s, "trigger-to-start p50 ms", at(r, "trigger_to_start_ms", "p50"), 10),
           atMost(s, "trigger-to-start p99 ms", at(r, "trigger_to_start_ms", "p99"), 50),
           info(s, "trigger-to-finish p99 ms", at(r, "trigger_to_finish_ms", "p99")),
+          info(s, "load generator send lag p99 ms", at(r, "send_lag_ms", "p99")),
         );
         break;
       case "cron-burst":

@@ -17,6 +17,8 @@ export type LatencyResult = {
   request_ms: Summary;
   trigger_to_start_ms: Summary;
   trigger_to_finish_ms: Summary;
+  /** How late the load generator sent its requests: high figures mean the latencies measure the bench too. */
+  send_lag_ms: Summary;
 };
 
 /** An open-loop webhook load at a fixed rate; request latency from the client, run latencies from Postgres. */
@@ -53,5 +55,6 @@ export async function runLatency(client: HttpClient, pool: pg.Pool, rate = 200, 
     request_ms: summarize(results.map((r) => r.ms)),
     trigger_to_start_ms: summarize(rows.map((r) => Number(r.start_ms))),
     trigger_to_finish_ms: summarize(rows.map((r) => Number(r.finish_ms))),
+    send_lag_ms: summarize(results.map((r) => r.sendLagMs)),
   };
 }
