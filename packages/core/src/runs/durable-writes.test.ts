@@ -18,7 +18,9 @@ function losingReplies(db: Db, lose: number): Db {
       };
     },
   });
-  return new Proxy(db, { get: (target, prop, receiver) => (prop === "pool" ? pool : Reflect.get(target, prop, receiver)) as unknown });
+  return new Proxy(db, {
+    get: (target, prop, receiver) => (prop === "pool" ? pool : Reflect.get(target, prop, receiver)) as unknown,
+  });
 }
 
 const step = (nodeId: string) => ({
@@ -53,16 +55,31 @@ describe("durable run writes", () => {
 
   it("takes a fenced outcome whose reply was lost as done, with its steps written once", async () => {
     const { runId } = await createTestRun(deps.db, { nodes: [], edges: [] });
-    await transitionRunDurably(deps.db, { runId, to: "running", actor: "worker", action: "run_started", start: true }, retry);
+    await transitionRunDurably(
+      deps.db,
+      { runId, to: "running", actor: "worker", action: "run_started", start: true },
+      retry,
+    );
     await recordStepsDurably(losingReplies(deps.db, 1), runId, 1, [step("a")], retry);
     const done = await transitionRunDurably(
       losingReplies(deps.db, 1),
-      { runId, to: "succeeded", from: ["running"], attempt: 1, actor: "worker", action: "run_succeeded", steps: [step("b")] },
+      {
+        runId,
+        to: "succeeded",
+        from: ["running"],
+        attempt: 1,
+        actor: "worker",
+        action: "run_succeeded",
+        steps: [step("b")],
+      },
       retry,
     );
     assert.equal(done?.status, "succeeded");
     const steps = await deps.db.runStep.findMany({ where: { runId }, orderBy: { id: "asc" } });
-    assert.deepEqual(steps.map((s) => s.nodeId), ["a", "b"]);
+    assert.deepEqual(
+      steps.map((s) => s.nodeId),
+      ["a", "b"],
+    );
   });
 
   it("still reports a real conflict as null", async () => {

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createTestDeps, type TestDeps } from "../testing/test-deps";
+import { createTestWorkflow } from "../testing/run-fixtures";
 import { createRuns } from "./create-runs";
 import { findRun, listRunsPage, loadAudit } from "./find-runs";
 import { toRunJson } from "./run-row";
@@ -13,12 +14,7 @@ describe("RUN_JSON_SQL", () => {
   let workflowVersionId: string;
   before(async () => {
     deps = await createTestDeps();
-    const workflow = await deps.db.workflow.create({ data: { name: "json", handle: "json-page" } });
-    const version = await deps.db.workflowVersion.create({
-      data: { workflowId: workflow.id, version: 1, graph: { nodes: [], edges: [] } },
-    });
-    workflowId = workflow.id;
-    workflowVersionId = version.id;
+    ({ workflowId, workflowVersionId } = await createTestWorkflow(deps.db, { name: "json", handle: "json-page" }));
   });
   after(async () => {
     await deps.close();

@@ -1,72 +1,24 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createTestDeps, type TestDeps } from "../testing/test-deps";
-import { createRuns } from "./create-runs";
+import { createPendingRuns, createTestWorkflow, startTransition, succeedTransition } from "../testing/run-fixtures";
 import { createTransitionBatcher } from "./transition-batcher";
-import { transitionRuns, type Transition } from "./transition-run";
+import { transitionRuns } from "./transition-run";
 
 describe("createTransitionBatcher", () => {
   let deps: TestDeps;
-  let workflowId: string;
-  let workflowVersionId: string;
+  let workflow: { workflowId: string; workflowVersionId: string };
   before(async () => {
     deps = await createTestDeps();
-    const workflow = await deps.db.workflow.create({ data: { name: "transitions" } });
-    const version = await deps.db.workflowVersion.create({
-      data: { workflowId: workflow.id, version: 1, graph: { nodes: [], edges: [] } },
-    });
-    workflowId = workflow.id;
-    workflowVersionId = version.id;
+    workflow = await createTestWorkflow(deps.db, { name: "transitions" });
   });
   after(async () => {
     await deps.close();
   });
 
-  const pendingRuns = async (n: number) => {
-    const created = await createRuns(
-      deps.db,
-      Array.from({ length: n }, (_, i) => ({
-        workflowId,
-        workflowVersionId,
-        triggeredBy: "manual",
-        execute: true,
-        actor: "test",
-        inputPayload: { i },
-      })),
-    );
-    return created.map((c) => c.run.id);
-  };
-  const start = (runId: string): Transition => ({
-    runId,
-    to: "running",
-    from: ["pending"],
-    actor: "worker",
-    action: "run_started",
-    start: true,
-    due: true,
-    lease: { owner: "worker-a", seconds: 30 },
-  });
-  const succeed = (runId: string, output: unknown): Transition => ({
-    runId,
-    to: "succeeded",
-    from: ["running"],
-    attempt: 1,
-    actor: "worker",
-    action: "run_succeeded",
-    outputPayload: output,
-    steps: [
-      {
-        nodeId: "only",
-        status: "succeeded",
-        output,
-        error: null,
-        log: null,
-        startedAt: new Date(),
-        finishedAt: new Date(),
-        sideEffects: false,
-      } as never,
-    ],
-  });
+  const pendingRuns = (n: number) => createPendingRuns(deps.db, workflow, n);
+  const start = startTransition;
+  const succeed = succeedTransition;
   /** Counts the statements the batcher sends, on the real pool. */
   const countStatements = () => {
     const pool = deps.db.pool;

@@ -2,8 +2,8 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createTestDeps, type TestDeps } from "../testing/test-deps";
 import type { SqlTransaction } from "../db";
-import { createRuns } from "./create-runs";
-import { transitionRuns, type Transition } from "./transition-run";
+import { createPendingRuns, createTestWorkflow, startTransition, succeedTransition } from "../testing/run-fixtures";
+import { transitionRuns } from "./transition-run";
 
 /**
  * A new database's runs table is tiny, and a plan chosen then must not stay: the batch statement of a busy worker
@@ -12,16 +12,10 @@ import { transitionRuns, type Transition } from "./transition-run";
 describe("transitionRuns on a table that grew after its first batches", () => {
   let deps: TestDeps;
   let client: SqlTransaction;
-  let workflowId: string;
-  let workflowVersionId: string;
+  let workflow: { workflowId: string; workflowVersionId: string };
   before(async () => {
     deps = await createTestDeps();
-    const workflow = await deps.db.workflow.create({ data: { name: "plans" } });
-    const version = await deps.db.workflowVersion.create({
-      data: { workflowId: workflow.id, version: 1, graph: { nodes: [], edges: [] } },
-    });
-    workflowId = workflow.id;
-    workflowVersionId = version.id;
+    workflow = await createTestWorkflow(deps.db, { name: "plans" });
     // One connection: plans are cached per connection.
     client = await deps.db.pool.connect();
   });
@@ -30,52 +24,9 @@ describe("transitionRuns on a table that grew after its first batches", () => {
     await deps.close();
   });
 
-  const pendingRuns = async (n: number) =>
-    (
-      await createRuns(
-        deps.db,
-        Array.from({ length: n }, (_, i) => ({
-          workflowId,
-          workflowVersionId,
-          triggeredBy: "manual",
-          execute: true,
-          actor: "test",
-          inputPayload: { i },
-        })),
-      )
-    ).map((c) => c.run.id);
+  const pendingRuns = (n: number) => createPendingRuns(deps.db, workflow, n);
   // Finishing runs that are still pending: the guard refuses them, the statement still reads them and writes steps.
-  const finish = (runId: string): Transition => ({
-    runId,
-    to: "succeeded",
-    from: ["running"],
-    attempt: 1,
-    actor: "worker",
-    action: "run_succeeded",
-    outputPayload: {},
-    steps: [
-      {
-        nodeId: "only",
-        status: "succeeded",
-        output: {},
-        error: null,
-        log: null,
-        startedAt: new Date(),
-        finishedAt: new Date(),
-        sideEffects: false,
-      } as never,
-    ],
-  });
-  const start = (runId: string): Transition => ({
-    runId,
-    to: "running",
-    from: ["pending"],
-    actor: "worker",
-    action: "run_started",
-    start: true,
-    due: true,
-    lease: { owner: "worker-a", seconds: 30 },
-  });
+  const finish = (runId: string) => succeedTransition(runId, {});
 
   it("reads the batch's runs through the primary key, not by scanning the table", async () => {
     const early = await pendingRuns(3);
@@ -88,10 +39,10 @@ describe("transitionRuns on a table that grew after its first batches", () => {
                          updated_at, completed_at)
        SELECT gen_random_uuid(), $1, $2, 'succeeded', 'manual', '{}', 1, now(), now(), now()
        FROM generate_series(1, 20000)`,
-      [workflowId, workflowVersionId],
+      [workflow.workflowId, workflow.workflowVersionId],
     );
     const batch = await pendingRuns(3);
-    for (const transitions of [batch.map(start), batch.map(finish)]) {
+    for (const transitions of [batch.map(startTransition), batch.map(finish)]) {
       await client.query("BEGIN");
       try {
         const results = await transitionRuns(client, transitions);
