@@ -51,8 +51,8 @@ export function createRunEnqueuer(queue: Queue, options: RunEnqueuerOptions = {}
   let waiting: Waiter[] = [];
   let size = 0;
   let scheduled = false;
-  /** Enqueues issued and not settled yet. */
-  const unsettled = new Set<Promise<unknown>>();
+  /** The batches sent to Redis and not settled yet (those still `waiting` are flushed by `settled`). */
+  const inFlight = new Set<Promise<unknown>>();
 
   const flush = () => {
     scheduled = false;
@@ -70,10 +70,16 @@ export function createRunEnqueuer(queue: Queue, options: RunEnqueuerOptions = {}
         return { name: "execute_run", data: { run_id: id }, opts };
       }),
     );
-    withTimeout(queue.addBulk(jobs), timeoutMs, `enqueue not confirmed by Redis within ${timeoutMs} ms`).then(
+    const sent: Promise<void> = withTimeout(
+      queue.addBulk(jobs),
+      timeoutMs,
+      `enqueue not confirmed by Redis within ${timeoutMs} ms`,
+    ).then(
       () => batch.forEach((w) => w.resolve()),
       (err: unknown) => batch.forEach((w) => w.reject(err)),
     );
+    inFlight.add(sent);
+    void sent.finally(() => inFlight.delete(sent));
   };
 
   const enqueue = (runIds: readonly RunToEnqueue[]) =>
@@ -98,12 +104,9 @@ export function createRunEnqueuer(queue: Queue, options: RunEnqueuerOptions = {}
         setImmediate(flush);
       }
     });
-  const tracked = (runIds: readonly RunToEnqueue[]) => {
-    const added = enqueue(runIds);
-    const forget = () => void unsettled.delete(settling);
-    const settling: Promise<void> = added.then(forget, forget);
-    unsettled.add(settling);
-    return added;
+  const settled = async () => {
+    flush();
+    await Promise.all(inFlight);
   };
-  return Object.assign(tracked, { settled: async () => void (await Promise.all(unsettled)) });
+  return Object.assign(enqueue, { settled });
 }

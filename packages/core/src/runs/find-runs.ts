@@ -44,8 +44,8 @@ export type RunPage = {
  * JSON (`RUN_JSON_SQL`), audit entries included. null when no workflow has that reference.
  */
 export async function listRunsPage(db: Db, q: RunPageQuery): Promise<RunPage | null> {
-  const byId = "id" in q.workflow;
-  const params: unknown[] = ["id" in q.workflow ? q.workflow.id : q.workflow.handle, q.limit];
+  const [byRef, ref] = "id" in q.workflow ? ["id = $1::uuid", q.workflow.id] : ["handle = $1", q.workflow.handle];
+  const params: unknown[] = [ref, q.limit];
   let where = `r.workflow_id = (SELECT id FROM w)`;
   if (q.status !== undefined) {
     params.push(q.status);
@@ -67,7 +67,7 @@ export async function listRunsPage(db: Db, q: RunPageQuery): Promise<RunPage | n
     lastId: string | null;
   }>(
     db,
-    `WITH w AS (SELECT id FROM workflows WHERE ${byId ? "id = $1::uuid" : "handle = $1"}),
+    `WITH w AS (SELECT id FROM workflows WHERE ${byRef}),
      page AS (
        SELECT r.*, row_number() OVER (ORDER BY r.created_at DESC, r.id DESC) AS n
        FROM (SELECT * FROM runs r WHERE ${where} ORDER BY r.created_at DESC, r.id DESC LIMIT $2::int + 1) r

@@ -7,7 +7,7 @@ import { findRun, listRunsPage, loadAudit } from "./find-runs";
 import { toRunJson } from "./run-row";
 import { transitionRun } from "./transition-run";
 
-/** The page Postgres writes (`RUN_JSON_SQL`) is, byte for byte, the page `toRunJson` would write. */
+/** The page Postgres writes (`RUN_JSON_SQL`) holds the same runs, keys, key order and values as `toRunJson`'s. */
 describe("RUN_JSON_SQL", () => {
   let deps: TestDeps;
   let workflowId: string;

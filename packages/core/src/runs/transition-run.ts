@@ -94,7 +94,7 @@ export async function transitionRunsOfShape(
         .map(([col, type]) => `${col} ${type}`)
         .join(", ")})`,
       // The ids again as an array: an index condition on runs whatever the planner guesses of the rows' count.
-      idGuard: `r.id = ANY($4::uuid[]) AND r.id = i.id`,
+      idGuard: `r.id = ANY(${BATCH_IDS}) AND r.id = i.id`,
       returning: `, i.ord AS batch_ord`,
       select: `, r.batch_ord AS "batchOrd"`,
       several: true,
@@ -114,6 +114,9 @@ export async function transitionRunsOfShape(
   for (const { batchOrd, ...run } of updated) results[batchOrd] = run;
   return results;
 }
+
+/** The multi-run statement's parameter holding its run ids (its 4th, after target, sources and rows). */
+const BATCH_IDS = "$4::uuid[]";
 
 /** The multi-run statement of each shape seen. */
 const batchSqls = new Map<string, string>();
@@ -242,7 +245,7 @@ function transitionSql(
       attempt,
       value("steps", "jsonb"),
       t.dedupeSteps === true,
-      several ? { from: "i", order: "i.ord", ids: "$4::uuid[]" } : undefined,
+      several ? { from: "i", order: "i.ord", ids: BATCH_IDS } : undefined,
     )})`;
   }
   return `WITH ${rows.from === "" ? "" : `i AS (SELECT * ${rows.from}), `}upd AS (

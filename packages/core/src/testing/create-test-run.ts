@@ -1,6 +1,7 @@
 import type { Db } from "../db";
 import { createRuns } from "../runs/create-runs";
 import { isTerminal, type RunStatus } from "../runs/run-status";
+import { createTestWorkflow } from "./run-fixtures";
 import { eventually } from "./service-process";
 
 /** A workflow, a version with `graph` and a pending executable run of it, written straight to Postgres. */
@@ -9,14 +10,11 @@ export async function createTestRun(
   graph: unknown,
   extra: { input?: unknown; runnableConfig?: unknown } = {},
 ): Promise<{ runId: string; workflowId: string }> {
-  const workflow = await db.workflow.create({ data: { name: "worker test" } });
-  const version = await db.workflowVersion.create({
-    data: { workflowId: workflow.id, version: 1, graph: graph as object },
-  });
+  const { workflowId, workflowVersionId } = await createTestWorkflow(db, { name: "worker test" }, graph);
   const [created] = await createRuns(db, [
     {
-      workflowId: workflow.id,
-      workflowVersionId: version.id,
+      workflowId,
+      workflowVersionId,
       triggeredBy: "test",
       inputPayload: extra.input ?? {},
       runnableConfig: extra.runnableConfig,
@@ -24,7 +22,7 @@ export async function createTestRun(
       actor: "test",
     },
   ]);
-  return { runId: created!.run.id, workflowId: workflow.id };
+  return { runId: created!.run.id, workflowId };
 }
 
 /** Waits until the run reaches a terminal status and returns it with its steps (in history order). */

@@ -3,14 +3,15 @@ import type { StepRecord } from "../engine/execute-graph";
 import { createRuns } from "../runs/create-runs";
 import type { Transition } from "../runs/transition-run";
 
-/** A workflow with one empty version, written straight to Postgres. */
+/** A workflow with one version (of `graph`, empty by default), written straight to Postgres. */
 export async function createTestWorkflow(
   db: Db,
   data: { name: string; handle?: string },
+  graph: unknown = { nodes: [], edges: [] },
 ): Promise<{ workflowId: string; workflowVersionId: string }> {
   const workflow = await db.workflow.create({ data });
   const version = await db.workflowVersion.create({
-    data: { workflowId: workflow.id, version: 1, graph: { nodes: [], edges: [] } },
+    data: { workflowId: workflow.id, version: 1, graph: graph as object },
   });
   return { workflowId: workflow.id, workflowVersionId: version.id };
 }

@@ -2,7 +2,7 @@ import { queryRows, type Db } from "../../db";
 import { NotFoundError } from "../../errors";
 import { coalescePerTurn } from "../../coalesce";
 import { RUN_COLUMNS, type RunRow } from "../../runs/run-row";
-import { isUuid } from "../../workflows/resolve-workflow";
+import { parseWorkflowRef } from "../../workflows/resolve-workflow";
 import { readStoredWebhookConfig, type WebhookConfig } from "./webhook-config";
 
 export type WebhookTarget = { workflowId: string; versionId: string; config: WebhookConfig };
@@ -21,18 +21,12 @@ const TARGETS_SQL = `
 
 const MAX_BATCH = 500;
 
-/** The key a ref is looked up by: a lower-cased UUID, a handle, or null for a ref that can name no workflow. */
-function lookupKey(ref: string): { id: string } | { handle: string } | null {
-  if (isUuid(ref)) return { id: ref.toLowerCase() };
-  return ref.length <= 200 && !ref.includes("\u0000") ? { handle: ref } : null;
-}
-
 /** The rows of the workflows the refs name, keyed by ref (absent: no such workflow). */
 async function findTargetRows(db: Db, refs: readonly string[]): Promise<Map<string, TargetRow>> {
   const ids: string[] = [];
   const handles: string[] = [];
   for (const ref of refs) {
-    const key = lookupKey(ref);
+    const key = parseWorkflowRef(ref);
     if (key === null) continue;
     if ("id" in key) ids.push(key.id);
     else handles.push(key.handle);
@@ -43,7 +37,7 @@ async function findTargetRows(db: Db, refs: readonly string[]): Promise<Map<stri
   const byId = new Map(rows.map((r) => [r.id, r]));
   const byHandle = new Map(rows.filter((r) => r.handle !== null).map((r) => [r.handle!, r]));
   for (const ref of refs) {
-    const key = lookupKey(ref);
+    const key = parseWorkflowRef(ref);
     const row = key === null ? undefined : "id" in key ? byId.get(key.id) : byHandle.get(key.handle);
     if (row !== undefined) found.set(ref, row);
   }
