@@ -4,9 +4,10 @@ import { createProcessDeps } from "@switchyard/core/process/process-deps";
 import { createWorker } from "./worker";
 
 const deps = await createProcessDeps("worker", {
-  // A run in flight holds a connection only while one of its statements runs (the rest is Redis and the graph):
-  // half as many connections as runs keeps runs from queueing for one without crowding Postgres's connection limit.
-  poolSize: (config) => Math.max(config.DATABASE_POOL_SIZE, Math.ceil(config.WORKER_CONCURRENCY / 2)),
+  // The runs in flight share their start and finish statements (one of each at a time), so most of a worker's
+  // statements are a few batches; the rest (a side-effect node's step, a retry's checkpoints) are one run's each.
+  // A quarter as many connections as runs keeps those from queueing without crowding Postgres's connection limit.
+  poolSize: (config) => Math.max(config.DATABASE_POOL_SIZE, Math.ceil(config.WORKER_CONCURRENCY / 4)),
   checkEviction: true,
   plugins: true,
   tracing: true,

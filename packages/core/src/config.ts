@@ -52,7 +52,7 @@ export const Config = z
     // Encrypts webhook secrets at rest (AES-256-GCM); no default, it is a secret. PREVIOUS still decrypts after a rotation.
     SECRET_KEY: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -base64 32)").optional(),
     SECRET_KEY_PREVIOUS: z.string().min(32, "must be at least 32 characters").optional(),
-    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(50),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
     WORKER_ID: z.string().min(1).optional(),
     // Worker-wide default run timeout; a version's or run's runnable_config.timeout_seconds wins.
     RUN_TIMEOUT_SECONDS: z.coerce
