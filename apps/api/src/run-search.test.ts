@@ -82,6 +82,9 @@ describe("GET /api/runs (cross-workflow search)", () => {
     assert.deepEqual(await search("?q=body.order.id%3Dord-2"), ["a2"]);
     assert.deepEqual(await search("?q=body.order.total%3D12"), ["a1"]);
     assert.deepEqual(await search(`?q=${encodeURIComponent('{"customer":"acme"}')}`), ["a2"]);
+    // b2 failed: a finished run, found through the payload index; the others are pending, found through their status.
+    assert.deepEqual(await search("?q=count%3D7"), ["b2"]);
+    assert.deepEqual(await search(`?q=${encodeURIComponent('{"count":7}')}&status=failed`), ["b2"]);
     assert.deepEqual(await search("?q=ord-3"), ["b1"]);
     assert.deepEqual(await search("?q=needle-7"), ["b1"]);
     assert.deepEqual(await search("?q=7"), ["b2"]);

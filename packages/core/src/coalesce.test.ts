@@ -14,7 +14,10 @@ function heldSettle() {
   const settle = (items: number[]) =>
     new Promise<number[]>((resolve, reject) => {
       batches.push(items);
-      pending.push({ items, release: (fail) => (fail === undefined ? resolve(items.map((i) => i * 10)) : reject(fail)) });
+      pending.push({
+        items,
+        release: (fail) => (fail === undefined ? resolve(items.map((i) => i * 10)) : reject(fail)),
+      });
       waiting.get(batches.length)?.();
     });
   const sent = (n: number) =>

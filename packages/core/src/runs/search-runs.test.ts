@@ -1,9 +1,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createTestDeps, type TestDeps } from "../testing/test-deps";
+import { createPendingRuns, createTestWorkflow, startTransition, succeedTransition } from "../testing/run-fixtures";
 import { createRuns } from "./create-runs";
 import { parseRunSearchTerm } from "./run-search-query";
-import { searchRuns } from "./search-runs";
+import { filterSql, searchRuns } from "./search-runs";
+import { transitionRun } from "./transition-run";
 
 describe("parseRunSearchTerm", () => {
   it("reads a UUID as a run id, lower-cased", () => {
@@ -103,5 +105,54 @@ describe("searchRuns with a bare value", () => {
       [ids[0]],
     );
     assert.equal(rest.next, null);
+  });
+});
+
+describe("searchRuns by containment", () => {
+  let deps: TestDeps;
+  let runIds: string[] = [];
+  before(async () => {
+    deps = await createTestDeps();
+    const workflow = await createTestWorkflow(deps.db, { name: "contains" });
+    // Inputs {i: 0} to {i: 4}: pending, running, succeeded, failed, cancelled.
+    runIds = await createPendingRuns(deps.db, workflow, 5);
+    const [, running, succeeded, failed, cancelled] = runIds as [string, string, string, string, string];
+    for (const id of [running, succeeded, failed]) await transitionRun(deps.db, startTransition(id));
+    await transitionRun(deps.db, succeedTransition(succeeded, {}));
+    await transitionRun(deps.db, { runId: failed, to: "failed", actor: "t", action: "run_failed", error: "boom" });
+    await transitionRun(deps.db, { runId: cancelled, to: "cancelled", actor: "t", action: "run_cancelled" });
+  });
+  after(async () => {
+    await deps.close();
+  });
+
+  it("finds live and finished runs alike: the index holds the finished, the status index the live", async () => {
+    for (const [i, id] of runIds.entries()) {
+      const page = await searchRuns(deps.db, { term: parseRunSearchTerm(`i=${i}`), limit: 10 });
+      assert.deepEqual(
+        page.runs.map((r) => [r.id, r.status]),
+        [[id, ["pending", "running", "succeeded", "failed", "cancelled"][i]]],
+      );
+    }
+  });
+
+  it("reads finished runs through the payload's GIN index, live ones through the status index", async () => {
+    // Enough finished runs for a containment to be worth an index (a bulk load, as the bench's list-runs does).
+    await deps.db.pool.query(
+      `INSERT INTO runs (id, workflow_id, workflow_version_id, status, triggered_by, input_payload, attempt, execute,
+                         created_at, updated_at, started_at, completed_at)
+       SELECT gen_random_uuid(), r.workflow_id, r.workflow_version_id, 'succeeded', 'manual',
+              jsonb_build_object('i', 100 + n), 1, true, now(), now(), now(), now()
+       FROM (SELECT workflow_id, workflow_version_id FROM runs LIMIT 1) r, generate_series(1, 5000) n`,
+    );
+    await deps.db.pool.query("ANALYZE runs");
+    const { where, params } = filterSql({ term: parseRunSearchTerm("i=2"), limit: 10 });
+    const { rows } = await deps.db.pool.query<{ "QUERY PLAN": string }>(
+      `EXPLAIN SELECT r.id FROM runs r WHERE ${where} ORDER BY r.created_at DESC, r.id DESC LIMIT 11`,
+      params,
+    );
+    const plan = rows.map((r) => r["QUERY PLAN"]).join("\n");
+    assert.match(plan, /Bitmap Index Scan on runs_input_payload_idx/, plan);
+    assert.match(plan, /Bitmap Index Scan on runs_status_created_at_idx/, plan);
   });
 });
