@@ -1,4 +1,4 @@
-import { Pool } from "undici";
+import { Pool, type Dispatcher } from "undici";
 
 /** `status` 0 is a connection error (a reset, a refused connection): `error` names it; the load goes on. */
 export type HttpResult = { status: number; body: string; ms: number; error?: string };
@@ -31,7 +31,7 @@ export function createHttpClient(baseUrl: string, maxSockets: number): HttpClien
     const started = performance.now();
     try {
       const res = await pool.request({
-        method: method as "GET",
+        method: method as Dispatcher.HttpMethod,
         path,
         headers: payload === undefined ? {} : { "content-type": "application/json" },
         body: payload,

@@ -36,9 +36,9 @@ describe("coalescePerTurn", () => {
     assert.deepEqual(await results, [10, 20, 30]);
   });
 
-  it("with maxInFlight 1, gathers the calls made while a batch is settling into one batch sent when it settles", async () => {
+  it("gathers the calls made while a batch is settling into one batch sent when it settles", async () => {
     const held = heldSettle();
-    const call = coalescePerTurn<number, number>({ settle: held.settle, maxInFlight: 1 });
+    const call = coalescePerTurn<number, number>({ settle: held.settle });
     const first = call(1);
     await nextTurn();
     assert.deepEqual(held.batches, [[1]], "a lone call on an idle key goes in its turn");
@@ -60,7 +60,6 @@ describe("coalescePerTurn", () => {
     const call = coalescePerTurn<number, number>({
       settle: held.settle,
       key: (n) => (n % 2 === 0 ? "even" : "odd"),
-      maxInFlight: 1,
     });
     void call(1);
     await nextTurn();
@@ -72,7 +71,7 @@ describe("coalescePerTurn", () => {
 
   it("frees the slot of a failed batch, and retries its items one per batch", async () => {
     const held = heldSettle();
-    const call = coalescePerTurn<number, number>({ settle: held.settle, maxInFlight: 1 });
+    const call = coalescePerTurn<number, number>({ settle: held.settle });
     const failing = [call(1), call(2)];
     await nextTurn();
     const waiting = call(3);
@@ -92,22 +91,31 @@ describe("coalescePerTurn", () => {
 
   it("sends a full batch without waiting for the turn to end, and starts a new one", async () => {
     const held = heldSettle();
-    const call = coalescePerTurn<number, number>({ settle: held.settle, maxBatch: 2 });
+    const call = coalescePerTurn<number, number>({ settle: held.settle, maxBatch: 2, maxInFlight: 2 });
     void call(1);
     void call(2);
     assert.deepEqual(held.batches, [[1, 2]]);
     void call(3);
     await nextTurn();
-    assert.deepEqual(held.batches, [[1, 2], [3]]);
+    assert.deepEqual(held.batches, [[1, 2], [3]], "a second batch in flight, as maxInFlight allows");
+    void call(4);
+    await nextTurn();
+    assert.deepEqual(held.batches, [[1, 2], [3]], "a third waits");
+    held.pending[0]!.release();
+    await held.sent(3);
+    assert.deepEqual(held.batches.at(-1), [4]);
   });
 
-  it("never puts two calls with the same identity in one batch", async () => {
+  it("never puts two calls with the same identity in one batch, and settles them in order", async () => {
     const held = heldSettle();
     const call = coalescePerTurn<number, number>({ settle: held.settle, identity: (n) => String(n % 2) });
     void call(1);
     void call(3);
     void call(2);
     await nextTurn();
+    assert.deepEqual(held.batches, [[1]], "the second batch waits for the first");
+    held.pending[0]!.release();
+    await held.sent(2);
     assert.deepEqual(held.batches, [[1], [3, 2]]);
   });
 });

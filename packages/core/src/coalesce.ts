@@ -3,9 +3,10 @@
  * statement, one round trip): under load many requests or jobs reach the same write together. Each caller gets its
  * own result, once its batch settled.
  *
- * With `maxInFlight`, a key's batches also wait for their turn: while that many of them are being settled, the calls
+ * A key's batches also wait for their turn: while `maxInFlight` of them (one by default) are being settled, the calls
  * of later turns gather into the next batch, which goes as soon as one settles. A lone call on an idle key still goes
- * in the turn it was made; under load the statements grow instead of multiplying (group commit).
+ * in the turn it was made; under load the statements grow instead of multiplying (group commit), and the batches of
+ * one key, two calls with the same identity included, are settled in the order they were made.
  */
 export type CoalesceOptions<I, O> = {
   /** Settles a batch (all of one `key`); results in the order of `items`. */
@@ -15,7 +16,7 @@ export type CoalesceOptions<I, O> = {
   /** Two items with the same identity never share a batch (a statement updates a row once). */
   identity?: (item: I) => string;
   maxBatch?: number;
-  /** Batches of one key settled at the same time, at most (default: no limit). */
+  /** Batches of one key settled at the same time, at most (default 1). */
   maxInFlight?: number;
   /**
    * A batch of several that failed with this error is settled again one item per batch, so an item the database
@@ -29,7 +30,7 @@ type Batch<I, O> = { key: string; waiters: Waiter<I, O>[]; identities: Set<strin
 
 export function coalescePerTurn<I, O>(opts: CoalesceOptions<I, O>): (item: I) => Promise<O> {
   const maxBatch = opts.maxBatch ?? 500;
-  const maxInFlight = opts.maxInFlight ?? Infinity;
+  const maxInFlight = opts.maxInFlight ?? 1;
   /** Batches not sent yet, by key: the last one of a key takes new items until it is full. */
   const open = new Map<string, Batch<I, O>[]>();
   const inFlight = new Map<string, number>();

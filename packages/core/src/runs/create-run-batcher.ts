@@ -22,8 +22,6 @@ export function createRunBatcher(db: Db): RunBatcher {
       return runs.map((r) => byId.get(r.id) ?? null);
     },
     maxBatch: MAX_BATCH,
-    // One insert at a time: deliveries arriving while it commits share the next one.
-    maxInFlight: 1,
   });
   return (run) => create({ ...run, id: run.id ?? randomUUID() });
 }

@@ -4,6 +4,17 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const TERMINAL_STATUSES = ["succeeded", "failed", "cancelled"] as const satisfies readonly RunStatus[];
 
+/** A run not finished yet: pending, running or waiting. */
+export const LIVE_STATUSES = ["pending", "running", "waiting"] as const satisfies readonly RunStatus[];
+
+/**
+ * `status IN ('a', 'b')` over `column`, the statuses written as literals: a partial index over a status list serves
+ * a query only when the query states its condition word for word, which a parameter cannot.
+ */
+export function statusInSql(column: string, statuses: readonly RunStatus[]): string {
+  return `${column} IN (${statuses.map((s) => `'${s}'`).join(", ")})`;
+}
+
 const TRANSITIONS = {
   pending: ["running", "failed", "cancelled"],
   running: ["succeeded", "failed", "cancelled", "waiting", "pending"],

@@ -1,11 +1,11 @@
 import { queryRows, type Db } from "../db";
 import { RUN_COLUMNS, type RunRow } from "./run-row";
 import type { RunSearchTerm } from "./run-search-query";
-import { RUN_STATUSES, TERMINAL_STATUSES } from "./run-status";
+import { LIVE_STATUSES, statusInSql, TERMINAL_STATUSES } from "./run-status";
 
-const sqlList = (statuses: readonly string[]) => statuses.map((s) => `'${s}'`).join(", ");
-const FINISHED = `r.status IN (${sqlList(TERMINAL_STATUSES)})`;
-const LIVE = `r.status IN (${sqlList(RUN_STATUSES.filter((s) => !(TERMINAL_STATUSES as readonly string[]).includes(s)))})`;
+/** The payload GIN index's condition (finished runs), and the runs it leaves out. */
+const FINISHED = statusInSql("r.status", TERMINAL_STATUSES);
+const LIVE = statusInSql("r.status", LIVE_STATUSES);
 
 /** How many of the most recent matching runs one page of a bare-value search looks through. */
 export const VALUE_SEARCH_WINDOW = 5_000;

@@ -21,8 +21,6 @@ export function createTransitionBatcher(db: Queryable, maxBatch = 100): Transiti
     key: transitionShape,
     identity: (t) => t.runId,
     maxBatch,
-    // One statement per shape at a time: the starts (or outcomes) reached meanwhile share the next one.
-    maxInFlight: 1,
     retryAlone: (err) => !isDbUnavailable(err),
   });
 }

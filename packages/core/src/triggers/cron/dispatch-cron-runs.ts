@@ -3,7 +3,7 @@ import type { Deps } from "../../deps";
 import { createRuns, type CreatedRun, type NewRun } from "../../runs/create-runs";
 import { enqueueCreated } from "../../runs/dispatch-runs";
 import { toRunJson, type RunJson } from "../../runs/run-row";
-import type { RunStatus } from "../../runs/run-status";
+import { LIVE_STATUSES, statusInSql } from "../../runs/run-status";
 import { isCronCatchup } from "./cron-config-store";
 import { recordCronOccurrences, type CronOccurrenceRecord } from "./cron-occurrences";
 import { formatScheduledFor } from "./cron-schedule";
@@ -16,9 +16,6 @@ type Planned = { trigger: LockedRow; plan: CronPlan };
 const TRIGGER_COLUMNS = `c.workflow_id::text AS "workflowId", c.expression, c.timezone,
   c.allow_overlapping AS "allowOverlapping", c.start_at AS "startAt", c.end_at AS "endAt", c.catchup,
   c.last_dispatched_at AS "lastDispatchedAt", c.saved_at AS "savedAt"`;
-
-/** Run statuses that hold back the next occurrence of a trigger without allow_overlapping. */
-const ACTIVE_STATUSES = ["pending", "running", "waiting"] as const satisfies readonly RunStatus[];
 
 /**
  * Fires every due cron occurrence: at most one run per workflow per call, exactly once whatever number of
@@ -119,14 +116,17 @@ async function queryTriggers<T extends TriggerRow>(db: Queryable, sql: string, .
 type DateField = "startAt" | "endAt" | "lastDispatchedAt" | "savedAt";
 const toDate = (s: string | null) => (s === null ? null : new Date(s));
 
-/** Workflows with a cron run still pending, running or waiting, read at every dispatch whoever finished the run. */
+/**
+ * Workflows with a cron run still live (pending, running or waiting: it holds back the next occurrence of a trigger
+ * without allow_overlapping), read at every dispatch whoever finished the run.
+ */
 async function findBusyWorkflows(tx: SqlTransaction, workflowIds: string[]): Promise<Set<string>> {
   if (workflowIds.length === 0) return new Set();
   const rows = await queryRows<{ id: string }>(
     tx,
     `SELECT DISTINCT workflow_id::text AS id FROM runs
      WHERE workflow_id IN (SELECT value::uuid FROM json_array_elements_text($1::json))
-       AND triggered_by = 'cron' AND status IN (${ACTIVE_STATUSES.map((s) => `'${s}'`).join(", ")})`,
+       AND triggered_by = 'cron' AND ${statusInSql("status", LIVE_STATUSES)}`,
     [JSON.stringify(workflowIds)],
   );
   return new Set(rows.map((r) => r.id));

@@ -72,7 +72,6 @@ export function createWebhookTargetLoader(db: Db): WebhookTargetLoader {
       return refs.map((ref) => rows.get(ref));
     },
     maxBatch: MAX_BATCH,
-    maxInFlight: 1,
     // A read: a failed one fails its whole batch, each caller answering as for its own lookup.
     retryAlone: () => false,
   });
