@@ -42,7 +42,8 @@ export const SearchRunsQuery = z
         description:
           "A run id: that run. `path.to.key=value`: runs whose input payload has that value there (a value reading " +
           "as a number, `true`, `false` or `null` also matches its string form; indexed). A JSON object: runs whose " +
-          "input payload contains it (indexed). Anything else: that value (as a string, or a number when it reads as " +
+          "input payload contains it (indexed). The index holds finished runs: pending, running and waiting runs are " +
+          "checked one by one. Anything else: that value (as a string, or a number when it reads as " +
           "one) anywhere in the input payload; no index serves this, so each page looks through the " +
           `${VALUE_SEARCH_WINDOW.toLocaleString("en-US")} most recent runs matching the other filters, and ` +
           "`X-Next-Cursor` goes on from there",
