@@ -24,7 +24,9 @@ const GRAPH = {
     {
       id: "announce",
       type: "log",
-      params: { message: "Order for {{ steps.order.customer }}: {{ steps.order.items }} items, {{ steps.total }} in all" },
+      params: {
+        message: "Order for {{ steps.order.customer }}: {{ steps.order.items }} items, {{ steps.total }} in all",
+      },
     },
   ],
   edges: [
@@ -44,7 +46,9 @@ const ORDER = {
 const config = parseConfig(process.env);
 const base = config.API_URL.replace(/\/+$/, "");
 const auth: Record<string, string> =
-  config.AUTH_MODE === "required" && config.API_TOKENS[0] !== undefined ? { authorization: `Bearer ${config.API_TOKENS[0]}` } : {};
+  config.AUTH_MODE === "required" && config.API_TOKENS[0] !== undefined
+    ? { authorization: `Bearer ${config.API_TOKENS[0]}` }
+    : {};
 
 type Reply = { status: number; body: any };
 
@@ -86,10 +90,18 @@ async function main(): Promise<void> {
   const workflow =
     existing.status === 200
       ? existing.body
-      : (await call("POST", "/api/workflows", { name: "Demo orders", handle: HANDLE, description: "Created by make demo" })).body;
+      : (
+          await call("POST", "/api/workflows", {
+            name: "Demo orders",
+            handle: HANDLE,
+            description: "Created by make demo",
+          })
+        ).body;
   say(`${existing.status === 200 ? "reusing" : "created"} workflow ${workflow.handle} (${workflow.id})`);
 
-  const version = (await call("POST", `/api/workflows/${HANDLE}/versions`, { graph: GRAPH, created_by: "demo", notes: "make demo" })).body;
+  const version = (
+    await call("POST", `/api/workflows/${HANDLE}/versions`, { graph: GRAPH, created_by: "demo", notes: "make demo" })
+  ).body;
   say(`added version ${version.version}: set -> transform -> log`);
 
   await call("PUT", `/api/workflows/${HANDLE}/triggers/webhook/config`, { allowed_methods: ["POST"] });
@@ -111,13 +123,16 @@ async function main(): Promise<void> {
       last = run.status;
     }
     if (TERMINAL.has(run.status)) break;
-    if (Date.now() > deadline) throw new Error(`run ${runId} is still ${run.status} after 60 s: is the worker running?`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} is still ${run.status} after 60 s: is the worker running?`);
     await pause(100);
   }
   if (run.status !== "succeeded") throw new Error(`run ${runId} ended ${run.status}: ${String(run.error)}`);
   say(`output: ${JSON.stringify(run.output_payload?.final_state?.steps ?? run.output_payload)}`);
   say(`history: ${base}/api/executions/${runId}/history`);
-  say(`fire it again: curl -X POST -H 'content-type: application/json' -d '{"customer":"Grace","items":[]}' ${base}/api/workflows/${HANDLE}/triggers/webhook`);
+  say(
+    `fire it again: curl -X POST -H 'content-type: application/json' -d '{"customer":"Grace","items":[]}' ${base}/api/workflows/${HANDLE}/triggers/webhook`,
+  );
 }
 
 main().then(

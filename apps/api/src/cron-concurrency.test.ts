@@ -26,7 +26,11 @@ describe("cron dispatch under concurrency", () => {
     await api.deps.db.cronTrigger.deleteMany();
   });
 
-  async function createScheduledWorkflows(prefix: string, count: number, config: Record<string, unknown>): Promise<string[]> {
+  async function createScheduledWorkflows(
+    prefix: string,
+    count: number,
+    config: Record<string, unknown>,
+  ): Promise<string[]> {
     const { db } = api.deps;
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
@@ -50,7 +54,10 @@ describe("cron dispatch under concurrency", () => {
   }
 
   it("creates exactly one run per due workflow from 10 parallel dispatch calls", async () => {
-    const ids = await createScheduledWorkflows("par", 20, { expression: "0 9 * * *", start_at: "2026-01-01T09:00:00Z" });
+    const ids = await createScheduledWorkflows("par", 20, {
+      expression: "0 9 * * *",
+      start_at: "2026-01-01T09:00:00Z",
+    });
     const answers = await Promise.all(Array.from({ length: 10 }, () => dispatchAt(api.url, "2026-01-01T09:00:30Z")));
     const fired = answers.flat();
     assert.equal(fired.length, 20);
@@ -69,14 +76,19 @@ describe("cron dispatch under concurrency", () => {
       start_at: "2026-02-01T09:00:00Z",
     });
     const now = "2026-02-01T11:30:00Z";
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => dispatchAt(i % 2 === 0 ? api.url : otherUrl, now)));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => dispatchAt(i % 2 === 0 ? api.url : otherUrl, now)),
+    );
     for (const answer of answers) {
       assert.equal(new Set(answer.map((r) => r.workflow_id)).size, answer.length, "one run per workflow per call");
     }
     // Whatever interleaving happened, each workflow fired a prefix of its occurrences, oldest first, no gaps.
     const expected = ["2026-02-01T09:00:00.000Z", "2026-02-01T10:00:00.000Z", "2026-02-01T11:00:00.000Z"];
     const check = async () => {
-      const runs = await api.deps.db.run.findMany({ where: { workflowId: { in: ids } }, orderBy: { cronOccurrence: "asc" } });
+      const runs = await api.deps.db.run.findMany({
+        where: { workflowId: { in: ids } },
+        orderBy: { cronOccurrence: "asc" },
+      });
       const triggers = await api.deps.db.cronTrigger.findMany({ where: { workflowId: { in: ids } } });
       for (const t of triggers) {
         const mine = runs.filter((r) => r.workflowId === t.workflowId).map((r) => r.cronOccurrence?.toISOString());

@@ -132,7 +132,9 @@ describe("cron trigger config API", () => {
 
   it("answers 404 Workflow not found for an unknown workflow on every method", async () => {
     for (const method of ["GET", "PUT", "DELETE"]) {
-      const res = await api.request(method, "/api/workflows/missing/triggers/cron/config", { body: method === "PUT" ? {} : undefined });
+      const res = await api.request(method, "/api/workflows/missing/triggers/cron/config", {
+        body: method === "PUT" ? {} : undefined,
+      });
       assert.equal(res.status, 404, method);
       assert.deepEqual(res.body, { detail: "Workflow not found" });
     }

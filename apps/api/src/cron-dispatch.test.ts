@@ -86,7 +86,9 @@ describe("cron dispatch", () => {
     assert.equal(row.execute, true);
     assert.equal(await lastDispatched("hourly"), "2026-01-01T10:00:00.000Z");
     assert.deepEqual(await dispatch("2026-01-01T10:00:30Z"), []);
-    assert.ok(logs.some((l) => l.message === "cron occurrence fired" && l.runId === run.id && l.workflowId === workflowId));
+    assert.ok(
+      logs.some((l) => l.message === "cron occurrence fired" && l.runId === run.id && l.workflowId === workflowId),
+    );
   });
 
   it("reads a naive now as UTC and rejects an invalid body with 422", async () => {
@@ -112,9 +114,10 @@ describe("cron dispatch", () => {
     await schedule("berlin", berlin("2026-01-15"));
     assert.deepEqual(await dispatch("2026-01-15T07:59:00Z"), []);
     const winter = await dispatch("2026-01-15T08:00:00Z");
-    assert.deepEqual(winter.map((r) => r.input_payload), [
-      { scheduled_for: "2026-01-15T08:00:00+00:00", timezone: "Europe/Berlin" },
-    ]);
+    assert.deepEqual(
+      winter.map((r) => r.input_payload),
+      [{ scheduled_for: "2026-01-15T08:00:00+00:00", timezone: "Europe/Berlin" }],
+    );
     await schedule("berlin", berlin("2026-07-15"));
     assert.deepEqual(await dispatch("2026-07-15T06:59:00Z"), []);
     assert.deepEqual(await firedAt("2026-07-15T07:00:00Z"), ["2026-07-15T07:00:00+00:00"]);
@@ -151,7 +154,10 @@ describe("cron dispatch", () => {
     const workflowId = await createWorkflow("all");
     await schedule("all", { allow_overlapping: true });
     // Counted from saved_at when there is no start_at.
-    await api.deps.db.cronTrigger.update({ where: { workflowId }, data: { savedAt: new Date("2026-01-01T08:30:00Z") } });
+    await api.deps.db.cronTrigger.update({
+      where: { workflowId },
+      data: { savedAt: new Date("2026-01-01T08:30:00Z") },
+    });
     assert.deepEqual(await firedAt("2026-01-01T11:30:00Z"), ["2026-01-01T09:00:00+00:00"]);
     assert.deepEqual(await firedAt("2026-01-01T11:30:00Z"), ["2026-01-01T10:00:00+00:00"]);
     assert.deepEqual(await firedAt("2026-01-01T11:30:00Z"), ["2026-01-01T11:00:00+00:00"]);
@@ -189,7 +195,11 @@ describe("cron dispatch", () => {
 
     // Pending, then running: the 10:00 occurrence stays unconsumed.
     assert.deepEqual(await dispatch("2026-01-01T10:30:00Z"), []);
-    assert.ok(logs.some((l) => l.message === "cron occurrence skipped" && l.reason === "overlap" && l.workflowId === workflowId));
+    assert.ok(
+      logs.some(
+        (l) => l.message === "cron occurrence skipped" && l.reason === "overlap" && l.workflowId === workflowId,
+      ),
+    );
     await transitionRun(api.deps.db, { runId, to: "running", actor: "worker", action: "run_started", start: true });
     assert.deepEqual(await dispatch("2026-01-01T10:30:00Z"), []);
     assert.equal(await lastDispatched("guarded"), "2026-01-01T09:00:00.000Z");
@@ -201,13 +211,22 @@ describe("cron dispatch", () => {
     ]);
     await transitionRun(api.deps.db, { runId, to: "succeeded", actor: "worker", action: "run_succeeded" });
     const second = await dispatch("2026-01-01T10:30:00Z");
-    assert.deepEqual(second.map((r) => r.input_payload.scheduled_for), ["2026-01-01T10:00:00+00:00"]);
+    assert.deepEqual(
+      second.map((r) => r.input_payload.scheduled_for),
+      ["2026-01-01T10:00:00+00:00"],
+    );
 
     // A failed run releases it too; a waiting run holds it.
     const secondId = (second[0] as unknown as { id: string }).id;
     await api.deps.db.run.update({ where: { id: secondId }, data: { status: "waiting" } });
     assert.deepEqual(await dispatch("2026-01-01T11:00:00Z"), []);
-    await transitionRun(api.deps.db, { runId: secondId, to: "failed", actor: "worker", action: "run_failed", error: "x" });
+    await transitionRun(api.deps.db, {
+      runId: secondId,
+      to: "failed",
+      actor: "worker",
+      action: "run_failed",
+      error: "x",
+    });
     assert.deepEqual(await firedAt("2026-01-01T11:00:00Z"), ["2026-01-01T11:00:00+00:00"]);
   });
 

@@ -118,7 +118,11 @@ describe("the /admin dashboard", () => {
     const retried = await api.request("POST", `/admin/api/runs/${runId}/retry`, { body: {}, headers: WRITE });
     assert.equal(retried.status, 201, retried.text);
     assert.equal(retried.body.retry_of, runId);
-    assert.deepEqual(retried.body.audit_log[0], { ...retried.body.audit_log[0], actor: "admin:ops", action: "run_created" });
+    assert.deepEqual(retried.body.audit_log[0], {
+      ...retried.body.audit_log[0],
+      actor: "admin:ops",
+      action: "run_created",
+    });
 
     const rerun = await api.request("POST", `/admin/api/runs/${runId}/rerun`, {
       body: { input_payload: { order: "o-2" } },

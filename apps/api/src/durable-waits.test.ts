@@ -71,7 +71,8 @@ describe("durable waits", () => {
     const resumeAt = (parked.waitingFor as { pause: { resume_at: string } }).pause.resume_at;
     // The run turns `waiting` inside the processor; BullMQ marks the job completed just after it returns.
     await eventually(
-      async () => ((await (await api.deps.queues.runs.getJob(runJobId(runId)))?.getState()) === "completed" ? true : undefined),
+      async () =>
+        (await (await api.deps.queues.runs.getJob(runJobId(runId)))?.getState()) === "completed" ? true : undefined,
       20_000,
       "the parked run's job to complete",
     );

@@ -73,7 +73,8 @@ describe("Prometheus metrics of the api and worker processes", () => {
     assert.equal(res.status, 202);
     const runId = ((await res.json()) as { id: string }).id;
     await eventually(
-      async () => ((await deps.db.run.findUniqueOrThrow({ where: { id: runId } })).status === "succeeded" ? true : undefined),
+      async () =>
+        (await deps.db.run.findUniqueOrThrow({ where: { id: runId } })).status === "succeeded" ? true : undefined,
       30_000,
       "the webhook run to succeed",
     );

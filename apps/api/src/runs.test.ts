@@ -63,7 +63,9 @@ describe("runs API", () => {
     const again = await api.request("POST", `/api/runs/${run.id}/start`, { body: { actor: "alice" } });
     assert.equal(again.status, 409);
     assert.deepEqual(again.body, { detail: "Only pending runs can be started." });
-    const done = await api.request("POST", `/api/runs/${run.id}/succeed`, { body: { actor: "alice", output: { ok: true } } });
+    const done = await api.request("POST", `/api/runs/${run.id}/succeed`, {
+      body: { actor: "alice", output: { ok: true } },
+    });
     assert.equal(done.body.status, "succeeded");
     assert.deepEqual(done.body.output_payload, { ok: true });
     assert.ok(done.body.completed_at);
@@ -88,7 +90,9 @@ describe("runs API", () => {
     assert.equal(failed.body.error, "boom");
     assert.deepEqual(failed.body.audit_log.at(-1).metadata, { error: "boom" });
     const other = (await createRun()).body;
-    const cancelled = await api.request("POST", `/api/runs/${other.id}/cancel`, { body: { actor: "bob", reason: "no" } });
+    const cancelled = await api.request("POST", `/api/runs/${other.id}/cancel`, {
+      body: { actor: "bob", reason: "no" },
+    });
     assert.equal(cancelled.body.status, "cancelled");
     assert.deepEqual(cancelled.body.audit_log.at(-1), {
       actor: "bob",
@@ -197,12 +201,16 @@ describe("runs API", () => {
 
   it("refuses manual runs for archived workflows and workflows without versions", async () => {
     const empty = (await api.request("POST", "/api/workflows", { body: { name: "E" } })).body;
-    const res = await api.request("POST", "/api/triggers/manual/dispatch", { body: { workflow_id: empty.id, runs: [{}] } });
+    const res = await api.request("POST", "/api/triggers/manual/dispatch", {
+      body: { workflow_id: empty.id, runs: [{}] },
+    });
     assert.deepEqual([res.status, res.body], [404, { detail: "Workflow version not found" }]);
     const arch = (await api.request("POST", "/api/workflows", { body: { name: "A" } })).body;
     await api.request("POST", `/api/workflows/${arch.id}/versions`, { body: { graph: GRAPH } });
     await api.request("DELETE", `/api/workflows/${arch.id}`);
-    const archived = await api.request("POST", "/api/triggers/manual/dispatch", { body: { workflow_id: arch.id, runs: [{}] } });
+    const archived = await api.request("POST", "/api/triggers/manual/dispatch", {
+      body: { workflow_id: arch.id, runs: [{}] },
+    });
     assert.deepEqual([archived.status, archived.body], [404, { detail: "Workflow not found" }]);
   });
 
@@ -241,7 +249,10 @@ describe("runs API", () => {
 
     const pending = (await createRun()).body;
     const conflict = await api.request("POST", `/api/runs/${pending.id}/retry`, { body: {} });
-    assert.deepEqual([conflict.status, conflict.body], [409, { detail: "Only failed or cancelled runs can be retried." }]);
+    assert.deepEqual(
+      [conflict.status, conflict.body],
+      [409, { detail: "Only failed or cancelled runs can be retried." }],
+    );
     const unknown = await api.request("POST", `/api/runs/00000000-0000-0000-0000-000000000000/retry`, { body: {} });
     assert.deepEqual([unknown.status, unknown.body], [404, { detail: "Workflow run not found" }]);
   });
@@ -276,7 +287,15 @@ describe("runs API", () => {
     const now = new Date();
     await api.deps.db.runStep.createMany({
       data: [
-        { runId: run.id, nodeId: "a", attempt: 1, status: "succeeded", output: { x: 1 }, startedAt: now, finishedAt: now },
+        {
+          runId: run.id,
+          nodeId: "a",
+          attempt: 1,
+          status: "succeeded",
+          output: { x: 1 },
+          startedAt: now,
+          finishedAt: now,
+        },
         { runId: run.id, nodeId: "b", attempt: 1, status: "skipped", startedAt: now, finishedAt: now },
       ],
     });

@@ -57,7 +57,12 @@ describe("tracing", () => {
     deps = await createTestDeps();
     receiver = await startOtlpReceiver();
     // A short batch delay so spans reach the receiver soon after they end.
-    const env = { ...deps.env, LOG_LEVEL: "info", OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: "100" };
+    const env = {
+      ...deps.env,
+      LOG_LEVEL: "info",
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: "100",
+    };
     api = spawnService("api", { ...env, PORT: "0" });
     worker = spawnService("worker", env);
     const listening = await api.waitForLog((l) => l.message === "api listening");

@@ -37,7 +37,10 @@ describe("workflows and versions", () => {
     assert.equal(unknown.status, 422);
     assert.ok(Array.isArray(unknown.body.detail));
     assert.deepEqual(Object.keys(unknown.body.detail[0]).sort(), ["loc", "msg", "type"]);
-    const nul = await api.request("POST", "/api/workflows", { raw: '{"name": "a\\u0000b"}', headers: { "content-type": "application/json" } });
+    const nul = await api.request("POST", "/api/workflows", {
+      raw: '{"name": "a\\u0000b"}',
+      headers: { "content-type": "application/json" },
+    });
     assert.equal(nul.status, 422);
     const missing = await api.request("POST", "/api/workflows", { body: {} });
     assert.equal(missing.status, 422);
@@ -97,7 +100,9 @@ describe("workflows and versions", () => {
   it("creates concurrent versions with distinct numbers", async () => {
     await api.request("POST", "/api/workflows", { body: { name: "C", handle: "concurrent" } });
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => api.request("POST", "/api/workflows/concurrent/versions", { body: { graph: GRAPH } })),
+      Array.from({ length: 10 }, () =>
+        api.request("POST", "/api/workflows/concurrent/versions", { body: { graph: GRAPH } }),
+      ),
     );
     assert.deepEqual(
       results.map((r) => r.body.version).sort((a: number, b: number) => a - b),
@@ -148,7 +153,16 @@ describe("graph validation at version creation", () => {
   it("names the node and the problem for each invalid graph", async () => {
     const cases: [unknown, RegExp][] = [
       [{ nodes: [{ id: "a", type: "nope", params: {} }], edges: [] }, /a.*nope|nope.*a/],
-      [{ nodes: [{ id: "a", type: "set", params: { value: 1 } }, { id: "a", type: "set", params: { value: 2 } }], edges: [] }, /a/],
+      [
+        {
+          nodes: [
+            { id: "a", type: "set", params: { value: 1 } },
+            { id: "a", type: "set", params: { value: 2 } },
+          ],
+          edges: [],
+        },
+        /a/,
+      ],
       [{ nodes: [{ id: "a", type: "set", params: { value: 1 } }], edges: [{ from: "a", to: "ghost" }] }, /ghost/],
       [{ nodes: [{ id: "t", type: "transform", params: { expression: "((" } }], edges: [] }, /t/],
       [

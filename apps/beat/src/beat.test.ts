@@ -30,7 +30,8 @@ async function startFakeApi(created = 0) {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     /** Resolves once `n` requests in all have arrived. */
-    received: (n: number) => new Promise<void>((resolve) => (requests.length >= n ? resolve() : waiters.push({ n, resolve }))),
+    received: (n: number) =>
+      new Promise<void>((resolve) => (requests.length >= n ? resolve() : waiters.push({ n, resolve }))),
     close: () => {
       server.closeAllConnections();
       return new Promise<void>((resolve) => server.close(() => resolve()));
@@ -39,14 +40,18 @@ async function startFakeApi(created = 0) {
 }
 
 const schedulerExists = (deps: TestDeps) =>
-  eventually(async () => {
-    try {
-      const found = await deps.queues.beat.getJobSchedulers();
-      return found.some((s) => s.key === CRON_SCHEDULER_ID) ? true : undefined;
-    } catch {
-      return undefined; // Redis is still coming back.
-    }
-  }, 20_000, "the cron job scheduler");
+  eventually(
+    async () => {
+      try {
+        const found = await deps.queues.beat.getJobSchedulers();
+        return found.some((s) => s.key === CRON_SCHEDULER_ID) ? true : undefined;
+      } catch {
+        return undefined; // Redis is still coming back.
+      }
+    },
+    20_000,
+    "the cron job scheduler",
+  );
 
 describe("beat", () => {
   /**
@@ -94,10 +99,14 @@ describe("beat", () => {
   it("creates the cron job scheduler at start and re-creates it after Redis loses its keys", async (t) => {
     const { deps, api, spawnBeat } = await setup(t, { SCHEDULER_REFRESH_SECONDS: "1", CRON_DISPATCH_INTERVAL: "2" });
     spawnBeat();
-    const [scheduler] = await eventually(async () => {
-      const found = await deps.queues.beat.getJobSchedulers();
-      return found.length > 0 ? found : undefined;
-    }, 20_000, "the job scheduler");
+    const [scheduler] = await eventually(
+      async () => {
+        const found = await deps.queues.beat.getJobSchedulers();
+        return found.length > 0 ? found : undefined;
+      },
+      20_000,
+      "the job scheduler",
+    );
     assert.equal(scheduler?.key, CRON_SCHEDULER_ID);
     assert.equal(scheduler?.name, "cron_dispatch");
     assert.equal(Number(scheduler?.every), 2_000);
@@ -107,10 +116,14 @@ describe("beat", () => {
     assert.ok(keys.length > 0);
     await deps.redis.del(...keys);
     const before = api.requests.length;
-    await eventually(async () => {
-      const found = await deps.queues.beat.getJobSchedulers();
-      return found.some((s) => s.key === CRON_SCHEDULER_ID) ? true : undefined;
-    }, 20_000, "the re-created job scheduler");
+    await eventually(
+      async () => {
+        const found = await deps.queues.beat.getJobSchedulers();
+        return found.some((s) => s.key === CRON_SCHEDULER_ID) ? true : undefined;
+      },
+      20_000,
+      "the re-created job scheduler",
+    );
     await api.received(before + 1);
   });
 
@@ -131,21 +144,32 @@ describe("beat", () => {
     const { deps, spawnBeat } = await setup(t, { API_URL: "http://127.0.0.1:9/" });
     const beat = spawnBeat();
     await beat.waitForLog((l) => l.message === "cron dispatch failed" && l.level === "warn");
-    const failed = await eventually(async () => {
-      const n = await deps.queues.beat.getFailedCount();
-      return n >= 2 ? n : undefined;
-    }, 20_000, "two failed ticks");
+    const failed = await eventually(
+      async () => {
+        const n = await deps.queues.beat.getFailedCount();
+        return n >= 2 ? n : undefined;
+      },
+      20_000,
+      "two failed ticks",
+    );
     assert.ok(failed >= 2);
   });
 
   it("runs three beats at once with one scheduler, and enqueues each lost run once", async (t) => {
     const { deps, api, spawnBeat } = await setup(t, { RECONCILE_AFTER_SECONDS: "1", SCHEDULER_REFRESH_SECONDS: "1" });
-    const runIds = await seedRuns(deps.db, Array.from({ length: 30 }, () => ({})));
+    const runIds = await seedRuns(
+      deps.db,
+      Array.from({ length: 30 }, () => ({})),
+    );
     const beats = [spawnBeat(), spawnBeat(), spawnBeat()];
-    await eventually(async () => {
-      const jobs = await Promise.all(runIds.map((id) => deps.queues.runs.getJob(runJobId(id))));
-      return jobs.every((j) => j !== undefined) ? true : undefined;
-    }, 20_000, "every lost run's job");
+    await eventually(
+      async () => {
+        const jobs = await Promise.all(runIds.map((id) => deps.queues.runs.getJob(runJobId(id))));
+        return jobs.every((j) => j !== undefined) ? true : undefined;
+      },
+      20_000,
+      "every lost run's job",
+    );
     // Several more ticks and reconciler passes of every beat after the repair.
     const seen = api.requests.length;
     await api.received(seen + 3);

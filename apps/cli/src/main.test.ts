@@ -60,7 +60,10 @@ describe("switchyard cli", () => {
   });
 
   it("runs the same commands through make targets", async () => {
-    await createWorkflow("cli-make", { nodes: [{ id: "a", type: "set", params: { value: "{{ input.n }}" } }], edges: [] });
+    await createWorkflow("cli-make", {
+      nodes: [{ id: "a", type: "set", params: { value: "{{ input.n }}" } }],
+      edges: [],
+    });
     const make = async (...args: string[]) =>
       run("make", ["--no-print-directory", ...args], {
         cwd: join(import.meta.dirname, "../../.."),

@@ -24,7 +24,8 @@ describe("parseConfig", () => {
       () => parseConfig({ PORT: "eighty", AUTH_MODE: "maybe", WORKER_CONCURRENCY: "0", REDIS_URL: "http://x" }),
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
-        for (const name of ["PORT", "AUTH_MODE", "WORKER_CONCURRENCY", "REDIS_URL"]) assert.match(err.message, new RegExp(name));
+        for (const name of ["PORT", "AUTH_MODE", "WORKER_CONCURRENCY", "REDIS_URL"])
+          assert.match(err.message, new RegExp(name));
         return true;
       },
     );
@@ -60,7 +61,10 @@ describe("parseConfig", () => {
     assert.deepEqual(c.OTEL_EXPORTER_OTLP_HEADERS, ["api-key=abc%20d", "x-team=ops"]);
     assert.throws(() => parseConfig({ METRICS_PORT_OFFSET: "a" }), /METRICS_PORT_OFFSET/);
     assert.throws(() => parseConfig({ METRICS_PORT: "65535", METRICS_PORT_OFFSET: "1" }), /METRICS_PORT_OFFSET/);
-    assert.throws(() => parseConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }), /OTEL_EXPORTER_OTLP_PROTOCOL: only http\/json/);
+    assert.throws(
+      () => parseConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" }),
+      /OTEL_EXPORTER_OTLP_PROTOCOL: only http\/json/,
+    );
     assert.throws(() => parseConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "collector" }), /OTEL_EXPORTER_OTLP_ENDPOINT/);
     assert.throws(() => parseConfig({ OTEL_EXPORTER_OTLP_HEADERS: "novalue" }), /OTEL_EXPORTER_OTLP_HEADERS/);
   });
@@ -80,7 +84,10 @@ describe("parseConfig", () => {
       [c.RUN_LEASE_SECONDS, c.RUN_LEASE_HEARTBEAT_SECONDS, c.MAX_CRASH_RECOVERIES, c.WORKER_SHUTDOWN_TIMEOUT],
       [10, 3, 2, 30],
     );
-    assert.throws(() => parseConfig({ RUN_LEASE_SECONDS: "4", RUN_LEASE_HEARTBEAT_SECONDS: "3" }), /RUN_LEASE_HEARTBEAT_SECONDS/);
+    assert.throws(
+      () => parseConfig({ RUN_LEASE_SECONDS: "4", RUN_LEASE_HEARTBEAT_SECONDS: "3" }),
+      /RUN_LEASE_HEARTBEAT_SECONDS/,
+    );
     assert.throws(() => parseConfig({ WORKER_SHUTDOWN_TIMEOUT: "120" }), /WORKER_SHUTDOWN_TIMEOUT/);
   });
 });

@@ -1,13 +1,11 @@
 import { z } from "zod";
 
-const csv = z
-  .string()
-  .transform((s) =>
-    s
-      .split(",")
-      .map((t) => t.trim())
-      .filter((t) => t.length > 0),
-  );
+const csv = z.string().transform((s) =>
+  s
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0),
+);
 
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
 
@@ -98,10 +96,10 @@ export const Config = z
     BEAT_METRICS_PORT: port(9100),
     // OpenTelemetry tracing: off unless an OTLP endpoint is set.
     OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
-    OTEL_EXPORTER_OTLP_PROTOCOL: z
-      .enum(["http/json"], { message: "only http/json is supported" })
-      .default("http/json"),
-    OTEL_EXPORTER_OTLP_HEADERS: csv.pipe(z.array(z.string().regex(/^[^=]+=.*$/, "must be key=value pairs"))).default([]),
+    OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(["http/json"], { message: "only http/json is supported" }).default("http/json"),
+    OTEL_EXPORTER_OTLP_HEADERS: csv
+      .pipe(z.array(z.string().regex(/^[^=]+=.*$/, "must be key=value pairs")))
+      .default([]),
     OTEL_SERVICE_NAME: z.string().min(1).optional(),
   })
   .superRefine((c, ctx) => {

@@ -7,7 +7,11 @@ export type Logger = winston.Logger;
 export function createLogger(service: string, config: Pick<Config, "LOG_LEVEL" | "LOG_FORMAT">): Logger {
   const format =
     config.LOG_FORMAT === "json"
-      ? winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.json())
+      ? winston.format.combine(
+          winston.format.timestamp(),
+          winston.format.errors({ stack: true }),
+          winston.format.json(),
+        )
       : winston.format.combine(
           winston.format.timestamp({ format: "HH:mm:ss.SSS" }),
           winston.format.errors({ stack: true }),

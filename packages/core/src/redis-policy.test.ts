@@ -31,7 +31,12 @@ test("the worker refuses to start when Redis may evict keys", async () => {
 });
 
 test("the worker starts with an evicting Redis when ALLOW_REDIS_EVICTION is true", async () => {
-  const worker = spawnService("worker", { ...deps.env, REDIS_URL: redisUrl, ALLOW_REDIS_EVICTION: "true", LOG_LEVEL: "info" });
+  const worker = spawnService("worker", {
+    ...deps.env,
+    REDIS_URL: redisUrl,
+    ALLOW_REDIS_EVICTION: "true",
+    LOG_LEVEL: "info",
+  });
   try {
     await worker.waitForLog((l) => l.message === "worker started");
     await worker.waitForLog((l) => l.level === "warn" && (l.message ?? "").includes("may be lost"));

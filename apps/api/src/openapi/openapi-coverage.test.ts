@@ -46,7 +46,14 @@ describe("the OpenAPI document", () => {
     const config = parseConfig({ NODE_ENV: "test", LOG_LEVEL: "error", ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "x" });
     const redis = createRedis(config.REDIS_URL, "producer", { lazyConnect: true });
     const queues = createQueues(redis, `syt-routes-${process.pid}`);
-    deps = { config, logger: createLogger("test", config), db: createDb(config), redis, queues, metrics: createMetrics() };
+    deps = {
+      config,
+      logger: createLogger("test", config),
+      db: createDb(config),
+      redis,
+      queues,
+      metrics: createMetrics(),
+    };
     routes = listAppRoutes(createApp(deps));
   });
   after(async () => {

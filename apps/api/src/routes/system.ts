@@ -16,7 +16,10 @@ export function systemRoutes({ db, redis }: Deps): Router {
       withTimeout(db.$queryRawUnsafe("SELECT 1"), 2_000),
       withTimeout(redis.ping(), 2_000),
     ]);
-    const checks = { postgres: pg.status === "fulfilled" ? "ok" : "unavailable", redis: rd.status === "fulfilled" ? "ok" : "unavailable" };
+    const checks = {
+      postgres: pg.status === "fulfilled" ? "ok" : "unavailable",
+      redis: rd.status === "fulfilled" ? "ok" : "unavailable",
+    };
     const ok = pg.status === "fulfilled" && rd.status === "fulfilled";
     res.status(ok ? 200 : 503).json({ status: ok ? "ok" : "unavailable", checks });
   });

@@ -36,7 +36,11 @@ function versionParam(raw: string): number {
   return parsed.success ? parsed.data : Number.NaN;
 }
 
-export function workflowRoutes({ db, config, registry = createNodeRegistry() }: Deps & { registry?: NodeRegistry }): Router {
+export function workflowRoutes({
+  db,
+  config,
+  registry = createNodeRegistry(),
+}: Deps & { registry?: NodeRegistry }): Router {
   const router = Router();
 
   router.get("/workflows", async (req, res) => {

@@ -9,7 +9,11 @@ export type TestApi = {
   deps: TestDeps;
   url: string;
   /** fetch against the API with JSON helpers; `token` adds a Bearer header. */
-  request: (method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string>; raw?: string | Buffer }) => Promise<{ status: number; body: any; headers: Headers; text: string }>;
+  request: (
+    method: string,
+    path: string,
+    opts?: { body?: unknown; headers?: Record<string, string>; raw?: string | Buffer },
+  ) => Promise<{ status: number; body: any; headers: Headers; text: string }>;
   close: () => Promise<void>;
 };
 

@@ -101,7 +101,13 @@ describe("reconcileRuns", () => {
   });
 
   it("covers a backlog longer than one pass in the following passes, oldest first", async () => {
-    const ids = await seedRuns(deps.db, [{ ageSeconds: 50 }, { ageSeconds: 40 }, { ageSeconds: 30 }, { ageSeconds: 20 }, { ageSeconds: 10 }]);
+    const ids = await seedRuns(deps.db, [
+      { ageSeconds: 50 },
+      { ageSeconds: 40 },
+      { ageSeconds: 30 },
+      { ageSeconds: 20 },
+      { ageSeconds: 10 },
+    ]);
     const first = await reconcileRuns(deps, { before: soon(), batchSize: 2, maxBatches: 1 });
     assert.deepEqual(first.enqueued, ids.slice(0, 2));
     assert.ok(first.cursor);
@@ -111,7 +117,10 @@ describe("reconcileRuns", () => {
   });
 
   it("adds each job once when several reconcilers run at the same moment", async () => {
-    const ids = await seedRuns(deps.db, Array.from({ length: 40 }, () => ({})));
+    const ids = await seedRuns(
+      deps.db,
+      Array.from({ length: 40 }, () => ({})),
+    );
     const reconcilers = [1, 2, 3].map(() => createReconciler(deps, { afterSeconds: 0, batchSize: 7 }));
     await Promise.all(reconcilers.map((r) => r.reconcile(soon())));
     const added = await countAddedEvents(deps.redis, deps.config.QUEUE_PREFIX, QUEUES.runs);

@@ -44,7 +44,12 @@ export async function reconcileRuns(
     const candidates = await findPendingRuns(deps.db, options.before, cursor, batchSize);
     const last = candidates.at(-1);
     if (last !== undefined) cursor = last;
-    enqueued.push(...(await repairBatch(deps, candidates.map((c) => c.id))));
+    enqueued.push(
+      ...(await repairBatch(
+        deps,
+        candidates.map((c) => c.id),
+      )),
+    );
     if (candidates.length < batchSize) return { enqueued, cursor: null };
   }
   return { enqueued, cursor };

@@ -11,7 +11,11 @@ export function toValidationIssues(error: z.ZodError, root: string): ValidationI
 }
 
 /** Parses untrusted input (a body, a query) with a zod schema; 422 listing every problem otherwise. */
-export function parseInput<S extends z.ZodType>(schema: S, data: unknown, root: "body" | "query" | "path" = "body"): z.infer<S> {
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+  root: "body" | "query" | "path" = "body",
+): z.infer<S> {
   const result = schema.safeParse(data);
   if (!result.success) throw new ValidationError(toValidationIssues(result.error, root));
   return result.data;

@@ -77,7 +77,10 @@ describe("createRunEnqueuer", () => {
       // Past the timeout BullMQ is still waiting for its first connection.
       await assert.rejects(createRunEnqueuer(unreachable, { timeoutMs: 200 })([randomUUID()]), /within 200 ms/);
       // With the connection known to be down it does not even wait.
-      await assert.rejects(createRunEnqueuer(unreachable, { connection: never })([randomUUID()]), /redis connection is/);
+      await assert.rejects(
+        createRunEnqueuer(unreachable, { connection: never })([randomUUID()]),
+        /redis connection is/,
+      );
     } finally {
       never.disconnect();
     }

@@ -36,7 +36,9 @@ export async function startMetricsServer(options: {
       (body) => res.writeHead(200, { "content-type": registry.contentType }).end(body),
       (err: unknown) => {
         logger.error("metrics scrape failed", { err });
-        res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ detail: "Internal server error" }));
+        res
+          .writeHead(500, { "content-type": "application/json" })
+          .end(JSON.stringify({ detail: "Internal server error" }));
       },
     );
   });
@@ -64,7 +66,11 @@ export async function startMetricsServer(options: {
  * ends the process (like the API's own port): a supervisor then shows the conflict instead of a silent gap.
  */
 export async function serveProcessMetrics(
-  deps: { config: Pick<Config, "METRICS_ENABLED" | "METRICS_HOST" | "METRICS_TOKEN">; logger: Logger; metrics: Metrics },
+  deps: {
+    config: Pick<Config, "METRICS_ENABLED" | "METRICS_HOST" | "METRICS_TOKEN">;
+    logger: Logger;
+    metrics: Metrics;
+  },
   port: number,
 ): Promise<MetricsServer | null> {
   const { config, logger } = deps;

@@ -79,7 +79,13 @@ describe("queue depth", () => {
 
   it("answers a scrape without queue counts when Redis does not answer", async () => {
     const { port } = silent.address() as AddressInfo;
-    const hung = new Redis({ host: "127.0.0.1", port, enableReadyCheck: false, maxRetriesPerRequest: null, lazyConnect: true });
+    const hung = new Redis({
+      host: "127.0.0.1",
+      port,
+      enableReadyCheck: false,
+      maxRetriesPerRequest: null,
+      lazyConnect: true,
+    });
     hung.on("error", () => undefined);
     const queues = createQueues(hung, "hung");
     queues.runs.on("error", () => undefined);
@@ -107,7 +113,13 @@ describe("the metrics listener", () => {
   it("serves GET /metrics, with the token when one is set", async () => {
     const metrics = createMetrics();
     const logger = createLogger("test", parseConfig({ LOG_LEVEL: "error" }));
-    const server = await startMetricsServer({ registry: metrics.registry, host: "127.0.0.1", port: 0, token: "t0k", logger });
+    const server = await startMetricsServer({
+      registry: metrics.registry,
+      host: "127.0.0.1",
+      port: 0,
+      token: "t0k",
+      logger,
+    });
     try {
       const url = `http://127.0.0.1:${server.port}/metrics`;
       assert.equal((await fetch(url)).status, 401);

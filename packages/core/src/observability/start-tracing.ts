@@ -9,10 +9,7 @@ export type Tracing = {
   shutdown: () => Promise<void>;
 };
 
-type TracingConfig = Pick<
-  Config,
-  "OTEL_EXPORTER_OTLP_ENDPOINT" | "OTEL_EXPORTER_OTLP_HEADERS" | "OTEL_SERVICE_NAME"
->;
+type TracingConfig = Pick<Config, "OTEL_EXPORTER_OTLP_ENDPOINT" | "OTEL_EXPORTER_OTLP_HEADERS" | "OTEL_SERVICE_NAME">;
 
 /**
  * Starts OpenTelemetry tracing when OTEL_EXPORTER_OTLP_ENDPOINT is set, and returns null otherwise. The SDK, the
@@ -22,13 +19,17 @@ type TracingConfig = Pick<
 export async function startTracing(config: TracingConfig, service: string, logger: Logger): Promise<Tracing | null> {
   const endpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (endpoint === undefined) return null;
-  const [{ NodeTracerProvider, BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }, { BullMQOtel }] =
-    await Promise.all([
-      import("@opentelemetry/sdk-trace-node"),
-      import("@opentelemetry/exporter-trace-otlp-http"),
-      import("@opentelemetry/resources"),
-      import("bullmq-otel"),
-    ]);
+  const [
+    { NodeTracerProvider, BatchSpanProcessor },
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { BullMQOtel },
+  ] = await Promise.all([
+    import("@opentelemetry/sdk-trace-node"),
+    import("@opentelemetry/exporter-trace-otlp-http"),
+    import("@opentelemetry/resources"),
+    import("bullmq-otel"),
+  ]);
   const serviceName = config.OTEL_SERVICE_NAME ?? `switchyard-${service}`;
   // As the OTLP spec has it: the base endpoint gets the signal's path; the http exporter speaks OTLP/JSON.
   const exporter = new OTLPTraceExporter({

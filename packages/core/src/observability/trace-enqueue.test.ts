@@ -30,7 +30,10 @@ describe("trace context through the coalesced enqueue", () => {
   it("gives each job its caller's trace, under an enqueue span of that caller, in one addBulk", async () => {
     const enqueue = createRunEnqueuer(queue);
     const tracer = trace.getTracer("test");
-    const callers = ["request a", "request b"].map((name) => ({ span: tracer.startSpan(name, {}, ROOT_CONTEXT), id: randomUUID() }));
+    const callers = ["request a", "request b"].map((name) => ({
+      span: tracer.startSpan(name, {}, ROOT_CONTEXT),
+      id: randomUUID(),
+    }));
     // Both in the same turn of the event loop: coalesced into one addBulk.
     await Promise.all(callers.map((c) => context.with(trace.setSpan(ROOT_CONTEXT, c.span), () => enqueue([c.id]))));
     for (const c of callers) c.span.end();

@@ -39,7 +39,10 @@ export async function withSpan<T>(name: string, attributes: Record<string, strin
 export function recordStepSpan(step: StepRecord): void {
   const span = tracer().startSpan(
     `step ${step.nodeId}`,
-    { startTime: step.startedAt, attributes: { "switchyard.node_id": step.nodeId, "switchyard.step_status": step.status } },
+    {
+      startTime: step.startedAt,
+      attributes: { "switchyard.node_id": step.nodeId, "switchyard.step_status": step.status },
+    },
     context.active(),
   );
   if (step.status === "failed") span.setStatus({ code: SpanStatusCode.ERROR, message: step.error ?? "failed" });

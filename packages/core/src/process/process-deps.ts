@@ -65,7 +65,9 @@ export async function createProcessDeps(
   queues.beat.on("error", () => undefined);
   const metrics = createMetrics(options.queueMetrics === true ? { queues } : {});
   const metricsServer =
-    options.metricsPort === undefined ? null : await serveProcessMetrics({ config, logger, metrics }, options.metricsPort(config));
+    options.metricsPort === undefined
+      ? null
+      : await serveProcessMetrics({ config, logger, metrics }, options.metricsPort(config));
   return {
     config,
     logger,

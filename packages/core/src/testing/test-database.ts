@@ -71,6 +71,7 @@ export async function createTestDatabase(): Promise<{ url: string; name: string;
   return {
     url: withDatabase(testServerUrl(), name),
     name,
-    drop: () => withAdmin(async (client) => void (await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))),
+    drop: () =>
+      withAdmin(async (client) => void (await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`))),
   };
 }

@@ -2,7 +2,10 @@ import type { Workflow, WorkflowVersion } from "../generated/prisma/client";
 import { iso } from "../runs/run-row";
 import type { VersionResponse, WorkflowResponse } from "./workflow-response";
 
-export function toWorkflowJson(w: Workflow, extra: { latestVersion: number | null; isScheduled: boolean }): WorkflowResponse {
+export function toWorkflowJson(
+  w: Workflow,
+  extra: { latestVersion: number | null; isScheduled: boolean },
+): WorkflowResponse {
   return {
     id: w.id,
     handle: w.handle,

@@ -29,7 +29,11 @@ export const UpdateWorkflowBody = z.strictObject({
 export const RunnableConfig = z
   .looseObject({
     max_parallel: z.number().int().min(1).max(64).optional(),
-    timeout_seconds: z.number().positive().max(7 * 24 * 3600).optional(),
+    timeout_seconds: z
+      .number()
+      .positive()
+      .max(7 * 24 * 3600)
+      .optional(),
   })
   .nullish();
 

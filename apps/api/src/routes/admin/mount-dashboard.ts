@@ -36,7 +36,9 @@ function readOnly(router: Router): RequestHandler {
 export function mountDashboard(app: Express, deps: Deps, authenticator: Authenticator): void {
   const api = Router();
   api.use(requireSameOriginWrite);
-  api.use((req, res, next) => (req.method === "GET" || req.method === "HEAD" ? next() : requireScope("trigger")(req, res, next)));
+  api.use((req, res, next) =>
+    req.method === "GET" || req.method === "HEAD" ? next() : requireScope("trigger")(req, res, next),
+  );
   api.use(express.json({ limit: "2mb" }));
   api.use(dashboardActionRoutes(deps));
   for (const routes of [

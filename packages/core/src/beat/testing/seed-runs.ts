@@ -18,7 +18,11 @@ export type RunSeed = {
 export async function seedRuns(db: Db, seeds: readonly RunSeed[]): Promise<string[]> {
   const workflow = await db.workflow.create({ data: { name: "reconciled" } });
   const version = await db.workflowVersion.create({
-    data: { workflowId: workflow.id, version: 1, graph: { nodes: [{ id: "a", type: "set", params: { value: 1 } }], edges: [] } },
+    data: {
+      workflowId: workflow.id,
+      version: 1,
+      graph: { nodes: [{ id: "a", type: "set", params: { value: 1 } }], edges: [] },
+    },
   });
   const created = await createRuns(
     db,

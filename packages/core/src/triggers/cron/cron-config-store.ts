@@ -36,7 +36,12 @@ function toRow(t: StoredTrigger): CronConfigRow {
  * occurrences the old one missed. An occurrence that already has a run is still never fired twice: the unique
  * key on (workflow_id, cron_occurrence) refuses it.
  */
-export async function saveCronConfig(db: Db, workflowId: string, config: CronConfig, now: Date): Promise<CronConfigRow> {
+export async function saveCronConfig(
+  db: Db,
+  workflowId: string,
+  config: CronConfig,
+  now: Date,
+): Promise<CronConfigRow> {
   const fields = {
     expression: config.expression,
     timezone: config.timezone,

@@ -43,7 +43,10 @@ export function parseCronConfig(body: unknown, now: Date): CronConfig {
   const endAt = input.end_at == null ? null : new Date(input.end_at);
 
   const issues: { loc: string[]; msg: string; type: string }[] = [];
-  for (const [field, at] of [["start_at", startAt], ["end_at", endAt]] as const) {
+  for (const [field, at] of [
+    ["start_at", startAt],
+    ["end_at", endAt],
+  ] as const) {
     if (at !== null && at.getTime() % 60_000 !== 0) {
       issues.push({ loc: ["body", field], msg: `${field} must be on a whole minute`, type: "value_error" });
     }

@@ -46,10 +46,22 @@ describe("cron schedule", () => {
   });
 
   it("finds occurrences inclusively on whole minutes and rounds other instants", () => {
-    assert.equal(firstOccurrenceAtOrAfter("0 9 * * *", "UTC", at("2026-01-01T09:00:00Z")).toISOString(), "2026-01-01T09:00:00.000Z");
-    assert.equal(firstOccurrenceAtOrAfter("0 9 * * *", "UTC", at("2026-01-01T09:00:00.001Z")).toISOString(), "2026-01-02T09:00:00.000Z");
-    assert.equal(lastOccurrenceAtOrBefore("0 9 * * *", "UTC", at("2026-01-02T09:00:00Z")).toISOString(), "2026-01-02T09:00:00.000Z");
-    assert.equal(lastOccurrenceAtOrBefore("0 9 * * *", "UTC", at("2026-01-02T08:59:59.999Z")).toISOString(), "2026-01-01T09:00:00.000Z");
+    assert.equal(
+      firstOccurrenceAtOrAfter("0 9 * * *", "UTC", at("2026-01-01T09:00:00Z")).toISOString(),
+      "2026-01-01T09:00:00.000Z",
+    );
+    assert.equal(
+      firstOccurrenceAtOrAfter("0 9 * * *", "UTC", at("2026-01-01T09:00:00.001Z")).toISOString(),
+      "2026-01-02T09:00:00.000Z",
+    );
+    assert.equal(
+      lastOccurrenceAtOrBefore("0 9 * * *", "UTC", at("2026-01-02T09:00:00Z")).toISOString(),
+      "2026-01-02T09:00:00.000Z",
+    );
+    assert.equal(
+      lastOccurrenceAtOrBefore("0 9 * * *", "UTC", at("2026-01-02T08:59:59.999Z")).toISOString(),
+      "2026-01-01T09:00:00.000Z",
+    );
   });
 
   it("keeps next fire times inside the start_at/end_at window, both bounds inclusive", () => {
@@ -82,14 +94,16 @@ describe("cron schedule", () => {
     for (const e of ["0 0 9 * * *", "0 9 * *", "@daily", "H * * * *", "61 * * * *", "0 0 31 2 *", "not cron", ""]) {
       assert.throws(
         () => assertCronExpression(e),
-        (err: { status: number; detail: unknown }) => err.status === 422 && err.detail === `Invalid cron expression: ${e}`,
+        (err: { status: number; detail: unknown }) =>
+          err.status === 422 && err.detail === `Invalid cron expression: ${e}`,
         e,
       );
     }
   });
 
   it("accepts IANA zones and rejects anything else with the spec's message", () => {
-    for (const tz of ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"]) assert.doesNotThrow(() => assertTimezone(tz), tz);
+    for (const tz of ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"])
+      assert.doesNotThrow(() => assertTimezone(tz), tz);
     for (const tz of ["Mars/Olympus", "+01:00", "", "Europe/Berlin2"]) {
       assert.throws(
         () => assertTimezone(tz),

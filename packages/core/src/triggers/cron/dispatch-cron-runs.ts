@@ -28,7 +28,10 @@ const TRIGGER_COLUMNS = `c.workflow_id::text AS "workflowId", c.expression, c.ti
  * 3. after commit, enqueue (a failure is left to the reconciler).
  * The unique key on runs (workflow_id, cron_occurrence) stays the last line of defence.
  */
-export async function dispatchCronRuns(deps: Pick<Deps, "db" | "queues" | "logger" | "config"> & Partial<Pick<Deps, "metrics">>, now: Date): Promise<RunJson[]> {
+export async function dispatchCronRuns(
+  deps: Pick<Deps, "db" | "queues" | "logger" | "config"> & Partial<Pick<Deps, "metrics">>,
+  now: Date,
+): Promise<RunJson[]> {
   const graceMs = deps.config.CRON_MISFIRE_GRACE_SECONDS * 1000;
   const plan = (t: TriggerRow): CronPlan | null =>
     isCronCatchup(t.catchup) ? planCronOccurrence({ ...t, catchup: t.catchup }, now, graceMs) : null;
@@ -68,7 +71,11 @@ export async function dispatchCronRuns(deps: Pick<Deps, "db" | "queues" | "logge
     );
     const held = planned.filter((p) => busy.has(p.trigger.workflowId));
     const going = planned.filter((p) => !busy.has(p.trigger.workflowId));
-    going.sort((a, b) => a.plan.occurrence.getTime() - b.plan.occurrence.getTime() || (a.trigger.workflowId < b.trigger.workflowId ? -1 : 1));
+    going.sort(
+      (a, b) =>
+        a.plan.occurrence.getTime() - b.plan.occurrence.getTime() ||
+        (a.trigger.workflowId < b.trigger.workflowId ? -1 : 1),
+    );
 
     const created = await createRuns(tx, going.filter((p) => p.plan.kind === "fire").map(toNewRun));
     if (going.length > 0) {
@@ -76,7 +83,11 @@ export async function dispatchCronRuns(deps: Pick<Deps, "db" | "queues" | "logge
         `UPDATE cron_triggers c SET last_dispatched_at = x.at
          FROM jsonb_to_recordset($1::jsonb) AS x(workflow_id uuid, at timestamptz)
          WHERE c.workflow_id = x.workflow_id`,
-        [JSON.stringify(going.map((p) => ({ workflow_id: p.trigger.workflowId, at: p.plan.occurrence.toISOString() })))],
+        [
+          JSON.stringify(
+            going.map((p) => ({ workflow_id: p.trigger.workflowId, at: p.plan.occurrence.toISOString() })),
+          ),
+        ],
       );
     }
     const occurrences = toOccurrenceRecords(created, going, held);
@@ -161,10 +172,22 @@ function toOccurrenceRecords(created: CreatedRun[], going: Planned[], held: Plan
       continue;
     }
     if (plan.skippedFrom !== null) {
-      records.push({ workflowId, scheduledFor: plan.skippedFrom, outcome: "caught_up", runId: null, coversUntil: plan.occurrence });
+      records.push({
+        workflowId,
+        scheduledFor: plan.skippedFrom,
+        outcome: "caught_up",
+        runId: null,
+        coversUntil: plan.occurrence,
+      });
     }
     const runId = runs.get(workflowId) ?? null;
-    records.push({ workflowId, scheduledFor: plan.occurrence, outcome: runId === null ? "already_fired" : "fired", runId, coversUntil: null });
+    records.push({
+      workflowId,
+      scheduledFor: plan.occurrence,
+      outcome: runId === null ? "already_fired" : "fired",
+      runId,
+      coversUntil: null,
+    });
   }
   return records;
 }

@@ -16,8 +16,7 @@ export type CronTriggerState = CronConfig & {
  * Either way `last_dispatched_at` becomes `occurrence`. null: nothing is due.
  */
 export type CronPlan =
-  | { kind: "fire"; occurrence: Date; skippedFrom: Date | null }
-  | { kind: "skip"; occurrence: Date; reason: "missed" };
+  { kind: "fire"; occurrence: Date; skippedFrom: Date | null } | { kind: "skip"; occurrence: Date; reason: "missed" };
 
 /**
  * Pure: decides from the trigger's state and `now` alone. The next occurrence counts from `last_dispatched_at`
@@ -26,7 +25,8 @@ export type CronPlan =
  */
 export function planCronOccurrence(trigger: CronTriggerState, now: Date, misfireGraceMs: number): CronPlan | null {
   const { expression, timezone, startAt, endAt } = trigger;
-  let from = trigger.lastDispatchedAt !== null ? new Date(trigger.lastDispatchedAt.getTime() + 1) : (startAt ?? trigger.savedAt);
+  let from =
+    trigger.lastDispatchedAt !== null ? new Date(trigger.lastDispatchedAt.getTime() + 1) : (startAt ?? trigger.savedAt);
   if (startAt !== null && startAt > from) from = startAt;
   const limit = endAt !== null && endAt < now ? endAt : now;
   if (from > limit) return null;

@@ -14,7 +14,9 @@ import { resolveWorkflow } from "../../workflows/resolve-workflow";
 export async function dispatchManualRuns(deps: Deps, body: z.infer<typeof ManualDispatchBody>) {
   const { db } = deps;
   const workflow = await resolveWorkflow(db, body.workflow_id, { activeOnly: true });
-  const named = [...new Set(body.runs.flatMap((r) => (r.workflow_version_id ? [r.workflow_version_id.toLowerCase()] : [])))];
+  const named = [
+    ...new Set(body.runs.flatMap((r) => (r.workflow_version_id ? [r.workflow_version_id.toLowerCase()] : []))),
+  ];
   const found = await db.workflowVersion.findMany({
     where: { id: { in: named }, workflowId: workflow.id },
     select: { id: true },

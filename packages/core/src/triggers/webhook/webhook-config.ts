@@ -153,7 +153,7 @@ export function readStoredWebhookConfig(stored: unknown): WebhookConfig {
   return { ...DEFAULT_WEBHOOK_CONFIG, ...(stored as Partial<WebhookConfig>) };
 }
 
-const MaskedSecret = z.literal(SECRET_MASK).nullable().meta({ description: "Write-only: `\"********\"` when set" });
+const MaskedSecret = z.literal(SECRET_MASK).nullable().meta({ description: 'Write-only: `"********"` when set' });
 
 /** The API's view of a config (GET and PUT answers). */
 export const WebhookConfigResponse = z.strictObject({

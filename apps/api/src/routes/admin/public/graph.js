@@ -103,8 +103,12 @@ export function GraphPicture({ graph, statusByNode = {} }) {
       const mx = (x1 + x2) / 2;
       return html`<g class=${e.when ? "edge conditional" : "edge"}>
         <path d=${`M ${x1} ${y1} C ${mx} ${y1}, ${mx} ${y2}, ${x2 - 2} ${y2}`} marker-end="url(#arrow)" />
-        ${e.when &&
-        html`<text x=${mx} y=${(y1 + y2) / 2 - 5} text-anchor="middle"><title>${e.when}</title>${clip(e.when, 20)}</text>`}
+        ${
+          e.when &&
+          html`<text x=${mx} y=${(y1 + y2) / 2 - 5} text-anchor="middle"
+            ><title>${e.when}</title>${clip(e.when, 20)}</text
+          >`
+        }
       </g>`;
     })}
     ${[...nodes].map(
