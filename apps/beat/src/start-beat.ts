@@ -2,7 +2,7 @@ import { Worker, type Job } from "bullmq";
 import type { Deps } from "@switchyard/core/deps";
 import { QUEUES, parseJobPayload, type JOBS, type JobName } from "@switchyard/core/jobs/catalog";
 import { createRedis } from "@switchyard/core/redis";
-import { startPeriodicTasks, type PeriodicTask } from "@switchyard/core/beat/periodic-tasks";
+import { startPeriodicTasks, type PeriodicTask } from "@switchyard/core/periodic-tasks";
 import { createReconciler } from "@switchyard/core/beat/reconcile-runs";
 import { createRetentionPass } from "@switchyard/core/beat/purge-expired-runs";
 import { requestCronDispatch } from "@switchyard/core/beat/request-cron-dispatch";

@@ -14,9 +14,9 @@ import { createActiveRuns, RunHandOver } from "@switchyard/core/runs/active-runs
 import { settlesWithin } from "@switchyard/core/process/settles-within";
 import { removeWorker } from "@switchyard/core/workers/record-heartbeat";
 import { startWorkerHeartbeat } from "@switchyard/core/workers/start-worker-heartbeat";
-import { errorMessage } from "@switchyard/core/engine/compile-expression";
 import { createRunsConsumer, type RunsConsumer } from "./runs-consumer";
 import { startConsumerWatchdog } from "./consumer-watchdog";
+import { errorMessage } from "@switchyard/core/errors";
 
 export type WorkerDeps = Deps & {
   /** Blocking BullMQ connection (role "worker": retries forever while Redis is away). */

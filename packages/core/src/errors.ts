@@ -75,3 +75,10 @@ export class ServiceUnavailableError extends AppError {
     super(503, "unavailable", "Service unavailable", { cause });
   }
 }
+
+/** The message of anything thrown: an Error's own, an object's `message`, or the value as text. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === "object" && err !== null && "message" in err) return String(err.message);
+  return String(err);
+}

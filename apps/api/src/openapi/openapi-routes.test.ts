@@ -1,7 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { z } from "zod";
-import { SystemQueuesResponse } from "@switchyard/core/jobs/queue-depth";
 import { ExecutionHistoryResponse, RunResponse, RunStepResponse } from "@switchyard/core/runs/run-response";
 import { CronOutlookResponse } from "@switchyard/core/triggers/cron/cron-occurrences";
 import { VersionDiffResponse, VersionResponse, WorkflowResponse } from "@switchyard/core/workflows/workflow-response";
@@ -11,6 +10,7 @@ import { RetentionResponse } from "@switchyard/core/workflows/retention-policy";
 import { RetryPolicyBody } from "@switchyard/core/workflows/retry-policy";
 import { startTestApi, type TestApi } from "../testing/start-api";
 import { createOpenApiDocument } from "./openapi-document";
+import { SystemQueuesResponse } from "@switchyard/core/observability/system-queues-response";
 
 const TOKEN = "docs-test-token";
 

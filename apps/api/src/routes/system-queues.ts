@@ -1,7 +1,8 @@
 import { Router } from "express";
 import type { Deps } from "@switchyard/core/deps";
-import { getQueueDepths, type SystemQueuesResponse } from "@switchyard/core/jobs/queue-depth";
+import { getQueueDepths } from "@switchyard/core/jobs/queue-depth";
 import { getRunThroughput } from "@switchyard/core/runs/run-throughput";
+import { type SystemQueuesResponse } from "@switchyard/core/observability/system-queues-response";
 
 const THROUGHPUT_MINUTES = 60;
 

@@ -1,5 +1,6 @@
 import jsonata from "jsonata";
 import { boundedMemo } from "./bounded-memo";
+import { errorMessage } from "../errors";
 
 export type Expression = jsonata.Expression;
 
@@ -20,12 +21,6 @@ export function expressionError(source: string): string | null {
     const position = typeof err === "object" && err !== null && "position" in err ? Number(err.position) : NaN;
     return Number.isFinite(position) ? `${errorMessage(err)} (at position ${position})` : errorMessage(err);
   }
-}
-
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  if (typeof err === "object" && err !== null && "message" in err) return String(err.message);
-  return String(err);
 }
 
 /** JSONata's `$boolean` casting, so `when` conditions read the way JSONata users expect. */

@@ -1,9 +1,10 @@
 import type { Logger } from "../logger";
-import { errorMessage, evaluateExpression, isTruthy } from "./compile-expression";
+import { evaluateExpression, isTruthy } from "./compile-expression";
 import type { GraphPlan, PlanNode } from "./create-graph-plan";
 import type { RunContext } from "./node-type";
 import { runNode, type LogEntry } from "./run-node";
 import type { WaitingFor } from "./wait-state";
+import { errorMessage } from "../errors";
 
 export type StepStatus = "succeeded" | "failed" | "skipped";
 

@@ -1,11 +1,11 @@
 import type { Logger } from "../logger";
-import { errorMessage } from "./compile-expression";
 import type { PlanNode } from "./create-graph-plan";
 import { isVerbatim } from "./create-graph-plan";
 import type { LogLevel, NodeContext, RunContext } from "./node-type";
 import { renderTemplate } from "./render-template";
 import { retryDelayMs } from "./retry-delay";
 import { ParkRequest, type WaitState } from "./wait-state";
+import { errorMessage } from "../errors";
 
 export type LogEntry = { level: LogLevel; message: string };
 

@@ -1,6 +1,5 @@
 import type { Queue } from "bullmq";
 import { z } from "zod";
-import { RunThroughputResponse } from "../runs/run-throughput";
 import type { Queues } from "./queues";
 import { withTimeout } from "../with-timeout";
 
@@ -25,13 +24,6 @@ export const QueueDepth = z.strictObject({
   error: z.string().optional().meta({ description: "Why the counts are missing" }),
 });
 export type QueueDepth = z.output<typeof QueueDepth>;
-
-/** `GET /api/system/queues`: the job counts of every queue and the runs finished per minute. */
-export const SystemQueuesResponse = z.strictObject({
-  queues: z.array(QueueDepth),
-  throughput: RunThroughputResponse.meta({ description: "Runs finished per minute over the last hour, from Postgres" }),
-});
-export type SystemQueuesResponse = z.output<typeof SystemQueuesResponse>;
 
 async function countJobs(queue: Queue, timeoutMs: number): Promise<QueueDepth> {
   try {

@@ -16,8 +16,8 @@ import { RunHandOver, type ActiveRuns } from "./active-runs";
 import type { TransitionBatcher } from "./transition-batcher";
 import { handOverRun, refuseOutcome, releaseRun } from "./hand-back-run";
 import { parkRun } from "./park-run";
-import { formatScheduledFor } from "../triggers/cron/cron-schedule";
 import type { Metrics } from "../observability/metrics";
+import { formatScheduledFor } from "../timestamp";
 
 /**
  * `versions` holds the node registry: a version is planned against it once. `runTimeoutSeconds`: the worker's

@@ -1,8 +1,9 @@
 import type { Db } from "../db";
 import { NotFoundError } from "../errors";
-import { RUN_COLUMNS, iso, type RunRow } from "./run-row";
+import { RUN_COLUMNS, type RunRow } from "./run-row";
 import { assertNever } from "./run-status";
 import type { ExecutionHistoryResponse } from "./run-response";
+import { iso } from "../timestamp";
 
 type StepRow = {
   runId: string;

@@ -1,12 +1,12 @@
 import type { Db } from "../db";
 import type { Logger } from "../logger";
 import type { StepRecord } from "../engine/execute-graph";
-import { errorMessage } from "../engine/compile-expression";
 import { enqueueRequeued, type Queues } from "../jobs/queues";
 import type { RunRow } from "./run-row";
 import { transitionRun } from "./transition-run";
 import { withDbRetry } from "../db-retry";
 import { runWriteRetry, transitionRunDurably } from "./durable-writes";
+import { errorMessage } from "../errors";
 
 type HandBackDeps = {
   db: Db;

@@ -1,7 +1,7 @@
 import { queryRows, type Db } from "../db";
 import { NotFoundError } from "../errors";
 import type { RunStepResponse } from "./run-response";
-import { iso } from "./run-row";
+import { iso } from "../timestamp";
 
 type StepRow = {
   nodeId: string;

@@ -1,12 +1,11 @@
 import { z } from "zod";
 import { RUN_STATUSES } from "./run-status";
+import { Timestamp } from "../timestamp";
 
 /**
  * What the API answers for runs and execution histories, as zod schemas: the OpenAPI document is generated from
  * them, and `toRunJson` / the history builder are typed by them, so the document cannot drift from the code.
  */
-export const Timestamp = z.string().meta({ format: "date-time", description: "ISO-8601, UTC (`Z`)" });
-
 export const AuditEntryResponse = z.strictObject({
   actor: z.string(),
   action: z.string().meta({

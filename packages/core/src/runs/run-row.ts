@@ -1,5 +1,6 @@
 import type { RunStatus } from "./run-status";
 import type { RunResponse } from "./run-response";
+import { iso } from "../timestamp";
 
 /** A run as read from Postgres (camelCase aliases of the `runs` columns). */
 export type RunRow = {
@@ -37,10 +38,6 @@ export const RUN_COLUMNS = `r.id::text AS "id", r.workflow_id::text AS "workflow
   r.retry_of::text AS "retryOf", r.run_at AS "runAt", r.waiting_for AS "waitingFor",
   r.created_at AS "createdAt", r.updated_at AS "updatedAt",
   r.started_at AS "startedAt", r.completed_at AS "completedAt"`;
-
-export function iso(d: Date | null): string | null {
-  return d === null ? null : d.toISOString();
-}
 
 /** The API's run JSON (api.md, Runs). */
 export function toRunJson(run: RunRow, audit: readonly AuditEntry[]): RunResponse {

@@ -2,7 +2,9 @@ import { z } from "zod";
 import { ValidationError } from "../errors";
 import { isUuid } from "../workflows/resolve-workflow";
 import { RUN_STATUSES } from "./run-status";
-import { VALUE_SEARCH_WINDOW } from "./search-runs";
+
+/** How many of the most recent matching runs one page of a bare-value search looks through. */
+export const VALUE_SEARCH_WINDOW = 5_000;
 
 const HAS_OFFSET = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
 /** An instant; a naive datetime is UTC. */

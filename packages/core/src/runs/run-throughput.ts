@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { queryRows, type Db } from "../db";
-import { Timestamp } from "./run-response";
+import { Timestamp } from "../timestamp";
 
 /** What `getRunThroughput` answers (see run-response.ts for why this is a zod schema). */
 export const RunThroughputResponse = z.strictObject({

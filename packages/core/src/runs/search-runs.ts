@@ -1,14 +1,11 @@
 import { queryRows, type Db } from "../db";
 import { RUN_COLUMNS, type RunRow } from "./run-row";
-import type { RunSearchTerm } from "./run-search-query";
+import { VALUE_SEARCH_WINDOW, type RunSearchTerm } from "./run-search-query";
 import { LIVE_STATUSES, statusInSql, TERMINAL_STATUSES } from "./run-status";
 
 /** The payload GIN index's condition (finished runs), and the runs it leaves out. */
 const FINISHED = statusInSql("r.status", TERMINAL_STATUSES);
 const LIVE = statusInSql("r.status", LIVE_STATUSES);
-
-/** How many of the most recent matching runs one page of a bare-value search looks through. */
-export const VALUE_SEARCH_WINDOW = 5_000;
 
 export type RunSearch = {
   workflowId?: string | undefined;

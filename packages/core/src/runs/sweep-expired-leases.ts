@@ -1,8 +1,8 @@
 import type { Db } from "../db";
 import type { Logger } from "../logger";
-import { errorMessage } from "../engine/compile-expression";
 import { enqueueRequeued, type Queues } from "../jobs/queues";
 import { transitionRun } from "./transition-run";
+import { errorMessage } from "../errors";
 
 export type SweepDeps = { db: Db; logger: Logger; queues: Pick<Queues, "runs"> };
 

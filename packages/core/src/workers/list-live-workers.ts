@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../db";
-import { iso } from "../runs/run-row";
+import { iso } from "../timestamp";
 
 /** A worker is live while its last heartbeat is within this many heartbeat intervals. */
 export const LIVE_HEARTBEATS = 3;

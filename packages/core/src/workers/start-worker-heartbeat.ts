@@ -1,5 +1,5 @@
 import type { Deps } from "../deps";
-import { startPeriodicTasks, type PeriodicTasks } from "../beat/periodic-tasks";
+import { startPeriodicTasks, type PeriodicTasks } from "../periodic-tasks";
 import type { ActiveRuns } from "../runs/active-runs";
 import { sweepExpiredLeases } from "../runs/sweep-expired-leases";
 import { recordHeartbeat, type WorkerIdentity } from "./record-heartbeat";

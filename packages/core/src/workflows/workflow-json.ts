@@ -1,6 +1,6 @@
 import type { Workflow, WorkflowVersion } from "../generated/prisma/client";
-import { iso } from "../runs/run-row";
 import type { VersionResponse, WorkflowResponse } from "./workflow-response";
+import { iso } from "../timestamp";
 
 export function toWorkflowJson(
   w: Workflow,

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Timestamp } from "../runs/run-response";
+import { Timestamp } from "../timestamp";
 
 /** What the API answers for workflows and versions (see run-response.ts for why these are zod schemas). */
 export const WorkflowResponse = z.strictObject({

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
-import { SystemQueuesResponse } from "@switchyard/core/jobs/queue-depth";
 import { SystemWorkersResponse } from "@switchyard/core/workers/list-live-workers";
 import { errors, METRICS, ok, PUBLIC, text } from "../openapi-common";
+import { SystemQueuesResponse } from "@switchyard/core/observability/system-queues-response";
 
 const tags = ["System"];
 const Ok = z.strictObject({ status: z.literal("ok") });

@@ -1,10 +1,10 @@
 import { z } from "zod";
 import { queryRows, type Db, type SqlTransaction } from "../../db";
 import { NotFoundError } from "../../errors";
-import { Timestamp } from "../../runs/run-response";
-import { iso } from "../../runs/run-row";
 import { findCronConfig } from "./cron-config-store";
 import { nextFireTimes } from "./cron-schedule";
+import { iso } from "../../timestamp";
+import { Timestamp } from "../../timestamp";
 
 export const CRON_OUTCOMES = ["fired", "skipped_overlap", "caught_up", "missed", "already_fired"] as const;
 export type CronOutcome = (typeof CRON_OUTCOMES)[number];

@@ -114,8 +114,3 @@ export function minimumGapSeconds(expression: string, timezone: string, from: Da
   }
   return min;
 }
-
-/** Orcheo's form of an occurrence: UTC with `+00:00`, whole seconds (occurrences fall on whole minutes). */
-export function formatScheduledFor(occurrence: Date): string {
-  return occurrence.toISOString().replace(/\.\d{3}Z$/, "+00:00");
-}

@@ -6,8 +6,8 @@ import { toRunJson, type RunJson } from "../../runs/run-row";
 import { LIVE_STATUSES, statusInSql } from "../../runs/run-status";
 import { isCronCatchup } from "./cron-config-store";
 import { recordCronOccurrences, type CronOccurrenceRecord } from "./cron-occurrences";
-import { formatScheduledFor } from "./cron-schedule";
 import { planCronOccurrence, type CronPlan, type CronTriggerState } from "./plan-cron-occurrence";
+import { formatScheduledFor } from "../../timestamp";
 
 type TriggerRow = Omit<CronTriggerState, "catchup"> & { catchup: string };
 type LockedRow = TriggerRow & { versionId: string };

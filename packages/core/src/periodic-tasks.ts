@@ -1,8 +1,8 @@
-import type { Logger } from "../logger";
+import type { Logger } from "./logger";
 
 /**
- * One thing the beat does on a timer. New duties (retention purge, delayed-run scheduling) are one more entry
- * in the beat's list: a name, an interval and an async function.
+ * One thing a process does on a timer (the beat's duties, a worker's heartbeat): a name, an interval and an async
+ * function. A new duty is one more entry in the list.
  */
 export type PeriodicTask = {
   name: string;

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createLogger } from "../logger";
+import { createLogger } from "./logger";
 import { startPeriodicTasks } from "./periodic-tasks";
 
 const logger = createLogger("test", { LOG_LEVEL: "error", LOG_FORMAT: "json" });
