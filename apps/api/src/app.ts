@@ -20,7 +20,7 @@ import { systemQueueRoutes } from "./routes/system-queues";
 import { BULL_BOARD_PATH, mountBullBoard } from "./routes/bull-board";
 import { mountDashboard } from "./routes/admin/mount-dashboard";
 import { docsRoutes } from "./routes/docs";
-import { assignRequestId, requestId } from "./middleware/request-id";
+import { createRequestPreamble } from "./middleware/request-preamble";
 import { createSecurityHeaders } from "./middleware/security-headers";
 import { serveWebhookDeliveriesFirst } from "./routes/webhook-fast-path";
 import { metricsRoutes } from "./routes/metrics";
@@ -63,20 +63,15 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
   app.disable("x-powered-by");
   app.set("trust proxy", deps.config.TRUST_PROXY);
   app.set("query parser", "simple");
-  const security = createSecurityHeaders(BULL_BOARD_PATH);
+  // Request id and security headers: one preamble, applied by Express's first middleware and by the webhook fast path.
+  const preamble = createRequestPreamble(createSecurityHeaders(BULL_BOARD_PATH));
   // Webhook deliveries, the busiest route, skip Express's request handling unless tracing is on (its middleware
   // must see every request): see webhook-fast-path.ts.
   const deliver = createWebhookDelivery(deps);
-  if (deps.telemetry === undefined) {
-    serveWebhookDeliveriesFirst(app, deliver, (req, res) => {
-      const id = assignRequestId(req, res);
-      security.setDefault(res);
-      return id;
-    });
-  } else app.use(traceRequests());
-  app.use(requestId());
+  if (deps.telemetry === undefined) serveWebhookDeliveriesFirst(app, deliver, preamble);
+  else app.use(traceRequests());
+  app.use(preamble.middleware);
   app.use(rejectUnstorableUrl());
-  app.use(security.middleware);
 
   // Public: webhook deliveries (protected by each workflow's own secrets), probes, metrics (METRICS_TOKEN when
   // set) and the API's documentation.

@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { RequestHandler } from "express";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
 
@@ -13,12 +12,4 @@ export function assignRequestId(req: IncomingMessage, res: ServerResponse): stri
   const id = typeof incoming === "string" && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
   res.setHeader(REQUEST_ID_HEADER, id);
   return id;
-}
-
-/** Keeps a sane incoming `X-Request-Id` or makes one, echoes it, and leaves it in `res.locals.requestId`. */
-export function requestId(): RequestHandler {
-  return (req, res, next) => {
-    res.locals.requestId = assignRequestId(req, res);
-    next();
-  };
 }

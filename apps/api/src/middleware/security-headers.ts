@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { RequestHandler } from "express";
 import helmet from "helmet";
 
 type HeaderList = { set: [name: string, value: string][]; remove: string[] };
@@ -29,11 +28,8 @@ function setHeaders(res: ServerResponse, { set, remove }: HeaderList): void {
   for (const name of remove) res.removeHeader(name);
 }
 
-export type SecurityHeaders = {
-  middleware: RequestHandler;
-  /** Sets the headers of any path outside the Bull Board (helmet's defaults). */
-  setDefault: (res: ServerResponse) => void;
-};
+/** Sets the security headers of a response by its path: helmet's defaults, or the Bull Board's looser policy. */
+export type SecurityHeaders = (res: ServerResponse, path: string) => void;
 
 /**
  * Helmet's defaults everywhere, with a looser Content-Security-Policy under the Bull Board path: its UI is a
@@ -53,12 +49,5 @@ export function createSecurityHeaders(boardPath: string): SecurityHeaders {
       },
     }),
   );
-  return {
-    middleware: (req, res, next) => {
-      const onBoard = req.path === boardPath || req.path.startsWith(`${boardPath}/`);
-      setHeaders(res, onBoard ? board : strict);
-      next();
-    },
-    setDefault: (res) => setHeaders(res, strict),
-  };
+  return (res, path) => setHeaders(res, path === boardPath || path.startsWith(`${boardPath}/`) ? board : strict);
 }

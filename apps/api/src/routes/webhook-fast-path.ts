@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseQuery } from "node:querystring";
 import express, { type Express, type RequestHandler } from "express";
 import { hasNulInQuery } from "../middleware/reject-unstorable-url";
+import type { RequestPreamble } from "../middleware/request-preamble";
 import type { DeliverWebhook } from "./webhook";
 
 /** The webhook route as Express's router matches it (case-insensitive, an optional trailing slash). */
@@ -15,21 +16,18 @@ const HANDED_OVER = Symbol("webhook delivery error");
 type HandedOver = IncomingMessage & { [HANDED_OVER]?: unknown };
 type Handle = (req: IncomingMessage, res: ServerResponse, callback?: (err?: unknown) => void) => void;
 
-/** What the app's first middleware does for every request: its request id, then helmet's headers. */
-export type PrepareResponse = (req: IncomingMessage, res: ServerResponse) => string;
-
 /**
  * Serves webhook deliveries before Express sees them: the path is matched and the response written on Node's own
  * request and response, without Express swapping their prototypes (which alone costs about as much CPU as the
- * rest of Node's HTTP handling) or walking its router. Everything the app's middleware does for the route is done
- * here the same way (`prepare`: the request id and helmet's headers); a URL the middleware or router would treat
+ * rest of Node's HTTP handling) or walking its router. The app's preamble (request id, security headers) is the same
+ * function Express's first middleware calls (`RequestPreamble`), so the two paths cannot drift; a URL the router would treat
  * specially (a NUL in the query, a param that is not valid percent-encoding, an unusual character) goes to
  * Express, where the same route serves it. A delivery that fails is handed to Express with its error, which its
  * first middleware passes on to the error middleware: errors are logged and rendered as on any route.
  *
  * Call before any other `app.use`; not with tracing on (its middleware must see every request).
  */
-export function serveWebhookDeliveriesFirst(app: Express, deliver: DeliverWebhook, prepare: PrepareResponse): void {
+export function serveWebhookDeliveriesFirst(app: Express, deliver: DeliverWebhook, preamble: RequestPreamble): void {
   app.use(((req, _res, next) => {
     const handed = req as HandedOver;
     if (!(HANDED_OVER in handed)) return next();
@@ -55,7 +53,7 @@ export function serveWebhookDeliveriesFirst(app: Express, deliver: DeliverWebhoo
 
     const locals = Object.create(null) as Record<string, unknown>;
     (res as ServerResponse & { locals: Record<string, unknown> }).locals = locals;
-    locals.requestId = prepare(req, res);
+    locals.requestId = preamble.apply(req, res, queryAt < 0 ? url : url.slice(0, queryAt));
     const query = parseQuery(queryAt < 0 ? "" : url.slice(queryAt + 1));
     deliver(req, res, { ref, query, ip: clientAddress(req) }).catch((err: unknown) => {
       (req as HandedOver)[HANDED_OVER] = err;

@@ -37,6 +37,12 @@ export type RunEnqueuerOptions = {
  * Coalesces the enqueues issued in one turn of the event loop into one `addBulk`: under load many requests finish
  * their insert in the same turn, and one round trip for all of them is cheaper than one each. A failed batch
  * rejects every caller in it (each then leaves its runs pending for the reconciler, as with a direct add).
+ *
+ * Not built on `coalescePerTurn` (coalesce.ts), whose batching is for statements: a batch here is bounded by its
+ * jobs, not its calls (one call may bring a hundred runs); every batch goes at once, since ioredis pipelines
+ * concurrent `addBulk`s on one connection and holding one back behind another would only add latency to each
+ * webhook's enqueue; a failed batch is never retried call by call (Redis is failing: the reconciler repairs
+ * from Postgres); and `settled` waits for the batches in flight, which a shutdown needs.
  */
 export function createRunEnqueuer(queue: Queue, options: RunEnqueuerOptions = {}): RunEnqueuer {
   const timeoutMs = options.timeoutMs ?? 5_000;
