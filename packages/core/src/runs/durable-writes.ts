@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto";
 import { queryRows, type Queryable } from "../db";
 import { withDbRetry, type DbRetryOptions } from "../db-retry";
 import type { StepRecord } from "../engine/execute-graph";
-import { recordSteps } from "./record-step";
 import { RUN_COLUMNS, type RunRow } from "./run-row";
-import { transitionRun, type Transition } from "./transition-run";
+import { transitionRun } from "./transition-run";
 import type { TransitionBatcher } from "./transition-batcher";
+import { type Transition } from "./transition";
+import { recordSteps } from "./record-steps";
 
 /** Retry options for one run's database writes (DATABASE_RETRY_MAX_SECONDS as `dbRetryMaxMs`; default 120 s). */
 export function runWriteRetry(

@@ -3,7 +3,8 @@ import { ConflictError, NotFoundError } from "../errors";
 import { findRun, loadAudit } from "./find-runs";
 import { toRunJson } from "./run-row";
 import type { RunStatus } from "./run-status";
-import { transitionRun, type Transition } from "./transition-run";
+import { transitionRun } from "./transition-run";
+import { type Transition } from "./transition";
 
 /** The caller-driven transitions of the runs API, each with its allowed sources and its 409 message. */
 export const RUN_ACTIONS = {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AUDIT_ACTIONS } from "./audit-action";
 import { RUN_STATUSES } from "./run-status";
 import { Timestamp } from "../timestamp";
 
@@ -8,9 +9,7 @@ import { Timestamp } from "../timestamp";
  */
 export const AuditEntryResponse = z.strictObject({
   actor: z.string(),
-  action: z.string().meta({
-    description: "run_created, run_started, run_succeeded, run_failed, run_cancelled, run_signalled, ...",
-  }),
+  action: z.string().meta({ description: `What happened: ${AUDIT_ACTIONS.join(", ")}` }),
   at: Timestamp.nullable(),
   metadata: z.unknown().meta({ description: "An object: `{error}` for run_failed, `{reason}` for run_cancelled" }),
 });

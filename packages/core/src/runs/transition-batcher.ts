@@ -2,7 +2,8 @@ import type { Queryable } from "../db";
 import { coalescePerTurn } from "../coalesce";
 import { isDbUnavailable } from "../db-errors";
 import type { RunRow } from "./run-row";
-import { transitionRunsOfShape, transitionShape, type Transition } from "./transition-run";
+import { transitionRunsOfShape } from "./transition-run";
+import { transitionShape, type Transition } from "./transition";
 
 /** `transitionRun`, with the transitions of one shape issued in the same turn sharing one statement. */
 export type TransitionBatcher = (t: Transition) => Promise<RunRow | null>;

@@ -1,7 +1,7 @@
 import type { Db } from "../db";
 import type { StepRecord } from "../engine/execute-graph";
 import { createRuns } from "../runs/create-runs";
-import type { Transition } from "../runs/transition-run";
+import { type Transition } from "../runs/transition";
 
 /** A workflow with one version (of `graph`, empty by default), written straight to Postgres. */
 export async function createTestWorkflow(
