@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { encodeCursor } from "@switchyard/core/runs/find-runs";
+import { encodeCursor } from "@switchyard/core/runs/run-cursor";
 import { createBenchWorkflow } from "../lib/bench-workflow";
 import type { HttpClient, HttpResult } from "../lib/http-load";
 import { round, summarize } from "../lib/stats";

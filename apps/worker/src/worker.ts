@@ -7,7 +7,6 @@ import { createNodeRegistry, type NodeRegistry } from "@switchyard/core/engine/n
 import { executeRun, type RunExecutionDeps } from "@switchyard/core/runs/execute-run";
 import { createRunAborts, subscribeRunCancels } from "@switchyard/core/runs/run-cancellation";
 import { createTransitionBatcher } from "@switchyard/core/runs/transition-batcher";
-import { createVersionCache } from "@switchyard/core/runs/execute-version-cache";
 import { observeRuns } from "@switchyard/core/observability/observe-run";
 import { recordStepSpan } from "@switchyard/core/observability/trace-spans";
 import { createActiveRuns, RunHandOver } from "@switchyard/core/runs/active-runs";
@@ -17,6 +16,7 @@ import { startWorkerHeartbeat } from "@switchyard/core/workers/start-worker-hear
 import { createRunsConsumer, type RunsConsumer } from "./runs-consumer";
 import { startConsumerWatchdog } from "./consumer-watchdog";
 import { errorMessage } from "@switchyard/core/errors";
+import { createVersionCache } from "@switchyard/core/runs/version-cache";
 
 export type WorkerDeps = Deps & {
   /** Blocking BullMQ connection (role "worker": retries forever while Redis is away). */

@@ -2,12 +2,13 @@ import { Router } from "express";
 import type { Deps } from "@switchyard/core/deps";
 import { NotFoundError, ValidationError } from "@switchyard/core/errors";
 import { parseInput } from "@switchyard/core/http/parse-input";
-import { decodeCursor, encodeCursor, loadAudit } from "@switchyard/core/runs/find-runs";
+import { decodeCursor, encodeCursor } from "@switchyard/core/runs/run-cursor";
 import { listRunSteps } from "@switchyard/core/runs/list-run-steps";
 import { toRunJson } from "@switchyard/core/runs/run-row";
 import { parseRunSearchTerm, SearchRunsQuery } from "@switchyard/core/runs/run-search-query";
 import { searchRuns } from "@switchyard/core/runs/search-runs";
 import { isUuid, resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
+import { listAuditEntries } from "@switchyard/core/runs/list-audit-entries";
 
 /** Beyond Orcheo: runs across workflows (the dashboard's list and search) and a run's stored steps. */
 export function runSearchRoutes({ db }: Deps): Router {
@@ -28,7 +29,7 @@ export function runSearchRoutes({ db }: Deps): Router {
       limit: query.limit,
       after,
     });
-    const audit = await loadAudit(
+    const audit = await listAuditEntries(
       db,
       page.runs.map((r) => r.id),
     );

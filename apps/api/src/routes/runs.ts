@@ -3,7 +3,7 @@ import type { Deps } from "@switchyard/core/deps";
 import { BadRequestError, NotFoundError } from "@switchyard/core/errors";
 import { parseInput } from "@switchyard/core/http/parse-input";
 import { dispatchRuns } from "@switchyard/core/runs/dispatch-runs";
-import { decodeCursor, listRunsPage } from "@switchyard/core/runs/find-runs";
+import { decodeCursor } from "@switchyard/core/runs/run-cursor";
 import { applyRunAction, getRunJson } from "@switchyard/core/runs/run-actions";
 import { retryRun } from "@switchyard/core/runs/retry-run";
 import { publishRunCancel } from "@switchyard/core/runs/run-cancellation";
@@ -19,6 +19,7 @@ import {
   SucceedRunBody,
 } from "@switchyard/core/runs/run-schemas";
 import { isUuid, parseWorkflowRef, resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
+import { listRunsPage } from "@switchyard/core/runs/list-runs-page";
 
 /** A run id that is not a UUID cannot exist. */
 function runIdParam(raw: string): string {

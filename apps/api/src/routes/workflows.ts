@@ -16,7 +16,7 @@ import {
   archiveWorkflow,
   createVersion,
   createWorkflow,
-  findVersion,
+  getVersion,
   listVersions,
   listWorkflows,
   updateWorkflow,
@@ -24,8 +24,8 @@ import {
 } from "@switchyard/core/workflows/workflow-store";
 import { assertValidGraph } from "@switchyard/core/workflows/assert-valid-graph";
 import { createNodeRegistry, type NodeRegistry } from "@switchyard/core/engine/node-registry";
-import { findRetryPolicy, RetryPolicyBody, updateRetryPolicy } from "@switchyard/core/workflows/retry-policy";
-import { findRetention, RetentionBody, updateRetention } from "@switchyard/core/workflows/retention-policy";
+import { getRetryPolicy, RetryPolicyBody, updateRetryPolicy } from "@switchyard/core/workflows/retry-policy";
+import { getRetention, RetentionBody, updateRetention } from "@switchyard/core/workflows/retention-policy";
 
 // Versions are int4 in Postgres: a larger number cannot exist (and would overflow the query).
 const VersionNumber = z.coerce.number().int().min(1).max(2_147_483_647);
@@ -67,7 +67,7 @@ export function workflowRoutes({
   });
 
   router.get("/workflows/:ref/retry-policy", async (req, res) => {
-    res.json(await findRetryPolicy(db, (await resolveWorkflow(db, req.params.ref)).id));
+    res.json(await getRetryPolicy(db, (await resolveWorkflow(db, req.params.ref)).id));
   });
 
   router.put("/workflows/:ref/retry-policy", async (req, res) => {
@@ -76,7 +76,7 @@ export function workflowRoutes({
   });
 
   router.get("/workflows/:ref/retention", async (req, res) => {
-    res.json(await findRetention(db, config, (await resolveWorkflow(db, req.params.ref)).id));
+    res.json(await getRetention(db, config, (await resolveWorkflow(db, req.params.ref)).id));
   });
 
   router.put("/workflows/:ref/retention", async (req, res) => {
@@ -98,13 +98,13 @@ export function workflowRoutes({
 
   router.get("/workflows/:ref/versions/:n", async (req, res) => {
     const workflow = await resolveWorkflow(db, req.params.ref);
-    res.json(toVersionJson(await findVersion(db, workflow.id, versionParam(req.params.n))));
+    res.json(toVersionJson(await getVersion(db, workflow.id, versionParam(req.params.n))));
   });
 
   router.get("/workflows/:ref/versions/:a/diff/:b", async (req, res) => {
     const workflow = await resolveWorkflow(db, req.params.ref);
-    const base = await findVersion(db, workflow.id, versionParam(req.params.a));
-    const target = await findVersion(db, workflow.id, versionParam(req.params.b));
+    const base = await getVersion(db, workflow.id, versionParam(req.params.a));
+    const target = await getVersion(db, workflow.id, versionParam(req.params.b));
     const diff: VersionDiffResponse = {
       base_version: base.version,
       target_version: target.version,

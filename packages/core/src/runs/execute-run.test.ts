@@ -9,9 +9,9 @@ import { eventually } from "../testing/service-process";
 import { createTestDeps, type TestDeps } from "../testing/test-deps";
 import { createTestRun } from "../testing/create-test-run";
 import { executeRun, type RunExecutionDeps } from "./execute-run";
-import { findRun } from "./find-runs";
-import { createVersionCache } from "./execute-version-cache";
 import { transitionRun } from "./transition-run";
+import { createVersionCache } from "./version-cache";
+import { findRun } from "./find-run";
 
 describe("executeRun", () => {
   let deps: TestDeps;

@@ -2,22 +2,24 @@ import { z } from "zod";
 import type { Db } from "../db";
 import type { Logger } from "../logger";
 import { executeGraph, type GraphOutcome, type StepRecord } from "../engine/execute-graph";
-import type { VersionCache } from "./execute-version-cache";
 import { withDbRetry } from "../db-retry";
 import { recordStepsDurably, runWriteRetry, transitionRunDurably } from "./durable-writes";
 import type { RunRow } from "./run-row";
 import type { RunAborts } from "./run-cancellation";
 import { enqueueRetry, type Queues } from "../jobs/queues";
-import { findRetryPolicy, retryDelayMs } from "../workflows/retry-policy";
+import { getRetryPolicy, retryDelayMs } from "../workflows/retry-policy";
 import type { WaitingFor } from "../engine/wait-state";
-import { loadCheckpoints } from "./step-checkpoints";
+import { listCheckpoints } from "./step-checkpoints";
 import type { transitionRun } from "./transition-run";
 import { RunHandOver, type ActiveRuns } from "./active-runs";
 import type { TransitionBatcher } from "./transition-batcher";
-import { handOverRun, refuseOutcome, releaseRun } from "./hand-back-run";
 import { parkRun } from "./park-run";
 import type { Metrics } from "../observability/metrics";
 import { formatScheduledFor } from "../timestamp";
+import { type VersionCache } from "./version-cache";
+import { refuseOutcome } from "./refuse-outcome";
+import { releaseRun } from "./release-run";
+import { handOverRun } from "./hand-over-run";
 
 /**
  * `versions` holds the node registry: a version is planned against it once. `runTimeoutSeconds`: the worker's
@@ -199,7 +201,7 @@ async function executeStarted(
   // resume keeps its attempt and reuses that attempt's steps too (written before it parked, or by a signal).
   const checkpoints =
     resumed || run.attempt > 1
-      ? await withDbRetry(() => loadCheckpoints(deps.db, run.id, resumed ? run.attempt + 1 : run.attempt), retry)
+      ? await withDbRetry(() => listCheckpoints(deps.db, run.id, resumed ? run.attempt + 1 : run.attempt), retry)
       : undefined;
   const config = ExecutionConfig.parse({ ...asObject(version.runnableConfig), ...asObject(run.runnableConfig) });
   config.timeout_seconds ??= deps.runTimeoutSeconds;
@@ -276,7 +278,7 @@ async function recordOutcome(
     return "succeeded";
   }
   const error = outcome.nodeId === null ? outcome.error : `${outcome.nodeId}: ${outcome.error}`;
-  const policy = await withDbRetry(() => findRetryPolicy(db, workflowId), retry);
+  const policy = await withDbRetry(() => getRetryPolicy(db, workflowId), retry);
   if (attempt < policy.max_attempts && deps.queues !== undefined) {
     const delayMs = retryDelayMs(policy, attempt);
     const runAt = new Date(Date.now() + delayMs);

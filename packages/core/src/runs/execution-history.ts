@@ -65,7 +65,7 @@ function toHistory(run: RunRow, steps: StepRow[]): ExecutionHistoryResponse {
   };
 }
 
-async function loadSteps(db: Db, runIds: string[]): Promise<Map<string, StepRow[]>> {
+async function listSteps(db: Db, runIds: string[]): Promise<Map<string, StepRow[]>> {
   const byRun = new Map<string, StepRow[]>(runIds.map((id) => [id, []]));
   if (runIds.length === 0) return byRun;
   const rows = await db.$queryRawUnsafe<StepRow[]>(
@@ -85,7 +85,7 @@ export async function getExecutionHistory(db: Db, runId: string) {
   );
   const run = rows[0];
   if (run === undefined) throw new NotFoundError("Execution history not found");
-  const steps = await loadSteps(db, [run.id]);
+  const steps = await listSteps(db, [run.id]);
   return toHistory(run, steps.get(run.id) ?? []);
 }
 
@@ -96,7 +96,7 @@ export async function listExecutionHistories(db: Db, workflowId: string, limit: 
     workflowId,
     limit,
   );
-  const steps = await loadSteps(
+  const steps = await listSteps(
     db,
     runs.map((r) => r.id),
   );

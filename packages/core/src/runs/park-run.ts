@@ -4,8 +4,8 @@ import { resumeJobId } from "../jobs/catalog";
 import { enqueueResume, type Queues } from "../jobs/queues";
 import { nextWakeUp, type WaitingFor } from "../engine/wait-state";
 import type { RunRow } from "./run-row";
-import { refuseOutcome } from "./hand-back-run";
 import { runWriteRetry, transitionRunDurably } from "./durable-writes";
+import { refuseOutcome } from "./refuse-outcome";
 
 const ACTOR = "worker";
 

@@ -2,8 +2,8 @@ import type { Deps } from "../deps";
 import { ConflictError, NotFoundError } from "../errors";
 import { resolveWorkflow } from "../workflows/resolve-workflow";
 import { dispatchRuns } from "./dispatch-runs";
-import { findRun } from "./find-runs";
 import { toRunJson } from "./run-row";
+import { findRun } from "./find-run";
 
 export const RETRY_CONFLICT = "Only failed or cancelled runs can be retried.";
 

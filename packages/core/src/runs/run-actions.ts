@@ -1,10 +1,11 @@
 import type { Db } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
-import { findRun, loadAudit } from "./find-runs";
 import { toRunJson } from "./run-row";
 import type { RunStatus } from "./run-status";
 import { transitionRun } from "./transition-run";
 import { type Transition } from "./transition";
+import { findRun } from "./find-run";
+import { listAuditEntries } from "./list-audit-entries";
 
 /** The caller-driven transitions of the runs API, each with its allowed sources and its 409 message. */
 export const RUN_ACTIONS = {
@@ -34,7 +35,7 @@ export type RunAction = keyof typeof RUN_ACTIONS;
 export async function getRunJson(db: Db, runId: string) {
   const run = await findRun(db, runId);
   if (run === null) throw new NotFoundError("Workflow run not found");
-  const audit = await loadAudit(db, [run.id]);
+  const audit = await listAuditEntries(db, [run.id]);
   return toRunJson(run, audit.get(run.id) ?? []);
 }
 
@@ -62,6 +63,6 @@ export async function applyRunAction(
     if ((await findRun(db, runId)) === null) throw new NotFoundError("Workflow run not found");
     throw new ConflictError(spec.conflict);
   }
-  const audit = await loadAudit(db, [updated.id]);
+  const audit = await listAuditEntries(db, [updated.id]);
   return toRunJson(updated, audit.get(updated.id) ?? []);
 }

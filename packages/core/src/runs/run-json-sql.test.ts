@@ -3,9 +3,11 @@ import assert from "node:assert/strict";
 import { createTestDeps, type TestDeps } from "../testing/test-deps";
 import { createTestWorkflow } from "../testing/run-fixtures";
 import { createRuns } from "./create-runs";
-import { findRun, listRunsPage, loadAudit } from "./find-runs";
 import { toRunJson } from "./run-row";
 import { transitionRun } from "./transition-run";
+import { findRun } from "./find-run";
+import { listAuditEntries } from "./list-audit-entries";
+import { listRunsPage } from "./list-runs-page";
 
 /** The page Postgres writes (`RUN_JSON_SQL`) holds the same runs, keys, key order and values as `toRunJson`'s. */
 describe("RUN_JSON_SQL", () => {
@@ -64,7 +66,7 @@ describe("RUN_JSON_SQL", () => {
     const page = await listRunsPage(deps.db, { workflow: { id: workflowId }, limit: 10 });
     assert.ok(page !== null);
     const ids = created.map((c) => c.run.id);
-    const audit = await loadAudit(deps.db, ids);
+    const audit = await listAuditEntries(deps.db, ids);
     const rows = await Promise.all(ids.map((id) => findRun(deps.db, id)));
     const expected = rows
       .map((r) => toRunJson(r!, audit.get(r!.id) ?? []))

@@ -1,8 +1,9 @@
 import type { Deps } from "../deps";
 import { ConflictError, NotFoundError } from "../errors";
 import { enqueueResume } from "../jobs/queues";
-import { findRun, loadAudit } from "./find-runs";
 import { toRunJson } from "./run-row";
+import { findRun } from "./find-run";
+import { listAuditEntries } from "./list-audit-entries";
 
 /**
  * `POST /api/runs/{id}/signals/{name}`. In one statement: the run must be waiting with a node parked on that
@@ -57,6 +58,6 @@ export async function signalRun(
     });
   }
   const run = (await findRun(deps.db, runId))!;
-  const audit = await loadAudit(deps.db, [runId]);
+  const audit = await listAuditEntries(deps.db, [runId]);
   return toRunJson(run, audit.get(runId) ?? []);
 }

@@ -53,7 +53,7 @@ function toResponse(global: GlobalRetention, workflow: WorkflowRetention): Reten
   return { days: workflow.days, failed_days: workflow.failedDays, effective: effectiveRetention(global, workflow) };
 }
 
-export async function findRetention(db: Db, global: GlobalRetention, workflowId: string): Promise<RetentionResponse> {
+export async function getRetention(db: Db, global: GlobalRetention, workflowId: string): Promise<RetentionResponse> {
   const row = await db.workflow.findUnique({
     where: { id: workflowId },
     select: { retentionDays: true, retentionDaysFailed: true },

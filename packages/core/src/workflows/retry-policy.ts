@@ -15,7 +15,7 @@ export type RetryPolicy = z.infer<typeof RetryPolicyBody>;
 /** The policy of a workflow without one: a single attempt. */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = RetryPolicyBody.parse({});
 
-export async function findRetryPolicy(db: Db, workflowId: string): Promise<RetryPolicy> {
+export async function getRetryPolicy(db: Db, workflowId: string): Promise<RetryPolicy> {
   const row = await db.workflow.findUnique({ where: { id: workflowId }, select: { retryPolicy: true } });
   const parsed = RetryPolicyBody.safeParse(row?.retryPolicy ?? {});
   // A stored policy is validated on write; an unreadable one falls back to a single attempt.

@@ -92,7 +92,7 @@ export async function listVersions(db: Db, workflowId: string) {
   return versions.map(toVersionJson);
 }
 
-export async function findVersion(db: Db, workflowId: string, number: number) {
+export async function getVersion(db: Db, workflowId: string, number: number) {
   const version = Number.isSafeInteger(number)
     ? await db.workflowVersion.findUnique({ where: { workflowId_version: { workflowId, version: number } } })
     : null;

@@ -3,13 +3,13 @@ import { z } from "zod";
 import type { Deps } from "@switchyard/core/deps";
 import { NotFoundError } from "@switchyard/core/errors";
 import { parseInput } from "@switchyard/core/http/parse-input";
-import { findRun } from "@switchyard/core/runs/find-runs";
 import { retryRun } from "@switchyard/core/runs/retry-run";
 import { applyRunAction } from "@switchyard/core/runs/run-actions";
 import { publishRunCancel } from "@switchyard/core/runs/run-cancellation";
 import { dispatchManualRuns } from "@switchyard/core/triggers/manual/dispatch-manual-runs";
 import { isUuid } from "@switchyard/core/workflows/resolve-workflow";
 import { dashboardActor } from "./auth";
+import { findRun } from "@switchyard/core/runs/find-run";
 
 /** The actions' bodies, also what the OpenAPI document shows (openapi/paths/dashboard-paths.ts). */
 export const CancelBody = z.strictObject({

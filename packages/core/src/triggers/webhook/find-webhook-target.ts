@@ -3,7 +3,7 @@ import { NotFoundError } from "../../errors";
 import { coalescePerTurn } from "../../coalesce";
 import { RUN_COLUMNS, type RunRow } from "../../runs/run-row";
 import { parseWorkflowRef } from "../../workflows/resolve-workflow";
-import { readStoredWebhookConfig, type WebhookConfig } from "./webhook-config";
+import { parseStoredWebhookConfig, type WebhookConfig } from "./webhook-config";
 
 export type WebhookTarget = { workflowId: string; versionId: string; config: WebhookConfig };
 
@@ -51,7 +51,7 @@ async function findTargetRows(db: Db, refs: readonly string[]): Promise<Map<stri
 function toTarget(row: TargetRow | undefined): WebhookTarget {
   if (row === undefined || row.isArchived) throw new NotFoundError("Workflow not found");
   if (row.versionId === null) throw new NotFoundError("Workflow version not found");
-  return { workflowId: row.id, versionId: row.versionId, config: readStoredWebhookConfig(row.config) };
+  return { workflowId: row.id, versionId: row.versionId, config: parseStoredWebhookConfig(row.config) };
 }
 
 /** The workflow a delivery is for, addressed by UUID or handle. */

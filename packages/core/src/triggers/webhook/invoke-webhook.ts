@@ -7,7 +7,6 @@ import { withTransaction, type Queryable } from "../../db";
 import { createRuns, type CreatedRun, type NewRun } from "../../runs/create-runs";
 import type { RunBatcher } from "../../runs/create-run-batcher";
 import { enqueueCreated } from "../../runs/dispatch-runs";
-import { loadAudit } from "../../runs/find-runs";
 import { toRunJson } from "../../runs/run-row";
 import { findRunByIdempotencyKey, findWebhookTarget, type WebhookTargetLoader } from "./find-webhook-target";
 import { openWebhookSecrets } from "./webhook-secrets";
@@ -15,6 +14,7 @@ import type { WebhookConfig } from "./webhook-config";
 import type { WebhookGuard } from "./webhook-guard";
 import { createWebhookInput, firstQueryValues, parseWebhookBody, type WebhookBody } from "./webhook-input";
 import { headerValue, verifyWebhookAuth, type WebhookHeaders } from "./verify-webhook-auth";
+import { listAuditEntries } from "../../runs/list-audit-entries";
 
 export type WebhookDelivery = {
   ref: string;
@@ -170,7 +170,7 @@ export async function invokeWebhook(
   // Not inserted: an earlier delivery with this key won the unique constraint. Answer with its run.
   const existing = idempotencyKey === null ? null : await findRunByIdempotencyKey(deps.db, workflowId, idempotencyKey);
   if (existing === null) throw new Error("run insert returned no row and no idempotent duplicate exists");
-  const audit = await loadAudit(deps.db, [existing.id]);
+  const audit = await listAuditEntries(deps.db, [existing.id]);
   return { status: 200, body: toRunJson(existing, audit.get(existing.id) ?? []) };
 }
 

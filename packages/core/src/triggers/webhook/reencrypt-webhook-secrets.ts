@@ -1,6 +1,6 @@
 import { withTransaction, type Db } from "../../db";
 import type { SecretBox } from "../../secrets/secret-box";
-import { readStoredWebhookConfig } from "./webhook-config";
+import { parseStoredWebhookConfig } from "./webhook-config";
 import { sealWebhookSecrets } from "./webhook-secrets";
 
 /**
@@ -17,7 +17,7 @@ export async function reencryptWebhookSecrets(db: Db, box: SecretBox): Promise<n
        ORDER BY workflow_id FOR UPDATE`,
     );
     for (const row of rows) {
-      const stored = readStoredWebhookConfig(row.config);
+      const stored = parseStoredWebhookConfig(row.config);
       const sealed = sealWebhookSecrets(stored, stored, box);
       await tx.query(`UPDATE webhook_configs SET config = $2::jsonb, updated_at = now() WHERE workflow_id = $1::uuid`, [
         row.workflow_id,

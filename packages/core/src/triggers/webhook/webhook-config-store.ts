@@ -1,5 +1,5 @@
 import type { Db, Prisma } from "../../db";
-import { readStoredWebhookConfig, type WebhookConfig } from "./webhook-config";
+import { parseStoredWebhookConfig, type WebhookConfig } from "./webhook-config";
 
 /**
  * The saved config, or null when the workflow has none (it then behaves as the defaults). Its secrets are as
@@ -7,7 +7,7 @@ import { readStoredWebhookConfig, type WebhookConfig } from "./webhook-config";
  */
 export async function findWebhookConfig(db: Db, workflowId: string): Promise<WebhookConfig | null> {
   const row = await db.webhookConfig.findUnique({ where: { workflowId }, select: { config: true } });
-  return row === null ? null : readStoredWebhookConfig(row.config);
+  return row === null ? null : parseStoredWebhookConfig(row.config);
 }
 
 /** Replaces the workflow's config (a PUT is a full replacement). Pass it through `sealWebhookSecrets` first. */

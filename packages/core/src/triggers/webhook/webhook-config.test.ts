@@ -4,7 +4,7 @@ import { ValidationError } from "../../errors";
 import {
   DEFAULT_WEBHOOK_CONFIG,
   parseWebhookConfig,
-  readStoredWebhookConfig,
+  parseStoredWebhookConfig,
   SECRET_MASK,
   toWebhookConfigJson,
 } from "./webhook-config";
@@ -91,12 +91,12 @@ describe("toWebhookConfigJson", () => {
   });
 });
 
-describe("readStoredWebhookConfig", () => {
+describe("parseStoredWebhookConfig", () => {
   it("fills fields missing from an older stored config with defaults", () => {
-    assert.deepEqual(readStoredWebhookConfig({ allowed_methods: ["POST"] }), {
+    assert.deepEqual(parseStoredWebhookConfig({ allowed_methods: ["POST"] }), {
       ...DEFAULT_WEBHOOK_CONFIG,
       allowed_methods: ["POST"],
     });
-    assert.deepEqual(readStoredWebhookConfig(null), DEFAULT_WEBHOOK_CONFIG);
+    assert.deepEqual(parseStoredWebhookConfig(null), DEFAULT_WEBHOOK_CONFIG);
   });
 });

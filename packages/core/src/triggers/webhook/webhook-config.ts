@@ -148,7 +148,7 @@ function issue(field: string, msg: string): ValidationIssue {
  * The stored JSON → a config. Stored configs were validated when saved; missing fields (a config saved by
  * an older release) take their defaults, so the hot path never re-validates.
  */
-export function readStoredWebhookConfig(stored: unknown): WebhookConfig {
+export function parseStoredWebhookConfig(stored: unknown): WebhookConfig {
   if (stored === null || typeof stored !== "object") return { ...DEFAULT_WEBHOOK_CONFIG };
   return { ...DEFAULT_WEBHOOK_CONFIG, ...(stored as Partial<WebhookConfig>) };
 }

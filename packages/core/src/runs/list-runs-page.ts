@@ -1,25 +1,6 @@
 import { queryRows, type Db } from "../db";
-import { RUN_COLUMNS, RUN_JSON_SQL, type AuditEntry, type RunRow } from "./run-row";
-
-export async function findRun(db: Db, runId: string): Promise<RunRow | null> {
-  const rows = await queryRows<RunRow>(db, `SELECT ${RUN_COLUMNS} FROM runs r WHERE r.id = $1::uuid`, [runId], true);
-  return rows[0] ?? null;
-}
-
-/** Audit entries of the given runs, oldest first, grouped by run id. */
-export async function loadAudit(db: Db, runIds: readonly string[]): Promise<Map<string, AuditEntry[]>> {
-  const byRun = new Map<string, AuditEntry[]>(runIds.map((id) => [id, []]));
-  if (runIds.length === 0) return byRun;
-  const rows = await queryRows<AuditEntry>(
-    db,
-    `SELECT run_id::text AS "runId", actor, action, at, metadata FROM run_audit_entries
-     WHERE run_id = ANY($1::uuid[]) ORDER BY run_id, id`,
-    [runIds],
-    true,
-  );
-  for (const row of rows) byRun.get(row.runId)?.push(row);
-  return byRun;
-}
+import { RUN_JSON_SQL } from "./run-row";
+import { encodeCursor } from "./run-cursor";
 
 export type RunPageQuery = {
   /** The workflow, as `parseWorkflowRef` reads its reference. */
@@ -87,18 +68,4 @@ export async function listRunsPage(db: Db, q: RunPageQuery): Promise<RunPage | n
       ? encodeCursor({ createdAt: row.lastAt, id: row.lastId })
       : null;
   return { json: row.json, nextCursor };
-}
-
-export function encodeCursor(run: Pick<RunRow, "createdAt" | "id">): string {
-  return Buffer.from(`${run.createdAt.toISOString()}|${run.id}`).toString("base64url");
-}
-
-/** null when the cursor is not one this API issued. */
-export function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
-  const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  if (at === undefined || id === undefined) return null;
-  const createdAt = new Date(at);
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  if (Number.isNaN(createdAt.getTime()) || !uuid.test(id)) return null;
-  return { createdAt, id };
 }
