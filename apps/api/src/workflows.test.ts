@@ -60,6 +60,29 @@ describe("workflows and versions", () => {
     assert.equal(tooLong.status, 422);
   });
 
+  it("answers Orcheo's LangGraph script upload with a 422 that points to the JSON versions route", async () => {
+    const wf = (await api.request("POST", "/api/workflows", { body: { name: "Upload", handle: "upload" } })).body;
+    // What Orcheo's SDK posts for `orcheo workflow upload flow.py`.
+    const body = {
+      script: "from langgraph.graph import StateGraph\n\ndef build_graph():\n    return StateGraph(dict)\n",
+      entrypoint: null,
+      metadata: { source: "cli-upload", filename: "flow.py" },
+      notes: "Uploaded from flow.py via CLI",
+      created_by: "cli",
+    };
+    for (const ref of ["upload", wf.id]) {
+      const res = await api.request("POST", `/api/workflows/${ref}/versions/ingest`, { body });
+      assert.equal(res.status, 422, res.text);
+      assert.equal(typeof res.body.detail, "string");
+      assert.match(res.body.detail, /LangGraph Python scripts are not supported/);
+      assert.ok(res.body.detail.includes("POST /api/workflows/upload/versions"), res.body.detail);
+    }
+    assert.equal((await api.request("POST", "/api/workflows/upload/versions/ingest", { body: {} })).status, 422);
+    const unknown = await api.request("POST", "/api/workflows/missing/versions/ingest", { body });
+    assert.deepEqual([unknown.status, unknown.body], [404, { detail: "Workflow not found" }]);
+    assert.deepEqual((await api.request("GET", "/api/workflows/upload/versions")).body, []);
+  });
+
   it("rejects a duplicate handle with 409 and unknown fields with 422", async () => {
     await api.request("POST", "/api/workflows", { body: { name: "x", handle: "dup" } });
     const dup = await api.request("POST", "/api/workflows", { body: { name: "y", handle: "dup" } });
