@@ -38,7 +38,7 @@ function versionParam(raw: string): number {
 }
 
 /** The detail of `POST /workflows/{ref}/versions/ingest`. */
-export function ingestUnsupported(ref: string): string {
+function ingestUnsupported(ref: string): string {
   return (
     `LangGraph Python scripts are not supported: this platform runs JSON graphs. Create a version with ` +
     `POST /api/workflows/${ref}/versions and a body {"graph": {"nodes": [...], "edges": [...]}} (docs/api.md)`
