@@ -27,7 +27,7 @@ function createBoard({ queues }: Deps, basePath: string, readOnlyMode: boolean):
 
 type RenderFile = (path: string, data: object, done: (err: Error | null, html?: string) => void) => void;
 
-/** A `<link>` to another host, with what follows it up to the next tag. */
+/** A `<link>` whose href names another host (`https://...`, `//...`), with the whitespace after it. */
 const EXTERNAL_LINK = /<link\b[^>]*\bhref=["']?(?:https?:)?\/\/[^>]*>\s*/gi;
 
 /**
