@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# `make demo`: from a fresh clone to a workflow run you can watch. Installs the dependencies, starts Postgres and
-# Redis if needed, migrates, runs api + worker + beat (as `make dev` does), walks through the HTTP API
-# (scripts/demo.ts) and then keeps the three running until Ctrl-C.
+# `make demo`: from a fresh clone to a workflow run you can watch. On the first run writes .env (a SECRET_KEY and
+# the dashboards' sign-in, scripts/demo-env.sh), installs the dependencies, starts Postgres and Redis if needed,
+# migrates, runs api + worker + beat (as `make dev` does), walks through the HTTP API (scripts/demo.ts) and then
+# keeps the three running until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/demo-env.sh
 . scripts/load-env.sh
 load_env .env
 

@@ -1,47 +1,15 @@
 /**
  * The demo's walk through the HTTP API, against the api + worker + beat that scripts/demo.sh started: creates (or
- * reuses) the `demo-orders` workflow, adds a version, configures its webhook and cron triggers, fires the webhook
- * and follows the run until it ends. Exits non-zero if anything on the way fails.
+ * reuses) the `demo-orders` workflow (scripts/demo-workflow.ts), adds a version, configures its webhook and cron
+ * triggers, fires the webhook, follows the run until it ends and prints what it logged, then where the dashboards
+ * are and how to sign in. Exits non-zero if anything on the way fails.
  */
 import { parseConfig } from "@switchyard/core/config";
+import { signInLines } from "./demo-sign-in";
+import { DEMO_GRAPH, DEMO_HANDLE, DEMO_ORDER } from "./demo-workflow";
 
-const HANDLE = "demo-orders";
+const HANDLE = DEMO_HANDLE;
 const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
-
-const GRAPH = {
-  nodes: [
-    {
-      id: "order",
-      type: "set",
-      params: {
-        value: {
-          customer: "{{ $exists(input.body.customer) ? input.body.customer : 'the scheduler' }}",
-          items: "{{ $count(input.body.items) }}",
-        },
-      },
-    },
-    { id: "total", type: "transform", params: { expression: "$sum(input.body.items.(price * quantity))" } },
-    {
-      id: "announce",
-      type: "log",
-      params: {
-        message: "Order for {{ steps.order.customer }}: {{ steps.order.items }} items, {{ steps.total }} in all",
-      },
-    },
-  ],
-  edges: [
-    { from: "order", to: "announce" },
-    { from: "total", to: "announce" },
-  ],
-};
-
-const ORDER = {
-  customer: "Ada",
-  items: [
-    { sku: "tea", price: 4.5, quantity: 2 },
-    { sku: "cup", price: 12, quantity: 1 },
-  ],
-};
 
 const config = parseConfig(process.env);
 const base = config.API_URL.replace(/\/+$/, "");
@@ -100,16 +68,20 @@ async function main(): Promise<void> {
   say(`${existing.status === 200 ? "reusing" : "created"} workflow ${workflow.handle} (${workflow.id})`);
 
   const version = (
-    await call("POST", `/api/workflows/${HANDLE}/versions`, { graph: GRAPH, created_by: "demo", notes: "make demo" })
+    await call("POST", `/api/workflows/${HANDLE}/versions`, {
+      graph: DEMO_GRAPH,
+      created_by: "demo",
+      notes: "make demo",
+    })
   ).body;
-  say(`added version ${version.version}: set -> transform -> log`);
+  say(`added version ${version.version}: a webhook's order is totalled and logged, a cron run logs its schedule`);
 
   await call("PUT", `/api/workflows/${HANDLE}/triggers/webhook/config`, { allowed_methods: ["POST"] });
   // Every 5 minutes is the most frequent schedule allowed without allow_overlapping.
   await call("PUT", `/api/workflows/${HANDLE}/triggers/cron/config`, { expression: "*/5 * * * *", timezone: "UTC" });
   say("webhook accepts POST; cron fires every 5 minutes (*/5 * * * *, UTC)");
 
-  const fired = await call("POST", `/api/workflows/${HANDLE}/triggers/webhook`, ORDER, [202]);
+  const fired = await call("POST", `/api/workflows/${HANDLE}/triggers/webhook`, DEMO_ORDER, [202]);
   const runId: string = fired.body.id;
   say(`POST /api/workflows/${HANDLE}/triggers/webhook -> 202, run ${runId}`);
 
@@ -128,11 +100,15 @@ async function main(): Promise<void> {
     await pause(100);
   }
   if (run.status !== "succeeded") throw new Error(`run ${runId} ended ${run.status}: ${String(run.error)}`);
+  const steps: { node_id: string; log: { message?: string } | null }[] = (await call("GET", `/api/runs/${runId}/steps`))
+    .body;
+  for (const step of steps) if (step.log?.message !== undefined) say(`run ${runId} logged: ${step.log.message}`);
   say(`output: ${JSON.stringify(run.output_payload?.final_state?.steps ?? run.output_payload)}`);
   say(`history: ${base}/api/executions/${runId}/history`);
   say(
     `fire it again: curl -X POST -H 'content-type: application/json' -d '{"customer":"Grace","items":[]}' ${base}/api/workflows/${HANDLE}/triggers/webhook`,
   );
+  for (const line of signInLines(config)) say(line);
 }
 
 main().then(

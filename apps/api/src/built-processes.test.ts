@@ -73,6 +73,10 @@ describe("the built api and worker (dist/)", () => {
     assert.match(await page.text(), /import/);
     const queues = await fetch(`${apiUrl}/admin/queues`, { headers: { authorization: BASIC } });
     assert.equal(queues.status, 200);
+    // Rendered through bull-board's own ejs, found from the bundle, without the external font stylesheet.
+    const board = await queues.text();
+    assert.match(board, /static\/js\/main\.[0-9a-f]+\.js/);
+    assert.doesNotMatch(board, /fonts\.googleapis/);
     const docs = await fetch(`${apiUrl}/api/docs/assets/swagger-ui.css`);
     assert.equal(docs.status, 200);
     const document = await send("GET", "/api/openapi.json");

@@ -165,6 +165,39 @@ describe("cron dispatch", () => {
     assert.equal(await lastDispatched("all"), "2026-01-01T11:00:00.000Z");
   });
 
+  it("fires a first occurrence at a dispatch's now earlier than the save, as Orcheo's own tests dispatch", async () => {
+    // Orcheo's test_cron_trigger_dispatch_and_overlap: saved today, dispatched with now = 2025-01-01 09:00 UTC.
+    await createWorkflow("orcheo-daily");
+    await schedule("orcheo-daily", { expression: "0 9 * * *", timezone: "UTC", allow_overlapping: false });
+    const [first, ...rest] = await dispatch(new Date(Date.UTC(2025, 0, 1, 9)).toISOString().replace("Z", "+00:00"));
+    assert.ok(first);
+    assert.deepEqual(rest, []);
+    const run = first as unknown as { id: string; triggered_by: string; input_payload: unknown };
+    assert.equal(run.triggered_by, "cron");
+    assert.deepEqual(run.input_payload, { scheduled_for: "2025-01-01T09:00:00+00:00", timezone: "UTC" });
+    assert.deepEqual(await dispatch("2025-01-01T10:00:00+00:00"), []);
+    // Orcheo's test drives the run to succeeded through the runs API; here a worker would.
+    await transitionRun(api.deps.db, {
+      runId: run.id,
+      to: "running",
+      actor: "worker",
+      action: "run_started",
+      start: true,
+    });
+    await transitionRun(api.deps.db, { runId: run.id, to: "succeeded", actor: "worker", action: "run_succeeded" });
+    assert.deepEqual(await firedAt("2025-01-02T09:00:00+00:00"), ["2025-01-02T09:00:00+00:00"]);
+
+    // test_cron_trigger_timezone_dispatch: 09:00 in Los Angeles is 17:00 UTC on 2025-01-01.
+    await createWorkflow("orcheo-la");
+    await schedule("orcheo-la", { expression: "0 9 * * *", timezone: "America/Los_Angeles" });
+    assert.deepEqual(await firedAt("2025-01-01T17:00:00+00:00"), ["2025-01-01T17:00:00+00:00"]);
+    // A dispatch between occurrences, before the save, fires nothing and consumes nothing.
+    await createWorkflow("orcheo-between");
+    await schedule("orcheo-between", { expression: "0 9 * * *" });
+    assert.deepEqual(await dispatch("2025-01-01T08:59:00+00:00"), []);
+    assert.equal(await lastDispatched("orcheo-between"), null);
+  });
+
   it("fires only the most recent missed occurrence with catchup latest", async () => {
     await createWorkflow("latest");
     await schedule("latest", { allow_overlapping: true, catchup: "latest", start_at: "2026-01-01T09:00:00Z" });

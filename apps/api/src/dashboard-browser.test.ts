@@ -58,6 +58,7 @@ describe("the runs dashboard in a browser", () => {
   let profile: string;
   let shots: string;
   const pageErrors: string[] = [];
+  const requested: string[] = [];
 
   before(async () => {
     api = await startTestApi({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
@@ -78,6 +79,7 @@ describe("the runs dashboard in a browser", () => {
       if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) pageErrors.push(m.text());
     });
     page.on("pageerror", (e) => pageErrors.push(e.message));
+    page.on("request", (r) => requested.push(r.url()));
     page.on("response", (r) => {
       if (r.status() >= 400) pageErrors.push(`${r.status()} ${r.url()}`);
     });
@@ -214,6 +216,18 @@ describe("the runs dashboard in a browser", () => {
     await page.locator("table.workers", { hasText: String(worker.proc.pid) }).waitFor();
     await shot("workers-queues");
     assert.equal(await page.locator("a", { hasText: "Bull Board" }).first().getAttribute("href"), "/admin/queues");
+  });
+
+  it("opens Bull Board with every request to the API itself (no web fonts from another host)", async () => {
+    requested.length = 0;
+    await page.goto(`${api.url}/admin/queues`);
+    await page.locator('a[href="/admin/queues/queue/runs"]').first().waitFor();
+    await shot("bull-board");
+    assert.ok(requested.length > 0);
+    assert.deepEqual(
+      requested.filter((url) => !url.startsWith(`${api.url}/`) && !/^(data|blob):/.test(url)),
+      [],
+    );
   });
 
   it("ran without script errors or policy violations", () => {

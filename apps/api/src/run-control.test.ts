@@ -154,7 +154,7 @@ describe("run control with a worker", () => {
       assert.ok(closedAt - cancelledAt < 2_000);
       await worker.waitForLog((l) => l.message === "run cancelled while executing" && l.runId === run.id, 2_000);
       const row = await api.deps.db.run.findUniqueOrThrow({ where: { id: run.id } });
-      assert.deepEqual([row.status, row.attempt, row.error], ["cancelled", 1, null]);
+      assert.deepEqual([row.status, row.attempt, row.error], ["cancelled", 1, "stop"]);
       const steps = await api.deps.db.runStep.findMany({ where: { runId: run.id } });
       assert.deepEqual(
         steps.map((s) => [s.nodeId, s.status, s.error]),

@@ -102,6 +102,25 @@ describe("runs API", () => {
     });
   });
 
+  it("keeps a cancel's reason as the run's error, and leaves error null without one", async () => {
+    const withReason = (await createRun()).body;
+    const cancelled = await api.request("POST", `/api/runs/${withReason.id}/cancel`, {
+      body: { actor: "ops", reason: "Superseded by a newer order" },
+    });
+    assert.deepEqual([cancelled.status, cancelled.body.error], [200, "Superseded by a newer order"]);
+    assert.equal((await api.request("GET", `/api/runs/${withReason.id}`)).body.error, "Superseded by a newer order");
+
+    const running = (await createRun()).body;
+    await api.request("POST", `/api/runs/${running.id}/start`, { body: { actor: "ops" } });
+    for (const body of [{ actor: "ops" }, { actor: "ops", reason: null }, { actor: "ops", reason: "" }]) {
+      const run = (await createRun()).body;
+      const res = await api.request("POST", `/api/runs/${run.id}/cancel`, { body });
+      assert.deepEqual([res.status, res.body.error, res.body.audit_log.at(-1).metadata], [200, null, {}]);
+    }
+    const stopped = await api.request("POST", `/api/runs/${running.id}/cancel`, { body: { reason: "stop" } });
+    assert.deepEqual([stopped.body.status, stopped.body.error], ["cancelled", "stop"]);
+  });
+
   it("answers 404 Workflow run not found for unknown and malformed ids", async () => {
     for (const id of ["00000000-0000-0000-0000-000000000000", "not-a-uuid"]) {
       const get = await api.request("GET", `/api/runs/${id}`);

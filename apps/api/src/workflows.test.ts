@@ -28,6 +28,61 @@ describe("workflows and versions", () => {
     assert.equal(byHandle.body.id, created.body.id);
   });
 
+  it("accepts Orcheo's create body with a slug, keeps it slugified and returns it", async () => {
+    // What Orcheo's SDK sends when it uploads a workflow without a handle.
+    const body = { name: "my_flow", slug: "My_Flow", description: "From the SDK", tags: ["cli-upload"], actor: "cli" };
+    const created = await api.request("POST", "/api/workflows", { body });
+    assert.equal(created.status, 201, created.text);
+    assert.deepEqual([created.body.slug, created.body.handle, created.body.name], ["my-flow", null, "my_flow"]);
+    // Not unique, as in Orcheo: uploading the same file again creates another workflow.
+    const again = await api.request("POST", "/api/workflows", { body });
+    assert.deepEqual([again.status, again.body.slug], [201, "my-flow"]);
+    assert.notEqual(again.body.id, created.body.id);
+    // Not an address: only an id or a handle is.
+    assert.equal((await api.request("GET", "/api/workflows/my-flow")).status, 404);
+
+    const fromName = await api.request("POST", "/api/workflows", { body: { name: "Nightly Report!", handle: "nr" } });
+    assert.equal(fromName.body.slug, "nightly-report");
+    const blank = await api.request("POST", "/api/workflows", { body: { name: "Blank slug", slug: "" } });
+    assert.equal(blank.body.slug, "blank-slug");
+
+    // Kept as it was when the workflow is renamed; not something an update sets (Orcheo ignores it there).
+    const renamed = await api.request("PUT", "/api/workflows/nr", { body: { name: "Renamed" } });
+    assert.deepEqual([renamed.body.name, renamed.body.slug], ["Renamed", "nightly-report"]);
+    const listed = (await api.request("GET", "/api/workflows")).body.find(
+      (w: { id: string }) => w.id === created.body.id,
+    );
+    assert.equal(listed.slug, "my-flow");
+    const update = await api.request("PUT", "/api/workflows/nr", { body: { slug: "other" } });
+    assert.equal(update.status, 422);
+    assert.match(JSON.stringify(update.body.detail), /slug/);
+    const tooLong = await api.request("POST", "/api/workflows", { body: { name: "x", slug: "s".repeat(201) } });
+    assert.equal(tooLong.status, 422);
+  });
+
+  it("answers Orcheo's LangGraph script upload with a 422 that points to the JSON versions route", async () => {
+    const wf = (await api.request("POST", "/api/workflows", { body: { name: "Upload", handle: "upload" } })).body;
+    // What Orcheo's SDK posts for `orcheo workflow upload flow.py`.
+    const body = {
+      script: "from langgraph.graph import StateGraph\n\ndef build_graph():\n    return StateGraph(dict)\n",
+      entrypoint: null,
+      metadata: { source: "cli-upload", filename: "flow.py" },
+      notes: "Uploaded from flow.py via CLI",
+      created_by: "cli",
+    };
+    for (const ref of ["upload", wf.id]) {
+      const res = await api.request("POST", `/api/workflows/${ref}/versions/ingest`, { body });
+      assert.equal(res.status, 422, res.text);
+      assert.equal(typeof res.body.detail, "string");
+      assert.match(res.body.detail, /LangGraph Python scripts are not supported/);
+      assert.ok(res.body.detail.includes("POST /api/workflows/upload/versions"), res.body.detail);
+    }
+    assert.equal((await api.request("POST", "/api/workflows/upload/versions/ingest", { body: {} })).status, 422);
+    const unknown = await api.request("POST", "/api/workflows/missing/versions/ingest", { body });
+    assert.deepEqual([unknown.status, unknown.body], [404, { detail: "Workflow not found" }]);
+    assert.deepEqual((await api.request("GET", "/api/workflows/upload/versions")).body, []);
+  });
+
   it("rejects a duplicate handle with 409 and unknown fields with 422", async () => {
     await api.request("POST", "/api/workflows", { body: { name: "x", handle: "dup" } });
     const dup = await api.request("POST", "/api/workflows", { body: { name: "y", handle: "dup" } });

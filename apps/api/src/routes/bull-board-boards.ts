@@ -1,4 +1,5 @@
-import type { Router } from "express";
+import { createRequire } from "node:module";
+import type { Express, Router } from "express";
 import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
@@ -19,7 +20,28 @@ function createBoard({ queues }: Deps, basePath: string, readOnlyMode: boolean):
       uiConfig: { boardTitle: "Switchyard queues", miscLinks: [{ text: "Runs dashboard", url: DASHBOARD_PATH }] },
     },
   });
-  return serverAdapter.getRouter() as Router;
+  const board = serverAdapter.getRouter() as Express;
+  renderWithoutExternalLinks(board);
+  return board;
+}
+
+type RenderFile = (path: string, data: object, done: (err: Error | null, html?: string) => void) => void;
+
+/** A `<link>` whose href names another host (`https://...`, `//...`), with the whitespace after it. */
+const EXTERNAL_LINK = /<link\b[^>]*\bhref=["']?(?:https?:)?\/\/[^>]*>\s*/gi;
+
+/**
+ * Bull Board's page links a Google Fonts stylesheet (IBM Plex): the Content-Security-Policy refuses it, a console
+ * error at every load, and the operator's browser would call out to Google for it. The page is rendered by the ejs
+ * that bull-board's Express adapter registers, then any `<link>` to another host is dropped; its CSS falls back to
+ * the system's fonts (`system-ui`, `ui-monospace`).
+ */
+function renderWithoutExternalLinks(board: Express): void {
+  const adapter = createRequire(import.meta.url).resolve("@bull-board/express");
+  const ejs = createRequire(adapter)("ejs") as { renderFile: RenderFile };
+  board.engine("ejs", (path, data, done) =>
+    ejs.renderFile(path, data, (err, html) => done(err, html?.replace(EXTERNAL_LINK, ""))),
+  );
 }
 
 export function createBullBoards(deps: Deps, basePath: string): BullBoards {

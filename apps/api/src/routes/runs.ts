@@ -4,7 +4,7 @@ import { BadRequestError, NotFoundError } from "@switchyard/core/errors";
 import { parseInput } from "@switchyard/core/http/parse-input";
 import { dispatchRuns } from "@switchyard/core/runs/dispatch-runs";
 import { decodeCursor } from "@switchyard/core/runs/run-cursor";
-import { applyRunAction, getRunJson } from "@switchyard/core/runs/run-actions";
+import { applyRunAction, cancelOutcome, getRunJson } from "@switchyard/core/runs/run-actions";
 import { retryRun } from "@switchyard/core/runs/retry-run";
 import { publishRunCancel } from "@switchyard/core/runs/run-cancellation";
 import { signalRun } from "@switchyard/core/runs/signal-run";
@@ -109,7 +109,7 @@ export function runRoutes(deps: Deps): Router {
     const body = parseInput(CancelRunBody, req.body ?? {});
     const run = await applyRunAction(db, runIdParam(req.params.runId), "cancel", {
       actor: body.actor,
-      metadata: body.reason ? { reason: body.reason } : {},
+      ...cancelOutcome(body.reason),
     });
     // Beyond Orcheo: whichever worker executes the run aborts its work in progress.
     await publishRunCancel(deps.redis, deps.config.QUEUE_PREFIX, run.id, deps.logger);

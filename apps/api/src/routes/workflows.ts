@@ -1,6 +1,7 @@
 import { Router } from "express";
 import { z } from "zod";
 import type { Deps } from "@switchyard/core/deps";
+import { BadRequestError } from "@switchyard/core/errors";
 import { parseInput } from "@switchyard/core/http/parse-input";
 import { resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
 import { diffGraphs } from "@switchyard/core/workflows/version-diff";
@@ -34,6 +35,14 @@ function versionParam(raw: string): number {
   const parsed = VersionNumber.safeParse(raw);
   // A version that cannot exist is simply not found.
   return parsed.success ? parsed.data : Number.NaN;
+}
+
+/** The detail of `POST /workflows/{ref}/versions/ingest`. */
+function ingestUnsupported(ref: string): string {
+  return (
+    `LangGraph Python scripts are not supported: this platform runs JSON graphs. Create a version with ` +
+    `POST /api/workflows/${ref}/versions and a body {"graph": {"nodes": [...], "edges": [...]}} (docs/api.md)`
+  );
 }
 
 export function workflowRoutes({
@@ -89,6 +98,13 @@ export function workflowRoutes({
     const body = parseInput(CreateVersionBody, req.body);
     assertValidGraph(body.graph, registry);
     res.status(201).json(await createVersion(db, workflow.id, body));
+  });
+
+  // Orcheo's upload of a LangGraph Python script (its SDK's `upload`). Versions here are JSON graphs: a 422 that
+  // says where they go, rather than a bare 404 that reads as a wrong workflow or URL.
+  router.post("/workflows/:ref/versions/ingest", async (req) => {
+    const workflow = await resolveWorkflow(db, req.params.ref);
+    throw new BadRequestError(ingestUnsupported(workflow.handle ?? workflow.id), 422, "unsupported");
   });
 
   router.get("/workflows/:ref/versions", async (req, res) => {

@@ -32,6 +32,17 @@ export const RUN_ACTIONS = {
 
 export type RunAction = keyof typeof RUN_ACTIONS;
 
+/**
+ * What a cancel records, as Orcheo does: the reason in the audit entry's metadata and as the run's `error`; without
+ * one (or with an empty one) the metadata is `{}` and `error` becomes null.
+ */
+export function cancelOutcome(reason: string | null | undefined): {
+  metadata: Record<string, unknown>;
+  error: string | null;
+} {
+  return reason ? { metadata: { reason }, error: reason } : { metadata: {}, error: null };
+}
+
 export async function getRunJson(db: Db, runId: string) {
   const run = await findRun(db, runId);
   if (run === null) throw new NotFoundError("Workflow run not found");
@@ -44,7 +55,7 @@ export async function applyRunAction(
   db: Db,
   runId: string,
   name: RunAction,
-  opts: { actor: string; metadata?: Record<string, unknown>; outputPayload?: unknown; error?: string },
+  opts: { actor: string; metadata?: Record<string, unknown>; outputPayload?: unknown; error?: string | null },
 ) {
   const spec = RUN_ACTIONS[name];
   const t: Transition = {

@@ -38,7 +38,14 @@ export const ListExecutionsQuery = z.object({
 export const StartRunBody = z.strictObject({ actor: Actor });
 export const SucceedRunBody = z.strictObject({ actor: Actor, output: z.unknown().optional() });
 export const FailRunBody = z.strictObject({ actor: Actor, error: z.string().min(1).max(100_000) });
-export const CancelRunBody = z.strictObject({ actor: Actor, reason: z.string().max(10_000).nullish() });
+export const CancelRunBody = z.strictObject({
+  actor: Actor,
+  reason: z
+    .string()
+    .max(10_000)
+    .nullish()
+    .meta({ description: "Becomes the run's `error` and the audit entry's `{reason}`; without one `error` is null" }),
+});
 export const RetryRunBody = z.strictObject({ actor: Actor });
 
 export const ManualDispatchBody = z.strictObject({

@@ -9,6 +9,7 @@ export function toWorkflowJson(
   return {
     id: w.id,
     handle: w.handle,
+    slug: w.slug,
     name: w.name,
     description: w.description,
     tags: w.tags,

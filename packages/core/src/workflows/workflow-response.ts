@@ -5,6 +5,7 @@ import { Timestamp } from "../timestamp";
 export const WorkflowResponse = z.strictObject({
   id: z.uuid(),
   handle: z.string().nullable(),
+  slug: z.string().meta({ description: "Orcheo's slug: slugify(slug, else name) at creation; not an address" }),
   name: z.string(),
   description: z.string().nullable(),
   tags: z.array(z.string()),

@@ -12,6 +12,10 @@ const Tags = z.array(z.string().min(1).max(64)).max(50);
 export const CreateWorkflowBody = z.strictObject({
   name: z.string().trim().min(1).max(200),
   handle: WorkflowHandle.nullish(),
+  slug: z.string().max(200).nullish().meta({
+    description:
+      "Orcheo's slug, kept as slugify(slug, else name) and returned as `slug`. Not unique and not an address: the handle is",
+  }),
   description: z.string().max(10_000).nullish(),
   tags: Tags.default([]),
   actor: z.string().max(200).optional(),

@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError } from "../errors";
 import type { Workflow } from "../generated/prisma/client";
 import { toVersionJson, toWorkflowJson } from "./workflow-json";
 import type { CreateVersionBody, CreateWorkflowBody, UpdateWorkflowBody } from "./workflow-schemas";
+import { workflowSlug } from "./workflow-slug";
 
 function isUniqueViolation(err: unknown): boolean {
   return err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002";
@@ -38,7 +39,13 @@ export async function workflowJson(db: Db, workflow: Workflow) {
 export async function createWorkflow(db: Db, body: z.infer<typeof CreateWorkflowBody>) {
   try {
     const workflow = await db.workflow.create({
-      data: { name: body.name, handle: body.handle ?? null, description: body.description ?? null, tags: body.tags },
+      data: {
+        name: body.name,
+        handle: body.handle ?? null,
+        slug: workflowSlug(body.slug || body.name),
+        description: body.description ?? null,
+        tags: body.tags,
+      },
     });
     return workflowJson(db, workflow);
   } catch (err) {

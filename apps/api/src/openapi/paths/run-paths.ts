@@ -137,7 +137,7 @@ export const runPaths: ZodOpenApiPathsObject = {
     post: {
       ...transition("cancelRun", "Cancel a run", CancelRunBody, "Cannot cancel a run that is already completed."),
       description:
-        '409 "Cannot cancel a run that is already completed." Beyond Orcheo: a run being executed is also stopped on whichever worker holds it (in-flight HTTP and `code` aborted).',
+        'As in Orcheo, a `reason` becomes the run\'s `error` (none: `error` is null). 409 "Cannot cancel a run that is already completed." Beyond Orcheo: a run being executed is also stopped on whichever worker holds it (in-flight HTTP and `code` aborted).',
     },
   },
   "/api/runs/{run_id}/retry": {

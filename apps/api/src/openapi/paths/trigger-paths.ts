@@ -119,7 +119,7 @@ export const triggerPaths: ZodOpenApiPathsObject = {
       tags: cronTags,
       summary: "Dispatch due cron occurrences",
       description:
-        "What the beat calls every CRON_DISPATCH_INTERVAL seconds. At most one run per workflow per call, exactly once per occurrence whatever the number of dispatchers (decided in Postgres). A run's `input_payload` is `{scheduled_for, timezone}`.",
+        "What the beat calls every CRON_DISPATCH_INTERVAL seconds. At most one run per workflow per call, exactly once per occurrence whatever the number of dispatchers (decided in Postgres). A run's `input_payload` is `{scheduled_for, timezone}`. A trigger's next occurrence counts from its last dispatched one (exclusive), else `start_at`, else the earlier of the moment the config was saved and `now` (inclusive): a dispatch whose `now` is before the save (as Orcheo's tests send) fires the occurrence at `now`, and after downtime what was missed since the save is caught up.",
       requestBody: { required: false, ...json(CronDispatchBody) },
       responses: { 200: ok("The runs created (possibly none)", z.array(RunResponse)), ...errors(401, 422) },
     },

@@ -9,7 +9,7 @@ import {
 import { VersionDiffResponse, VersionResponse, WorkflowResponse } from "@switchyard/core/workflows/workflow-response";
 import { RetryPolicyBody } from "@switchyard/core/workflows/retry-policy";
 import { RetentionBody, RetentionResponse } from "@switchyard/core/workflows/retention-policy";
-import { errors, json, ok, workflowRefParams, WorkflowRef } from "../openapi-common";
+import { ErrorResponse, errors, json, ok, workflowRefParams, WorkflowRef } from "../openapi-common";
 
 const tags = ["Workflows"];
 const versionTags = ["Versions"];
@@ -99,6 +99,20 @@ export const workflowPaths: ZodOpenApiPathsObject = {
       requestParams: { path: workflowRefParams },
       requestBody: { required: true, ...json(RetentionBody) },
       responses: { 200: ok("The stored override", RetentionResponse), ...errors(401, 404, 422) },
+    },
+  },
+  "/api/workflows/{workflow_ref}/versions/ingest": {
+    post: {
+      operationId: "ingestVersion",
+      tags: versionTags,
+      summary: "Orcheo's LangGraph script upload: not supported",
+      description:
+        "Orcheo's SDK uploads a LangGraph Python script here (`{script, entrypoint, metadata, runnable_config, notes, created_by}`). This platform runs JSON graphs only: whatever the body holds, the answer is a 422 whose detail says to create the version with `POST /api/workflows/{workflow_ref}/versions` instead (404 first for an unknown workflow).",
+      requestParams: { path: workflowRefParams },
+      responses: {
+        ...errors(401, 404),
+        422: ok("Always: scripts are not supported; the detail names the route that takes a JSON graph", ErrorResponse),
+      },
     },
   },
   "/api/workflows/{workflow_ref}/versions": {

@@ -4,7 +4,7 @@ import type { Deps } from "@switchyard/core/deps";
 import { NotFoundError } from "@switchyard/core/errors";
 import { parseInput } from "@switchyard/core/http/parse-input";
 import { retryRun } from "@switchyard/core/runs/retry-run";
-import { applyRunAction } from "@switchyard/core/runs/run-actions";
+import { applyRunAction, cancelOutcome } from "@switchyard/core/runs/run-actions";
 import { publishRunCancel } from "@switchyard/core/runs/run-cancellation";
 import { dispatchManualRuns } from "@switchyard/core/triggers/manual/dispatch-manual-runs";
 import { isUuid } from "@switchyard/core/workflows/resolve-workflow";
@@ -13,7 +13,12 @@ import { findRun } from "@switchyard/core/runs/find-run";
 
 /** The actions' bodies, also what the OpenAPI document shows (openapi/paths/dashboard-paths.ts). */
 export const CancelBody = z.strictObject({
-  reason: z.string().trim().max(10_000).nullish().meta({ description: "Kept in the audit entry's metadata" }),
+  reason: z
+    .string()
+    .trim()
+    .max(10_000)
+    .nullish()
+    .meta({ description: "Kept in the audit entry's metadata and as the run's `error`" }),
 });
 export const RetryBody = z.strictObject({});
 export const RerunBody = z.strictObject({
@@ -36,7 +41,7 @@ export function dashboardActionRoutes(deps: Deps): Router {
     const body = parseInput(CancelBody, req.body ?? {});
     const run = await applyRunAction(deps.db, runIdParam(req.params.runId), "cancel", {
       actor: dashboardActor(res),
-      metadata: body.reason ? { reason: body.reason } : {},
+      ...cancelOutcome(body.reason),
     });
     await publishRunCancel(deps.redis, deps.config.QUEUE_PREFIX, run.id, deps.logger);
     res.json(run);

@@ -34,6 +34,19 @@ describe("planCronOccurrence", () => {
     assert.deepEqual(planCronOccurrence(onTheMinute, at("2026-01-01T09:00:00Z"), GRACE), fired("2026-01-01T09:00:00Z"));
   });
 
+  it("counts a first occurrence from now when now is before saved_at, as Orcheo's dispatch does", () => {
+    // Saved at 08:30; a dispatch that says it is 07:00 fires the 07:00 occurrence, one at 06:59 nothing.
+    assert.deepEqual(planCronOccurrence(trigger(), at("2026-01-01T07:00:00Z"), GRACE), fired("2026-01-01T07:00:00Z"));
+    assert.equal(planCronOccurrence(trigger(), at("2026-01-01T06:59:00Z"), GRACE), null);
+    const daily = trigger({ expression: "0 9 * * *", savedAt: at("2026-03-05T12:00:00Z") });
+    assert.deepEqual(planCronOccurrence(daily, at("2025-01-01T09:00:00Z"), GRACE), fired("2025-01-01T09:00:00Z"));
+    // Once something was dispatched, or with a start_at, now plays no part in where the schedule starts.
+    const dispatched = trigger({ lastDispatchedAt: at("2026-01-01T09:00:00Z") });
+    assert.equal(planCronOccurrence(dispatched, at("2026-01-01T07:00:00Z"), GRACE), null);
+    const started = trigger({ startAt: at("2026-01-01T08:00:00Z") });
+    assert.equal(planCronOccurrence(started, at("2026-01-01T07:00:00Z"), GRACE), null);
+  });
+
   it("counts from last_dispatched_at exclusively", () => {
     const t = trigger({ lastDispatchedAt: at("2026-01-01T09:00:00Z") });
     assert.equal(planCronOccurrence(t, at("2026-01-01T09:59:00Z"), GRACE), null);

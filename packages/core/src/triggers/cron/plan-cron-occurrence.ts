@@ -20,13 +20,15 @@ export type CronPlan =
 
 /**
  * Pure: decides from the trigger's state and `now` alone. The next occurrence counts from `last_dispatched_at`
- * (exclusive), else `start_at` (inclusive), else `saved_at` (inclusive), in the zone's wall-clock time; it is
- * due at or before `now`, and nothing after `end_at` is.
+ * (exclusive), else `start_at` (inclusive), else the earlier of `saved_at` and `now` (inclusive), in the zone's
+ * wall-clock time; it is due at or before `now`, and nothing after `end_at` is. The earlier of the two: Orcheo
+ * counts a first occurrence from the dispatch's `now`, and its clients dispatch with a `now` before the config
+ * was saved; after downtime `saved_at` is the earlier one, so what was missed is caught up.
  */
 export function planCronOccurrence(trigger: CronTriggerState, now: Date, misfireGraceMs: number): CronPlan | null {
   const { expression, timezone, startAt, endAt } = trigger;
-  let from =
-    trigger.lastDispatchedAt !== null ? new Date(trigger.lastDispatchedAt.getTime() + 1) : (startAt ?? trigger.savedAt);
+  const firstFrom = startAt ?? (now < trigger.savedAt ? now : trigger.savedAt);
+  let from = trigger.lastDispatchedAt !== null ? new Date(trigger.lastDispatchedAt.getTime() + 1) : firstFrom;
   if (startAt !== null && startAt > from) from = startAt;
   const limit = endAt !== null && endAt < now ? endAt : now;
   if (from > limit) return null;
