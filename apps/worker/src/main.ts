@@ -15,6 +15,9 @@ const deps = await createProcessDeps("worker", {
   metricsPort: (config) => (config.METRICS_PORT === 0 ? 0 : config.METRICS_PORT + config.METRICS_PORT_OFFSET),
 });
 const { logger } = deps;
+// http.request's client loads here rather than at a run's first call, where its load time (a few hundred ms on a
+// busy host) would count against that run's timeouts.
+await import("undici");
 const workerRedis = deps.adopt(createRedis(deps.config.REDIS_URL, "worker"));
 const runsWorker = await createWorker({ ...deps, workerRedis });
 

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 const csv = z.string().transform((s) =>
@@ -10,6 +11,21 @@ const csv = z.string().transform((s) =>
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
 
 const seconds = (def: number) => z.coerce.number().int().min(1).default(def);
+const MiB = 1024 * 1024;
+
+const HOST_NAME = /^(?=.{1,253}\.?$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.)*[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?\.?$/i;
+/** An HTTP_REQUEST_ALLOW_HOSTS entry: a host name, an IP address, or a CIDR range of either family. */
+const AllowHost = z.string().refine(
+  (entry) => {
+    const [address = "", prefix, extra] = entry.split("/");
+    const family = isIP(address);
+    if (prefix === undefined) return family !== 0 || HOST_NAME.test(entry);
+    const bits = Number(prefix);
+    return extra === undefined && family !== 0 && /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+  },
+  { error: (issue) => `'${String(issue.input)}' is not a host name, an IP address or a CIDR range (10.0.0.0/8)` },
+);
+
 /** A retention window in whole days: at least one, at most a century. */
 export const RetentionDays = z.coerce.number().int().min(1).max(36_500);
 
@@ -60,6 +76,17 @@ export const Config = z
       .optional(),
     // Node type plugins: module paths (relative to the working directory) or package names, loaded by api and worker.
     NODE_PLUGINS: csv.default([]),
+    // http.request (docs/security.md, Outgoing HTTP from workflows): the largest max_response_bytes a node may set,
+    // the response bodies a worker reads at once (all nodes together), and which addresses it may not reach.
+    HTTP_REQUEST_MAX_RESPONSE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1024 * MiB)
+      .default(50 * MiB),
+    HTTP_REQUEST_RESPONSE_BUDGET_MB: z.coerce.number().int().min(1).max(65_536).default(128),
+    HTTP_REQUEST_DENY_PRIVATE: z.stringbool().default(false),
+    HTTP_REQUEST_ALLOW_HOSTS: csv.pipe(z.array(AllowHost)).default([]),
     // A running run's lease: renewed every RUN_LEASE_HEARTBEAT_SECONDS; once it expires the run is taken over.
     RUN_LEASE_SECONDS: seconds(10),
     RUN_LEASE_HEARTBEAT_SECONDS: seconds(3),
@@ -119,6 +146,13 @@ export const Config = z
         code: "custom",
         path: [c.ADMIN_USERNAME === undefined ? "ADMIN_USERNAME" : "ADMIN_PASSWORD"],
         message: "ADMIN_USERNAME and ADMIN_PASSWORD are set together or not at all",
+      });
+    }
+    if (c.HTTP_REQUEST_MAX_RESPONSE_BYTES > c.HTTP_REQUEST_RESPONSE_BUDGET_MB * MiB) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["HTTP_REQUEST_MAX_RESPONSE_BYTES"],
+        message: "must be at most HTTP_REQUEST_RESPONSE_BUDGET_MB (in bytes): a body that large could never be read",
       });
     }
     if (c.METRICS_PORT !== 0 && c.METRICS_PORT + c.METRICS_PORT_OFFSET > 65535) {

@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
+import { httpRequestOptionsOf } from "@switchyard/core/engine/http/http-request-options";
 import { loadNodeRegistry } from "@switchyard/core/engine/plugins/load-node-plugins";
 import { REPO_ROOT } from "@switchyard/core/testing/test-database";
 import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-deps";
@@ -24,7 +25,7 @@ export type TestApi = {
  */
 export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
   const deps = await createTestDeps(env);
-  const registry = await loadNodeRegistry(deps.config.NODE_PLUGINS, REPO_ROOT);
+  const registry = await loadNodeRegistry(deps.config.NODE_PLUGINS, REPO_ROOT, httpRequestOptionsOf(deps.config));
   const app = createApp({ ...deps, registry });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));

@@ -4,7 +4,9 @@ import { createCodeNode } from "./nodes/code-node";
 import { delayNode } from "./nodes/delay-node";
 import { waitForSignalNode } from "./nodes/wait-for-signal-node";
 import { failNode } from "./nodes/fail-node";
-import { httpRequestNode } from "./nodes/http-request-node";
+import { parseConfig } from "../config";
+import { httpRequestOptionsOf, type HttpRequestOptions } from "./http/http-request-options";
+import { createHttpRequestNode } from "./nodes/http-request-node";
 import { logNode } from "./nodes/log-node";
 import { setNode } from "./nodes/set-node";
 import { transformNode } from "./nodes/transform-node";
@@ -17,22 +19,30 @@ export const BUILTIN_NODE_TYPES: readonly NodeType<any>[] = [
   transformNode,
   logNode,
   failNode,
-  httpRequestNode,
   delayNode,
   waitForSignalNode,
 ];
 
 /** Names a plugin may not take. */
-export const BUILTIN_TYPE_NAMES: ReadonlySet<string> = new Set([...BUILTIN_NODE_TYPES.map((t) => t.type), "code"]);
+export const BUILTIN_TYPE_NAMES: ReadonlySet<string> = new Set([
+  ...BUILTIN_NODE_TYPES.map((t) => t.type),
+  "code",
+  "http.request",
+]);
 
 /**
  * The built-in types plus `extra` (plugins); a duplicate name is a startup error, never a silent override. The
- * `code` type runs in `sandbox` (by default a pool of its own, which starts no thread until code runs).
+ * `code` type runs in `sandbox` (by default a pool of its own, which starts no thread until code runs);
+ * `http.request` follows `http` (the HTTP_REQUEST_* settings; their defaults when absent).
  */
-export function createNodeRegistry(extra: readonly NodeType<any>[] = [], sandbox?: CodeSandbox): NodeRegistry {
+export function createNodeRegistry(
+  extra: readonly NodeType<any>[] = [],
+  sandbox?: CodeSandbox,
+  http: HttpRequestOptions = httpRequestOptionsOf(parseConfig({})),
+): NodeRegistry {
   const registry = new Map<string, NodeType<any>>();
   const code = createCodeNode(sandbox ?? createCodeSandbox());
-  for (const nodeType of [...BUILTIN_NODE_TYPES, code, ...extra]) {
+  for (const nodeType of [...BUILTIN_NODE_TYPES, code, createHttpRequestNode(http), ...extra]) {
     if (registry.has(nodeType.type)) throw new Error(`node type '${nodeType.type}' is registered twice`);
     registry.set(nodeType.type, nodeType);
   }

@@ -1,5 +1,6 @@
 import type { Config } from "../config";
 import type { Logger } from "../logger";
+import { httpRequestOptionsOf } from "../engine/http/http-request-options";
 import { createNodeRegistry, type NodeRegistry } from "../engine/node-registry";
 import { loadNodePlugins, PluginError } from "../engine/plugins/load-node-plugins";
 
@@ -17,7 +18,11 @@ export async function bootNodeRegistry(service: string, config: Config, logger: 
         nodeTypes: plugins.flatMap((p) => p.nodeTypes.map((t) => t.type)),
       });
     }
-    return createNodeRegistry(plugins.flatMap((p) => p.nodeTypes));
+    return createNodeRegistry(
+      plugins.flatMap((p) => p.nodeTypes),
+      undefined,
+      httpRequestOptionsOf(config),
+    );
   } catch (err) {
     if (err instanceof PluginError) {
       process.stderr.write(`${service}: ${err.message}\n`);

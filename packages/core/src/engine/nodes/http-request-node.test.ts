@@ -1,8 +1,12 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createGate, startTestServer, type TestServer } from "../testing/start-test-server";
-import { httpRequestNode } from "./http-request-node";
+import { parseConfig } from "../../config";
+import { httpRequestOptionsOf } from "../http/http-request-options";
+import { createHttpRequestNode } from "./http-request-node";
 import { createTestNodeContext } from "../testing/test-node-context";
+
+const httpRequestNode = createHttpRequestNode(httpRequestOptionsOf(parseConfig({})));
 
 const ctx = createTestNodeContext("h");
 
@@ -29,6 +33,7 @@ describe("http.request node", () => {
         auth: req.headers.authorization,
       },
     }));
+    server.route("/key", (req) => ({ body: { key: req.headers["idempotency-key"] ?? null } }));
     server.route("/missing", () => ({ status: 404, body: { detail: "nope" } }));
     server.route("/created", () => ({ status: 201, body: "" }));
     server.route("/hang", async () => {
@@ -93,5 +98,32 @@ describe("http.request node", () => {
     const closed = await startTestServer();
     await closed.close();
     await assert.rejects(call({ url: `${closed.url}/` }), { message: /^request failed: fetch failed: .*ECONNREFUSED/ });
+  });
+
+  it("sends Idempotency-Key <run id>:<node id> by default, another key or none when idempotency_key says so", async () => {
+    const keyOf = async (params: Record<string, unknown>) =>
+      ((await call({ url: `${server.url}/key`, ...params })).body as { key: string | null }).key;
+    assert.equal(await keyOf({}), "r:h");
+    assert.equal(await keyOf({ method: "POST", body: { a: 1 } }), "r:h");
+    assert.equal(await keyOf({ idempotency_key: false }), null);
+    assert.equal(await keyOf({ idempotency_key: "order-7" }), "order-7");
+    assert.equal(await keyOf({ idempotency_key: 42 }), "42");
+    // A header the workflow sets itself wins, whatever its case.
+    assert.equal(await keyOf({ headers: { "IDEMPOTENCY-KEY": "mine" } }), "mine");
+    assert.equal(await keyOf({ headers: { "idempotency-key": "mine" }, idempotency_key: "other" }), "mine");
+  });
+
+  it("refuses an idempotency_key that is not a header value, and max_response_bytes above the ceiling", () => {
+    const params = createHttpRequestNode({
+      ...httpRequestOptionsOf(parseConfig({})),
+      maxResponseBytesCeiling: 1000,
+    }).params;
+    assert.equal(params.parse({ url: server.url }).max_response_bytes, 1000);
+    const tooBig = params.safeParse({ url: server.url, max_response_bytes: 1001 });
+    assert.equal(tooBig.error?.issues[0]?.message, "must be at most 1000 bytes (HTTP_REQUEST_MAX_RESPONSE_BYTES)");
+    assert.equal(httpRequestNode.params.parse({ url: server.url }).max_response_bytes, 5 * 1024 * 1024);
+    for (const key of ["", "two\nlines", " padded", "é"]) {
+      assert.equal(params.safeParse({ url: server.url, idempotency_key: key }).success, false, key);
+    }
   });
 });
