@@ -27,7 +27,8 @@ export const BUILTIN_TYPE_NAMES: ReadonlySet<string> = new Set([...BUILTIN_NODE_
 
 /**
  * The built-in types plus `extra` (plugins); a duplicate name is a startup error, never a silent override. The
- * `code` type runs in `sandbox` (by default a pool of its own, which starts no thread until code runs).
+ * `code` type runs in `sandbox`: a process's own, built from its config (boot-node-registry.ts), or by default one
+ * with the default limits, which starts no thread until code runs (validation never runs code).
  */
 export function createNodeRegistry(extra: readonly NodeType<any>[] = [], sandbox?: CodeSandbox): NodeRegistry {
   const registry = new Map<string, NodeType<any>>();

@@ -1,10 +1,12 @@
 import type { Config } from "../config";
 import type { Logger } from "../logger";
+import { codeSandboxOptions, createCodeSandbox } from "../engine/code/code-sandbox";
 import { createNodeRegistry, type NodeRegistry } from "../engine/node-registry";
 import { loadNodePlugins, PluginError } from "../engine/plugins/load-node-plugins";
 
 /**
- * The node registry of an api or worker: built-ins plus the `NODE_PLUGINS` types. A bad plugin ends the process
+ * The node registry of an api or worker: built-ins plus the `NODE_PLUGINS` types, code nodes bounded by the
+ * CODE_* variables (the sandbox starts no thread until code runs, so the api never does). A bad plugin ends the process
  * as a bad variable does (exit 2, the problems on stderr), before it takes any traffic.
  */
 export async function bootNodeRegistry(service: string, config: Config, logger: Logger): Promise<NodeRegistry> {
@@ -17,7 +19,10 @@ export async function bootNodeRegistry(service: string, config: Config, logger: 
         nodeTypes: plugins.flatMap((p) => p.nodeTypes.map((t) => t.type)),
       });
     }
-    return createNodeRegistry(plugins.flatMap((p) => p.nodeTypes));
+    return createNodeRegistry(
+      plugins.flatMap((p) => p.nodeTypes),
+      createCodeSandbox({ ...codeSandboxOptions(config), logger }),
+    );
   } catch (err) {
     if (err instanceof PluginError) {
       process.stderr.write(`${service}: ${err.message}\n`);

@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { createDb } from "../db";
 import type { Deps } from "../deps";
+import { codeSandboxOptions, createCodeSandbox } from "../engine/code/code-sandbox";
 import { createNodeRegistry, type NodeRegistry } from "../engine/node-registry";
 import { closeQueues, createQueues } from "../jobs/queues";
 import { createMetrics } from "../observability/metrics";
@@ -45,7 +46,10 @@ export async function createProcessDeps(
   options: ProcessOptions = {},
 ): Promise<ProcessDeps> {
   const { config, logger } = bootProcess(service);
-  const registry = options.plugins === true ? await bootNodeRegistry(service, config, logger) : createNodeRegistry();
+  const registry =
+    options.plugins === true
+      ? await bootNodeRegistry(service, config, logger)
+      : createNodeRegistry([], createCodeSandbox({ ...codeSandboxOptions(config), logger }));
   const tracing = options.tracing === true ? await startTracing(config, service, logger) : null;
   const telemetry = tracing?.telemetry;
   const db = createDb({ ...config, DATABASE_POOL_SIZE: options.poolSize?.(config) ?? config.DATABASE_POOL_SIZE });
