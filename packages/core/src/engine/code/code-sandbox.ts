@@ -205,8 +205,9 @@ export function createCodeSandbox(options: CodeSandboxOptions = {}): CodeSandbox
       };
       // Settles the task now; a task still waiting leaves the queue, a running one has its engine stopped.
       const cut = (error: Error) => {
-        if (p.thread === null) queue.splice(queue.indexOf(p), 1);
-        else if (p.thread.current === p) stopSlot(p.thread, p.id);
+        const waiting = queue.indexOf(p);
+        if (waiting >= 0) queue.splice(waiting, 1);
+        else if (p.thread !== null && p.thread.current === p) stopSlot(p.thread, p.id);
         p.finish({ ok: false, error });
       };
       const onAbort = () => cut(reasonOf(task.signal));
