@@ -36,6 +36,15 @@ describe("code sandbox", () => {
     assert.equal(await run("return input.constructor.constructor('return typeof process')();"), "undefined");
   });
 
+  it("gives every task fresh globals and built-ins: nothing one leaves behind reaches the next", async () => {
+    await run("globalThis.left = input; Array.prototype.extra = 1; JSON.parse = () => 'tampered'; return 0;");
+    assert.deepEqual(await run("return [typeof left, typeof [].extra, JSON.parse('1')];"), [
+      "undefined",
+      "undefined",
+      1,
+    ]);
+  });
+
   it("fails with the message of a thrown error, and names a syntax error", async () => {
     await assert.rejects(run("throw new Error('bad input');"), { name: "NodeError", message: "bad input" });
     await assert.rejects(run("throw 'plain';"), { message: "plain" });
@@ -95,6 +104,7 @@ describe("code sandbox backstop", () => {
   const run = runIn(sandbox);
 
   it("terminates a thread whose engine does not stop within the grace, and serves the next task on a new one", async () => {
+    assert.equal(await run("return 0;"), 0, "the thread is up, so the deadline passes inside the long step");
     // One native step of a few hundred milliseconds: the engine checks for its interrupt only after it.
     await assert.rejects(run("return JSON.stringify(new Array(2e6).fill({ a: 1 })).length;", 0.05), {
       message: "code timed out after 0.05 seconds",
