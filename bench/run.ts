@@ -13,13 +13,14 @@ import { createHttpClient } from "./lib/http-load";
 import { serverPids } from "./lib/cpu-time";
 import { checkTargets, formatTable } from "./lib/report";
 import { round } from "./lib/stats";
+import { runCodeNode } from "./scenarios/code-node";
 import { runCronBurst } from "./scenarios/cron-burst";
 import { runLatency } from "./scenarios/latency";
 import { runListRuns } from "./scenarios/list-runs";
 import { runRawBullmq } from "./scenarios/raw-bullmq";
 import { runWebhookE2e } from "./scenarios/webhook-e2e";
 
-const ALL = ["raw-bullmq", "webhook-e2e", "latency", "cron-burst", "list-runs", "memory"] as const;
+const ALL = ["raw-bullmq", "webhook-e2e", "latency", "cron-burst", "list-runs", "memory", "code-node"] as const;
 const wanted = new Set(process.argv.slice(2).length > 0 ? ["raw-bullmq", ...process.argv.slice(2)] : ALL);
 const serverUrl = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -48,13 +49,13 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 try {
   const raw = await runRawBullmq(redisUrl, env.prefix);
   emit(raw);
+  const pids = () => ({
+    api: [env.services.api.proc.pid!],
+    worker: [env.services.worker.proc.pid!],
+    beat: [env.services.beat.proc.pid!],
+    ...serverPids(new URL(env.databaseUrl).pathname.slice(1)),
+  });
   if (wanted.has("webhook-e2e") || wanted.has("memory")) {
-    const pids = () => ({
-      api: [env.services.api.proc.pid!],
-      worker: [env.services.worker.proc.pid!],
-      beat: [env.services.beat.proc.pid!],
-      ...serverPids(new URL(env.databaseUrl).pathname.slice(1)),
-    });
     emit(await runWebhookE2e(client, env.pool, raw.processed_per_s, pids));
     // VmHWM is the peak since the process started: the processes were idle before webhook-e2e.
     emit({
@@ -67,6 +68,8 @@ try {
   if (wanted.has("latency")) emit(await runLatency(client, env.pool));
   if (wanted.has("cron-burst")) emit(await runCronBurst(env.pool, redisUrl, env.prefix));
   if (wanted.has("list-runs")) emit(await runListRuns(client, env.pool));
+  // Last: its code threads stay in the worker afterwards, and it measures its own set workflow to compare with.
+  if (wanted.has("code-node")) emit(await runCodeNode(client, env.pool, pids));
 } finally {
   client.close();
   await env.close();

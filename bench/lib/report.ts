@@ -74,6 +74,15 @@ export function checkTargets(results: readonly Figures[]): Check[] {
           atMost(s, "GET run p99 ms", at(r, "get_run_ms", "p99"), 20),
         );
         break;
+      case "code-node":
+        checks.push(
+          info(s, "set completed/s", at(r, "set_completed_per_s")),
+          info(s, "code completed/s", at(r, "code_completed_per_s")),
+          info(s, "ratio_to_set", at(r, "ratio_to_set")),
+          info(s, "CPU ms per run: worker, set", at(r, "cpu_ms_per_run", "set", "worker")),
+          info(s, "CPU ms per run: worker, code", at(r, "cpu_ms_per_run", "code", "worker")),
+        );
+        break;
       case "memory":
         checks.push(
           atMost(s, "api peak RSS MB", at(r, "api_peak_rss_mb"), 200),

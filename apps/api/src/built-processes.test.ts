@@ -46,10 +46,17 @@ describe("the built api and worker (dist/)", () => {
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
 
-  it("takes a webhook delivery through to a succeeded run that used the plugin's node type", async () => {
+  it("takes a webhook delivery through to a succeeded run that used the plugin's node type and a code node", async () => {
     const workflow = await send("POST", "/api/workflows", { name: "built" });
     assert.equal(workflow.status, 201, JSON.stringify(workflow.body));
-    const graph = { nodes: [{ id: "hash", type: "text.hash", params: { text: "{{ input.body.text }}" } }], edges: [] };
+    // The code node's engine loads in a thread of the bundled worker, from node_modules as from the sources.
+    const graph = {
+      nodes: [
+        { id: "hash", type: "text.hash", params: { text: "{{ input.body.text }}" } },
+        { id: "double", type: "code", params: { source: "return steps.hash.length * 2;" } },
+      ],
+      edges: [{ from: "hash", to: "double" }],
+    };
     const version = await send("POST", `/api/workflows/${workflow.body.id}/versions`, { graph });
     assert.equal(version.status, 201, JSON.stringify(version.body));
     const delivery = await send("POST", `/api/workflows/${workflow.body.id}/triggers/webhook`, { text: "abc" });
@@ -65,6 +72,7 @@ describe("the built api and worker (dist/)", () => {
     );
     assert.equal(finished.status, "succeeded", JSON.stringify(finished.error));
     assert.equal(finished.output_payload.final_state.steps.hash.length, 3);
+    assert.equal(finished.output_payload.final_state.steps.double, 6);
   });
 
   it("serves the dashboard's static files and the API reference from the bundle", async () => {

@@ -3,8 +3,8 @@ import { DelayedError, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Deps } from "@switchyard/core/deps";
 import { JOBS, QUEUES, parseJobPayload, type JobName, type JobPayload } from "@switchyard/core/jobs/catalog";
-import { createNodeRegistry, type NodeRegistry } from "@switchyard/core/engine/node-registry";
-import { httpRequestOptionsOf } from "@switchyard/core/engine/http/http-request-options";
+import type { NodeRegistry } from "@switchyard/core/engine/node-registry";
+import { createConfiguredNodeRegistry } from "@switchyard/core/process/boot-node-registry";
 import { executeRun, type RunExecutionDeps } from "@switchyard/core/runs/execute-run";
 import { createRunAborts, subscribeRunCancels } from "@switchyard/core/runs/run-cancellation";
 import { createTransitionBatcher } from "@switchyard/core/runs/transition-batcher";
@@ -52,7 +52,7 @@ const HAND_OVER_WAIT_MS = 10_000;
 export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
   const { config, logger } = deps;
   const workerId = config.WORKER_ID ?? `${hostname()}-${process.pid}`;
-  const registry = deps.registry ?? createNodeRegistry([], undefined, httpRequestOptionsOf(config));
+  const registry = deps.registry ?? createConfiguredNodeRegistry(config, logger);
   const aborts = createRunAborts();
   const active = createActiveRuns();
   // A subscribed connection takes no other commands: cancels get one of their own.

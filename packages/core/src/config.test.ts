@@ -78,6 +78,20 @@ describe("parseConfig", () => {
     assert.equal(parseConfig({ SECRET_KEY: "k".repeat(32) }).SECRET_KEY, "k".repeat(32));
   });
 
+  it("bounds code nodes per worker by default and refuses an engine too small to start", () => {
+    const c = parseConfig({});
+    assert.deepEqual([c.CODE_MAX_CONCURRENCY, c.CODE_MEMORY_LIMIT_MB, c.CODE_MAX_OUTPUT_BYTES], [4, 64, 1_048_576]);
+    assert.throws(
+      () => parseConfig({ CODE_MAX_CONCURRENCY: "0", CODE_MEMORY_LIMIT_MB: "16", CODE_MAX_OUTPUT_BYTES: "10" }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        for (const name of ["CODE_MAX_CONCURRENCY", "CODE_MEMORY_LIMIT_MB", "CODE_MAX_OUTPUT_BYTES"])
+          assert.match(err.message, new RegExp(name));
+        return true;
+      },
+    );
+  });
+
   it("defaults the lease, crash and shutdown settings and keeps the heartbeat within half the lease", () => {
     const c = parseConfig({});
     assert.deepEqual(

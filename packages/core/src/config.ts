@@ -99,6 +99,11 @@ export const Config = z
     API_SHUTDOWN_TIMEOUT: z.coerce.number().int().min(0).max(25).default(20),
     // A worker whose consumer took and finished nothing this long while jobs wait recreates it.
     WORKER_WATCHDOG_SECONDS: seconds(30),
+    // Code nodes, per worker process (docs/security.md): engines running code at once, each engine's whole memory
+    // (at least 32: the engine's own stack and structures take about 8 MB), the largest JSON a code node returns.
+    CODE_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    CODE_MEMORY_LIMIT_MB: z.coerce.number().int().min(32).max(2_048).default(64),
+    CODE_MAX_OUTPUT_BYTES: z.coerce.number().int().min(1_024).max(268_435_456).default(1_048_576),
     CRON_DISPATCH_INTERVAL: seconds(5),
     CRON_MISFIRE_GRACE_SECONDS: seconds(60),
     RECONCILE_AFTER_SECONDS: seconds(10),

@@ -25,7 +25,9 @@ export type TestApi = {
  */
 export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
   const deps = await createTestDeps(env);
-  const registry = await loadNodeRegistry(deps.config.NODE_PLUGINS, REPO_ROOT, httpRequestOptionsOf(deps.config));
+  const registry = await loadNodeRegistry(deps.config.NODE_PLUGINS, REPO_ROOT, {
+    http: httpRequestOptionsOf(deps.config),
+  });
   const app = createApp({ ...deps, registry });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, "127.0.0.1", () => resolve(s));

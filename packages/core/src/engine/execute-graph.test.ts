@@ -17,7 +17,7 @@ const probeNode = defineNodeType({
   sideEffects: true,
   run: (params, _ctx, signal) => behaviours.get(params.name)!(signal),
 });
-const registry = createNodeRegistry([probeNode]);
+const registry = createNodeRegistry({ plugins: [probeNode] });
 
 type Node = { id: string; type: string; params?: Record<string, unknown> } & Record<string, unknown>;
 type Edge = { from: string; to: string; when?: string };

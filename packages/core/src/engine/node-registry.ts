@@ -30,19 +30,21 @@ export const BUILTIN_TYPE_NAMES: ReadonlySet<string> = new Set([
   "http.request",
 ]);
 
-/**
- * The built-in types plus `extra` (plugins); a duplicate name is a startup error, never a silent override. The
- * `code` type runs in `sandbox` (by default a pool of its own, which starts no thread until code runs);
- * `http.request` follows `http` (the HTTP_REQUEST_* settings; their defaults when absent).
- */
-export function createNodeRegistry(
-  extra: readonly NodeType<any>[] = [],
-  sandbox?: CodeSandbox,
-  http: HttpRequestOptions = httpRequestOptionsOf(parseConfig({})),
-): NodeRegistry {
+export type NodeRegistryOptions = {
+  /** The plugins' types (NODE_PLUGINS); a name that is already taken is a startup error, never a silent override. */
+  plugins?: readonly NodeType<any>[];
+  /** Where `code` nodes run; by default a pool with the default limits, which starts no thread until code runs. */
+  sandbox?: CodeSandbox;
+  /** `http.request`'s limits and reach (the HTTP_REQUEST_* settings); their defaults when absent. */
+  http?: HttpRequestOptions;
+};
+
+/** The built-in types plus the plugins'. A process builds its own from its config: `createConfiguredNodeRegistry`. */
+export function createNodeRegistry(options: NodeRegistryOptions = {}): NodeRegistry {
   const registry = new Map<string, NodeType<any>>();
-  const code = createCodeNode(sandbox ?? createCodeSandbox());
-  for (const nodeType of [...BUILTIN_NODE_TYPES, code, createHttpRequestNode(http), ...extra]) {
+  const code = createCodeNode(options.sandbox ?? createCodeSandbox());
+  const http = createHttpRequestNode(options.http ?? httpRequestOptionsOf(parseConfig({})));
+  for (const nodeType of [...BUILTIN_NODE_TYPES, code, http, ...(options.plugins ?? [])]) {
     if (registry.has(nodeType.type)) throw new Error(`node type '${nodeType.type}' is registered twice`);
     registry.set(nodeType.type, nodeType);
   }

@@ -1,11 +1,14 @@
 import type { Config } from "../config";
 import type { Logger } from "../logger";
 import { httpRequestOptionsOf } from "../engine/http/http-request-options";
+import { codeSandboxOptions, createCodeSandbox } from "../engine/code/code-sandbox";
 import { createNodeRegistry, type NodeRegistry } from "../engine/node-registry";
+import type { NodeType } from "../engine/node-type";
 import { loadNodePlugins, PluginError } from "../engine/plugins/load-node-plugins";
 
 /**
- * The node registry of an api or worker: built-ins plus the `NODE_PLUGINS` types. A bad plugin ends the process
+ * The node registry of an api or worker: built-ins plus the `NODE_PLUGINS` types, code nodes bounded by the
+ * CODE_* variables (the sandbox starts no thread until code runs, so the api never does). A bad plugin ends the process
  * as a bad variable does (exit 2, the problems on stderr), before it takes any traffic.
  */
 export async function bootNodeRegistry(service: string, config: Config, logger: Logger): Promise<NodeRegistry> {
@@ -18,10 +21,10 @@ export async function bootNodeRegistry(service: string, config: Config, logger: 
         nodeTypes: plugins.flatMap((p) => p.nodeTypes.map((t) => t.type)),
       });
     }
-    return createNodeRegistry(
+    return createConfiguredNodeRegistry(
+      config,
+      logger,
       plugins.flatMap((p) => p.nodeTypes),
-      undefined,
-      httpRequestOptionsOf(config),
     );
   } catch (err) {
     if (err instanceof PluginError) {
@@ -30,6 +33,22 @@ export async function bootNodeRegistry(service: string, config: Config, logger: 
     }
     throw err;
   }
+}
+
+/**
+ * A process's registry: the built-ins bounded by its config (CODE_* for the code sandbox, HTTP_REQUEST_* for
+ * http.request) plus `plugins`.
+ */
+export function createConfiguredNodeRegistry(
+  config: Config,
+  logger: Logger,
+  plugins: readonly NodeType<any>[] = [],
+): NodeRegistry {
+  return createNodeRegistry({
+    plugins,
+    sandbox: createCodeSandbox({ ...codeSandboxOptions(config), logger }),
+    http: httpRequestOptionsOf(config),
+  });
 }
 
 const TYPESCRIPT_FILE = /\.[cm]?tsx?$/;

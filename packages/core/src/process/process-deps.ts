@@ -1,8 +1,7 @@
 import type { Redis } from "ioredis";
 import { createDb } from "../db";
 import type { Deps } from "../deps";
-import { httpRequestOptionsOf } from "../engine/http/http-request-options";
-import { createNodeRegistry, type NodeRegistry } from "../engine/node-registry";
+import type { NodeRegistry } from "../engine/node-registry";
 import { closeQueues, createQueues } from "../jobs/queues";
 import { createMetrics } from "../observability/metrics";
 import { serveProcessMetrics } from "../observability/metrics-server";
@@ -10,7 +9,7 @@ import { startTracing } from "../observability/start-tracing";
 import { createRedis } from "../redis";
 import { watchRedisEvictionPolicy } from "../redis-policy";
 import type { Config } from "../config";
-import { bootNodeRegistry } from "./boot-node-registry";
+import { bootNodeRegistry, createConfiguredNodeRegistry } from "./boot-node-registry";
 import { bootProcess } from "./lifecycle";
 
 export type ProcessDeps = Deps & {
@@ -49,7 +48,7 @@ export async function createProcessDeps(
   const registry =
     options.plugins === true
       ? await bootNodeRegistry(service, config, logger)
-      : createNodeRegistry([], undefined, httpRequestOptionsOf(config));
+      : createConfiguredNodeRegistry(config, logger);
   const tracing = options.tracing === true ? await startTracing(config, service, logger) : null;
   const telemetry = tracing?.telemetry;
   const db = createDb({ ...config, DATABASE_POOL_SIZE: options.poolSize?.(config) ?? config.DATABASE_POOL_SIZE });

@@ -142,7 +142,7 @@ describe("http.request response limits", () => {
 describe("a templated max_response_bytes", () => {
   it("fails its node, naming the ceiling, when it renders above HTTP_REQUEST_MAX_RESPONSE_BYTES", async () => {
     const options = { ...httpRequestOptionsOf(parseConfig({})), maxResponseBytesCeiling: 1000 };
-    const registry = createNodeRegistry([], undefined, options);
+    const registry = createNodeRegistry({ http: options });
     const nodes = [
       {
         id: "get",

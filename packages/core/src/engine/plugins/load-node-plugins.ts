@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { HttpRequestOptions } from "../http/http-request-options";
-import { BUILTIN_TYPE_NAMES, createNodeRegistry, type NodeRegistry } from "../node-registry";
+import { BUILTIN_TYPE_NAMES, createNodeRegistry, type NodeRegistry, type NodeRegistryOptions } from "../node-registry";
 import type { NodeType } from "../node-type";
 import { checkPluginExport } from "./check-plugin-export";
 
@@ -52,20 +51,16 @@ export async function loadNodePlugins(specs: readonly string[], cwd = process.cw
 }
 
 /**
- * The registry an api or worker validates and executes graphs with: the built-ins (`http.request` set up by
- * `http`) plus the plugins' types.
+ * The registry an api or worker validates and executes graphs with: the built-ins (set up by `options`) plus the
+ * plugins' types.
  */
 export async function loadNodeRegistry(
   specs: readonly string[],
   cwd = process.cwd(),
-  http?: HttpRequestOptions,
+  options: Omit<NodeRegistryOptions, "plugins"> = {},
 ): Promise<NodeRegistry> {
   const plugins = await loadNodePlugins(specs, cwd);
-  return createNodeRegistry(
-    plugins.flatMap((p) => p.nodeTypes),
-    undefined,
-    http,
-  );
+  return createNodeRegistry({ ...options, plugins: plugins.flatMap((p) => p.nodeTypes) });
 }
 
 type Imported = { ok: true; value: unknown } | { ok: false; problem: string };
