@@ -18,6 +18,7 @@ import { handOverRun, refuseOutcome, releaseRun } from "./hand-back-run";
 import { parkRun } from "./park-run";
 import { formatScheduledFor } from "../triggers/cron/cron-schedule";
 import type { Metrics } from "../observability/metrics";
+import type { EngineLimits } from "../engine/engine-limits";
 
 /**
  * `versions` holds the node registry: a version is planned against it once. `runTimeoutSeconds`: the worker's
@@ -44,6 +45,8 @@ export type RunExecutionDeps = {
   active?: ActiveRuns;
   /** Starts and outcomes of runs in flight together share statements (`createTransitionBatcher`). */
   transitions?: TransitionBatcher;
+  /** Expression budgets and output sizes (EXPRESSION_*, NODE_MAX_OUTPUT_BYTES, RUN_MAX_STATE_BYTES); defaults without. */
+  limits?: EngineLimits;
 };
 
 /**
@@ -233,6 +236,7 @@ async function executeStarted(
       ...((resumed || run.waitingFor !== null) && { waits: (run.waitingFor ?? {}) as WaitingFor }),
       logger: deps.logger.child({ runId: run.id, workflowId: run.workflowId }),
       signal: stop.signal,
+      ...(deps.limits !== undefined && { limits: deps.limits }),
       onStep: async (step) => {
         deps.traceStep?.(step);
         buffer.push(step);
