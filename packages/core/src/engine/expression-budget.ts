@@ -25,6 +25,7 @@ export class ExpressionBudget {
   private entries = 0;
   private built = 0;
   private sizes: WeakMap<object, number> | null = null;
+  private rangeLows: Map<object, number> | null = null;
   private readonly now: () => number;
   private readonly yieldTo: () => Promise<void>;
 
@@ -55,6 +56,21 @@ export class ExpressionBudget {
     return this.yieldTo().then(() => {
       this.lastYield = this.now();
     });
+  }
+
+  /**
+   * A range operand's value, before JSONata builds the range in one step: its size may not pass the room left,
+   * nor a tenth of EXPRESSION_MAX_BUILD (one loop that long would hold the event loop). Ranges of one node
+   * evaluated side by side keep the lowest start seen, so the check errs on the large side.
+   */
+  rangeOperand(range: object, side: "lhs" | "rhs", value: number): void {
+    const lows = (this.rangeLows ??= new Map());
+    if (side === "lhs") {
+      lows.set(range, Math.min(value, lows.get(range) ?? value));
+      return;
+    }
+    const size = value - (lows.get(range) ?? value) + 1;
+    if (size > Math.min(this.room(), this.limits.maxBuild / 10)) throw buildError(this.limits);
   }
 
   /** Elements the evaluation may still build. */

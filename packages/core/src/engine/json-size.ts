@@ -21,43 +21,45 @@ export function jsonSizeWithin(
 ): number | null {
   const pretty = options.pretty === true;
   let size = 0;
-  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
-  while (stack.length > 0) {
-    const top = stack.pop()!;
-    const v = toJsonable(top.value, options.functionsAsEmpty === true);
+  const stack: { value: object; depth: number }[] = [];
+  /** Adds a value's size; objects and arrays go on the stack, to be walked in turn. */
+  const add = (raw: unknown, depth: number) => {
+    const v = toJsonable(raw, options.functionsAsEmpty === true);
     if (typeof v === "string") size += stringSize(v);
     else if (typeof v === "number") size += Number.isFinite(v) ? String(v).length : 4;
     else if (typeof v === "boolean") size += v ? 4 : 5;
-    else if (typeof v === "object" && v !== null) {
-      // Brackets, separators and (pretty) a line with its indent per item, plus the closing line.
-      const indent = pretty ? 1 + 2 * (top.depth + 1) : 0;
-      if (Array.isArray(v)) {
-        const items = v as unknown[];
-        size +=
-          2 + Math.max(0, items.length - 1) + items.length * indent + (pretty && items.length > 0 ? indent - 2 : 0);
-        if (size > max) return null;
-        for (let i = items.length - 1; i >= 0; i--) {
-          const item = items[i];
-          // Array slots JSON cannot hold become null.
-          if (item === undefined || typeof item === "function") size += 4;
-          else stack.push({ value: item, depth: top.depth + 1 });
-        }
-      } else {
-        const record = v as Record<string, unknown>;
-        let members = 0;
-        for (const key of Object.keys(record)) {
-          const member = record[key];
-          if (member === undefined || typeof member === "function" || typeof member === "symbol") continue;
-          members++;
-          size += stringSize(key) + (pretty ? 2 : 1) + indent;
-          if (size > max) return null;
-          stack.push({ value: member, depth: top.depth + 1 });
-        }
-        size += 2 + Math.max(0, members - 1) + (pretty && members > 0 ? indent - 2 : 0);
+    else if (v === null) size += 4;
+    else if (typeof v === "object") stack.push({ value: v, depth });
+  };
+  add(value, 0);
+  while (stack.length > 0 && size <= max) {
+    const top = stack.pop()!;
+    // Brackets, separators and (pretty) a line with its indent per item, plus the closing line.
+    const indent = pretty ? 1 + 2 * (top.depth + 1) : 0;
+    if (Array.isArray(top.value)) {
+      const items = top.value as unknown[];
+      size += 2 + Math.max(0, items.length - 1) + items.length * indent + (pretty && items.length > 0 ? indent - 2 : 0);
+      for (let i = items.length - 1; i >= 0 && size <= max; i--) {
+        const item = items[i];
+        // Array slots JSON cannot hold become null.
+        if (item === undefined || typeof item === "function") size += 4;
+        else add(item, top.depth + 1);
       }
-    } else if (v === null) size += 4;
-    if (size > max) return null;
+    } else {
+      const record = top.value as Record<string, unknown>;
+      let members = 0;
+      for (const key of Object.keys(record)) {
+        if (size > max) break;
+        const member = record[key];
+        if (member === undefined || typeof member === "function" || typeof member === "symbol") continue;
+        members++;
+        size += stringSize(key) + (pretty ? 2 : 1) + indent;
+        add(member, top.depth + 1);
+      }
+      size += 2 + Math.max(0, members - 1) + (pretty && members > 0 ? indent - 2 : 0);
+    }
   }
+  if (size > max) return null;
   return size;
 }
 
