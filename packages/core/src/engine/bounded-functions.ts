@@ -1,6 +1,6 @@
 import jsonata from "jsonata";
-import { type ExpressionBudget } from "./expression-budget";
-import { buildError } from "./expression-limits";
+import { ExpressionBudget } from "./expression-budget";
+import { buildError, DEFAULT_EXPRESSION_LIMITS } from "./expression-limits";
 import { jsonSizeWithin } from "./json-size";
 
 /** The binding that carries an evaluation's budget; its space keeps any JSONata `$name` from reading it. */
@@ -41,8 +41,10 @@ function originals(): Promise<Library> {
   return library;
 }
 
+/** The evaluation's budget; a fresh one with the defaults when it was evaluated without (not by evaluateExpression). */
 function budgetOf(focus: Focus): ExpressionBudget {
-  return focus.environment.base.lookup(BUDGET_BINDING) as ExpressionBudget;
+  const budget = focus.environment.base.lookup(BUDGET_BINDING);
+  return budget instanceof ExpressionBudget ? budget : new ExpressionBudget(DEFAULT_EXPRESSION_LIMITS);
 }
 
 async function call(focus: Focus, name: (typeof WRAPPED)[number], args: unknown[]): Promise<unknown> {
@@ -153,7 +155,9 @@ const implementations: Record<(typeof WRAPPED)[number], Impl> = {
     });
     return call(this, "match", [str, matcher, limit]);
   },
-  async string(arg: unknown, prettify?: boolean) {
+  // One declared parameter, as JSONata's own (`prettify = false`): higher-order functions pass as many arguments.
+  async string(arg: unknown, ...rest: [boolean?]) {
+    const prettify = rest[0];
     if (typeof arg === "object" && arg !== null) {
       const budget = budgetOf(this);
       const size = jsonSizeWithin(arg, budget.room(), { pretty: prettify === true, functionsAsEmpty: true });
