@@ -1,4 +1,4 @@
-import { setOwn } from "../set-own";
+import { setOwn } from "../proto-keys";
 import { boundedMemo } from "./bounded-memo";
 import { evaluateExpression, type EvaluationOptions } from "./compile-expression";
 

@@ -4,7 +4,7 @@ import type { PlanNode } from "./create-graph-plan";
 import { isVerbatim } from "./create-graph-plan";
 import { DEFAULT_ENGINE_LIMITS, measureNodeOutput, type EngineLimits } from "./engine-limits";
 import type { LogLevel, NodeContext, RunContext } from "./node-type";
-import { setOwn } from "../set-own";
+import { setOwn } from "../proto-keys";
 import { renderTemplate } from "./render-template";
 import { retryDelayMs } from "./retry-delay";
 import { ParkRequest, type WaitState } from "./wait-state";

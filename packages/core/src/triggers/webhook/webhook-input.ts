@@ -1,5 +1,5 @@
 import { exceedsJsonDepth } from "../../http/json-depth";
-import { setOwn } from "../../set-own";
+import { setOwn } from "../../proto-keys";
 import type { WebhookConfig } from "./webhook-config";
 import type { WebhookHeaders } from "./verify-webhook-auth";
 
