@@ -14,6 +14,7 @@ import { createActiveRuns, RunHandOver } from "@switchyard/core/runs/active-runs
 import { settlesWithin } from "@switchyard/core/process/settles-within";
 import { removeWorker } from "@switchyard/core/workers/record-heartbeat";
 import { startWorkerHeartbeat } from "@switchyard/core/workers/start-worker-heartbeat";
+import { engineLimitsFrom } from "@switchyard/core/engine/engine-limits";
 import { createRunsConsumer, type RunsConsumer } from "./runs-consumer";
 import { startConsumerWatchdog } from "./consumer-watchdog";
 import { errorMessage } from "@switchyard/core/errors";
@@ -68,6 +69,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     lease: { owner: workerId, seconds: config.RUN_LEASE_SECONDS },
     active,
     transitions: createTransitionBatcher(deps.db),
+    limits: engineLimitsFrom(config),
     ...(config.RUN_TIMEOUT_SECONDS !== undefined && { runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS }),
     metrics: deps.metrics,
     ...(deps.telemetry !== undefined && { traceStep: recordStepSpan }),

@@ -74,6 +74,13 @@ export const Config = z
       .positive()
       .max(7 * 86_400)
       .optional(),
+    // Workflow expressions (JSONata in transform, when, {{ }}): per evaluation, time, nesting depth and elements built.
+    EXPRESSION_TIMEOUT_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+    EXPRESSION_MAX_DEPTH: z.coerce.number().int().min(10).max(100_000).default(1_000),
+    EXPRESSION_MAX_BUILD: z.coerce.number().int().min(1_000).max(1_000_000_000).default(10_000_000),
+    // JSON size of one node's output, and of all of a run's outputs together (held by the worker, stored in Postgres).
+    NODE_MAX_OUTPUT_BYTES: z.coerce.number().int().min(1_024).max(268_435_456).default(4_194_304),
+    RUN_MAX_STATE_BYTES: z.coerce.number().int().min(1_024).max(1_073_741_824).default(33_554_432),
     // Node type plugins: module paths (relative to the working directory) or package names, loaded by api and worker.
     NODE_PLUGINS: csv.default([]),
     // http.request (docs/security.md, Outgoing HTTP from workflows): the largest max_response_bytes a node may set,

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { createLogger } from "../logger";
 import { createGraphPlan } from "./create-graph-plan";
 import { executeGraph, type ExecuteGraphOptions, type StepRecord } from "./execute-graph";
+import { DEFAULT_ENGINE_LIMITS } from "./engine-limits";
 import { createNodeRegistry } from "./node-registry";
 import { defineNodeType, NodeError } from "./node-type";
 
@@ -280,5 +281,44 @@ describe("executeGraph", () => {
     ]);
     assert.deepEqual(recorded[0]?.log, { level: "warn", message: "n is 5" });
     assert.equal(recorded[0]?.output, null);
+  });
+  it("fails a node whose output passes NODE_MAX_OUTPUT_BYTES, with continue_on_error as for any failure", async () => {
+    const limits = { ...DEFAULT_ENGINE_LIMITS, nodeMaxOutputBytes: 100 };
+    const big = "x".repeat(200);
+    const failed = await run([set("big", big), set("after", 1)], [{ from: "big", to: "after" }], { limits });
+    assert.deepEqual(failed.outcome, {
+      status: "failed",
+      nodeId: "big",
+      error: "output exceeds NODE_MAX_OUTPUT_BYTES (100 bytes)",
+      steps: {},
+    });
+    const continued = await run(
+      [{ ...set("big", big), continue_on_error: true }, set("after", 1)],
+      [{ from: "big", to: "after" }],
+      {
+        limits,
+      },
+    );
+    assert.equal(continued.outcome.status, "succeeded");
+    assert.deepEqual(continued.statuses, { big: "failed", after: "succeeded" });
+  });
+
+  it("fails the run once its outputs together pass RUN_MAX_STATE_BYTES", async () => {
+    const limits = { ...DEFAULT_ENGINE_LIMITS, runMaxStateBytes: 250 };
+    const value = "x".repeat(100);
+    const { outcome, statuses } = await run(
+      [set("a", value), set("b", value), set("c", value)],
+      [
+        { from: "a", to: "b" },
+        { from: "b", to: "c" },
+      ],
+      { limits },
+    );
+    assert.equal(outcome.status, "failed");
+    assert.deepEqual(outcome.status === "failed" && [outcome.nodeId, outcome.error], [
+      "c",
+      "outputs exceed RUN_MAX_STATE_BYTES (250 bytes) together",
+    ]);
+    assert.deepEqual(statuses, { a: "succeeded", b: "succeeded", c: "failed" });
   });
 });

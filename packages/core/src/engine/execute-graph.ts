@@ -1,6 +1,8 @@
 import type { Logger } from "../logger";
-import { evaluateExpression, isTruthy } from "./compile-expression";
+
+import { evaluateExpression, isTruthy, type EvaluationOptions } from "./compile-expression";
 import type { GraphPlan, PlanNode } from "./create-graph-plan";
+import { DEFAULT_ENGINE_LIMITS, measureNodeOutput, type EngineLimits } from "./engine-limits";
 import type { RunContext } from "./node-type";
 import { runNode, type LogEntry } from "./run-node";
 import type { WaitingFor } from "./wait-state";
@@ -46,6 +48,8 @@ export type ExecuteGraphOptions = {
   logger: Logger;
   /** Aborting stops the run: work in progress is aborted and the outcome is failed with the reason. */
   signal?: AbortSignal;
+  /** Expression budgets and output sizes (the worker's config); the defaults without. */
+  limits?: EngineLimits;
 };
 
 /**
@@ -56,6 +60,9 @@ export type ExecuteGraphOptions = {
  */
 export async function executeGraph(opts: ExecuteGraphOptions): Promise<GraphOutcome> {
   const { plan, logger } = opts;
+  const limits = opts.limits ?? DEFAULT_ENGINE_LIMITS;
+  // The JSON size of every output in `steps`: the run fails once they pass RUN_MAX_STATE_BYTES together.
+  let stateBytes = 0;
   const controller = new AbortController();
   // The outer signal is forwarded by a listener (below) rather than AbortSignal.any: cheaper per run.
   const signal = controller.signal;
@@ -106,7 +113,7 @@ export async function executeGraph(opts: ExecuteGraphOptions): Promise<GraphOutc
     });
     let holds: boolean;
     try {
-      holds = await anyEdgeHolds(p, context);
+      holds = await anyEdgeHolds(p, context, { limits: limits.expressions, signal });
     } catch (err) {
       const error = `when: ${errorMessage(err)}`;
       end.failure ??= { nodeId: id, error };
@@ -116,12 +123,24 @@ export async function executeGraph(opts: ExecuteGraphOptions): Promise<GraphOutc
     if (!holds) return finish(p, step("skipped", null, null));
     // The run stopped while this node's edges were evaluated: it never ran, so it leaves no step.
     if (signal.aborted) return;
-    if (opts.checkpoints?.has(id) === true) return finish(p, null, opts.checkpoints.get(id));
-    const outcome = await runNode(p, context, logger, signal, opts.waits?.[id]);
+    if (opts.checkpoints?.has(id) === true) {
+      const output = opts.checkpoints.get(id);
+      stateBytes += measureNodeOutput(output, Number.MAX_SAFE_INTEGER);
+      return finish(p, null, output);
+    }
+    const outcome = await runNode(p, context, logger, signal, opts.waits?.[id], limits);
     if (outcome.status === "waiting") {
       // Parked: no step and no finish, so its successors stay unready until a resumed run executes it again.
       if (outcome.wait !== undefined && !signal.aborted) parked[id] = outcome.wait;
       return;
+    }
+    stateBytes += outcome.outputBytes;
+    if (stateBytes > limits.runMaxStateBytes && !signal.aborted) {
+      // Past the run's bound the output is not kept: the node fails the run, whatever its retry policy says.
+      const error = `outputs exceed RUN_MAX_STATE_BYTES (${limits.runMaxStateBytes} bytes) together`;
+      end.failure ??= { nodeId: id, error };
+      stop();
+      return finish(p, step("failed", null, error, outcome.log));
     }
     if (outcome.status === "failed" && !outcome.continued) {
       // Work aborted because the run stopped is recorded, but the run's error stays the first cause.
@@ -168,13 +187,13 @@ export async function executeGraph(opts: ExecuteGraphOptions): Promise<GraphOutc
 }
 
 /** Roots always run; otherwise an edge holds when its source produced an output and its `when` is truthy. */
-async function anyEdgeHolds(p: PlanNode, context: RunContext): Promise<boolean> {
+async function anyEdgeHolds(p: PlanNode, context: RunContext, options: EvaluationOptions): Promise<boolean> {
   if (p.incoming.length === 0) return true;
   for (const edge of p.incoming) {
-    // The context was taken after every predecessor finished: those with an output are in `steps`.
-    if (!(edge.from in context.steps)) continue;
+    // The context was taken after every predecessor finished: those with an output are in `steps` (own keys).
+    if (!Object.hasOwn(context.steps, edge.from)) continue;
     if (edge.when === undefined) return true;
-    if (isTruthy(await evaluateExpression(edge.when, context))) return true;
+    if (isTruthy(await evaluateExpression(edge.when, context, options))) return true;
   }
   return false;
 }

@@ -2,6 +2,18 @@ import { z } from "zod";
 
 export const NODE_ID = /^[a-z0-9_-]{1,64}$/;
 
+/**
+ * Ids that name object internals rather than data: as keys of `steps` (and in expressions over it) they would
+ * read or replace what every object inherits. The pattern above already keeps out the camel-case members
+ * (`hasOwnProperty`, `toString`, `valueOf`); these are the ones it lets through, plus `prototype`.
+ */
+export const RESERVED_NODE_IDS: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(Object.prototype).filter((name) => NODE_ID.test(name)),
+  "__proto__",
+  "constructor",
+  "prototype",
+]);
+
 /** Retries within the run: exponential backoff with jitter (workflow-graph.md, Nodes and edges). */
 export const NodeRetry = z.strictObject({
   max_attempts: z.number().int().min(1).max(100).default(1),
@@ -14,7 +26,10 @@ export type NodeRetry = z.infer<typeof NodeRetry>;
 
 /** Unknown keys are kept (editors store labels and positions beside the node). */
 export const GraphNode = z.looseObject({
-  id: z.string().regex(NODE_ID, "id must be 1-64 characters of a-z, 0-9, _ or -"),
+  id: z
+    .string()
+    .regex(NODE_ID, "id must be 1-64 characters of a-z, 0-9, _ or -")
+    .refine((id) => !RESERVED_NODE_IDS.has(id), "id names an object internal (__proto__, constructor, prototype)"),
   type: z.string().min(1),
   params: z.record(z.string(), z.unknown()).default({}),
   retry: NodeRetry.default(NodeRetry.parse({})),

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Logger } from "../logger";
+import type { ExpressionLimits } from "./expression-limits";
 import type { WaitState } from "./wait-state";
 
 /** What expressions and templates see: `{input, steps, run}` (workflow-graph.md, Expressions). */
@@ -27,6 +28,8 @@ export type NodeContext = {
   log: (level: LogLevel, message: string) => void;
   /** Set when the run resumed with this node parked: the wait the node asked for last time. */
   wait?: WaitState;
+  /** The worker's budgets for the expressions the node evaluates itself (defaults without). */
+  expressionLimits?: ExpressionLimits;
 };
 
 /**

@@ -56,4 +56,11 @@ describe("templates", () => {
   it("parses each distinct string once", () => {
     assert.equal(parseTemplate("{{ input.n }}"), parseTemplate("{{ input.n }}"));
   });
+  it("keeps a __proto__ key of a templated object as data", async () => {
+    const value = JSON.parse('{"__proto__": {"n": "{{ input.n }}"}, "name": "{{ input.name }}"}');
+    const rendered = (await renderTemplate(value, context)) as object;
+    assert.deepEqual(Object.keys(rendered), ["__proto__", "name"]);
+    assert.equal(Object.getPrototypeOf(rendered), Object.prototype);
+    assert.equal(JSON.stringify(rendered), '{"__proto__":{"n":5},"name":"Ada"}');
+  });
 });

@@ -1,5 +1,6 @@
+import { setOwn } from "../proto-keys";
 import { boundedMemo } from "./bounded-memo";
-import { evaluateExpression } from "./compile-expression";
+import { evaluateExpression, type EvaluationOptions } from "./compile-expression";
 
 /**
  * A parsed template string. `value`: the whole string is one `{{ expr }}` and takes the expression's value with
@@ -69,32 +70,39 @@ export function toText(value: unknown): string {
 
 /**
  * Renders every template in `value` against the run context. Object keys whose value renders to `undefined`
- * (an expression with no match) are dropped, so the param's default applies.
+ * (an expression with no match) are dropped, so the param's default applies. Every key is kept as data, a
+ * `__proto__` one too (an own property, never the object's prototype).
  */
-export async function renderTemplate(value: unknown, context: unknown): Promise<unknown> {
-  if (typeof value === "string") return renderString(value, context);
-  if (Array.isArray(value)) return Promise.all(value.map((v) => renderTemplate(v, context)));
+export async function renderTemplate(
+  value: unknown,
+  context: unknown,
+  options: EvaluationOptions = {},
+): Promise<unknown> {
+  if (typeof value === "string") return renderString(value, context, options);
+  if (Array.isArray(value)) return Promise.all(value.map((v) => renderTemplate(v, context, options)));
   if (typeof value === "object" && value !== null) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      const rendered = await renderTemplate(v, context);
-      if (rendered !== undefined) out[k] = rendered;
+      const rendered = await renderTemplate(v, context, options);
+      if (rendered !== undefined) setOwn(out, k, rendered);
     }
     return out;
   }
   return value;
 }
 
-async function renderString(source: string, context: unknown): Promise<unknown> {
+async function renderString(source: string, context: unknown, options: EvaluationOptions): Promise<unknown> {
   const t = parseTemplate(source);
   switch (t.kind) {
     case "literal":
       return t.text;
     case "value":
-      return evaluateExpression(t.expression, context);
+      return evaluateExpression(t.expression, context, options);
     case "text": {
       const pieces = await Promise.all(
-        t.parts.map(async (p) => ("text" in p ? p.text : toText(await evaluateExpression(p.expression, context)))),
+        t.parts.map(async (p) =>
+          "text" in p ? p.text : toText(await evaluateExpression(p.expression, context, options)),
+        ),
       );
       return pieces.join("");
     }

@@ -1,7 +1,10 @@
 import type { Logger } from "../logger";
+import type { EvaluationOptions } from "./compile-expression";
 import type { PlanNode } from "./create-graph-plan";
 import { isVerbatim } from "./create-graph-plan";
+import { DEFAULT_ENGINE_LIMITS, measureNodeOutput, type EngineLimits } from "./engine-limits";
 import type { LogLevel, NodeContext, RunContext } from "./node-type";
+import { setOwn } from "../proto-keys";
 import { renderTemplate } from "./render-template";
 import { retryDelayMs } from "./retry-delay";
 import { ParkRequest, type WaitState } from "./wait-state";
@@ -20,10 +23,13 @@ export type NodeOutcome = {
   continued: boolean;
   log: LogEntry | LogEntry[] | null;
   tries: number;
+  /** The JSON size of `output` (0 when there is none to keep). */
+  outputBytes: number;
 };
 
 /**
- * Runs one node: renders and parses its params, applies its timeout per try and retries with backoff.
+ * Runs one node: renders and parses its params, applies its timeout per try and retries with backoff. An output
+ * larger than NODE_MAX_OUTPUT_BYTES is a failure of the try like any other (retried, continue_on_error).
  * Never throws for a node's own failure; when `signal` aborts (the run stops) it fails at once without retry.
  */
 export async function runNode(
@@ -32,6 +38,7 @@ export async function runNode(
   logger: Logger,
   signal: AbortSignal,
   wait?: WaitState,
+  limits: EngineLimits = DEFAULT_ENGINE_LIMITS,
 ): Promise<NodeOutcome> {
   const { node } = plan;
   const logs: LogEntry[] = [];
@@ -44,6 +51,7 @@ export async function runNode(
       logger.log(level, "workflow log", { nodeId: node.id, text: message });
     },
     ...(wait !== undefined && { wait }),
+    expressionLimits: limits.expressions,
   };
   const logOf = () => (logs.length === 0 ? null : logs.length === 1 ? logs[0]! : logs);
   let error = "";
@@ -51,11 +59,22 @@ export async function runNode(
   for (let attempt = 1; attempt <= node.retry.max_attempts; attempt++) {
     tries = attempt;
     try {
-      const output = await tryOnce(plan, ctx, signal);
-      return { status: "succeeded", output: output ?? null, error: null, continued: false, log: logOf(), tries };
+      const output = (await tryOnce(plan, ctx, signal)) ?? null;
+      const outputBytes = measureNodeOutput(output, limits.nodeMaxOutputBytes);
+      return { status: "succeeded", output, error: null, continued: false, log: logOf(), tries, outputBytes };
     } catch (err) {
       if (err instanceof ParkRequest) {
-        return { status: "waiting", wait: err.state, output: null, error: null, continued: false, log: logOf(), tries };
+        const log = logOf();
+        return {
+          status: "waiting",
+          wait: err.state,
+          output: null,
+          error: null,
+          continued: false,
+          log,
+          tries,
+          outputBytes: 0,
+        };
       }
       error = errorMessage(err);
       if (signal.aborted) break;
@@ -67,13 +86,22 @@ export async function runNode(
     }
   }
   if (node.continue_on_error && !signal.aborted) {
-    return { status: "failed", output: { error }, error, continued: true, log: logOf(), tries };
+    const output = { error };
+    // The message is bounded by what produced it; measured so the run's total counts it.
+    const outputBytes = measureNodeOutput(output, Number.MAX_SAFE_INTEGER);
+    return { status: "failed", output, error, continued: true, log: logOf(), tries, outputBytes };
   }
-  return { status: "failed", output: null, error, continued: false, log: logOf(), tries };
+  return { status: "failed", output: null, error, continued: false, log: logOf(), tries, outputBytes: 0 };
 }
 
 async function tryOnce(plan: PlanNode, ctx: NodeContext, runSignal: AbortSignal): Promise<unknown> {
-  const params = plan.staticParams !== null ? plan.staticParams.value : await renderParams(plan, ctx.context);
+  const params =
+    plan.staticParams !== null
+      ? plan.staticParams.value
+      : await renderParams(plan, ctx.context, {
+          ...(ctx.expressionLimits && { limits: ctx.expressionLimits }),
+          signal: runSignal,
+        });
   const seconds = plan.node.timeout_seconds;
   if (seconds === undefined) return abortable(plan.type.run(params, ctx, runSignal), runSignal);
   const controller = new AbortController();
@@ -86,11 +114,11 @@ async function tryOnce(plan: PlanNode, ctx: NodeContext, runSignal: AbortSignal)
   }
 }
 
-async function renderParams(plan: PlanNode, context: RunContext): Promise<unknown> {
+async function renderParams(plan: PlanNode, context: RunContext, options: EvaluationOptions): Promise<unknown> {
   const rendered: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(plan.node.params)) {
-    const v = isVerbatim(plan.type, key) ? value : await renderTemplate(value, context);
-    if (v !== undefined) rendered[key] = v;
+    const v = isVerbatim(plan.type, key) ? value : await renderTemplate(value, context, options);
+    if (v !== undefined) setOwn(rendered, key, v);
   }
   const parsed = plan.type.params.safeParse(rendered);
   if (!parsed.success) {

@@ -155,4 +155,25 @@ describe("validateGraph", () => {
       (err: unknown) => err instanceof InvalidGraphError && err.problems.length === 2,
     );
   });
+  it("refuses node ids that name object internals", () => {
+    for (const id of ["__proto__", "constructor", "prototype"]) {
+      assert.deepEqual(messages({ nodes: [{ id, type: "set", params: { value: 1 } }] }), [
+        `node '${id}': id: id names an object internal (__proto__, constructor, prototype)`,
+      ]);
+    }
+  });
+
+  it("refuses a __proto__ param instead of dropping it", () => {
+    const graph = { nodes: [JSON.parse('{"id": "a", "type": "set", "params": {"value": 1, "__proto__": 2}}')] };
+    assert.deepEqual(messages(graph), ["node 'a': params.__proto__: not a param (object internals are not data)"]);
+  });
+
+  it("refuses a regular expression that backtracks exponentially, naming the node", () => {
+    const problems = validateGraph(
+      { nodes: [{ id: "pick", type: "transform", params: { expression: "$match(input.s, /(a+)+$/)" } }] },
+      registry,
+    );
+    assert.equal(problems[0]?.node, "pick");
+    assert.match(problems[0]?.message ?? "", /^node 'pick': params.expression: invalid expression: .*exponential time/);
+  });
 });

@@ -51,6 +51,11 @@ function checkGraph(raw: unknown, registry: NodeRegistry): { problems: GraphProb
     const nodeName = typeof rawId === "string" ? rawId : null;
     const add = (path: (string | number)[], message: string) =>
       problems.push({ node: nodeName, path: ["nodes", i, ...path], message: `${label}: ${message}` });
+    // Parsing copies params key by key, which would drop a `__proto__` key without a word.
+    const rawParams = typeof rawNode === "object" && rawNode !== null ? (rawNode as { params?: unknown }).params : null;
+    if (typeof rawParams === "object" && rawParams !== null && Object.hasOwn(rawParams, "__proto__")) {
+      return add(["params", "__proto__"], "params.__proto__: not a param (object internals are not data)");
+    }
     const node = GraphNode.safeParse(rawNode);
     if (!node.success) {
       for (const issue of node.error.issues) add(toPath(issue.path), `${dotted(toPath(issue.path))}${issue.message}`);

@@ -21,6 +21,8 @@ import { refuseOutcome } from "./refuse-outcome";
 import { releaseRun } from "./release-run";
 import { handOverRun } from "./hand-over-run";
 
+import type { EngineLimits } from "../engine/engine-limits";
+
 /**
  * `versions` holds the node registry: a version is planned against it once. `runTimeoutSeconds`: the worker's
  * default (RUN_TIMEOUT_SECONDS) for runs whose runnable_config sets none.
@@ -46,6 +48,8 @@ export type RunExecutionDeps = {
   active?: ActiveRuns;
   /** Starts and outcomes of runs in flight together share statements (`createTransitionBatcher`). */
   transitions?: TransitionBatcher;
+  /** Expression budgets and output sizes (EXPRESSION_*, NODE_MAX_OUTPUT_BYTES, RUN_MAX_STATE_BYTES); defaults without. */
+  limits?: EngineLimits;
 };
 
 /**
@@ -235,6 +239,7 @@ async function executeStarted(
       ...((resumed || run.waitingFor !== null) && { waits: (run.waitingFor ?? {}) as WaitingFor }),
       logger: deps.logger.child({ runId: run.id, workflowId: run.workflowId }),
       signal: stop.signal,
+      ...(deps.limits !== undefined && { limits: deps.limits }),
       onStep: async (step) => {
         deps.traceStep?.(step);
         buffer.push(step);

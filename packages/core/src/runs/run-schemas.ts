@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { RunnableConfig } from "../workflows/workflow-schemas";
 import { RUN_STATUSES } from "./run-status";
+import { JsonObject } from "../http/json-object";
 
 const Actor = z.string().trim().min(1).max(200).default("system");
-const InputPayload = z.record(z.string(), z.unknown()).default({});
+const InputPayload = JsonObject.default({});
 const HAS_OFFSET = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
 /** An instant; a naive datetime is UTC. */
 const RunAt = z.iso

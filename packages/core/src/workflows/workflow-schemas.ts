@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { JsonObject } from "../http/json-object";
 
 const UUID_LIKE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -42,8 +43,8 @@ export const RunnableConfig = z
   .nullish();
 
 export const CreateVersionBody = z.strictObject({
-  graph: z.record(z.string(), z.unknown()),
-  metadata: z.record(z.string(), z.unknown()).default({}),
+  graph: JsonObject,
+  metadata: JsonObject.default({}),
   runnable_config: RunnableConfig,
   notes: z.string().max(10_000).nullish(),
   created_by: z.string().min(1).max(200).default("system"),

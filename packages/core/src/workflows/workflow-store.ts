@@ -1,3 +1,4 @@
+import { hasProtoKey } from "../proto-keys";
 import type { z } from "zod";
 import { Prisma, type Db } from "../db";
 import { ConflictError, NotFoundError } from "../errors";
@@ -79,7 +80,7 @@ export async function createVersion(db: Db, workflowId: string, body: z.infer<ty
   const version = await db.$transaction(async (tx) => {
     await tx.$queryRawUnsafe(`SELECT 1 FROM workflows WHERE id = $1::uuid FOR UPDATE`, workflowId);
     const last = await tx.workflowVersion.aggregate({ where: { workflowId }, _max: { version: true } });
-    return tx.workflowVersion.create({
+    const created = await tx.workflowVersion.create({
       data: {
         workflowId,
         version: (last._max.version ?? 0) + 1,
@@ -90,6 +91,15 @@ export async function createVersion(db: Db, workflowId: string, body: z.infer<ty
         createdBy: body.created_by,
       },
     });
+    // Prisma copies JSON input key by key and so drops `__proto__` keys: documents holding one go in as text.
+    if (!hasProtoKey(body.graph) && !hasProtoKey(body.metadata)) return created;
+    await tx.$executeRawUnsafe(
+      `UPDATE workflow_versions SET graph = $1::jsonb, metadata = $2::jsonb WHERE id = $3::uuid`,
+      JSON.stringify(body.graph),
+      JSON.stringify(body.metadata),
+      created.id,
+    );
+    return { ...created, graph: body.graph as Prisma.JsonValue, metadata: body.metadata as Prisma.JsonValue };
   });
   return toVersionJson(version);
 }

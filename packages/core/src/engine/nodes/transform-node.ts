@@ -8,5 +8,9 @@ export const transformNode = defineNodeType({
   params: z.strictObject({ expression: z.string().min(1) }),
   expressionParams: ["expression"],
   sideEffects: false,
-  run: async (params, ctx) => (await evaluateExpression(params.expression, ctx.context)) ?? null,
+  run: async (params, ctx, signal) =>
+    (await evaluateExpression(params.expression, ctx.context, {
+      ...(ctx.expressionLimits !== undefined && { limits: ctx.expressionLimits }),
+      signal,
+    })) ?? null,
 });

@@ -1,4 +1,5 @@
 import { exceedsJsonDepth } from "../../http/json-depth";
+import { setOwn } from "../../proto-keys";
 import type { WebhookConfig } from "./webhook-config";
 import type { WebhookHeaders } from "./verify-webhook-auth";
 
@@ -33,7 +34,7 @@ export function toStoredHeaders(headers: WebhookHeaders, config: Pick<WebhookCon
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || SENSITIVE_HEADER.test(name)) continue;
     if (name === config.secret_header || name === config.hmac_header) continue;
-    out[name] = Array.isArray(value) ? value.join(", ") : value;
+    setOwn(out, name, Array.isArray(value) ? value.join(", ") : value);
   }
   return out;
 }
@@ -43,7 +44,7 @@ export function firstQueryValues(query: Readonly<Record<string, unknown>>): Reco
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(query)) {
     const first: unknown = Array.isArray(value) ? value[0] : value;
-    if (typeof first === "string") out[key] = first;
+    if (typeof first === "string") setOwn(out, key, first);
   }
   return out;
 }
