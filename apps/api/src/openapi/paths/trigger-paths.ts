@@ -20,7 +20,7 @@ function invokeWebhook(method: string): ZodOpenApiOperationObject {
     operationId: `invokeWebhook${method}`,
     tags: webhookTags,
     summary: "Deliver a webhook",
-    description: `Public: the workflow's webhook config protects it. ${WEBHOOK_CHECKS} The run's \`input_payload\` is \`{body, headers, query_params, source_ip}\`; the body is \`{}\` when empty, the parsed JSON, else \`{"raw": "<text>"}\`.`,
+    description: `Public: the workflow's webhook config protects it. ${WEBHOOK_CHECKS} The run's \`input_payload\` is \`{body, headers, query_params, source_ip}\`, without the config's secret and signature headers and without any header or query parameter named like a credential (key, token, secret, password, auth, session, credential, signature, cookie: docs/security.md); the body is \`{}\` when empty, the parsed JSON, else \`{"raw": "<text>"}\`.`,
     ...PUBLIC,
     requestParams: {
       path: workflowRefParams,
