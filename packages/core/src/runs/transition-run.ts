@@ -36,6 +36,8 @@ export type Transition = {
   lease?: { owner: string; seconds: number };
   /** Only a run whose lease has expired changes (the sweeper's takeover of a run whose worker died). */
   leaseExpired?: boolean;
+  /** Only a caller-driven run (created without `execute`) changes: the runs API's start, succeed and fail. */
+  callerDriven?: boolean;
   /** Counts a takeover after an expired lease (runs.crash_recoveries + 1). */
   crashRecovery?: boolean;
 };
@@ -137,7 +139,8 @@ export function transitionShape(t: Transition): string {
     flag(t.leaseExpired === true) +
     flag(t.attempt !== undefined) +
     flag(hasSteps(t)) +
-    flag(t.dedupeSteps === true)
+    flag(t.dedupeSteps === true) +
+    flag(t.callerDriven === true)
   );
 }
 
@@ -230,6 +233,7 @@ function transitionSql(
   let guard = `${rows.idGuard} AND ${rows.several === true ? "(r.status = ANY($2::text[])) IS TRUE" : "r.status = ANY($2::text[])"}`;
   if (t.due === true) guard += ` AND (r.run_at IS NULL OR r.run_at <= clock_timestamp())`;
   if (t.leaseExpired === true) guard += ` AND r.lease_expires_at < clock_timestamp()`;
+  if (t.callerDriven === true) guard += ` AND NOT r.execute`;
   const attempt = t.attempt === undefined ? "" : value("attempt", "int");
   if (t.attempt !== undefined) guard += ` AND r.attempt = ${attempt}`;
   const actor = value("actor", "text");
