@@ -13,6 +13,29 @@ const seconds = (def: number) => z.coerce.number().int().min(1).default(def);
 /** A retention window in whole days: at least one, at most a century. */
 export const RetentionDays = z.coerce.number().int().min(1).max(36_500);
 
+/** The bounds of a webhook config's rate_limit (webhook-config.ts), which the platform default shares. */
+const MAX_RATE_LIMIT = 1_000_000;
+const MAX_RATE_INTERVAL_SECONDS = 365 * 24 * 3600;
+
+/** `<limit>/<interval_seconds>` (e.g. `600/60`: 600 deliveries per 60 s), or `off`. */
+const RateLimitSetting = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    if (s.toLowerCase() === "off") return null;
+    const match = /^(\d{1,7})\/(\d{1,8})$/.exec(s);
+    const limit = Number(match?.[1]);
+    const interval = Number(match?.[2]);
+    if (match === null || limit < 1 || limit > MAX_RATE_LIMIT || interval < 1 || interval > MAX_RATE_INTERVAL_SECONDS) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be <limit>/<interval_seconds> (e.g. 600/60; limit 1-${MAX_RATE_LIMIT}, interval 1-${MAX_RATE_INTERVAL_SECONDS}) or off`,
+      });
+      return z.NEVER;
+    }
+    return { limit, interval_seconds: interval };
+  });
+
 /** Every environment variable the platform reads. docs/configuration.md and .env.example list the same. */
 export const Config = z
   .object({
@@ -47,6 +70,8 @@ export const Config = z
     TRUST_PROXY: z.stringbool().default(false),
     // Requests per minute per API key on the management routes (all of /api but webhook invocation); 0: no limit.
     MANAGEMENT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(1200),
+    // Deliveries per workflow that a webhook config without a rate_limit of its own admits; "off": no default limit.
+    WEBHOOK_DEFAULT_RATE_LIMIT: RateLimitSetting.default({ limit: 600, interval_seconds: 60 }),
     // Encrypts webhook secrets at rest (AES-256-GCM); no default, it is a secret. PREVIOUS still decrypts after a rotation.
     SECRET_KEY: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -base64 32)").optional(),
     SECRET_KEY_PREVIOUS: z.string().min(32, "must be at least 32 characters").optional(),
