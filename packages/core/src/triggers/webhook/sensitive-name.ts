@@ -4,7 +4,8 @@ import { boundedMemo } from "../../engine/bounded-memo";
  * Words that name a credential wherever they appear inside a word: `access_token`, `x-hub-signature-256`,
  * `password`, `client_secret`, `jsessionid`, `x-shopify-hmac-sha256`.
  */
-const CREDENTIAL_STEM = /token|secret|passw|credential|signature|cookie|authoriz|authent|hmac|sessionid|sessid|csrf|xsrf/;
+const CREDENTIAL_STEM =
+  /token|secret|passw|credential|signature|cookie|authoriz|authent|hmac|sessionid|sessid|csrf|xsrf/;
 
 /**
  * Words that name a credential only as a whole word, so that ordinary words containing them survive: `key` but
