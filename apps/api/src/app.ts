@@ -85,7 +85,7 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
   // set) and the API's documentation.
   mountWebhookInvoke(app, deliver);
   app.use(systemRoutes(deps));
-  app.use(metricsRoutes(deps));
+  app.use(metricsRoutes(deps, throttle));
   app.use(docsRoutes());
 
   mountBullBoard(app, deps, authenticator, throttle);

@@ -58,6 +58,7 @@ describe("sign-in throttle", () => {
       AUTH_FAILURES_PER_IP: String(PER_IP),
       AUTH_FAILURES_PER_USERNAME: String(PER_NAME),
       AUTH_FAILURE_WINDOW_SECONDS: "600",
+      METRICS_TOKEN: "metrics-scrape-token",
     });
     key = (await createApiKey(api.deps.db, { name: "ops", scopes: ["admin"], createdBy: "test" })).key;
     // A second API process over the same Postgres and Redis: its own memory, the shared counts.
@@ -127,6 +128,13 @@ describe("sign-in throttle", () => {
       assert.equal((await getFrom(api.url, clean, path, basic("admin", ADMIN_PASSWORD))).status, 200);
     });
   }
+
+  it("counts a wrong metrics token as a failed sign-in", async () => {
+    const from = "127.0.0.9";
+    for (let n = 1; n <= PER_IP; n++) assert.equal((await getFrom(api.url, from, "/metrics", bearer("x"))).status, 401);
+    assertLockedOut(await getFrom(api.url, from, "/metrics", bearer("x")), "past the limit");
+    assert.equal((await getFrom(api.url, "127.0.0.10", "/metrics", bearer("metrics-scrape-token"))).status, 200);
+  });
 
   it("locks a user name out for addresses that failed, never for a clean one with the right password", async () => {
     // Guesses at one user name from several addresses, each below the per-address limit.

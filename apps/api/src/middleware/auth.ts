@@ -1,15 +1,13 @@
 import type { RequestHandler } from "express";
-import { safeEqual, type Principal } from "@switchyard/core/auth/api-key";
+import type { Principal } from "@switchyard/core/auth/api-key";
 import type { AuthThrottle } from "@switchyard/core/auth/auth-throttle";
 import type { Authenticator } from "@switchyard/core/auth/authenticator";
 import type { Config } from "@switchyard/core/config";
 import { UnauthorizedError } from "@switchyard/core/errors";
-import { bearerToken, parseBasicAuth } from "./credentials";
+import { bearerToken } from "./credentials";
 import { assertScope, setPrincipal } from "./principal";
 import { requiredScope } from "./scope-policy";
 import { signInAttempt, throttledSignIn, tokenName } from "./throttled-sign-in";
-
-export { safeEqual };
 
 /** With AUTH_MODE=disabled every caller acts as this admin. */
 export const ANONYMOUS: Principal = { id: "anonymous", name: "anonymous", scopes: ["admin"], source: "anonymous" };
@@ -51,24 +49,5 @@ export function authorizeApi(): RequestHandler {
   return (req, res, next) => {
     assertScope(res, requiredScope(req.method, req.path));
     next();
-  };
-}
-
-/**
- * HTTP Basic with ADMIN_USERNAME / ADMIN_PASSWORD only, leaving an admin principal. Kept for callers written
- * before `dashboardAuth` (dashboard-auth.ts), which also accepts API keys with their scopes: prefer that.
- */
-export function requireAdmin(username: string, password: string): RequestHandler {
-  return (req, res, next) => {
-    const basic = parseBasicAuth(req.get("authorization"));
-    if (basic !== null && safeEqual(basic.username, username) && safeEqual(basic.password, password)) {
-      setPrincipal(res, { id: `admin:${username}`, name: username, scopes: ["admin"], source: "admin_password" });
-      return next();
-    }
-    next(
-      new UnauthorizedError("Invalid admin credentials", {
-        "WWW-Authenticate": 'Basic realm="switchyard", charset="UTF-8"',
-      }),
-    );
   };
 }

@@ -1,5 +1,5 @@
 import type { Request } from "express";
-import { parseApiKeyPrefix, type Principal } from "@switchyard/core/auth/api-key";
+import { parseApiKeyPrefix } from "@switchyard/core/auth/api-key";
 import type { AuthThrottle, SignInAttempt, SignInRefusal } from "@switchyard/core/auth/auth-throttle";
 import { TooManyRequestsError } from "@switchyard/core/errors";
 
@@ -28,14 +28,14 @@ export function signInAttempt(req: Request, name: string | undefined): SignInAtt
 
 /**
  * Checks a presented credential through the sign-in throttle (auth-throttle.ts): 429 before `verify` runs while the
- * attempt is locked out, 429 when this failure went past a limit, else the principal (or null: the caller's 401).
+ * attempt is locked out, 429 when this failure went past a limit, else what `verify` found (null: the caller's 401).
  * A request without credentials is no failed sign-in and is not counted.
  */
-export async function throttledSignIn(
+export async function throttledSignIn<T>(
   throttle: AuthThrottle,
   attempt: SignInAttempt,
-  verify: () => Promise<Principal | null>,
-): Promise<Principal | null> {
+  verify: () => Promise<T | null>,
+): Promise<T | null> {
   const locked = throttle.check(attempt);
   if (locked !== null) throw tooMany(locked);
   const principal = await verify();

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Config } from "../config";
 import type { Logger } from "../logger";
@@ -27,7 +28,8 @@ const MAX_REMEMBERED = 10_000;
 
 /**
  * Throttles failed sign-ins (API keys, tokens, dashboard and Bull Board passwords), counted in Redis under
- * `${QUEUE_PREFIX}:ratelimit:authfail-*` so every API process shares the counts: fixed windows of
+ * `${QUEUE_PREFIX}:ratelimit:authfail-ip:{<address>}` and `…:authfail-name:{<hash of the name>}` so every API
+ * process shares the counts: fixed windows of
  * AUTH_FAILURE_WINDOW_SECONDS from a subject's first failure. Past AUTH_FAILURES_PER_IP failures an address is
  * refused whatever it sends, until its window ends. Past AUTH_FAILURES_PER_USERNAME failures a name is refused too,
  * but only to addresses that have failed themselves: an attacker guessing one user's password from many addresses
@@ -72,7 +74,7 @@ export function createAuthThrottle(deps: {
       const now = Date.now();
       const ipAt = until(lockedIps, ip, now);
       if (ipAt > 0) return refusal("address", ipAt, now);
-      const nameAt = name === undefined ? 0 : until(lockedNames, name, now);
+      const nameAt = name === undefined || lockedNames.size === 0 ? 0 : until(lockedNames, nameKey(name), now);
       if (nameAt > 0 && until(failedIps, ip, now) > 0) return refusal("name", nameAt, now);
       return null;
     },
@@ -80,7 +82,7 @@ export function createAuthThrottle(deps: {
       remember(failedIps, ip, Date.now() + windowMs);
       const [ipDecision, nameDecision] = await Promise.all([
         ipLimit === 0 ? null : byIp.consume(ip, ipLimit, windowMs),
-        nameLimit === 0 || name === undefined ? null : byName.consume(name, nameLimit, windowMs),
+        nameLimit === 0 || name === undefined ? null : byName.consume(nameKey(name), nameLimit, windowMs),
       ]);
       const unavailable =
         (ipLimit > 0 && ipDecision === null) || (nameLimit > 0 && name !== undefined && nameDecision === null);
@@ -96,13 +98,21 @@ export function createAuthThrottle(deps: {
       }
       if (nameDecision?.allowed === false && name !== undefined) {
         const at = now + nameDecision.retryAfterSeconds * 1000;
-        remember(lockedNames, name, at);
-        deps.logger.warn("sign-ins locked out for a name", { name, retryAfterSeconds: nameDecision.retryAfterSeconds });
+        remember(lockedNames, nameKey(name), at);
+        deps.logger.warn("sign-ins locked out for a name", {
+          name: name.slice(0, 200),
+          retryAfterSeconds: nameDecision.retryAfterSeconds,
+        });
         return refusal("name", at, now);
       }
       return null;
     },
   };
+}
+
+/** A name as its counter's key and in memory: whatever the client sent, a short string of key-safe characters. */
+function nameKey(name: string): string {
+  return createHash("sha256").update(name).digest("base64url").slice(0, 22);
 }
 
 /** Sets `key`, keeping the map within MAX_REMEMBERED entries (expired ones go first, then the oldest). */
