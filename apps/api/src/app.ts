@@ -5,6 +5,7 @@ import { NotFoundError } from "@switchyard/core/errors";
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from "@switchyard/core/http/json-depth";
 import { errorHandler } from "./middleware/error-handler";
 import { createAuthenticator, type Authenticator } from "@switchyard/core/auth/authenticator";
+import { createAuthThrottle } from "@switchyard/core/auth/auth-throttle";
 import { authenticateApi, authorizeApi } from "./middleware/auth";
 import { managementRateLimit } from "./middleware/management-rate-limit";
 import { apiKeyRoutes } from "./routes/api-keys";
@@ -56,7 +57,8 @@ export type AppDeps = Deps & {
 
 /**
  * Builds the API. Does not listen: main.ts (or a test, on port 0) does. One authenticator (API keys, tokens, its
- * short cache) serves the API and every dashboard; pass one to share it with routes mounted elsewhere.
+ * short cache) serves the API and every dashboard; pass one to share it with routes mounted elsewhere. So does one
+ * sign-in throttle (failed sign-ins per address and user name), whatever route a guesser tries.
  */
 export function createApp(deps: AppDeps, authenticator: Authenticator = createAuthenticator(deps)): Express {
   const app = express();
@@ -65,6 +67,7 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
   app.set("query parser", "simple");
   // Request id and security headers: one preamble, applied by Express's first middleware and by the webhook fast path.
   const preamble = createRequestPreamble(createSecurityHeaders(BULL_BOARD_PATH));
+  const throttle = createAuthThrottle(deps);
   // Webhook deliveries, the busiest route, skip Express's request handling unless tracing is on (its middleware
   // must see every request): see webhook-fast-path.ts.
   const deliver = createWebhookDelivery(deps);
@@ -77,15 +80,15 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
   // set) and the API's documentation.
   mountWebhookInvoke(app, deliver);
   app.use(systemRoutes(deps));
-  app.use(metricsRoutes(deps));
+  app.use(metricsRoutes(deps, throttle));
   app.use(docsRoutes());
 
-  mountBullBoard(app, deps, authenticator);
-  mountDashboard(app, deps, authenticator);
+  mountBullBoard(app, deps, authenticator, throttle);
+  mountDashboard(app, deps, authenticator, throttle);
 
   // Everything else under /api: a key or token when AUTH_MODE=required, a per-key rate limit, then the route's scope.
   const api = express.Router();
-  api.use(authenticateApi(deps.config, authenticator));
+  api.use(authenticateApi(deps.config, authenticator, throttle));
   api.use(managementRateLimit(deps));
   api.use(authorizeApi());
   api.use(express.json({ limit: BODY_LIMIT, strict: false, reviver: rejectUnstorableText, verify: rejectDeepJson }));

@@ -4,13 +4,14 @@ import { createProcessDeps } from "@switchyard/core/process/process-deps";
 import { settlesWithin } from "@switchyard/core/process/settles-within";
 import { hasActiveApiKey } from "@switchyard/core/auth/api-key-store";
 import { createApp } from "./app";
+import { createApiServer } from "./create-api-server";
 
 // The same NODE_PLUGINS as the workers: versions are validated against every type a worker can run.
 const deps = await createProcessDeps("api", { checkEviction: true, plugins: true, tracing: true, queueMetrics: true });
 const { config, logger } = deps;
 
 const app = createApp(deps);
-const server = app.listen(config.PORT, config.HOST, () => {
+const server = createApiServer(app, config, logger).listen(config.PORT, config.HOST, () => {
   const { port } = server.address() as AddressInfo;
   logger.info("api listening", { host: config.HOST, port, authMode: config.AUTH_MODE });
 });
@@ -27,11 +28,6 @@ if (config.AUTH_MODE === "required" && config.API_TOKENS.length === 0) {
 if (config.SECRET_KEY === undefined && config.NODE_ENV === "production") {
   logger.warn("SECRET_KEY is not set: webhook secrets cannot be saved (docs/security.md)");
 }
-// Node closes an idle keep-alive connection after 5 s by default: a client or proxy that reuses it at that moment
-// gets a reset (its request is lost). Idle connections stay open longer than the usual proxy idle timeout (60 s),
-// so the client side closes first; headersTimeout must exceed keepAliveTimeout.
-server.keepAliveTimeout = 65_000;
-server.headersTimeout = 66_000;
 server.on("error", (err) => {
   logger.error("api failed to listen", { err });
   process.exit(1);

@@ -76,7 +76,16 @@ describe("run control with a worker", () => {
     });
     const { run } = await waitForOutcome(api.deps.db, created.body.id);
     assert.equal(run.status, "succeeded");
-    assert.deepEqual(run.outputPayload, { final_state: { input: { n: 2 }, steps: { a: 6 } } });
+    // The input is stored once, in input_payload; every answer of the API shows final_state.input as before.
+    assert.deepEqual(run.outputPayload, { final_state: { steps: { a: 6 } } });
+    const expected = { final_state: { input: { n: 2 }, steps: { a: 6 } } };
+    const read = await api.request("GET", `/api/runs/${run.id}`);
+    assert.deepEqual(read.body.output_payload, expected);
+    assert.ok(read.text.includes(`"output_payload":{"final_state":{"input":{"n":2},"steps":{"a":6}}}`), read.text);
+    const page = await api.request("GET", `/api/workflows/${workflowId}/runs`);
+    assert.deepEqual(page.body[0].output_payload, expected);
+    const search = await api.request("GET", `/api/runs?workflow=${workflowId}`);
+    assert.deepEqual(search.body[0].output_payload, expected);
   });
 
   it("executes the retry of a failed run, which then succeeds", async () => {

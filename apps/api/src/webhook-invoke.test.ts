@@ -180,6 +180,40 @@ describe("webhook invoke", () => {
     assert.deepEqual(row.inputPayload, input);
   });
 
+  it("keeps headers and query parameters named like credentials out of the stored input, and ordinary ones in", async () => {
+    await createWorkflow("redacted");
+    const query =
+      "?token=t1&secret=s1&api_key=k1&apikey=k2&access_token=a1&password=p1&passwd=p2&auth=x&session_id=s2" +
+      "&page=2&keyword=shoes&monkey=banana";
+    const res = await api.request("POST", hook("redacted", query), {
+      body: { ok: true },
+      headers: {
+        "x-api-key": "k3",
+        "api-key": "k4",
+        "x-password": "p3",
+        "x-session-id": "s3",
+        "x-auth": "a2",
+        "x-hub-signature-256": "sha256=00",
+        "user-agent": "GitHub-Hookshot/1",
+        "x-github-event": "push",
+      },
+    });
+    assert.equal(res.status, 202, res.text);
+    const row = await api.deps.db.run.findUniqueOrThrow({ where: { id: res.body.id } });
+    const stored = row.inputPayload as { headers: Record<string, string>; query_params: Record<string, string> };
+    assert.deepEqual(stored.query_params, { page: "2", keyword: "shoes", monkey: "banana" });
+    assert.equal(stored.headers["user-agent"], "GitHub-Hookshot/1");
+    assert.equal(stored.headers["x-github-event"], "push");
+    assert.equal(stored.headers["content-type"], "application/json");
+    for (const name of ["x-api-key", "api-key", "x-password", "x-session-id", "x-auth", "x-hub-signature-256"]) {
+      assert.equal(stored.headers[name], undefined, name);
+    }
+    const text = JSON.stringify(row.inputPayload);
+    for (const secret of ["t1", "s1", "k1", "k2", "a1", "p1", "p2", "s2", "k3", "k4", "p3", "s3", "a2", "sha256=00"]) {
+      assert.ok(!text.includes(`"${secret}"`), `${secret} is stored`);
+    }
+  });
+
   it("stores {} for an empty body, {raw} for text and {raw, parsed} with preserve_raw_body", async () => {
     await createWorkflow("bodies");
     const empty = await api.request("POST", hook("bodies"));

@@ -8,7 +8,7 @@ import { eventually, spawnService, type ServiceProcess } from "@switchyard/core/
 import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-deps";
 import { createTestRun, waitForOutcome } from "@switchyard/core/testing/create-test-run";
 
-type FinalState = { final_state: { input: unknown; steps: Record<string, unknown> } };
+type FinalState = { final_state: { steps: Record<string, unknown> } };
 
 describe("worker process", () => {
   let deps: TestDeps;
@@ -84,8 +84,9 @@ describe("worker process", () => {
     assert.equal(run.attempt, 1);
     assert.equal(run.error, null);
     assert.ok(run.startedAt !== null && run.completedAt !== null);
+    // The input is stored once, in input_payload (the API puts it back as final_state.input).
     assert.deepEqual(run.outputPayload, {
-      final_state: { input: { n: 5 }, steps: { double: 10, items: [10, 20, 30], say: null } },
+      final_state: { steps: { double: 10, items: [10, 20, 30], say: null } },
     });
     assert.deepEqual(
       steps.map((s) => [s.nodeId, s.attempt, s.status, s.output, s.log]),

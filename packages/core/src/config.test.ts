@@ -104,4 +104,41 @@ describe("parseConfig", () => {
     );
     assert.throws(() => parseConfig({ WORKER_SHUTDOWN_TIMEOUT: "120" }), /WORKER_SHUTDOWN_TIMEOUT/);
   });
+
+  it("refuses an ADMIN_PASSWORD shorter than 12 characters in production only", () => {
+    const admin = (password: string, NODE_ENV: string) =>
+      parseConfig({ NODE_ENV, ADMIN_USERNAME: "admin", ADMIN_PASSWORD: password });
+    assert.throws(() => admin("elevenchars", "production"), /ADMIN_PASSWORD: must be at least 12 characters/);
+    assert.equal(admin("twelve chars", "production").ADMIN_PASSWORD, "twelve chars");
+    assert.equal(admin("short", "development").ADMIN_PASSWORD, "short");
+    assert.equal(admin("short", "test").ADMIN_PASSWORD, "short");
+  });
+
+  it("throttles failed sign-ins and cuts slow clients off by default, and keeps the headers within the request", () => {
+    const c = parseConfig({});
+    assert.deepEqual(
+      [c.AUTH_FAILURES_PER_IP, c.AUTH_FAILURES_PER_USERNAME, c.AUTH_FAILURE_WINDOW_SECONDS],
+      [20, 100, 600],
+    );
+    assert.deepEqual(
+      [c.API_HEADERS_TIMEOUT_MS, c.API_REQUEST_TIMEOUT_MS, c.API_KEEP_ALIVE_TIMEOUT_MS, c.API_MAX_CONNECTIONS],
+      [10_000, 30_000, 65_000, 1_000],
+    );
+    assert.throws(
+      () => parseConfig({ API_HEADERS_TIMEOUT_MS: "20000", API_REQUEST_TIMEOUT_MS: "10000" }),
+      /API_HEADERS_TIMEOUT_MS: must be at most API_REQUEST_TIMEOUT_MS/,
+    );
+    assert.throws(() => parseConfig({ API_REQUEST_TIMEOUT_MS: "0" }), /API_REQUEST_TIMEOUT_MS/);
+    assert.equal(parseConfig({ AUTH_FAILURES_PER_IP: "0" }).AUTH_FAILURES_PER_IP, 0);
+  });
+
+  it("reads WEBHOOK_DEFAULT_RATE_LIMIT as <limit>/<interval_seconds> or off", () => {
+    const limit = (value?: string) => parseConfig({ WEBHOOK_DEFAULT_RATE_LIMIT: value }).WEBHOOK_DEFAULT_RATE_LIMIT;
+    assert.deepEqual(limit(), { limit: 600, interval_seconds: 60 });
+    assert.deepEqual(limit("10/1"), { limit: 10, interval_seconds: 1 });
+    assert.equal(limit("off"), null);
+    for (const bad of ["600", "0/60", "10/0", "ten/60", "1000001/1", "-1/60"]) {
+      assert.throws(() => limit(bad), /WEBHOOK_DEFAULT_RATE_LIMIT: must be <limit>\/<interval_seconds>/, bad);
+    }
+  });
 });

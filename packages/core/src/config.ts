@@ -29,6 +29,32 @@ const AllowHost = z.string().refine(
 /** A retention window in whole days: at least one, at most a century. */
 export const RetentionDays = z.coerce.number().int().min(1).max(36_500);
 
+/** The shortest ADMIN_PASSWORD a production process accepts. */
+const MIN_ADMIN_PASSWORD = 12;
+
+/** The bounds of a webhook config's rate_limit (webhook-config.ts), which the platform default shares. */
+const MAX_RATE_LIMIT = 1_000_000;
+const MAX_RATE_INTERVAL_SECONDS = 365 * 24 * 3600;
+
+/** `<limit>/<interval_seconds>` (e.g. `600/60`: 600 deliveries per 60 s), or `off`. */
+const RateLimitSetting = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    if (s.toLowerCase() === "off") return null;
+    const match = /^(\d{1,7})\/(\d{1,8})$/.exec(s);
+    const limit = Number(match?.[1]);
+    const interval = Number(match?.[2]);
+    if (match === null || limit < 1 || limit > MAX_RATE_LIMIT || interval < 1 || interval > MAX_RATE_INTERVAL_SECONDS) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be <limit>/<interval_seconds> (e.g. 600/60; limit 1-${MAX_RATE_LIMIT}, interval 1-${MAX_RATE_INTERVAL_SECONDS}) or off`,
+      });
+      return z.NEVER;
+    }
+    return { limit, interval_seconds: interval };
+  });
+
 /** Every environment variable the platform reads. docs/configuration.md and .env.example list the same. */
 export const Config = z
   .object({
@@ -56,13 +82,28 @@ export const Config = z
     HOST: z.string().min(1).default("127.0.0.1"),
     PORT: z.coerce.number().int().min(0).max(65535).default(8000),
     API_URL: z.url().default("http://127.0.0.1:8000"),
+    // Slow clients are cut off (408 and closed): the headers must arrive within API_HEADERS_TIMEOUT_MS and the whole
+    // request, body included, within API_REQUEST_TIMEOUT_MS, on every route. An idle keep-alive connection is closed
+    // after API_KEEP_ALIVE_TIMEOUT_MS (longer than the usual proxy idle timeout, 60 s, so the proxy closes first).
+    API_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+    API_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+    API_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(65_000),
+    // Open connections per API process; further ones are closed at once. 0: no cap.
+    API_MAX_CONNECTIONS: z.coerce.number().int().min(0).max(1_000_000).default(1_000),
     AUTH_MODE: z.enum(["disabled", "required"]).default("disabled"),
     API_TOKENS: csv.default([]),
     ADMIN_USERNAME: z.string().min(1).optional(),
     ADMIN_PASSWORD: z.string().min(1).optional(),
     TRUST_PROXY: z.stringbool().default(false),
+    // Failed sign-ins (API keys, dashboard and Bull Board passwords) per client address and per user name within a
+    // window, before they are refused with 429; 0 turns a limit off. Per name: only addresses that failed themselves.
+    AUTH_FAILURES_PER_IP: z.coerce.number().int().min(0).max(1_000_000).default(20),
+    AUTH_FAILURES_PER_USERNAME: z.coerce.number().int().min(0).max(1_000_000).default(100),
+    AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
     // Requests per minute per API key on the management routes (all of /api but webhook invocation); 0: no limit.
     MANAGEMENT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(1200),
+    // Deliveries per workflow that a webhook config without a rate_limit of its own admits; "off": no default limit.
+    WEBHOOK_DEFAULT_RATE_LIMIT: RateLimitSetting.default({ limit: 600, interval_seconds: 60 }),
     // Encrypts webhook secrets at rest (AES-256-GCM); no default, it is a secret. PREVIOUS still decrypts after a rotation.
     SECRET_KEY: z.string().min(32, "must be at least 32 characters (e.g. openssl rand -base64 32)").optional(),
     SECRET_KEY_PREVIOUS: z.string().min(32, "must be at least 32 characters").optional(),
@@ -165,6 +206,21 @@ export const Config = z
         code: "custom",
         path: ["HTTP_REQUEST_MAX_RESPONSE_BYTES"],
         message: "must be at most HTTP_REQUEST_RESPONSE_BUDGET_MB (in bytes): a body that large could never be read",
+      });
+    }
+    if (c.API_HEADERS_TIMEOUT_MS > c.API_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["API_HEADERS_TIMEOUT_MS"],
+        message: "must be at most API_REQUEST_TIMEOUT_MS (the headers are part of the request)",
+      });
+    }
+    // A short admin password falls to a guessing attack even when sign-ins are throttled.
+    if (c.NODE_ENV === "production" && c.ADMIN_PASSWORD !== undefined && c.ADMIN_PASSWORD.length < MIN_ADMIN_PASSWORD) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ADMIN_PASSWORD"],
+        message: `must be at least ${MIN_ADMIN_PASSWORD} characters in production (e.g. openssl rand -base64 18)`,
       });
     }
     if (c.METRICS_PORT !== 0 && c.METRICS_PORT + c.METRICS_PORT_OFFSET > 65535) {

@@ -1,29 +1,39 @@
 import type { RequestHandler } from "express";
-import { safeEqual, type Principal } from "@switchyard/core/auth/api-key";
+import type { Principal } from "@switchyard/core/auth/api-key";
+import type { AuthThrottle } from "@switchyard/core/auth/auth-throttle";
 import type { Authenticator } from "@switchyard/core/auth/authenticator";
 import type { Config } from "@switchyard/core/config";
 import { UnauthorizedError } from "@switchyard/core/errors";
-import { bearerToken, parseBasicAuth } from "./credentials";
+import { bearerToken } from "./credentials";
 import { assertScope, setPrincipal } from "./principal";
 import { requiredScope } from "./scope-policy";
-
-export { safeEqual };
+import { signInAttempt, throttledSignIn, tokenName } from "./throttled-sign-in";
 
 /** With AUTH_MODE=disabled every caller acts as this admin. */
 export const ANONYMOUS: Principal = { id: "anonymous", name: "anonymous", scopes: ["admin"], source: "anonymous" };
 
 /**
  * Bearer auth for the management routes when AUTH_MODE=required: an `API_TOKENS` entry (admin) or a stored
- * API key. Leaves the principal on `res.locals.principal`; 401 when the token is missing or not valid.
+ * API key. Leaves the principal on `res.locals.principal`; 401 when the token is missing or not valid, 429 while
+ * the client is locked out after failed sign-ins (`throttle`).
  */
-export function authenticateApi(config: Pick<Config, "AUTH_MODE">, authenticator: Authenticator): RequestHandler {
+export function authenticateApi(
+  config: Pick<Config, "AUTH_MODE">,
+  authenticator: Authenticator,
+  throttle: AuthThrottle,
+): RequestHandler {
   return async (req, res, next) => {
     if (config.AUTH_MODE === "disabled") {
       setPrincipal(res, ANONYMOUS);
       return next();
     }
     const token = bearerToken(req.get("authorization"));
-    const principal = token === undefined ? null : await authenticator.authenticate(token);
+    const principal =
+      token === undefined
+        ? null
+        : await throttledSignIn(throttle, signInAttempt(req, tokenName(token)), () =>
+            authenticator.authenticate(token),
+          );
     if (principal === null) {
       throw new UnauthorizedError(token === undefined ? "Not authenticated" : "Invalid API token", {
         "WWW-Authenticate": "Bearer",
@@ -39,24 +49,5 @@ export function authorizeApi(): RequestHandler {
   return (req, res, next) => {
     assertScope(res, requiredScope(req.method, req.path));
     next();
-  };
-}
-
-/**
- * HTTP Basic with ADMIN_USERNAME / ADMIN_PASSWORD only, leaving an admin principal. Kept for callers written
- * before `dashboardAuth` (dashboard-auth.ts), which also accepts API keys with their scopes: prefer that.
- */
-export function requireAdmin(username: string, password: string): RequestHandler {
-  return (req, res, next) => {
-    const basic = parseBasicAuth(req.get("authorization"));
-    if (basic !== null && safeEqual(basic.username, username) && safeEqual(basic.password, password)) {
-      setPrincipal(res, { id: `admin:${username}`, name: username, scopes: ["admin"], source: "admin_password" });
-      return next();
-    }
-    next(
-      new UnauthorizedError("Invalid admin credentials", {
-        "WWW-Authenticate": 'Basic realm="switchyard", charset="UTF-8"',
-      }),
-    );
   };
 }

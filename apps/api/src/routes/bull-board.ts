@@ -1,5 +1,6 @@
 import type { Express } from "express";
 import { hasScope } from "@switchyard/core/auth/api-key";
+import type { AuthThrottle } from "@switchyard/core/auth/auth-throttle";
 import type { Authenticator } from "@switchyard/core/auth/authenticator";
 import type { Deps } from "@switchyard/core/deps";
 import type { BullBoards } from "./bull-board-boards";
@@ -18,7 +19,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  * with 403 before either board sees them, whatever bull-board's own checks cover. The boards (and bull-board's
  * packages) are built on the first request that reaches them: the webhook path never needs them.
  */
-export function mountBullBoard(app: Express, deps: Deps, authenticator: Authenticator): void {
+export function mountBullBoard(app: Express, deps: Deps, authenticator: Authenticator, throttle: AuthThrottle): void {
   let boards: Promise<BullBoards> | undefined;
   const loadBoards = () =>
     (boards ??= import("./bull-board-boards")
@@ -31,7 +32,7 @@ export function mountBullBoard(app: Express, deps: Deps, authenticator: Authenti
   app.use(
     BULL_BOARD_PATH,
     sameOriginOnly(),
-    dashboardAuth(deps.config, authenticator),
+    dashboardAuth(deps.config, authenticator, throttle),
     requireScope("read"),
     (req, res, next) => (SAFE_METHODS.has(req.method) ? next() : adminWrites(req, res, next)),
     async (req, res, next) => {

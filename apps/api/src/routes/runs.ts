@@ -21,6 +21,8 @@ import {
 import { isUuid, parseWorkflowRef, resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
 import { listRunsPage } from "@switchyard/core/runs/list-runs-page";
 
+import { auditActor } from "../middleware/principal";
+
 /** A run id that is not a UUID cannot exist. */
 function runIdParam(raw: string): string {
   if (!isUuid(raw)) throw new NotFoundError("Workflow run not found");
@@ -49,7 +51,7 @@ export function runRoutes(deps: Deps): Router {
         inputPayload: body.input_payload,
         runnableConfig: body.runnable_config ?? null,
         execute: body.execute,
-        actor: body.triggered_by,
+        actor: auditActor(res, body.triggered_by, body.triggered_by).actor,
       },
     ]);
     res.status(201).json(toRunJson(created!.run, created!.audit));
@@ -79,16 +81,18 @@ export function runRoutes(deps: Deps): Router {
     res.json(await getRunJson(db, runIdParam(req.params.runId)));
   });
 
+  // Audit entries name the acting key; Orcheo's `actor` from the body is kept as metadata.actor (auditActor).
+  // start, succeed and fail apply to caller-driven runs only: a run the workers execute answers 409.
   router.post("/runs/:runId/start", async (req, res) => {
     const body = parseInput(StartRunBody, req.body ?? {});
-    res.json(await applyRunAction(db, runIdParam(req.params.runId), "start", { actor: body.actor }));
+    res.json(await applyRunAction(db, runIdParam(req.params.runId), "start", auditActor(res, body.actor, "system")));
   });
 
   router.post("/runs/:runId/succeed", async (req, res) => {
     const body = parseInput(SucceedRunBody, req.body ?? {});
     res.json(
       await applyRunAction(db, runIdParam(req.params.runId), "succeed", {
-        actor: body.actor,
+        ...auditActor(res, body.actor, "system"),
         outputPayload: body.output ?? null,
       }),
     );
@@ -96,20 +100,24 @@ export function runRoutes(deps: Deps): Router {
 
   router.post("/runs/:runId/fail", async (req, res) => {
     const body = parseInput(FailRunBody, req.body ?? {});
+    const { actor, metadata } = auditActor(res, body.actor, "system");
     res.json(
       await applyRunAction(db, runIdParam(req.params.runId), "fail", {
-        actor: body.actor,
+        actor,
         error: body.error,
-        metadata: { error: body.error },
+        metadata: { error: body.error, ...metadata },
       }),
     );
   });
 
   router.post("/runs/:runId/cancel", async (req, res) => {
     const body = parseInput(CancelRunBody, req.body ?? {});
+    const { actor, metadata } = auditActor(res, body.actor, "system");
+    const cancelled = cancelOutcome(body.reason);
     const run = await applyRunAction(db, runIdParam(req.params.runId), "cancel", {
-      actor: body.actor,
-      ...cancelOutcome(body.reason),
+      actor,
+      error: cancelled.error,
+      metadata: { ...cancelled.metadata, ...metadata },
     });
     // Beyond Orcheo: whichever worker executes the run aborts its work in progress.
     await publishRunCancel(deps.redis, deps.config.QUEUE_PREFIX, run.id, deps.logger);
@@ -118,12 +126,14 @@ export function runRoutes(deps: Deps): Router {
 
   // Beyond Orcheo: the body becomes the output of the wait_for_signal node the run is parked on.
   router.post("/runs/:runId/signals/:name", async (req, res) => {
-    res.json(await signalRun(deps, runIdParam(req.params.runId), req.params.name, req.body ?? {}));
+    const { actor } = auditActor(res, undefined, "signal");
+    res.json(await signalRun(deps, runIdParam(req.params.runId), req.params.name, req.body ?? {}, actor));
   });
 
   router.post("/runs/:runId/retry", async (req, res) => {
     const body = parseInput(RetryRunBody, req.body ?? {});
-    res.status(201).json(await retryRun(deps, runIdParam(req.params.runId), body.actor));
+    const { actor, metadata } = auditActor(res, body.actor, "system");
+    res.status(201).json(await retryRun(deps, runIdParam(req.params.runId), actor, metadata));
   });
 
   return router;

@@ -5,6 +5,7 @@ import { loadNodeRegistry } from "@switchyard/core/engine/plugins/load-node-plug
 import { REPO_ROOT } from "@switchyard/core/testing/test-database";
 import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-deps";
 import { createApp } from "../app";
+import { createApiServer } from "../create-api-server";
 
 export type TestApi = {
   deps: TestDeps;
@@ -29,8 +30,9 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     http: httpRequestOptionsOf(deps.config),
   });
   const app = createApp({ ...deps, registry });
+  // The server main.ts runs (its timeouts and connection cap), on a free port.
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
+    const s = createApiServer(app, deps.config, deps.logger).listen(0, "127.0.0.1", () => resolve(s));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const request: TestApi["request"] = async (method, path, opts = {}) => {

@@ -14,6 +14,8 @@ export type NewRun = {
   execute: boolean;
   /** Who created it, for the `run_created` audit entry. */
   actor: string;
+  /** The `run_created` entry's metadata; `{}` when absent. */
+  auditMetadata?: Record<string, unknown>;
   idempotencyKey?: string | null;
   cronOccurrence?: Date | null;
   retryOf?: string | null;
@@ -43,6 +45,7 @@ export async function createRuns(db: Queryable, runs: readonly NewRun[]): Promis
     retry_of: r.retryOf ?? null,
     run_at: r.runAt?.toISOString() ?? null,
     actor: r.actor,
+    audit_metadata: r.auditMetadata,
     ord: 0,
   }));
   input.forEach((r, i) => (r.ord = i));
@@ -52,16 +55,18 @@ export async function createRuns(db: Queryable, runs: readonly NewRun[]): Promis
     [JSON.stringify(input)],
     true,
   );
-  return rows.map(({ actor, ord: _ord, ...run }) => ({
+  return rows.map(({ actor, ord, ...run }) => ({
     run,
-    audit: [{ runId: run.id, actor, action: "run_created", at: run.createdAt, metadata: {} }],
+    audit: [
+      { runId: run.id, actor, action: "run_created", at: run.createdAt, metadata: runs[ord]?.auditMetadata ?? {} },
+    ],
   }));
 }
 
 const CREATE_RUNS_SQL = `WITH input AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, workflow_id uuid, workflow_version_id uuid,
          triggered_by text, input_payload jsonb, runnable_config jsonb, execute boolean, idempotency_key text,
-         cron_occurrence timestamptz, retry_of uuid, run_at timestamptz, actor text, ord int)
+         cron_occurrence timestamptz, retry_of uuid, run_at timestamptz, actor text, audit_metadata jsonb, ord int)
      ), ins AS (
        INSERT INTO runs (id, workflow_id, workflow_version_id, status, triggered_by, input_payload, runnable_config,
                          execute, idempotency_key, cron_occurrence, retry_of, run_at, attempt, created_at, updated_at)
@@ -73,6 +78,7 @@ const CREATE_RUNS_SQL = `WITH input AS (
        RETURNING *
      ), audit AS (
        INSERT INTO run_audit_entries (run_id, actor, action, at, metadata)
-       SELECT ins.id, input.actor, 'run_created', ins.created_at, '{}'::jsonb FROM ins JOIN input USING (id)
+       SELECT ins.id, input.actor, 'run_created', ins.created_at, coalesce(input.audit_metadata, '{}'::jsonb)
+       FROM ins JOIN input USING (id)
      )
      SELECT ${RUN_COLUMNS}, input.actor, input.ord FROM ins r JOIN input USING (id) ORDER BY input.ord`;

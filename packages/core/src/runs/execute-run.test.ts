@@ -9,6 +9,7 @@ import { eventually } from "../testing/service-process";
 import { createTestDeps, type TestDeps } from "../testing/test-deps";
 import { createTestRun } from "../testing/create-test-run";
 import { executeRun, type RunExecutionDeps } from "./execute-run";
+import { getRunJson } from "./run-actions";
 import { transitionRun } from "./transition-run";
 import { createVersionCache } from "./version-cache";
 import { findRun } from "./find-run";
@@ -61,7 +62,11 @@ describe("executeRun", () => {
     const row = await deps.db.run.findUniqueOrThrow({ where: { id: run.id } });
     assert.equal(row.status, "succeeded");
     assert.equal(row.attempt, 1);
-    assert.deepEqual(row.outputPayload, { final_state: { input: { n: 1 }, steps: { a: 2 } } });
+    // Stored without the input (it is in input_payload); answered with it, as older releases stored it.
+    assert.deepEqual(row.outputPayload, { final_state: { steps: { a: 2 } } });
+    assert.deepEqual((await getRunJson(deps.db, run.id)).output_payload, {
+      final_state: { input: { n: 1 }, steps: { a: 2 } },
+    });
     assert.deepEqual(await actionsOf(run.id), ["run_created:test", "run_started:worker", "run_succeeded:worker"]);
     assert.equal(await execute(run.id), "skipped");
     assert.equal(await execute(randomUUID()), "skipped");

@@ -270,12 +270,12 @@ async function recordOutcome(
   // The buffered steps go in the outcome's statement: one round trip finishes the run.
   const fence = { runId, from: ["running"] as const, attempt, actor: ACTOR, steps };
   if (outcome.status === "succeeded") {
-    const finalState = { input: run.inputPayload ?? {}, steps: outcome.steps };
+    // The input is stored once (input_payload): the API puts it back as final_state.input (`outputPayloadOf`).
     const done = await transition({
       ...fence,
       to: "succeeded",
       action: "run_succeeded",
-      outputPayload: { final_state: finalState },
+      outputPayload: { final_state: { steps: outcome.steps } },
     });
     if (done === null) return refuseOutcome(deps, run, jobId);
     logger.info("run completed", { runId, jobId, workflowId, durationMs: Date.now() - startedAt });

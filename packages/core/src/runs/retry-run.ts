@@ -9,10 +9,15 @@ export const RETRY_CONFLICT = "Only failed or cancelled runs can be retried.";
 
 /**
  * `POST /api/runs/{id}/retry`: a new pending run with the old one's version, input and runnable_config,
- * `retry_of` pointing at it, enqueued for the workers. Reading before writing is safe here: a failed or
- * cancelled run is terminal and never changes again.
+ * `retry_of` pointing at it, enqueued for the workers; `actor` and `auditMetadata` make its run_created entry.
+ * Reading before writing is safe here: a failed or cancelled run is terminal and never changes again.
  */
-export async function retryRun(deps: Pick<Deps, "db" | "queues" | "logger" | "metrics">, runId: string, actor: string) {
+export async function retryRun(
+  deps: Pick<Deps, "db" | "queues" | "logger" | "metrics">,
+  runId: string,
+  actor: string,
+  auditMetadata?: Record<string, unknown>,
+) {
   const old = await findRun(deps.db, runId);
   if (old === null) throw new NotFoundError("Workflow run not found");
   if (old.status !== "failed" && old.status !== "cancelled") throw new ConflictError(RETRY_CONFLICT);
@@ -27,6 +32,7 @@ export async function retryRun(deps: Pick<Deps, "db" | "queues" | "logger" | "me
       runnableConfig: old.runnableConfig,
       execute: true,
       actor,
+      ...(auditMetadata !== undefined && { auditMetadata }),
       retryOf: old.id,
     },
   ]);

@@ -7,28 +7,47 @@ import { type Transition } from "./transition";
 import { findRun } from "./find-run";
 import { listAuditEntries } from "./list-audit-entries";
 
-/** The caller-driven transitions of the runs API, each with its allowed sources and its 409 message. */
+/**
+ * The transitions of the runs API, each with its allowed sources and its 409 message. `callerDriven`: only on a
+ * run created without `execute` (Orcheo's caller-driven runs); a run the workers execute has its outcome from
+ * them alone, so no caller can forge it.
+ */
 export const RUN_ACTIONS = {
-  start: { to: "running", from: ["pending"], action: "run_started", conflict: "Only pending runs can be started." },
+  start: {
+    to: "running",
+    from: ["pending"],
+    action: "run_started",
+    conflict: "Only pending runs can be started.",
+    callerDriven: true,
+  },
   succeed: {
     to: "succeeded",
     from: ["running"],
     action: "run_succeeded",
     conflict: "Only running runs can be marked as succeeded.",
+    callerDriven: true,
   },
   fail: {
     to: "failed",
     from: ["pending", "running"],
     action: "run_failed",
     conflict: "Only pending or running runs can be marked as failed.",
+    callerDriven: true,
   },
   cancel: {
     to: "cancelled",
     from: ["pending", "running", "waiting"],
     action: "run_cancelled",
     conflict: "Cannot cancel a run that is already completed.",
+    callerDriven: false,
   },
-} as const satisfies Record<string, { to: RunStatus; from: readonly RunStatus[]; action: string; conflict: string }>;
+} as const satisfies Record<
+  string,
+  { to: RunStatus; from: readonly RunStatus[]; action: string; conflict: string; callerDriven: boolean }
+>;
+
+export const WORKER_EXECUTED_CONFLICT =
+  "This run is executed by the workers; only caller-driven runs (created without execute) can be started, succeeded or failed by the API.";
 
 export type RunAction = keyof typeof RUN_ACTIONS;
 
@@ -50,7 +69,11 @@ export async function getRunJson(db: Db, runId: string) {
   return toRunJson(run, audit.get(run.id) ?? []);
 }
 
-/** Applies a runs-API action with one guarded update; 404 for an unknown run, 409 when the guard fails. */
+/**
+ * Applies a runs-API action with one guarded update (the status, and for start/succeed/fail the run being
+ * caller-driven, are its conditions); 404 for an unknown run, 409 when the guard fails. The read after a refusal
+ * only chooses the message.
+ */
 export async function applyRunAction(
   db: Db,
   runId: string,
@@ -65,14 +88,16 @@ export async function applyRunAction(
     actor: opts.actor,
     action: spec.action,
     start: name === "start",
+    callerDriven: spec.callerDriven,
     ...(opts.metadata !== undefined && { metadata: opts.metadata }),
     ...(opts.outputPayload !== undefined && { outputPayload: opts.outputPayload }),
     ...(opts.error !== undefined && { error: opts.error }),
   };
   const updated = await transitionRun(db, t);
   if (updated === null) {
-    if ((await findRun(db, runId)) === null) throw new NotFoundError("Workflow run not found");
-    throw new ConflictError(spec.conflict);
+    const current = await findRun(db, runId);
+    if (current === null) throw new NotFoundError("Workflow run not found");
+    throw new ConflictError(spec.callerDriven && current.execute ? WORKER_EXECUTED_CONFLICT : spec.conflict);
   }
   const audit = await listAuditEntries(db, [updated.id]);
   return toRunJson(updated, audit.get(updated.id) ?? []);

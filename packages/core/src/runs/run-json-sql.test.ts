@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createTestDeps, type TestDeps } from "../testing/test-deps";
 import { createTestWorkflow } from "../testing/run-fixtures";
 import { createRuns } from "./create-runs";
-import { toRunJson } from "./run-row";
+import { toRunJson, type RunJson } from "./run-row";
 import { transitionRun } from "./transition-run";
 import { findRun } from "./find-run";
 import { listAuditEntries } from "./list-audit-entries";
@@ -66,6 +66,11 @@ describe("RUN_JSON_SQL", () => {
     const page = await listRunsPage(deps.db, { workflow: { id: workflowId }, limit: 10 });
     assert.ok(page !== null);
     const ids = created.map((c) => c.run.id);
+    // A worker's output is stored without the input and answered with it, as older releases stored it.
+    const answered = (JSON.parse(page.json) as RunJson[]).find((r) => r.id === succeeded);
+    assert.deepEqual(answered?.output_payload, {
+      final_state: { input: { body: { b: 2, a: [1, "x", null] }, 'ü"\\': "\u2028" }, steps: { out: "done" } },
+    });
     const audit = await listAuditEntries(deps.db, ids);
     const rows = await Promise.all(ids.map((id) => findRun(deps.db, id)));
     const expected = rows
@@ -79,6 +84,33 @@ describe("RUN_JSON_SQL", () => {
       runs.map((r) => [Object.keys(r), r.audit_log.map((a) => Object.keys(a)), Object.keys(r.input_payload as object)]);
     assert.deepEqual(keys(actual), keys(expected));
     assert.equal(page.nextCursor, null);
+  });
+
+  it("answers outputs stored with their input (older releases) and caller-driven outputs as they are", async () => {
+    const { workflowId: wf, workflowVersionId: v } = await createTestWorkflow(deps.db, { name: "old", handle: "old" });
+    const base = { workflowId: wf, workflowVersionId: v, actor: "test", triggeredBy: "api" };
+    const created = await createRuns(deps.db, [
+      { ...base, execute: true, inputPayload: { n: 1 } },
+      { ...base, execute: false, inputPayload: { n: 2 } },
+      { ...base, execute: true, inputPayload: { n: 3 } },
+      { ...base, execute: true, inputPayload: { n: 4 } },
+    ]);
+    const outputs = [
+      { final_state: { input: { n: 1 }, steps: { a: 1 } } },
+      { final_state: { steps: { by: "caller" } } },
+      { final_state: "not an object" },
+      [1, 2],
+    ];
+    for (const [i, c] of created.entries()) {
+      await deps.db.run.update({ where: { id: c.run.id }, data: { status: "succeeded", outputPayload: outputs[i] } });
+    }
+    const page = await listRunsPage(deps.db, { workflow: { id: wf }, limit: 10 });
+    const byId = new Map((JSON.parse(page!.json) as RunJson[]).map((r) => [r.id, r.output_payload]));
+    const rows = await Promise.all(created.map((c) => findRun(deps.db, c.run.id)));
+    for (const [i, row] of rows.entries()) {
+      assert.deepEqual(byId.get(row!.id), outputs[i], `run ${i}`);
+      assert.deepEqual(toRunJson(row!, []).output_payload, outputs[i], `run ${i}`);
+    }
   });
 
   it("pages by handle with a cursor, and tells a missing workflow from an empty page", async () => {

@@ -22,7 +22,10 @@ export const RunResponse = z.strictObject({
   triggered_by: z.string(),
   input_payload: z.unknown(),
   runnable_config: z.unknown(),
-  output_payload: z.unknown().meta({ description: "A worker-executed run succeeds with `{final_state: ...}`" }),
+  output_payload: z.unknown().meta({
+    description:
+      "A worker-executed run succeeds with `{final_state: {input, steps}}` (`input` is the run's input_payload, stored once and shown here too)",
+  }),
   error: z.string().nullable(),
   attempt: z.number().int(),
   retry_of: z.uuid().nullable().meta({ description: "Beyond Orcheo: the run this one retries" }),

@@ -49,7 +49,7 @@ export function toRunJson(run: RunRow, audit: readonly AuditEntry[]): RunRespons
     triggered_by: run.triggeredBy,
     input_payload: run.inputPayload ?? {},
     runnable_config: run.runnableConfig ?? null,
-    output_payload: run.outputPayload ?? null,
+    output_payload: outputPayloadOf(run),
     error: run.error,
     attempt: run.attempt,
     retry_of: run.retryOf,
@@ -63,19 +63,46 @@ export function toRunJson(run: RunRow, audit: readonly AuditEntry[]): RunRespons
 }
 export type RunJson = ReturnType<typeof toRunJson>;
 
+/**
+ * The output as the API answers it. A worker's success output is stored as `{final_state: {steps}}`: the run's
+ * input is stored once, in input_payload, and put back here as `final_state.input` (first, as jsonb orders the
+ * keys), so the answer is what older releases stored twice. A row stored the old way (with its input) is left
+ * as it is. Only runs the workers execute: a caller-driven run's output is whatever its caller sent, and since
+ * the API cannot succeed a worker-executed run, the workers alone write such an output.
+ */
+export function outputPayloadOf(run: Pick<RunRow, "execute" | "inputPayload" | "outputPayload">): unknown {
+  const output = run.outputPayload ?? null;
+  if (!run.execute || !isObject(output)) return output;
+  const finalState = output.final_state;
+  if (!isObject(finalState) || Object.hasOwn(finalState, "input")) return output;
+  return { ...output, final_state: { input: run.inputPayload ?? {}, ...finalState } };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** The run's input as the API answers it (`{}` for none). */
+const INPUT_SQL = `CASE WHEN p.input_payload IS NULL OR p.input_payload = 'null' THEN '{}'::jsonb ELSE p.input_payload END`;
+
 /** A timestamptz as `Date.toISOString` writes it (UTC, milliseconds): the stored precision. */
 const isoSql = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
  * `toRunJson` as a SQL expression over the run alias `p` (with its audit entries): Postgres writes a page of runs as
  * the response's text, and the api sends it without parsing a row or a timestamp. The keys, their order and every
- * value are those of `toRunJson`; run-json-sql.test.ts compares the two.
+ * value are those of `toRunJson` (`outputPayloadOf` included); run-json-sql.test.ts compares the two.
  */
 export const RUN_JSON_SQL = `json_build_object(
   'id', p.id, 'workflow_id', p.workflow_id, 'workflow_version_id', p.workflow_version_id, 'status', p.status,
   'triggered_by', p.triggered_by,
-  'input_payload', CASE WHEN p.input_payload IS NULL OR p.input_payload = 'null' THEN '{}'::jsonb ELSE p.input_payload END,
-  'runnable_config', p.runnable_config, 'output_payload', p.output_payload, 'error', p.error, 'attempt', p.attempt,
+  'input_payload', ${INPUT_SQL},
+  'runnable_config', p.runnable_config,
+  'output_payload', CASE WHEN p.execute AND jsonb_typeof(p.output_payload->'final_state') = 'object'
+                          AND NOT jsonb_exists(p.output_payload->'final_state', 'input')
+                     THEN jsonb_set(p.output_payload, '{final_state,input}', ${INPUT_SQL})
+                     ELSE p.output_payload END,
+  'error', p.error, 'attempt', p.attempt,
   'retry_of', p.retry_of, 'run_at', ${isoSql("p.run_at")}, 'created_at', ${isoSql("p.created_at")},
   'updated_at', ${isoSql("p.updated_at")}, 'started_at', ${isoSql("p.started_at")},
   'completed_at', ${isoSql("p.completed_at")},

@@ -3,7 +3,14 @@ import { RunnableConfig } from "../workflows/workflow-schemas";
 import { RUN_STATUSES } from "./run-status";
 import { JsonObject } from "../http/json-object";
 
-const Actor = z.string().trim().min(1).max(200).default("system");
+/**
+ * Orcheo's `actor`: who the caller says acts. The audit entry names the acting API key and keeps this as
+ * `metadata.actor`; with AUTH_MODE=disabled the entry names this (default `system`).
+ */
+const Actor = z.string().trim().min(1).max(200).optional().meta({
+  description:
+    "Kept as the audit entry's `metadata.actor`; the entry's `actor` is the acting API key (`api_key:<id>`). With AUTH_MODE=disabled the entry's actor is this (default `system`)",
+});
 const InputPayload = JsonObject.default({});
 const HAS_OFFSET = /(Z|[+-]\d{2}(:?\d{2})?)$/i;
 /** An instant; a naive datetime is UTC. */
@@ -51,7 +58,10 @@ export const RetryRunBody = z.strictObject({ actor: Actor });
 
 export const ManualDispatchBody = z.strictObject({
   workflow_id: z.string().min(1).max(200),
-  actor: z.string().trim().min(1).max(200).default("manual"),
+  actor: z.string().trim().min(1).max(200).optional().meta({
+    description:
+      "Kept as the run_created audit entry's `metadata.actor`; the entry's `actor` is the acting API key. With AUTH_MODE=disabled the entry's actor is this (default `manual`)",
+  }),
   runs: z
     .array(
       z.strictObject({

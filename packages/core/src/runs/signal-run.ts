@@ -8,14 +8,15 @@ import { listAuditEntries } from "./list-audit-entries";
 /**
  * `POST /api/runs/{id}/signals/{name}`. In one statement: the run must be waiting with a node parked on that
  * signal; the node leaves `waiting_for` and its step is written as succeeded with the body as its output (the
- * resumed run takes it from its checkpoints), with a `run_signalled` audit entry. Concurrent signals: the
- * row's update re-checks `waiting_for`, so exactly one delivers. Then a resume job is enqueued.
+ * resumed run takes it from its checkpoints), with a `run_signalled` audit entry naming `actor`. Concurrent
+ * signals: the row's update re-checks `waiting_for`, so exactly one delivers. Then a resume job is enqueued.
  */
 export async function signalRun(
   deps: Pick<Deps, "db" | "queues" | "logger">,
   runId: string,
   name: string,
   payload: unknown,
+  actor = "signal",
 ) {
   // Postgres text cannot hold NUL: such a name matches no signal, and is not sent to the database.
   if (name.includes("\u0000")) {
@@ -38,12 +39,13 @@ export async function signalRun(
        FROM upd, target
      ), audit AS (
        INSERT INTO run_audit_entries (run_id, actor, action, at, metadata)
-       SELECT upd.id, 'signal', 'run_signalled', upd.updated_at, jsonb_build_object('name', $2::text) FROM upd
+       SELECT upd.id, $4::text, 'run_signalled', upd.updated_at, jsonb_build_object('name', $2::text) FROM upd
      )
      SELECT id::text AS id FROM upd`,
     runId,
     name,
     JSON.stringify(payload ?? {}),
+    actor,
   );
   if (rows.length === 0) {
     if ((await findRun(deps.db, runId)) === null) throw new NotFoundError("Workflow run not found");

@@ -78,6 +78,7 @@ function transitionSql(t: Transition, { value, target, sources, from, idGuard }:
   let guard = `${idGuard} AND ${from === null ? `r.status = ANY(${sources})` : `(r.status = ANY(${sources})) IS TRUE`}`;
   if (t.due === true) guard += ` AND (r.run_at IS NULL OR r.run_at <= clock_timestamp())`;
   if (t.leaseExpired === true) guard += ` AND r.lease_expires_at < clock_timestamp()`;
+  if (t.callerDriven === true) guard += ` AND NOT r.execute`;
   if (t.attempt !== undefined) guard += ` AND r.attempt = ${value("attempt")}`;
   let steps = "";
   if (hasSteps(t)) {

@@ -36,6 +36,8 @@ export type Transition = {
   lease?: { owner: string; seconds: number };
   /** Only a run whose lease has expired changes (the sweeper's takeover of a run whose worker died). */
   leaseExpired?: boolean;
+  /** Only a caller-driven run (created without `execute`) changes: the runs API's start, succeed and fail. */
+  callerDriven?: boolean;
   /** Counts a takeover after an expired lease (runs.crash_recoveries + 1). */
   crashRecovery?: boolean;
 };
@@ -56,7 +58,8 @@ export function transitionShape(t: Transition): string {
     flag(t.leaseExpired === true) +
     flag(t.attempt !== undefined) +
     flag(hasSteps(t)) +
-    flag(t.dedupeSteps === true)
+    flag(t.dedupeSteps === true) +
+    flag(t.callerDriven === true)
   );
 }
 

@@ -11,6 +11,7 @@ import {
   SucceedRunBody,
 } from "@switchyard/core/runs/run-schemas";
 import { ExecutionHistoryResponse, RunResponse, RunStepResponse } from "@switchyard/core/runs/run-response";
+import { WORKER_EXECUTED_CONFLICT } from "@switchyard/core/runs/run-actions";
 import { SearchRunsQuery } from "@switchyard/core/runs/run-search-query";
 import {
   ErrorResponse,
@@ -29,21 +30,35 @@ const NextCursor = z.object({
   "X-Next-Cursor": z.string().optional().meta({ description: "Present when more runs follow" }),
 });
 
-/** One of the caller-driven transitions: `{actor, ...}` → the run, or 409 with the transition's rule. */
+/** Where the audit entry of an API action names its actor, and what it keeps of the body's `actor`. */
+const AUDIT_ACTOR =
+  "The audit entry's `actor` is the acting API key (`api_key:<id>`, or `api_token:<fingerprint>` for an `API_TOKENS` entry) and keeps the body's `actor` as `metadata.actor`; with AUTH_MODE=disabled it is the body's `actor`.";
+
+/**
+ * One of the runs API's transitions: `{actor, ...}` → the run, or 409 with the transition's rule. `callerDriven`:
+ * start/succeed/fail, which apply to runs created without `execute` only.
+ */
 function transition(
   operationId: string,
   summary: string,
   body: z.ZodType,
   conflict: string,
+  callerDriven = true,
 ): ZodOpenApiOperationObject {
+  const workers = callerDriven
+    ? ` A run the workers execute (created with \`execute: true\`, by a trigger, a dispatch or a retry) answers 409 "${WORKER_EXECUTED_CONFLICT}"`
+    : "";
   return {
     operationId,
     tags,
     summary,
-    description: `409 "${conflict}"`,
+    description: `409 "${conflict}"${workers} ${AUDIT_ACTOR}`,
     requestParams: { path: runIdParams },
     requestBody: { required: false, ...json(body) },
-    responses: { 200: ok("The run", RunResponse), ...errors(401, 404, [409, conflict], 422) },
+    responses: {
+      200: ok("The run", RunResponse),
+      ...errors(401, 404, [409, callerDriven ? `${conflict} Or: the workers execute this run.` : conflict], 422),
+    },
   };
 }
 
@@ -54,7 +69,7 @@ export const runPaths: ZodOpenApiPathsObject = {
       tags,
       summary: "Create a run (caller-driven)",
       description:
-        'Created pending and not executed by the workers: the caller moves it through start/succeed/fail (Orcheo\'s behaviour). Beyond Orcheo: `"execute": true` hands it to the workers like a trigger would.',
+        "Created pending and not executed by the workers: the caller moves it through start/succeed/fail (Orcheo's behaviour). Beyond Orcheo: `\"execute\": true` hands it to the workers like a trigger would, and then start/succeed/fail answer 409 for it (cancel and retry stay available). The `run_created` audit entry's `actor` is the acting API key (with AUTH_MODE=disabled, `triggered_by`).",
       requestParams: { path: workflowRefParams },
       requestBody: { required: true, ...json(CreateRunBody) },
       responses: { 201: ok("The pending run", RunResponse), ...errors(401, 404, 422) },
@@ -135,9 +150,14 @@ export const runPaths: ZodOpenApiPathsObject = {
   },
   "/api/runs/{run_id}/cancel": {
     post: {
-      ...transition("cancelRun", "Cancel a run", CancelRunBody, "Cannot cancel a run that is already completed."),
-      description:
-        'As in Orcheo, a `reason` becomes the run\'s `error` (none: `error` is null). 409 "Cannot cancel a run that is already completed." Beyond Orcheo: a run being executed is also stopped on whichever worker holds it (in-flight HTTP and `code` aborted).',
+      ...transition(
+        "cancelRun",
+        "Cancel a run",
+        CancelRunBody,
+        "Cannot cancel a run that is already completed.",
+        false,
+      ),
+      description: `As in Orcheo, a \`reason\` becomes the run's \`error\` (none: \`error\` is null). 409 "Cannot cancel a run that is already completed." Any run, caller-driven or executed by the workers. Beyond Orcheo: a run being executed is also stopped on whichever worker holds it (in-flight HTTP and \`code\` aborted). ${AUDIT_ACTOR}`,
     },
   },
   "/api/runs/{run_id}/retry": {
@@ -145,8 +165,7 @@ export const runPaths: ZodOpenApiPathsObject = {
       operationId: "retryRun",
       tags,
       summary: "Retry a failed or cancelled run",
-      description:
-        "Beyond Orcheo. A new pending run with the same version and input, `retry_of` pointing at the old one, enqueued. 409 for any other status.",
+      description: `Beyond Orcheo. A new pending run with the same version and input, \`retry_of\` pointing at the old one, enqueued. 409 for any other status. ${AUDIT_ACTOR}`,
       requestParams: { path: runIdParams },
       requestBody: { required: false, ...json(RetryRunBody) },
       responses: { 201: ok("The new run", RunResponse), ...errors(401, 404, 409, 422) },
@@ -158,7 +177,7 @@ export const runPaths: ZodOpenApiPathsObject = {
       tags,
       summary: "Deliver a signal to a waiting run",
       description:
-        "Beyond Orcheo. Resumes a run parked on a `wait_for_signal` node with that signal name; the JSON body becomes the node's output. 409 when the run is not waiting for that signal.",
+        "Beyond Orcheo. Resumes a run parked on a `wait_for_signal` node with that signal name; the JSON body becomes the node's output. 409 when the run is not waiting for that signal. The `run_signalled` audit entry's `actor` is the acting API key (`signal` with AUTH_MODE=disabled).",
       requestParams: {
         path: z.object({ run_id: RunId, name: z.string().meta({ description: "The node's signal name" }) }),
       },

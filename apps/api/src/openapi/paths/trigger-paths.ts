@@ -13,14 +13,14 @@ const webhookTags = ["Webhook trigger"];
 const cronTags = ["Cron trigger"];
 
 const WEBHOOK_CHECKS =
-  "Checked in this order, the first failure wins, and a rejected request consumes no rate-limit quota and creates no run: 404 workflow or version, 405 method, 413 body size, 400 required header, 400 required query parameter, 401 HMAC signature or shared secret (HMAC over the raw body or Orcheo's sorted-key JSON; GitHub `sha256=`, Stripe `t=…,v1=…`; replays refused), 429 rate limit. Rate limits and the replay cache live in Redis, shared by every API process; when Redis cannot answer those checks the delivery gets 503 rather than being let through unchecked.";
+  "Checked in this order, the first failure wins, and a rejected request consumes no rate-limit quota and creates no run: 404 workflow or version, 405 method, 413 body size, 400 required header, 400 required query parameter, 401 HMAC signature or shared secret (HMAC over the raw body or Orcheo's sorted-key JSON; GitHub `sha256=`, Stripe `t=…,v1=…`; replays refused), 429 rate limit (the config's `rate_limit`, else the platform's WEBHOOK_DEFAULT_RATE_LIMIT, 600 per 60 s unless the operator set it otherwise). Rate limits live in Redis, shared by every API process (while Redis cannot answer they are not applied); replays are refused from Postgres. Without a secret or HMAC the webhook is public: anyone who knows the URL can create runs.";
 
 function invokeWebhook(method: string): ZodOpenApiOperationObject {
   return {
     operationId: `invokeWebhook${method}`,
     tags: webhookTags,
     summary: "Deliver a webhook",
-    description: `Public: the workflow's webhook config protects it. ${WEBHOOK_CHECKS} The run's \`input_payload\` is \`{body, headers, query_params, source_ip}\`; the body is \`{}\` when empty, the parsed JSON, else \`{"raw": "<text>"}\`.`,
+    description: `Public: the workflow's webhook config protects it. ${WEBHOOK_CHECKS} The run's \`input_payload\` is \`{body, headers, query_params, source_ip}\`, without the config's secret and signature headers and without any header or query parameter named like a credential (key, token, secret, password, auth, session, credential, signature, cookie: docs/security.md); the body is \`{}\` when empty, the parsed JSON, else \`{"raw": "<text>"}\`.`,
     ...PUBLIC,
     requestParams: {
       path: workflowRefParams,

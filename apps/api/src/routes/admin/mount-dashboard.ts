@@ -12,6 +12,7 @@ import { systemQueueRoutes } from "../system-queues";
 import { systemWorkerRoutes } from "../system";
 import { webhookConfigRoutes } from "../webhook";
 import { workflowRoutes } from "../workflows";
+import type { AuthThrottle } from "@switchyard/core/auth/auth-throttle";
 import type { Authenticator } from "@switchyard/core/auth/authenticator";
 import { dashboardAuth } from "../../middleware/dashboard-auth";
 import { requireScope } from "../../middleware/principal";
@@ -33,7 +34,7 @@ function readOnly(router: Router): RequestHandler {
  * behind the same auth as Bull Board (dashboard-auth.ts): any key with the `read` scope reads; the run actions
  * (cancel, retry, re-run) need `trigger`, as on the API. Mounted after Bull Board, which owns /admin/queues.
  */
-export function mountDashboard(app: Express, deps: Deps, authenticator: Authenticator): void {
+export function mountDashboard(app: Express, deps: Deps, authenticator: Authenticator, throttle: AuthThrottle): void {
   const api = Router();
   api.use(requireSameOriginWrite);
   api.use((req, res, next) =>
@@ -58,7 +59,7 @@ export function mountDashboard(app: Express, deps: Deps, authenticator: Authenti
   });
 
   const dashboard = Router();
-  dashboard.use(dashboardAuth(deps.config, authenticator), requireScope("read"));
+  dashboard.use(dashboardAuth(deps.config, authenticator, throttle), requireScope("read"));
   dashboard.use("/api", api);
   const assets = { index: false, maxAge: "5m" } as const;
   dashboard.use("/vendor/preact", express.static(dirname(require.resolve("preact")), assets));

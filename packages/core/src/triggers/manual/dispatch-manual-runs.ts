@@ -9,9 +9,13 @@ import { resolveWorkflow } from "../../workflows/resolve-workflow";
 
 /**
  * All or nothing: every version is checked before any run is created, and the runs are inserted by one
- * statement. Answers the runs in request order.
+ * statement. Answers the runs in request order. `auditMetadata`: the run_created entries' metadata.
  */
-export async function dispatchManualRuns(deps: Deps, body: z.infer<typeof ManualDispatchBody>) {
+export async function dispatchManualRuns(
+  deps: Deps,
+  body: z.infer<typeof ManualDispatchBody>,
+  auditMetadata?: Record<string, unknown>,
+) {
   const { db } = deps;
   const workflow = await resolveWorkflow(db, body.workflow_id, { activeOnly: true });
   const named = [
@@ -35,7 +39,8 @@ export async function dispatchManualRuns(deps: Deps, body: z.infer<typeof Manual
       inputPayload: r.input_payload,
       runAt: r.run_at ?? null,
       execute: true,
-      actor: body.actor,
+      actor: body.actor ?? "manual",
+      ...(auditMetadata !== undefined && { auditMetadata }),
     })),
   );
   return created.map((c) => toRunJson(c.run, c.audit));

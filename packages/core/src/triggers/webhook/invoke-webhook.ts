@@ -53,7 +53,7 @@ function openSecrets(deps: Parameters<typeof invokeWebhook>[0], config: WebhookC
 export async function invokeWebhook(
   deps: Pick<Deps, "db" | "queues" | "logger"> &
     Partial<Pick<Deps, "metrics">> & {
-      config: Pick<Config, "SECRET_KEY" | "SECRET_KEY_PREVIOUS">;
+      config: Pick<Config, "SECRET_KEY" | "SECRET_KEY_PREVIOUS" | "WEBHOOK_DEFAULT_RATE_LIMIT">;
       /** Coalesces the inserts of unsigned deliveries arriving together (`createRunBatcher`); one each without. */
       createRun?: RunBatcher;
       /** Coalesces the workflow lookups of deliveries arriving together (`createWebhookTargetLoader`). */
@@ -122,9 +122,12 @@ export async function invokeWebhook(
       deps.logger.debug("webhook authentication failed", { workflowId, reason: "replay" });
       throw new UnauthorizedError(INVALID_CREDENTIALS);
     }
-    if (config.rate_limit !== null && !(await guard.withinRateLimit(workflowId, config.rate_limit))) {
+    // A config without a rate_limit of its own gets the platform's default: an unsigned webhook is public, and this
+    // bounds how fast anyone can fill the runs table through it.
+    const rateLimit = config.rate_limit ?? deps.config.WEBHOOK_DEFAULT_RATE_LIMIT;
+    if (rateLimit !== null && !(await guard.withinRateLimit(workflowId, rateLimit))) {
       rejected(429, "rate_limited");
-      const { limit, interval_seconds } = config.rate_limit;
+      const { limit, interval_seconds } = rateLimit;
       throw new AppError(
         429,
         "rate_limited",

@@ -56,7 +56,9 @@ export const WebhookConfigBody = z.strictObject({
     .meta({ description: "sha1, sha256 or sha512 (any case)" }),
   hmac_timestamp_header: HeaderName.nullish(),
   hmac_tolerance_seconds: z.number().int().min(0).max(ONE_YEAR_SECONDS).default(300),
-  rate_limit: WebhookRateLimit.nullish(),
+  rate_limit: WebhookRateLimit.nullish().meta({
+    description: "Deliveries admitted per interval; unset or null: the platform's WEBHOOK_DEFAULT_RATE_LIMIT applies",
+  }),
   idempotency_header: HeaderName.nullish().meta({
     description: "A header identifying a delivery (e.g. x-github-delivery): a repeated value creates no second run",
   }),

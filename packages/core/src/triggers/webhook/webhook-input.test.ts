@@ -5,6 +5,7 @@ import {
   firstQueryValues,
   parseWebhookBody,
   toStoredHeaders,
+  toStoredQuery,
   toWebhookPayload,
 } from "./webhook-input";
 
@@ -38,13 +39,45 @@ describe("toStoredHeaders", () => {
         "x-api-token": "t",
         "x-webhook-secret": "s",
         "x-hub-signature-256": "sha256=…",
-        "x-key": "k",
-        "x-sig": "s",
+        "x-api-key": "k",
+        "api-key": "k",
+        "x-password": "p",
+        "x-session-id": "s",
+        "x-auth": "a",
+        "x-custom-check": "c",
+        "x-sender": "s",
         "x-github-delivery": "d1",
+        "user-agent": "GitHub-Hookshot/1",
       },
-      { secret_header: "x-key", hmac_header: "x-sig" },
+      { secret_header: "x-custom-check", hmac_header: "x-sender" },
     );
-    assert.deepEqual(headers, { "content-type": "application/json", "x-github-delivery": "d1" });
+    assert.deepEqual(headers, {
+      "content-type": "application/json",
+      "x-github-delivery": "d1",
+      "user-agent": "GitHub-Hookshot/1",
+    });
+  });
+});
+
+describe("toStoredQuery", () => {
+  it("drops parameters named like a credential and keeps ordinary ones", () => {
+    const query = toStoredQuery({
+      token: "t",
+      secret: "s",
+      api_key: "k",
+      apikey: "k",
+      access_token: "a",
+      password: "p",
+      passwd: "p",
+      auth: "a",
+      session_id: "s",
+      sig: "s",
+      page: "2",
+      keyword: "x",
+      monkey: "banana",
+      sort: "asc",
+    });
+    assert.deepEqual(query, { page: "2", keyword: "x", monkey: "banana", sort: "asc" });
   });
 });
 

@@ -2,6 +2,7 @@ import { exceedsJsonDepth } from "../../http/json-depth";
 import { setOwn } from "../../proto-keys";
 import type { WebhookConfig } from "./webhook-config";
 import type { WebhookHeaders } from "./verify-webhook-auth";
+import { isSensitiveName } from "./sensitive-name";
 
 /** The body once decoded: `json` is the parsed value when the text is JSON, else undefined. */
 export type WebhookBody = { text: string; json: unknown };
@@ -26,16 +27,25 @@ export function toWebhookPayload(body: WebhookBody, preserveRawBody: boolean): u
   return body.json === undefined ? { raw: body.text } : body.json;
 }
 
-// Credentials never reach a run's input (and so never the database or the workflow's nodes).
-const SENSITIVE_HEADER = /authorization|cookie|secret|signature|token/;
-
+/**
+ * The headers a run keeps. Credentials never reach a run's input (and so never the database or the workflow's
+ * nodes): a header named like one (`isSensitiveName`) and the config's own secret and signature headers are
+ * dropped, not masked, as Orcheo leaves out the secret, signature and authorization headers.
+ */
 export function toStoredHeaders(headers: WebhookHeaders, config: Pick<WebhookConfig, "secret_header" | "hmac_header">) {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || SENSITIVE_HEADER.test(name)) continue;
+    if (value === undefined || isSensitiveName(name)) continue;
     if (name === config.secret_header || name === config.hmac_header) continue;
     setOwn(out, name, Array.isArray(value) ? value.join(", ") : value);
   }
+  return out;
+}
+
+/** The query parameters a run keeps: those named like a credential (`?token=`, `?api_key=`) are dropped. */
+export function toStoredQuery(query: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(query)) if (!isSensitiveName(name)) out[name] = value;
   return out;
 }
 
@@ -86,7 +96,8 @@ export function createWebhookInput(args: {
   sourceIp: string | null;
   config: Pick<WebhookConfig, "secret_header" | "hmac_header">;
 }): WebhookInputPayload {
-  const { preserve_raw_body: preserve, ...queryParams } = args.query;
+  const { preserve_raw_body: preserve, ...rest } = args.query;
+  const queryParams = toStoredQuery(rest);
   const input: WebhookInputPayload = {
     body: toWebhookPayload(args.body, isPreserveRawBody(preserve)),
     headers: toStoredHeaders(args.headers, args.config),
