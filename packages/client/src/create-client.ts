@@ -1,0 +1,20 @@
+import { createHttp, type ClientOptions, type RequestOptions } from "./http-transport";
+import { createRunsApi } from "./runs-api";
+import { createWorkflowsApi } from "./workflows-api";
+
+/**
+ * A client of one Switchyard API. Every call answers the API's JSON typed by its schemas, or rejects with a
+ * `SwitchyardError` (a subclass per status: `NotFoundError`, `ValidationError`, ...).
+ */
+export function createClient(options: ClientOptions) {
+  const http = createHttp(options);
+  return {
+    workflows: createWorkflowsApi(http),
+    runs: createRunsApi(http),
+    /** Any other route: `path` under the base URL; answers the parsed JSON of a 2xx. */
+    request: async <T = unknown>(method: string, path: string, opts?: RequestOptions) =>
+      (await http.request<T>(method, path, opts)).body,
+  };
+}
+
+export type SwitchyardClient = ReturnType<typeof createClient>;

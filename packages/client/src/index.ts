@@ -1,0 +1,22 @@
+export { createClient, type SwitchyardClient } from "./create-client";
+export type { ClientOptions, RequestOptions } from "./http-transport";
+export type { CallOptions, WorkflowsApi } from "./workflows-api";
+export type { ListRunsOptions, RunPage, RunsApi, TriggerOptions, WaitOptions } from "./runs-api";
+export type { RunEventsOptions } from "./run-events";
+export type * from "./run-event";
+export type * from "./api-types";
+export {
+  ConflictError,
+  ConnectionError,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitedError,
+  RequestTimeoutError,
+  SwitchyardError,
+  UnauthorizedError,
+  ValidationError,
+  WaitTimeoutError,
+  type SwitchyardErrorCode,
+  type ValidationIssue,
+} from "./switchyard-error";
+export { SseParser, type SseMessage } from "./sse-parser";
