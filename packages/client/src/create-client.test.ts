@@ -34,7 +34,7 @@ describe("createClient", () => {
   const waitForStatus = (id: string, status: string) =>
     eventually(async () => ((await direct.runs.get(id)).status === status ? true : undefined), 30_000, status);
 
-  const workflow = async (handle: string, graph: object) => {
+  const workflow = async (handle: string, graph: Record<string, unknown>) => {
     const wf = await client.workflows.create({ name: handle, handle });
     await client.workflows.versions.create(wf.id, { graph });
     return wf;

@@ -65,10 +65,10 @@ export async function* streamRunEvents(
               lastProblem = new ConnectionError(streamProblem(path, errorDetail(message)));
               throw lastProblem;
             }
+            if (message.id !== undefined) lastEventId = message.id;
             const event = toRunEvent(path, message);
             if (event === undefined) continue;
             failures = 0;
-            if (message.id !== undefined) lastEventId = message.id;
             yield event;
             if (event.type === "end") return;
           }
