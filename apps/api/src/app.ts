@@ -28,6 +28,7 @@ import { metricsRoutes } from "./routes/metrics";
 import { traceRequests } from "./middleware/trace-requests";
 import { discardUnreadBody } from "./middleware/discard-body";
 import { rejectUnstorableUrl } from "./middleware/reject-unstorable-url";
+import { mountMcp } from "./routes/mcp";
 
 // Postgres text and jsonb cannot hold NUL characters or lone UTF-16 surrogates: refused at parse time (a 422),
 // not when the INSERT fails (a 500).
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
 
   mountBullBoard(app, deps, authenticator, throttle);
   mountDashboard(app, deps, authenticator, throttle);
+  mountMcp(app, deps, authenticator, throttle);
 
   // Everything else under /api: a key or token when AUTH_MODE=required, a per-key rate limit, then the route's scope.
   const api = express.Router();

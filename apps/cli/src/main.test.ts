@@ -1,10 +1,13 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startTestApi, type TestApi } from "../../api/src/testing/start-api";
 import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+import { startRunEventsProxy, type RunEventsProxy } from "../../../packages/client/src/testing/run-events-proxy";
+import { SIGNAL_GRAPH } from "../../../packages/client/src/testing/test-workflows";
 
 const run = promisify(execFile);
 const bin = join(import.meta.dirname, "../bin/switchyard.js");
@@ -12,6 +15,8 @@ const bin = join(import.meta.dirname, "../bin/switchyard.js");
 describe("switchyard cli", () => {
   let api: TestApi;
   let worker: ServiceProcess;
+  // Until the API serves GET /api/runs/{id}/events, --follow reads it from the stand-in (every other route is the API's).
+  let proxy: RunEventsProxy;
   let env: Record<string, string> = {};
 
   const cli = async (...args: string[]) =>
@@ -22,12 +27,14 @@ describe("switchyard cli", () => {
 
   before(async () => {
     api = await startTestApi();
-    env = { ...api.deps.env, API_URL: api.url, LOG_LEVEL: "error" };
+    proxy = await startRunEventsProxy(api.deps.db, api.url);
+    env = { ...api.deps.env, API_URL: proxy.url, LOG_LEVEL: "error" };
     worker = spawnService("worker", { ...api.deps.env, LOG_LEVEL: "info" });
     await worker.waitForLog((l) => l.message === "worker started");
   });
   after(async () => {
     await worker.stop();
+    await proxy.stop();
     await api.close();
   });
 
@@ -91,6 +98,57 @@ describe("switchyard cli", () => {
     const triggered = await cli("trigger", "cli-fail", "--follow");
     assert.equal(triggered.code, 1);
     assert.match(triggered.stdout, / failed$/m);
+  });
+
+  /** `trigger --follow` as a process, its stdout line by line; `onLine` may act on the run meanwhile. */
+  const follow = (handle: string, onLine: (line: string, runId: string) => Promise<void>) => {
+    const child = spawn(process.execPath, [bin, "trigger", handle, "--input", '{"n": 5}', "--follow"], {
+      env: { ...process.env, ...env },
+    });
+    const lines: string[] = [];
+    const acted: Promise<void>[] = [];
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      lines.push(line);
+      acted.push(onLine(line, lines[0]!.split(" ")[0]!));
+    });
+    return new Promise<{ code: number | null; lines: string[] }>((resolve) =>
+      child.on("close", (code) => void Promise.all(acted).then(() => resolve({ code, lines }))),
+    );
+  };
+
+  it("streams a followed run's status changes, steps and log lines as they happen", async () => {
+    await createWorkflow("cli-follow", SIGNAL_GRAPH);
+    const { code, lines } = await follow("cli-follow", async (line, runId) => {
+      if (line === `${runId} waiting`) {
+        const res = await api.request("POST", `/api/runs/${runId}/signals/go`, { body: { answer: "yes" } });
+        assert.equal(res.status, 200);
+      }
+    });
+    assert.equal(code, 0);
+    const id = lines[0]!.split(" ")[0]!;
+    assert.deepEqual(
+      lines.map((l) => l.replace(id, "<id>")),
+      [
+        "<id> pending",
+        "<id> running",
+        "<id> log hello info hello 5",
+        "<id> step hello succeeded",
+        "<id> waiting",
+        "<id> step gate succeeded",
+        "<id> running",
+        "<id> step done succeeded",
+        "<id> succeeded",
+      ],
+    );
+  });
+
+  it("exits 3 when the followed run is cancelled", async () => {
+    await createWorkflow("cli-cancel", SIGNAL_GRAPH);
+    const { code, lines } = await follow("cli-cancel", async (line, runId) => {
+      if (line === `${runId} waiting`) await api.request("POST", `/api/runs/${runId}/cancel`, { body: {} });
+    });
+    assert.equal(code, 3);
+    assert.match(lines.at(-1) ?? "", / cancelled$/);
   });
 
   it("previews a cron expression's next fire times in a zone, offline", async () => {

@@ -11,9 +11,8 @@ export function createClient(options: ClientOptions) {
   return {
     workflows: createWorkflowsApi(http),
     runs: createRunsApi(http),
-    /** Any other route: `path` under the base URL; answers the parsed JSON of a 2xx. */
-    request: async <T = unknown>(method: string, path: string, opts?: RequestOptions) =>
-      (await http.request<T>(method, path, opts)).body,
+    /** Any other route: `path` under the base URL; answers a 2xx's status, headers and parsed JSON body. */
+    request: <T = unknown>(method: string, path: string, opts?: RequestOptions) => http.request<T>(method, path, opts),
   };
 }
 

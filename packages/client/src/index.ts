@@ -1,5 +1,5 @@
 export { createClient, type SwitchyardClient } from "./create-client";
-export type { ClientOptions, RequestOptions } from "./http-transport";
+export type { ClientOptions, HttpAnswer, QueryValue, RequestOptions } from "./http-transport";
 export type { CallOptions, WorkflowsApi } from "./workflows-api";
 export type { ListRunsOptions, RunPage, RunsApi, TriggerOptions, WaitOptions } from "./runs-api";
 export type { RunEventsOptions } from "./run-events";

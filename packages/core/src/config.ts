@@ -82,6 +82,10 @@ export const Config = z
     HOST: z.string().min(1).default("127.0.0.1"),
     PORT: z.coerce.number().int().min(0).max(65535).default(8000),
     API_URL: z.url().default("http://127.0.0.1:8000"),
+    // The API key the command line and its stdio MCP server (`switchyard mcp`) send to API_URL; else API_TOKENS' first.
+    SWITCHYARD_API_KEY: z.string().min(1).optional(),
+    // The MCP endpoint (/mcp) on the API, behind the same API-key auth and scopes as the REST API.
+    MCP_ENABLED: z.stringbool().default(true),
     // Slow clients are cut off (408 and closed): the headers must arrive within API_HEADERS_TIMEOUT_MS and the whole
     // request, body included, within API_REQUEST_TIMEOUT_MS, on every route. An idle keep-alive connection is closed
     // after API_KEEP_ALIVE_TIMEOUT_MS (longer than the usual proxy idle timeout, 60 s, so the proxy closes first).

@@ -5,6 +5,7 @@ import { CronConfigResponse } from "@switchyard/core/triggers/cron/cron-config";
 import { WebhookConfigResponse } from "@switchyard/core/triggers/webhook/webhook-config";
 import { dashboardPaths } from "./paths/dashboard-paths";
 import { keyPaths } from "./paths/key-paths";
+import { mcpPaths } from "./paths/mcp-paths";
 import { runPaths } from "./paths/run-paths";
 import { systemPaths } from "./paths/system-paths";
 import { triggerPaths } from "./paths/trigger-paths";
@@ -21,6 +22,7 @@ const PATH_GROUPS: readonly ZodOpenApiPathsObject[] = [
   systemPaths,
   dashboardPaths,
   keyPaths,
+  mcpPaths,
 ];
 
 /** The order of the reference's sections. */
@@ -37,6 +39,11 @@ const TAGS = [
     description: "Probes, metrics, queue depth and this documentation. The probes and this documentation are public.",
   },
   { name: "API keys", description: "Keys stored in Postgres, with scopes (security.md). Admin only." },
+  {
+    name: "MCP",
+    description:
+      "The Model Context Protocol server for agents (mcp.md): its tools and resources over Streamable HTTP, each calling the REST API with the caller's key.",
+  },
   {
     name: "Dashboard",
     description:

@@ -55,7 +55,7 @@ export async function startRunEventsProxy(db: Db, target: string, port = 0): Pro
     target,
     start: async () => {
       server = createServer((req, res) => {
-        handle(db, proxy.target, req, res).catch(() => res.destroy());
+        if (!serveRunEvents(db, proxy.target, req, res)) forward(proxy.target, req, res);
       });
       server.on("connection", (s) => {
         sockets.add(s);
@@ -75,10 +75,24 @@ export async function startRunEventsProxy(db: Db, target: string, port = 0): Pro
   return proxy;
 }
 
-async function handle(db: Db, target: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * Answers `GET /api/runs/{id}/events` from Postgres (true), or leaves the request alone (false). `apiUrl`: where
+ * the run is read first, with the caller's Authorization, for the API's own 401/403/404.
+ */
+export function serveRunEvents(db: Db, apiUrl: string, req: IncomingMessage, res: ServerResponse): boolean {
   const match = /^\/api\/runs\/([^/?]+)\/events(\?.*)?$/.exec(req.url ?? "");
-  if (req.method !== "GET" || match === null) return forward(target, req, res);
-  const runId = decodeURIComponent(match[1]!);
+  if (req.method !== "GET" || match === null) return false;
+  streamRunEvents(db, apiUrl, decodeURIComponent(match[1]!), req, res).catch(() => res.destroy());
+  return true;
+}
+
+async function streamRunEvents(
+  db: Db,
+  target: string,
+  runId: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const check = await fetch(`${target}/api/runs/${encodeURIComponent(runId)}`, {
     headers: req.headers.authorization === undefined ? {} : { authorization: req.headers.authorization },
   });
