@@ -91,4 +91,18 @@ describe("the built api and worker (dist/)", () => {
     assert.equal(document.status, 200);
     assert.equal(typeof document.body.openapi, "string");
   });
+
+  it("answers an MCP tool call from the bundle, the tool calling the API it runs in", async () => {
+    const { Client } = await import("@modelcontextprotocol/sdk/client/index.js");
+    const { StreamableHTTPClientTransport } = await import("@modelcontextprotocol/sdk/client/streamableHttp.js");
+    const mcp = new Client({ name: "built", version: "1.0.0" });
+    await mcp.connect(new StreamableHTTPClientTransport(new URL(`${apiUrl}/mcp`)));
+    try {
+      const answer = await mcp.callTool({ name: "list_workflows", arguments: {} });
+      assert.equal(answer.isError, undefined, JSON.stringify(answer.content));
+      assert.ok(Array.isArray((answer.structuredContent as { workflows: unknown }).workflows));
+    } finally {
+      await mcp.close();
+    }
+  });
 });
