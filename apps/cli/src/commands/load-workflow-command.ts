@@ -1,7 +1,7 @@
 import { SwitchyardError } from "@switchyard/client";
 import type { ApiCall } from "@switchyard/core/workflows/install-workflow-bundle";
 import type { CliCommand, CliContext } from "../cli-context";
-import { loadWorkflowFile } from "../load-command";
+import { loadWorkflowFile } from "../load-workflow-file";
 
 /** The bundle installer's API call over the client: every answer with its status, errors included. */
 function apiCallOf(ctx: CliContext): ApiCall {
