@@ -1,6 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
 import { startTestApi, type TestApi } from "../../../apps/api/src/testing/start-api";
 import { createClient } from "./index";
@@ -15,11 +16,13 @@ const freePort = () =>
     });
   });
 
-// Needs the API's own GET /api/runs/{id}/events: skipped until the API has that route (the same reconnect is
-// tested against the stand-in stream in create-client.test.ts meanwhile).
-const routeMissing = !(await hasRunEventsRoute()) && "needs the API's GET /api/runs/{id}/events route";
+// The API process, stopped and started again on its port: apps/api's own main.ts once it serves
+// GET /api/runs/{id}/events, until then the same app with the stand-in stream (testing/api-with-run-events-main.ts).
+const ownRoute = await hasRunEventsRoute();
+const startApi = (env: Record<string, string>): ServiceProcess =>
+  spawnService("api", env, ownRoute ? {} : { main: join(import.meta.dirname, "testing/api-with-run-events-main.ts") });
 
-describe("runs.events across an API restart", { skip: routeMissing }, () => {
+describe("runs.events across an API restart", () => {
   let api: TestApi;
   let worker: ServiceProcess;
   let served: ServiceProcess;
@@ -27,9 +30,10 @@ describe("runs.events across an API restart", { skip: routeMissing }, () => {
 
   before(async () => {
     api = await startTestApi();
-    env = { ...api.deps.env, PORT: String(await freePort()) };
+    // A short shutdown: the open event stream must not hold the stop up.
+    env = { ...api.deps.env, PORT: String(await freePort()), LOG_LEVEL: "info", API_SHUTDOWN_TIMEOUT: "1" };
     worker = spawnService("worker", { ...api.deps.env, LOG_LEVEL: "info" });
-    served = spawnService("api", env);
+    served = startApi(env);
     await Promise.all([
       worker.waitForLog((l) => l.message === "worker started"),
       served.waitForLog((l) => l.message === "api listening"),
@@ -55,7 +59,7 @@ describe("runs.events across an API restart", { skip: routeMissing }, () => {
         await served.stop();
         const signalled = await api.request("POST", `/api/runs/${run.id}/signals/go`, { body: { answer: 1 } });
         assert.equal(signalled.status, 200);
-        served = spawnService("api", env);
+        served = startApi(env);
         await served.waitForLog((l) => l.message === "api listening");
       }
     }
