@@ -213,6 +213,31 @@ describe("child runs", () => {
     assert.deepEqual(plain.output_payload.final_state.steps.call, { input: { a: 1 }, steps: { v: 7 } });
   });
 
+  it("retries a workflow node with a new child per try", async () => {
+    server.route("/once-bad", (_req, n) => (n === 1 ? { status: 503, body: "busy" } : { body: { ok: true } }));
+    await workflow("once-bad", {
+      nodes: [{ id: "c", type: "http.request", params: { url: `${server.url}/once-bad` } }],
+      edges: [],
+      output: "steps.c.body",
+    });
+    const caller = await workflow("retrying-caller", {
+      nodes: [
+        {
+          id: "call",
+          type: "workflow",
+          params: { workflow: "once-bad" },
+          retry: { max_attempts: 2, initial_delay_seconds: 0 },
+        },
+      ],
+      edges: [],
+    });
+    const run = await finished(await dispatch(caller));
+    assert.equal(run.status, "succeeded", run.error ?? "");
+    assert.deepEqual(run.output_payload.final_state.steps.call, { ok: true });
+    const children = await childrenOf(run.id);
+    assert.deepEqual(children.map((c) => c.status).sort(), ["failed", "succeeded"]);
+  });
+
   it("fails a node naming an unknown workflow at run time, and a call past MAX_RUN_DEPTH", async () => {
     const unknown = await workflow("calls-nothing", {
       nodes: [{ id: "call", type: "workflow", params: { workflow: "no-such-workflow" } }],
@@ -251,6 +276,9 @@ describe("child runs", () => {
     });
     assert.equal(badOutput.status, 422);
     assert.match(JSON.stringify(badOutput.body), /graph\.output/);
+    const badParent = await api.request("GET", "/api/runs?parent=not-a-run");
+    assert.equal(badParent.status, 422);
+    assert.match(JSON.stringify(badParent.body), /parent/);
   });
 
   it("cancels every live descendant with the parent, stopping running children on their workers", async () => {
