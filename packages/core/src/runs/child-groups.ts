@@ -90,14 +90,17 @@ async function reuseSucceeded(db: Queryable, groupId: string, nodeId: string, pa
 
 /**
  * Creates the group's next children while it has free slots (live < concurrency), in index order, skipping reused
- * items; returns their ids, to be enqueued. The group's row lock orders this with the children's outcomes (the
- * trigger) and with a cancel of the parent, so no slot is given twice and no child starts after a cancel.
+ * items, while the parent is live; returns their ids, to be enqueued. The group's row lock orders this with the
+ * children's outcomes (the trigger) and with a cancel of the parent, so no slot is given twice and no child is
+ * created after a cancel.
  */
 export async function fillChildGroup(db: Queryable, groupId: string): Promise<string[]> {
   const rows = await queryRows<{ id: string }>(
     db,
     `WITH g AS (
-       SELECT * FROM run_child_groups WHERE id = $1::uuid AND resolved_at IS NULL FOR UPDATE
+       SELECT * FROM run_child_groups gr WHERE id = $1::uuid AND resolved_at IS NULL
+         AND EXISTS (SELECT 1 FROM runs p WHERE p.id = gr.parent_run_id AND p.status IN ('pending', 'running', 'waiting'))
+       FOR UPDATE OF gr
      ), pick AS (
        SELECT i.idx, i.input FROM run_child_items i, g
        WHERE i.group_id = g.id AND i.idx >= g.next_index AND i.run_id IS NULL
