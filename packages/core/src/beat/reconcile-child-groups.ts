@@ -8,7 +8,8 @@ import { settleChildGroup } from "../runs/child-runs";
  * - an open group (unclaimed, untouched since `before`): its free slots are filled, or, resolved, its parent's
  *   resume is claimed and enqueued;
  * - a parent still waiting on a group that resolved before `before` (its resume job was lost): a new resume job.
- * The parent's waiting → running is guarded, so a repair never resumes it twice.
+ * The parent's waiting → running is guarded, so a repair never resumes it twice. Returns the groups it repaired
+ * and the parents it resumed.
  */
 export async function reconcileChildGroups(
   deps: Pick<Deps, "db" | "queues" | "logger">,
@@ -21,7 +22,15 @@ export async function reconcileChildGroups(
     options.before.toISOString(),
     limit,
   );
-  for (const { id } of open) await settleChildGroup(deps, id);
+  const repaired: string[] = [];
+  for (const { id } of open) if (await settleChildGroup(deps, id)) repaired.push(id);
+  // Groups still open (children running long) go to the back, so the next pass looks at the others first.
+  if (open.length > 0) {
+    await deps.db.$executeRawUnsafe(
+      `UPDATE run_child_groups SET updated_at = clock_timestamp() WHERE id = ANY($1::uuid[]) AND NOT resume_claimed`,
+      open.map((g) => g.id),
+    );
+  }
   const stuck = await deps.db.$queryRawUnsafe<{ id: string }[]>(
     `SELECT DISTINCT r.id::text AS id FROM runs r
      CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(r.waiting_for) = 'object' THEN r.waiting_for ELSE '{}' END) w
@@ -33,5 +42,5 @@ export async function reconcileChildGroups(
   );
   const now = new Date();
   await Promise.all(stuck.map(({ id }) => enqueueResume(deps.queues, id, now)));
-  return [...open.map((g) => g.id), ...stuck.map((r) => r.id)];
+  return [...repaired, ...stuck.map((r) => r.id)];
 }

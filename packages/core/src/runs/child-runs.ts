@@ -20,7 +20,7 @@ export type ChildRunDeps = {
   maxDepth: number;
   maxItems: number;
   /** Settles a group once per burst of calls (`createChildSettler`); a plain `settleChildGroup` without. */
-  settle?: (groupId: string) => Promise<void>;
+  settle?: (groupId: string) => Promise<boolean>;
 };
 
 /** The child runs of one run, as its workflow and map nodes use them (engine/child-runs.ts). */
@@ -87,21 +87,23 @@ async function findTarget(db: Db, ref: string, version: number | undefined) {
 export async function settleChildGroup(
   deps: Pick<ChildRunDeps, "db" | "logger" | "queues" | "settle">,
   groupId: string,
-): Promise<void> {
+): Promise<boolean> {
   if (deps.settle !== undefined) return deps.settle(groupId);
   return settleOnce(deps, groupId);
 }
 
-async function settleOnce(deps: Pick<ChildRunDeps, "db" | "logger" | "queues">, groupId: string): Promise<void> {
+/** true when it created children or claimed the parent's resume. */
+async function settleOnce(deps: Pick<ChildRunDeps, "db" | "logger" | "queues">, groupId: string): Promise<boolean> {
   const created = await fillChildGroup(deps.db, groupId);
   if (created.length > 0) {
     await deps.queues.enqueueRuns(created);
-    return;
+    return true;
   }
   const resume = await claimResume(deps.db, groupId);
-  if (resume === null) return;
+  if (resume === null) return false;
   deps.logger.info("child runs done, resuming their parent", { runId: resume.parentRunId, groupId });
   await enqueueResume(deps.queues, resume.parentRunId, resume.resolvedAt);
+  return true;
 }
 
 /**
@@ -109,20 +111,22 @@ async function settleOnce(deps: Pick<ChildRunDeps, "db" | "logger" | "queues">, 
  * adding a statement of its own, so a burst of finished children of one map costs a few statements, not one each.
  */
 export function createChildSettler(deps: Pick<ChildRunDeps, "db" | "logger" | "queues">) {
-  const inFlight = new Map<string, { again: boolean; done: Promise<void> }>();
-  return (groupId: string): Promise<void> => {
+  const inFlight = new Map<string, { again: boolean; done: Promise<boolean> }>();
+  return (groupId: string): Promise<boolean> => {
     const current = inFlight.get(groupId);
     if (current !== undefined) {
       current.again = true;
       return current.done;
     }
-    const entry = { again: false, done: Promise.resolve() };
+    const entry = { again: false, done: Promise.resolve(false) };
     entry.done = (async () => {
+      let acted = false;
       try {
         do {
           entry.again = false;
-          await settleOnce(deps, groupId);
+          acted = (await settleOnce(deps, groupId)) || acted;
         } while (entry.again);
+        return acted;
       } finally {
         inFlight.delete(groupId);
       }
