@@ -319,6 +319,32 @@ describe("child runs", () => {
     assert.equal((await getRun(runId)).status, "cancelled");
   });
 
+  it("cancels grandchildren too: every live descendant of the cancelled run", async () => {
+    await workflow("leaf", { nodes: [{ id: "w", type: "wait_for_signal", params: { name: "go" } }], edges: [] });
+    await workflow("middle", {
+      nodes: [{ id: "call", type: "workflow", params: { workflow: "leaf" } }],
+      edges: [],
+    });
+    const top = await workflow("top", {
+      nodes: [{ id: "call", type: "workflow", params: { workflow: "middle" } }],
+      edges: [],
+    });
+    const runId = await dispatch(top);
+    const leaf = await eventually(
+      async () => {
+        const [middle] = await childrenOf(runId);
+        const [grandchild] = middle === undefined ? [] : await childrenOf(middle.id);
+        return grandchild?.status === "waiting" ? { middle: middle!, grandchild } : undefined;
+      },
+      30_000,
+      "a waiting grandchild",
+    );
+    assert.equal(((await getRun(leaf.grandchild.id)) as any).root_run_id, runId);
+    assert.equal((await api.request("POST", `/api/runs/${runId}/cancel`, { body: {} })).status, 200);
+    assert.equal((await getRun(leaf.middle.id)).status, "cancelled");
+    assert.equal((await getRun(leaf.grandchild.id)).status, "cancelled");
+  });
+
   it("reuses the succeeded children of a failed parent when it is retried", async () => {
     let failFirstCall = true;
     server.route("/flaky", (req) => {
