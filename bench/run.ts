@@ -19,8 +19,18 @@ import { runLatency } from "./scenarios/latency";
 import { runListRuns } from "./scenarios/list-runs";
 import { runRawBullmq } from "./scenarios/raw-bullmq";
 import { runWebhookE2e } from "./scenarios/webhook-e2e";
+import { runFanOut } from "./scenarios/fan-out";
 
-const ALL = ["raw-bullmq", "webhook-e2e", "latency", "cron-burst", "list-runs", "memory", "code-node"] as const;
+const ALL = [
+  "raw-bullmq",
+  "webhook-e2e",
+  "latency",
+  "cron-burst",
+  "list-runs",
+  "memory",
+  "code-node",
+  "fan-out",
+] as const;
 const wanted = new Set(process.argv.slice(2).length > 0 ? ["raw-bullmq", ...process.argv.slice(2)] : ALL);
 const serverUrl = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -55,8 +65,11 @@ try {
     beat: [env.services.beat.proc.pid!],
     ...serverPids(new URL(env.databaseUrl).pathname.slice(1)),
   });
+  let webhookCompletedPerS: number | null = null;
   if (wanted.has("webhook-e2e") || wanted.has("memory")) {
-    emit(await runWebhookE2e(client, env.pool, raw.processed_per_s, pids));
+    const e2e = await runWebhookE2e(client, env.pool, raw.processed_per_s, pids);
+    webhookCompletedPerS = e2e.completed_per_s;
+    emit(e2e);
     // VmHWM is the peak since the process started: the processes were idle before webhook-e2e.
     emit({
       scenario: "memory",
@@ -68,6 +81,7 @@ try {
   if (wanted.has("latency")) emit(await runLatency(client, env.pool));
   if (wanted.has("cron-burst")) emit(await runCronBurst(env.pool, redisUrl, env.prefix));
   if (wanted.has("list-runs")) emit(await runListRuns(client, env.pool));
+  if (wanted.has("fan-out")) emit(await runFanOut(client, env.pool, webhookCompletedPerS));
   // Last: its code threads stay in the worker afterwards, and it measures its own set workflow to compare with.
   if (wanted.has("code-node")) emit(await runCodeNode(client, env.pool, pids));
 } finally {

@@ -83,6 +83,13 @@ export function checkTargets(results: readonly Figures[]): Check[] {
           info(s, "CPU ms per run: worker, code", at(r, "cpu_ms_per_run", "code", "worker")),
         );
         break;
+      case "fan-out":
+        checks.push(
+          atMost(s, "10,000 children, parent s", at(r, "parent_seconds"), 10),
+          atLeast(s, "children/s", at(r, "children_per_s"), 1000),
+          atLeast(s, "ratio_to_webhook_e2e", at(r, "ratio_to_webhook_e2e"), 0.5),
+        );
+        break;
       case "memory":
         checks.push(
           atMost(s, "api peak RSS MB", at(r, "api_peak_rss_mb"), 200),

@@ -177,6 +177,27 @@ describe("the runs dashboard in a browser", () => {
     assert.equal(audit.actor, `admin:${ADMIN.username}`);
   });
 
+  it("shows a parent's child runs by status with links, and a child's parent", async () => {
+    await call("POST", "/api/workflows", { name: "Square", handle: "square" });
+    await call("POST", "/api/workflows/square/versions", {
+      graph: { nodes: [{ id: "sq", type: "transform", params: { expression: "input.item * input.item" } }] },
+    });
+    await call("POST", "/api/workflows", { name: "Fan out", handle: "fan-out" });
+    await call("POST", "/api/workflows/fan-out/versions", {
+      graph: { nodes: [{ id: "m", type: "map", params: { items: "[1, 2, 3]", workflow: "square" } }] },
+    });
+    const [run] = await call("POST", "/api/triggers/manual/dispatch", { workflow_id: "fan-out", runs: [{}] });
+    const runId = run.id as string;
+    await waitForStatus(runId, "succeeded");
+    await page.goto(`${api.url}/admin#/runs/${runId}`);
+    await page.locator("section.children", { hasText: "3 in all" }).waitFor();
+    assert.equal(await page.locator("tr[data-child]").count(), 3);
+    await page.locator("tr[data-child] a").first().click();
+    await page.locator("dt", { hasText: "Parent run" }).waitFor();
+    await page.locator(`dd a[href="#/runs/${runId}"]`).waitFor();
+    await shot("child-run");
+  });
+
   it("shows a workflow's graph, a diff between versions and its cron fire times", async () => {
     await call("PUT", "/api/workflows/orders/triggers/cron/config", {
       expression: "*/15 8-18 * * MON-FRI",

@@ -228,4 +228,41 @@ describe("example workflows", () => {
     assert.match(out.stderr, /TYPO is not a variable of this file/);
     assert.match(out.stderr, /GITHUB_WEBHOOK_SECRET needs a value/);
   });
+
+  it("fan-out-customers: one sync-customer child per customer, at most 5 at once, then a summary in item order", async () => {
+    const customers = Array.from({ length: 12 }, (_, i) => ({ id: `c-${i}`, email: `user${i}@example.com` }));
+    server.route("/customers", () => ({ body: { customers } }));
+    let inFlight = 0;
+    let maxInFlight = 0;
+    server.route("/crm", async (req) => {
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      inFlight--;
+      const { id } = JSON.parse(req.body) as { id: string };
+      return id === "c-3" ? { status: 422, body: { error: "bad email" } } : { body: { synced: true } };
+    });
+    server.route("/summary", () => ({ body: { ok: true } }));
+    await load("sync-customer", { CRM_URL: `${server.url}/crm` });
+    await load("fan-out-customers", {
+      CUSTOMERS_URL: `${server.url}/customers`,
+      SUMMARY_URL: `${server.url}/summary`,
+    });
+    const workflow = (await api.request("GET", "/api/workflows/fan-out-customers")).body;
+    const dispatched = await api.request("POST", "/api/triggers/manual/dispatch", {
+      body: { workflow_id: workflow.id, runs: [{ input_payload: {} }] },
+    });
+    assert.equal(dispatched.status, 200, JSON.stringify(dispatched.body));
+    const run = await finished(dispatched.body[0].id);
+    assert.equal(run.status, "succeeded", run.error);
+    const failedChild = run.output_payload.final_state.steps.sync.runs[3].id;
+    assert.deepEqual(run.output_payload.result, { customers: 12, synced: 11, failed: [failedChild] });
+    assert.deepEqual(
+      run.output_payload.final_state.steps.sync.results.map((r: { id: string } | null) => r?.id ?? null),
+      customers.map((c) => (c.id === "c-3" ? null : c.id)),
+    );
+    assert.deepEqual(JSON.parse(requestsTo("/summary")[0]!.body), run.output_payload.result);
+    // c-3 was tried three times (its retry policy); at most 5 children were in flight at once.
+    assert.equal(requestsTo("/crm").length, 14);
+    assert.ok(maxInFlight <= 5 && maxInFlight > 1, `saw ${maxInFlight} in flight`);
+  });
 });

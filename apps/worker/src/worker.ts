@@ -6,6 +6,7 @@ import { JOBS, QUEUES, parseJobPayload, type JobName, type JobPayload } from "@s
 import type { NodeRegistry } from "@switchyard/core/engine/node-registry";
 import { createConfiguredNodeRegistry } from "@switchyard/core/process/boot-node-registry";
 import { executeRun, type RunExecutionDeps } from "@switchyard/core/runs/execute-run";
+import { createChildSettler } from "@switchyard/core/runs/child-runs";
 import { createRunAborts, subscribeRunCancels } from "@switchyard/core/runs/run-cancellation";
 import { createTransitionBatcher } from "@switchyard/core/runs/transition-batcher";
 import { observeRuns } from "@switchyard/core/observability/observe-run";
@@ -73,6 +74,15 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     ...(config.RUN_TIMEOUT_SECONDS !== undefined && { runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS }),
     metrics: deps.metrics,
     ...(deps.telemetry !== undefined && { traceStep: recordStepSpan }),
+    childRuns: {
+      db: deps.db,
+      logger,
+      queues: deps.queues,
+      cancels: { redis: deps.redis, prefix: config.QUEUE_PREFIX },
+      maxDepth: config.MAX_RUN_DEPTH,
+      maxItems: config.MAP_MAX_ITEMS,
+      settle: createChildSettler(deps),
+    },
   };
   const execute = observeRuns(executeRun, deps.metrics, deps.telemetry !== undefined);
   const handlers: Handlers = {

@@ -144,6 +144,9 @@ export const Config = z
     RUN_LEASE_HEARTBEAT_SECONDS: seconds(3),
     // Takeovers of one run after its worker died; the next time it is failed (a run that kills its worker).
     MAX_CRASH_RECOVERIES: z.coerce.number().int().min(0).max(100).default(2),
+    // Child runs: how deep runs may nest below a top-level run, and how many items one map node may fan out over.
+    MAX_RUN_DEPTH: z.coerce.number().int().min(0).max(50).default(5),
+    MAP_MAX_ITEMS: z.coerce.number().int().min(1).max(100_000).default(10_000),
     // Graceful shutdown: a worker lets runs finish this long, then returns the rest to pending. Bounded so that it,
     // with the hand-over after it, stays within the process's forced-exit deadline (60 s; systemd waits 75 s).
     WORKER_SHUTDOWN_TIMEOUT: z.coerce.number().int().min(0).max(45).default(30),

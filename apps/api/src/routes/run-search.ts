@@ -21,6 +21,7 @@ export function runSearchRoutes({ db }: Deps): Router {
     const workflow = query.workflow === undefined ? undefined : await resolveWorkflow(db, query.workflow);
     const page = await searchRuns(db, {
       workflowId: workflow?.id,
+      parentRunId: query.parent?.toLowerCase(),
       status: query.status,
       triggeredBy: query.triggered_by,
       createdAfter: query.created_after,

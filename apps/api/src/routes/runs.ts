@@ -20,6 +20,8 @@ import {
 } from "@switchyard/core/runs/run-schemas";
 import { isUuid, parseWorkflowRef, resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
 import { listRunsPage } from "@switchyard/core/runs/list-runs-page";
+import { cancelRunDescendants } from "@switchyard/core/runs/cancel-run-descendants";
+import { countChildren } from "@switchyard/core/runs/count-children";
 
 import { auditActor } from "../middleware/principal";
 
@@ -78,7 +80,9 @@ export function runRoutes(deps: Deps): Router {
   });
 
   router.get("/runs/:runId", async (req, res) => {
-    res.json(await getRunJson(db, runIdParam(req.params.runId)));
+    const runId = runIdParam(req.params.runId);
+    const run = await getRunJson(db, runId);
+    res.json({ ...run, children: await countChildren(db, runId) });
   });
 
   // Audit entries name the acting key; Orcheo's `actor` from the body is kept as metadata.actor (auditActor).
@@ -121,6 +125,7 @@ export function runRoutes(deps: Deps): Router {
     });
     // Beyond Orcheo: whichever worker executes the run aborts its work in progress.
     await publishRunCancel(deps.redis, deps.config.QUEUE_PREFIX, run.id, deps.logger);
+    await cancelRunDescendants(deps, run.id);
     res.json(run);
   });
 

@@ -46,9 +46,14 @@ WITH doomed AS (
     FOR UPDATE OF r SKIP LOCKED
   ) d
   LIMIT $4
+), gone AS (
+  DELETE FROM runs WHERE id IN (SELECT id FROM doomed)
+  RETURNING id, status
+), groups AS (
+  -- A purged parent's child groups (its children are runs of their own, purged by their own retention).
+  DELETE FROM run_child_groups WHERE parent_run_id IN (SELECT id FROM gone)
 )
-DELETE FROM runs WHERE id IN (SELECT id FROM doomed)
-RETURNING status`;
+SELECT status FROM gone`;
 
 /**
  * Deletes terminal runs (succeeded, failed, cancelled) whose completed_at is past their retention window, in

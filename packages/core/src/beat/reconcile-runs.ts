@@ -3,6 +3,7 @@ import type { Deps } from "../deps";
 import { runJobId } from "../jobs/catalog";
 import { enqueueRuns } from "../jobs/queues";
 import { reconcileWaitingRuns } from "./reconcile-waiting-runs";
+import { reconcileChildGroups } from "./reconcile-child-groups";
 
 /** Where a pass stopped: the next pass goes on after this run, so a long backlog is covered in turn. */
 export type ReconcileCursor = { createdAt: Date; id: string };
@@ -154,7 +155,11 @@ export function createReconciler(
       if (resumed.length > 0) {
         deps.logger.info("reconciler re-scheduled waiting runs", { count: resumed.length, runIds: resumed });
       }
-      return [...result.enqueued, ...resumed];
+      const children = await reconcileChildGroups(deps, { before });
+      if (children.length > 0) {
+        deps.logger.info("reconciler repaired child run groups", { count: children.length, ids: children });
+      }
+      return [...result.enqueued, ...resumed, ...children];
     },
   };
 }

@@ -16,7 +16,12 @@ export type PlanNode = {
 };
 
 /** A validated graph, indexed for execution. Built once per version and reused by every run of it. */
-export type GraphPlan = { nodes: PlanNode[]; byId: Map<string, PlanNode> };
+export type GraphPlan = {
+  nodes: PlanNode[];
+  byId: Map<string, PlanNode>;
+  /** The graph's `output` expression: a succeeded run's `output_payload.result`. */
+  output?: string;
+};
 
 /** Throws InvalidGraphError when the graph does not validate against the registry. */
 export function createGraphPlan(rawGraph: unknown, registry: NodeRegistry): GraphPlan {
@@ -41,7 +46,7 @@ export function createGraphPlan(rawGraph: unknown, registry: NodeRegistry): Grap
     byId.get(edge.from)!.outgoing.push(edge);
     byId.get(edge.to)!.incoming.push(edge);
   }
-  return { nodes, byId };
+  return { nodes, byId, ...(graph.output !== undefined && { output: graph.output }) };
 }
 
 export function isVerbatim(type: NodeType<any>, key: string): boolean {

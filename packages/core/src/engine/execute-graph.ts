@@ -7,6 +7,7 @@ import type { RunContext } from "./node-type";
 import { runNode, type LogEntry } from "./run-node";
 import type { WaitingFor } from "./wait-state";
 import { errorMessage } from "../errors";
+import type { ChildRuns } from "./child-runs";
 
 export type StepStatus = "succeeded" | "failed" | "skipped";
 
@@ -50,6 +51,8 @@ export type ExecuteGraphOptions = {
   signal?: AbortSignal;
   /** Expression budgets and output sizes (the worker's config); the defaults without. */
   limits?: EngineLimits;
+  /** Child runs for workflow and map nodes (the worker's run executor provides them). */
+  children?: ChildRuns;
 };
 
 /**
@@ -128,7 +131,7 @@ export async function executeGraph(opts: ExecuteGraphOptions): Promise<GraphOutc
       stateBytes += measureNodeOutput(output, Number.MAX_SAFE_INTEGER);
       return finish(p, null, output);
     }
-    const outcome = await runNode(p, context, logger, signal, opts.waits?.[id], limits);
+    const outcome = await runNode(p, context, logger, signal, opts.waits?.[id], limits, opts.children);
     if (outcome.status === "waiting") {
       // Parked: no step and no finish, so its successors stay unready until a resumed run executes it again.
       if (outcome.wait !== undefined && !signal.aborted) parked[id] = outcome.wait;

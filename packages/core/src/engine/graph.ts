@@ -52,6 +52,8 @@ export type GraphEdge = z.infer<typeof GraphEdge>;
 export const GraphShape = z.looseObject({
   nodes: z.array(z.unknown()).min(1, "graph.nodes must be a non-empty list"),
   edges: z.array(z.unknown()).default([]),
+  /** The run's result: a JSONata expression over the run context, evaluated when the run succeeds. */
+  output: z.string().min(1, "graph.output must be a non-empty expression").max(100_000).optional(),
 });
 
-export type Graph = { nodes: GraphNode[]; edges: GraphEdge[] };
+export type Graph = { nodes: GraphNode[]; edges: GraphEdge[]; output?: string };

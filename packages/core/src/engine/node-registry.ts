@@ -10,6 +10,8 @@ import { createHttpRequestNode } from "./nodes/http-request-node";
 import { logNode } from "./nodes/log-node";
 import { setNode } from "./nodes/set-node";
 import { transformNode } from "./nodes/transform-node";
+import { workflowNode } from "./nodes/workflow-node";
+import { mapNode } from "./nodes/map-node";
 
 /** Node types by name. Each entry's own schema checks its params, so the map holds them type-erased. */
 export type NodeRegistry = ReadonlyMap<string, NodeType<any>>;
@@ -21,6 +23,8 @@ export const BUILTIN_NODE_TYPES: readonly NodeType<any>[] = [
   failNode,
   delayNode,
   waitForSignalNode,
+  workflowNode,
+  mapNode,
 ];
 
 /** Names a plugin may not take. */

@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Logger } from "../logger";
 import type { ExpressionLimits } from "./expression-limits";
 import type { WaitState } from "./wait-state";
+import type { ChildRuns } from "./child-runs";
 
 /** What expressions and templates see: `{input, steps, run}` (workflow-graph.md, Expressions). */
 export type RunContext = {
@@ -30,6 +31,10 @@ export type NodeContext = {
   wait?: WaitState;
   /** The worker's budgets for the expressions the node evaluates itself (defaults without). */
   expressionLimits?: ExpressionLimits;
+  /** The node's try (1, 2, ... under its `retry`), counted across the run's parks and resumes. */
+  nodeTry?: number;
+  /** Creating and reading child runs (workflow and map nodes); absent where runs are not executed by a worker. */
+  children?: ChildRuns;
 };
 
 /**

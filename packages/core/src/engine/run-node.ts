@@ -9,6 +9,7 @@ import { renderTemplate } from "./render-template";
 import { retryDelayMs } from "./retry-delay";
 import { ParkRequest, type WaitState } from "./wait-state";
 import { errorMessage } from "../errors";
+import type { ChildRuns } from "./child-runs";
 
 export type LogEntry = { level: LogLevel; message: string };
 
@@ -39,6 +40,7 @@ export async function runNode(
   signal: AbortSignal,
   wait?: WaitState,
   limits: EngineLimits = DEFAULT_ENGINE_LIMITS,
+  children?: ChildRuns,
 ): Promise<NodeOutcome> {
   const { node } = plan;
   const logs: LogEntry[] = [];
@@ -52,12 +54,16 @@ export async function runNode(
     },
     ...(wait !== undefined && { wait }),
     expressionLimits: limits.expressions,
+    ...(children !== undefined && { children }),
   };
   const logOf = () => (logs.length === 0 ? null : logs.length === 1 ? logs[0]! : logs);
   let error = "";
   let tries = 0;
-  for (let attempt = 1; attempt <= node.retry.max_attempts; attempt++) {
+  // A node parked on child runs resumes at the try it parked in: its earlier tries are spent.
+  const firstTry = wait?.kind === "children" ? wait.node_try : 1;
+  for (let attempt = firstTry; attempt <= node.retry.max_attempts; attempt++) {
     tries = attempt;
+    ctx.nodeTry = attempt;
     try {
       const output = (await tryOnce(plan, ctx, signal)) ?? null;
       const outputBytes = measureNodeOutput(output, limits.nodeMaxOutputBytes);

@@ -123,6 +123,13 @@ function checkGraph(raw: unknown, registry: NodeRegistry): { problems: GraphProb
     if (ids.has(from) && ids.has(to)) edges.push(edge.data);
   });
 
+  const output = shape.data.output;
+  if (output !== undefined) {
+    const error = expressionError(output);
+    if (error !== null)
+      problems.push({ node: null, path: ["output"], message: `graph.output: invalid expression: ${error}` });
+  }
+
   const cycle = findCycle(nodes, edges);
   if (cycle !== null) {
     const first = cycle[0] ?? "";
@@ -132,7 +139,8 @@ function checkGraph(raw: unknown, registry: NodeRegistry): { problems: GraphProb
       message: `node '${first}': edges form a cycle ${cycle.join(" -> ")}`,
     });
   }
-  return { problems, parsed: problems.length === 0 ? { nodes, edges } : null };
+  const parsed: Graph = { nodes, edges, ...(output !== undefined && { output }) };
+  return { problems, parsed: problems.length === 0 ? parsed : null };
 }
 
 /** A cycle as a closed list of node ids (`a -> b -> a`), or null. Iterative DFS: deep chains cannot overflow. */

@@ -22,6 +22,10 @@ import { releaseRun } from "./release-run";
 import { handOverRun } from "./hand-over-run";
 
 import type { EngineLimits } from "../engine/engine-limits";
+import { evaluateExpression } from "../engine/compile-expression";
+import { errorMessage } from "../errors";
+import { createChildRuns, settleFinishedChild, type ChildRunDeps } from "./child-runs";
+import { resumeIfChildrenDone } from "./resume-if-children-done";
 
 /**
  * `versions` holds the node registry: a version is planned against it once. `runTimeoutSeconds`: the worker's
@@ -50,6 +54,8 @@ export type RunExecutionDeps = {
   transitions?: TransitionBatcher;
   /** Expression budgets and output sizes (EXPRESSION_*, NODE_MAX_OUTPUT_BYTES, RUN_MAX_STATE_BYTES); defaults without. */
   limits?: EngineLimits;
+  /** Child runs of workflow and map nodes (MAX_RUN_DEPTH, MAP_MAX_ITEMS); without, those nodes fail. */
+  childRuns?: ChildRunDeps;
 };
 
 /**
@@ -187,6 +193,8 @@ async function startAndExecute(
 type RecordedOutcome = {
   outcome: GraphOutcome | { status: "failed"; nodeId: null; error: string };
   steps: StepRecord[];
+  /** The graph's `output`, evaluated when the run succeeded. */
+  result?: { value: unknown };
 };
 
 /** `stop`: aborted by a cancel, a hand-over or the BullMQ job's own signal; the run's timeout aborts it too. */
@@ -240,15 +248,41 @@ async function executeStarted(
       logger: deps.logger.child({ runId: run.id, workflowId: run.workflowId }),
       signal: stop.signal,
       ...(deps.limits !== undefined && { limits: deps.limits }),
+      ...(deps.childRuns !== undefined && { children: createChildRuns(deps.childRuns, run) }),
       onStep: async (step) => {
         deps.traceStep?.(step);
         buffer.push(step);
         if (step.sideEffects && step.status !== "skipped") await flush();
       },
     });
-    return { outcome, steps: buffer };
+    if (outcome.status !== "succeeded" || version.plan.output === undefined) return { outcome, steps: buffer };
+    return { ...(await evaluateOutput(deps, run, version.plan.output, outcome.steps, stop.signal)), steps: buffer };
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** The graph's `output` over the finished run's context; an expression that fails fails the run. */
+async function evaluateOutput(
+  deps: RunExecutionDeps,
+  run: RunRow,
+  output: string,
+  steps: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<Omit<RecordedOutcome, "steps">> {
+  const context = {
+    input: run.inputPayload ?? {},
+    steps,
+    run: { id: run.id, workflow_id: run.workflowId, triggered_by: run.triggeredBy, attempt: run.attempt },
+  };
+  try {
+    const value = await evaluateExpression(output, context, {
+      ...(deps.limits !== undefined && { limits: deps.limits.expressions }),
+      signal,
+    });
+    return { outcome: { status: "succeeded", steps }, result: { value: value ?? null } };
+  } catch (err) {
+    return { outcome: { status: "failed", nodeId: null, error: `output: ${errorMessage(err)}` } };
   }
 }
 
@@ -256,7 +290,7 @@ async function recordOutcome(
   deps: RunExecutionDeps,
   run: RunRow,
   jobId: string,
-  { outcome, steps }: RecordedOutcome,
+  { outcome, steps, result }: RecordedOutcome,
   startedAt: number,
 ): Promise<ExecuteRunResult> {
   const { db, logger } = deps;
@@ -265,7 +299,9 @@ async function recordOutcome(
   const transition = (t: Parameters<typeof transitionRun>[1]) => transitionRunDurably(db, t, retry, deps.transitions);
   if (outcome.status === "waiting") {
     await recordStepsDurably(db, runId, attempt, steps, retry);
-    return parkRun(deps, run, jobId, outcome.waitingFor);
+    const parked = await parkRun(deps, run, jobId, outcome.waitingFor);
+    if (parked === "waiting") await resumeIfChildrenDone(deps, runId, outcome.waitingFor);
+    return parked;
   }
   // The buffered steps go in the outcome's statement: one round trip finishes the run.
   const fence = { runId, from: ["running"] as const, attempt, actor: ACTOR, steps };
@@ -275,9 +311,10 @@ async function recordOutcome(
       ...fence,
       to: "succeeded",
       action: "run_succeeded",
-      outputPayload: { final_state: { steps: outcome.steps } },
+      outputPayload: { final_state: { steps: outcome.steps }, ...(result !== undefined && { result: result.value }) },
     });
     if (done === null) return refuseOutcome(deps, run, jobId);
+    if (deps.childRuns !== undefined) await settleFinishedChild(deps.childRuns, run);
     logger.info("run completed", { runId, jobId, workflowId, durationMs: Date.now() - startedAt });
     deps.metrics?.runFinished("succeeded", Date.now() - startedAt);
     return "succeeded";
@@ -304,6 +341,7 @@ async function recordOutcome(
   }
   const done = await transition({ ...fence, to: "failed", action: "run_failed", error, metadata: { error } });
   if (done === null) return refuseOutcome(deps, run, jobId);
+  if (deps.childRuns !== undefined) await settleFinishedChild(deps.childRuns, run);
   logger.info("run failed", { runId, jobId, workflowId, error });
   deps.metrics?.runFinished("failed", Date.now() - startedAt);
   return "failed";

@@ -14,6 +14,18 @@ export const AuditEntryResponse = z.strictObject({
   metadata: z.unknown().meta({ description: "An object: `{error}` for run_failed, `{reason}` for run_cancelled" }),
 });
 
+/** A run's child runs by status (GET /api/runs/{run_id}). */
+export const ChildCounts = z.strictObject({
+  total: z.number().int(),
+  pending: z.number().int(),
+  running: z.number().int(),
+  waiting: z.number().int(),
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+});
+export type ChildCounts = z.output<typeof ChildCounts>;
+
 export const RunResponse = z.strictObject({
   id: z.uuid(),
   workflow_id: z.uuid(),
@@ -34,7 +46,15 @@ export const RunResponse = z.strictObject({
   updated_at: Timestamp.nullable(),
   started_at: Timestamp.nullable(),
   completed_at: Timestamp.nullable(),
+  parent_run_id: z
+    .uuid()
+    .nullable()
+    .meta({ description: "Beyond Orcheo: the run whose workflow or map node created this one; null at the top" }),
+  root_run_id: z.uuid().meta({ description: "Beyond Orcheo: the top-level ancestor (the run itself at the top)" }),
   audit_log: z.array(AuditEntryResponse),
+  children: ChildCounts.optional().meta({
+    description: "Beyond Orcheo, GET /api/runs/{run_id} only: this run's child runs by status",
+  }),
 });
 export type RunResponse = z.output<typeof RunResponse>;
 

@@ -26,6 +26,12 @@ export type RunRow = {
   updatedAt: Date;
   startedAt: Date | null;
   completedAt: Date | null;
+  /** Child runs: the run whose node created this one (null at the top), its top-level ancestor, its nesting level. */
+  parentRunId: string | null;
+  rootRunId: string | null;
+  depth: number;
+  /** The node's group (run_child_groups) this child belongs to, when a workflow or map node created it. */
+  childGroupId: string | null;
 };
 
 export type AuditEntry = { runId: string; actor: string; action: string; at: Date; metadata: unknown };
@@ -37,7 +43,9 @@ export const RUN_COLUMNS = `r.id::text AS "id", r.workflow_id::text AS "workflow
   r.error, r.attempt, r.execute, r.idempotency_key AS "idempotencyKey", r.cron_occurrence AS "cronOccurrence",
   r.retry_of::text AS "retryOf", r.run_at AS "runAt", r.waiting_for AS "waitingFor",
   r.created_at AS "createdAt", r.updated_at AS "updatedAt",
-  r.started_at AS "startedAt", r.completed_at AS "completedAt"`;
+  r.started_at AS "startedAt", r.completed_at AS "completedAt",
+  r.parent_run_id::text AS "parentRunId", r.root_run_id::text AS "rootRunId", r.depth,
+  r.child_group_id::text AS "childGroupId"`;
 
 /** The API's run JSON (api.md, Runs). */
 export function toRunJson(run: RunRow, audit: readonly AuditEntry[]): RunResponse {
@@ -58,6 +66,8 @@ export function toRunJson(run: RunRow, audit: readonly AuditEntry[]): RunRespons
     updated_at: iso(run.updatedAt),
     started_at: iso(run.startedAt),
     completed_at: iso(run.completedAt),
+    parent_run_id: run.parentRunId,
+    root_run_id: run.rootRunId ?? run.id,
     audit_log: audit.map((a) => ({ actor: a.actor, action: a.action, at: iso(a.at), metadata: a.metadata ?? {} })),
   };
 }
@@ -106,6 +116,7 @@ export const RUN_JSON_SQL = `json_build_object(
   'retry_of', p.retry_of, 'run_at', ${isoSql("p.run_at")}, 'created_at', ${isoSql("p.created_at")},
   'updated_at', ${isoSql("p.updated_at")}, 'started_at', ${isoSql("p.started_at")},
   'completed_at', ${isoSql("p.completed_at")},
+  'parent_run_id', p.parent_run_id, 'root_run_id', coalesce(p.root_run_id, p.id),
   'audit_log', (SELECT coalesce(json_agg(json_build_object('actor', a.actor, 'action', a.action, 'at', ${isoSql("a.at")},
                   'metadata', CASE WHEN a.metadata IS NULL OR a.metadata = 'null' THEN '{}'::jsonb ELSE a.metadata END)
                   ORDER BY a.id), '[]'::json)

@@ -22,6 +22,10 @@ export const SearchRunsQuery = z
       .optional()
       .meta({ description: "A workflow's UUID or handle (404 when unknown)" }),
     status: z.enum(RUN_STATUSES).optional(),
+    parent: z
+      .uuid("parent must be a run id (a UUID)")
+      .optional()
+      .meta({ description: "A run's id: its child runs (created by its workflow and map nodes)" }),
     triggered_by: z
       .string()
       .min(1)

@@ -9,6 +9,8 @@ const LIVE = statusInSql("r.status", LIVE_STATUSES);
 
 export type RunSearch = {
   workflowId?: string | undefined;
+  /** Only the children of this run. */
+  parentRunId?: string | undefined;
   status?: string | undefined;
   triggeredBy?: string | undefined;
   createdAfter?: Date | undefined;
@@ -36,6 +38,7 @@ export function filterSql(s: RunSearch): { where: string; params: unknown[] } {
     parts.push(sql(`$${params.length - values.length + 1}`));
   };
   if (s.workflowId !== undefined) add((p) => `r.workflow_id = ${p}::uuid`, s.workflowId);
+  if (s.parentRunId !== undefined) add((p) => `r.parent_run_id = ${p}::uuid`, s.parentRunId);
   if (s.status !== undefined) add((p) => `r.status = ${p}`, s.status);
   if (s.triggeredBy !== undefined) add((p) => `r.triggered_by = ${p}`, s.triggeredBy);
   if (s.createdAfter !== undefined) add((p) => `r.created_at >= ${p}::timestamptz`, s.createdAfter.toISOString());

@@ -1,10 +1,11 @@
 import type { Db } from "../db";
+import { settleFinishedChild } from "./child-runs";
 import type { Logger } from "../logger";
 import { enqueueRequeued, type Queues } from "../jobs/queues";
 import { transitionRun } from "./transition-run";
 import { errorMessage } from "../errors";
 
-export type SweepDeps = { db: Db; logger: Logger; queues: Pick<Queues, "runs"> };
+export type SweepDeps = { db: Db; logger: Logger; queues: Pick<Queues, "runs" | "enqueueRuns"> };
 
 export type SweepOptions = {
   /** MAX_CRASH_RECOVERIES: takeovers allowed per run; the next expiry fails it. */
@@ -64,6 +65,8 @@ export async function sweepExpiredLeases(deps: SweepDeps, options: SweepOptions)
       });
       if (failed === null) continue;
       deps.logger.warn("run failed after repeated worker crashes", { runId: run.id, previousWorker: run.owner });
+      // A child run: its slot goes to the next item, or its parent resumes.
+      await settleFinishedChild(deps, failed);
       result.failed.push(run.id);
       continue;
     }

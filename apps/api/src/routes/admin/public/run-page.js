@@ -12,8 +12,54 @@ import {
   html,
   post,
   pretty,
+  queryString,
   shortId,
 } from "./lib.js";
+
+const CHILD_STATUSES = ["pending", "running", "waiting", "succeeded", "failed", "cancelled"];
+
+/** The run's child runs: counts by status, then a page of them (newest first) with links. */
+function ChildRuns({ run, children, next, query }) {
+  const counts = run.children;
+  if (!counts || counts.total === 0) return null;
+  const pageWith = (cursor) => `#/runs/${run.id}${queryString({ children_cursor: cursor })}`;
+  return html`<section class="children">
+    <h2>Child runs</h2>
+    <p>
+      ${counts.total} in all:
+      ${CHILD_STATUSES.filter((s) => counts[s] > 0).map(
+        (s) => html` <span class="child-count"><${Badge} status=${s} /> ${counts[s]}</span>`,
+      )}
+    </p>
+    <table class="runs">
+      <thead>
+        <tr>
+          <th>Run</th>
+          <th>Item</th>
+          <th>Status</th>
+          <th>Created</th>
+          <th>Error</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${children.map(
+          (c) =>
+            html`<tr data-child=${c.id}>
+              <td><a href=${`#/runs/${c.id}`} class="mono">${shortId(c.id)}</a></td>
+              <td>${c.input_payload?.index ?? ""}</td>
+              <td><${Badge} status=${c.status} /></td>
+              <td>${fmtTime(c.created_at)}</td>
+              <td class="error-text">${c.error ?? ""}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    <p>
+      ${query.children_cursor && html`<a class="button secondary" href=${pageWith(undefined)}>Newest</a>`}
+      ${next && html`<a class="button secondary" href=${pageWith(next)}>Older →</a>`}
+    </p>
+  </section>`;
+}
 
 const ERROR_ACTIONS = ["run_failed", "run_retry_scheduled", "run_requeued"];
 
@@ -35,18 +81,29 @@ function errorsPerAttempt(run, steps) {
 
 export const runPage = {
   title: "Run",
-  async load({ params: [id] }) {
-    const [run, steps] = await Promise.all([getJson(`/runs/${id}`), getJson(`/runs/${id}/steps`)]);
+  async load({ params: [id], query }) {
+    const [run, steps, children] = await Promise.all([
+      getJson(`/runs/${id}`),
+      getJson(`/runs/${id}/steps`),
+      getJson(`/runs${queryString({ parent: id, limit: 25, cursor: query.children_cursor })}`),
+    ]);
     const wid = run.body.workflow_id;
     const [workflow, versions] = await Promise.all([
       getJson(`/workflows/${wid}`),
       getJson(`/workflows/${wid}/versions`),
     ]);
     const version = versions.body.find((v) => v.id === run.body.workflow_version_id) ?? null;
-    return { run: run.body, steps: steps.body, workflow: workflow.body, version };
+    return {
+      run: run.body,
+      steps: steps.body,
+      workflow: workflow.body,
+      version,
+      children: children.body,
+      childrenNext: children.headers.get("X-Next-Cursor"),
+    };
   },
   poll: (data) => (TERMINAL.includes(data.run.status) ? null : 2000),
-  view({ data, ui }) {
+  view({ data, query, ui }) {
     const { run, steps, workflow, version } = data;
     const graph = version?.graph ?? { nodes: [], edges: [] };
     const nodes = new Map((graph.nodes ?? []).map((n) => [n.id, n]));
@@ -111,6 +168,17 @@ export const runPage = {
         <dt>Duration</dt>
         <dd>${fmtDuration(run.started_at, run.completed_at)}</dd>
         ${
+          run.parent_run_id &&
+          html`<dt>Parent run</dt>
+            <dd><a href=${`#/runs/${run.parent_run_id}`} class="mono">${shortId(run.parent_run_id)}</a></dd>`
+        }
+        ${
+          run.root_run_id !== run.id &&
+          run.root_run_id !== run.parent_run_id &&
+          html`<dt>Root run</dt>
+            <dd><a href=${`#/runs/${run.root_run_id}`} class="mono">${shortId(run.root_run_id)}</a></dd>`
+        }
+        ${
           run.retry_of &&
           html`<dt>Retry of</dt>
             <dd><a href=${`#/runs/${run.retry_of}`} class="mono">${shortId(run.retry_of)}</a></dd>`
@@ -166,6 +234,7 @@ export const runPage = {
           <div class="graph-box"><${GraphPicture} graph=${graph} statusByNode=${latest} /></div>
         </section>
       </div>
+      <${ChildRuns} run=${run} children=${data.children} next=${data.childrenNext} query=${query} />
       <section>
         <h2>Steps</h2>
         ${
