@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { Router, type RequestHandler } from "express";
 import type { Deps } from "@switchyard/core/deps";
 import { BadRequestError } from "@switchyard/core/errors";
 import { parseInput } from "@switchyard/core/http/parse-input";
@@ -38,10 +38,15 @@ export function inboxRoutes(deps: Deps): Router {
     res.json(toInboxEntryJson(row, body));
   });
 
-  router.post("/inbox/:id/replay", async (req, res) => {
-    const created = await replayInboxEntry(deps, req.params.id, auditActor(res, undefined, "replay"));
-    res.status(201).json(toRunJson(created.run, created.audit));
-  });
+  router.post("/inbox/:id/replay", replayInbox(deps));
 
   return router;
+}
+
+/** `POST /inbox/:id/replay` (the API's and the dashboard's): 201 with the new run, its audit naming the actor. */
+export function replayInbox(deps: Deps): RequestHandler {
+  return async (req, res) => {
+    const created = await replayInboxEntry(deps, String(req.params.id), auditActor(res, undefined, "replay"));
+    res.status(201).json(toRunJson(created.run, created.audit));
+  };
 }
