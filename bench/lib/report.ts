@@ -83,6 +83,15 @@ export function checkTargets(results: readonly Figures[]): Check[] {
           info(s, "CPU ms per run: worker, code", at(r, "cpu_ms_per_run", "code", "worker")),
         );
         break;
+      case "inbox-flood":
+        checks.push(
+          info(s, "rejected/s", at(r, "rejected_per_s")),
+          info(s, "accepted/s", at(r, "accepted_per_s")),
+          atLeast(s, "rejected/s ÷ accepted/s", at(r, "rejected_to_accepted"), 1),
+          atMost(s, "unexpected answers", at(r, "unexpected"), 0),
+          atMost(s, "inbox rejected kept", at(r, "inbox_rejected_kept"), at(r, "inbox_rejected_allowed") ?? 0),
+        );
+        break;
       case "memory":
         checks.push(
           atMost(s, "api peak RSS MB", at(r, "api_peak_rss_mb"), 200),

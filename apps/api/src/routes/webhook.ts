@@ -68,6 +68,7 @@ export function createWebhookDelivery(deps: Deps): DeliverWebhook {
   const deliver: DeliverWebhook = async (req, res, { ref, query, ip }) => {
     const url = req.url ?? "";
     const queryAt = url.indexOf("?");
+    const path = queryAt < 0 ? url : url.slice(0, queryAt);
     const now = new Date();
     const sourceIp = clientIp(ip);
     let rejection: InboxRejection | null = null;
@@ -79,7 +80,7 @@ export function createWebhookDelivery(deps: Deps): DeliverWebhook {
       sourceIp,
       readBody: (limit) => readRawBody(req, limit),
       now,
-      path: queryAt < 0 ? url : url.slice(0, queryAt),
+      path,
       onRejected: (r) => (rejection = r),
     }).catch((err: unknown) => {
       // Kept once the error's answer is sent (or the client went away): the inbox never delays a rejection.
@@ -89,7 +90,7 @@ export function createWebhookDelivery(deps: Deps): DeliverWebhook {
           keepRejected(
             {
               method: req.method ?? "GET",
-              path: queryAt < 0 ? url : url.slice(0, queryAt),
+              path,
               headers: req.headers,
               query,
               sourceIp,
