@@ -20,6 +20,7 @@ import { runListRuns } from "./scenarios/list-runs";
 import { runRawBullmq } from "./scenarios/raw-bullmq";
 import { runWebhookE2e } from "./scenarios/webhook-e2e";
 import { runFanOut } from "./scenarios/fan-out";
+import { runInboxFlood } from "./scenarios/inbox-flood";
 
 const ALL = [
   "raw-bullmq",
@@ -30,6 +31,7 @@ const ALL = [
   "memory",
   "code-node",
   "fan-out",
+  "inbox-flood",
 ] as const;
 const wanted = new Set(process.argv.slice(2).length > 0 ? ["raw-bullmq", ...process.argv.slice(2)] : ALL);
 const serverUrl = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -82,6 +84,7 @@ try {
   if (wanted.has("cron-burst")) emit(await runCronBurst(env.pool, redisUrl, env.prefix));
   if (wanted.has("list-runs")) emit(await runListRuns(client, env.pool));
   if (wanted.has("fan-out")) emit(await runFanOut(client, env.pool, webhookCompletedPerS));
+  if (wanted.has("inbox-flood")) emit(await runInboxFlood(client, env.pool, env.apiUrl));
   // Last: its code threads stay in the worker afterwards, and it measures its own set workflow to compare with.
   if (wanted.has("code-node")) emit(await runCodeNode(client, env.pool, pids));
 } finally {

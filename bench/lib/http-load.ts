@@ -10,7 +10,8 @@ export type HttpResult = { status: number; body: string; ms: number; error?: str
 const FREE_SOCKET_TIMEOUT_MS = 4_000;
 
 export type HttpClient = {
-  send: (method: string, path: string, body?: unknown) => Promise<HttpResult>;
+  /** `headers`: sent beside the JSON content type. */
+  send: (method: string, path: string, body?: unknown, headers?: Record<string, string>) => Promise<HttpResult>;
   close: () => void;
 };
 
@@ -26,14 +27,19 @@ export function createHttpClient(baseUrl: string, maxSockets: number): HttpClien
     keepAliveTimeout: FREE_SOCKET_TIMEOUT_MS,
     keepAliveMaxTimeout: FREE_SOCKET_TIMEOUT_MS,
   });
-  const send = async (method: string, path: string, body?: unknown): Promise<HttpResult> => {
+  const send = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    extra?: Record<string, string>,
+  ): Promise<HttpResult> => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const started = performance.now();
     try {
       const res = await pool.request({
         method: method as Dispatcher.HttpMethod,
         path,
-        headers: payload === undefined ? {} : { "content-type": "application/json" },
+        headers: { ...(payload === undefined ? {} : { "content-type": "application/json" }), ...extra },
         body: payload,
       });
       const text = await res.body.text();

@@ -90,6 +90,15 @@ export function checkTargets(results: readonly Figures[]): Check[] {
           atLeast(s, "ratio_to_webhook_e2e", at(r, "ratio_to_webhook_e2e"), 0.5),
         );
         break;
+      case "inbox-flood":
+        checks.push(
+          info(s, "rejected/s", at(r, "rejected_per_s")),
+          info(s, "accepted/s", at(r, "accepted_per_s")),
+          atLeast(s, "rejected/s ÷ accepted/s", at(r, "rejected_to_accepted"), 1),
+          atMost(s, "unexpected answers", at(r, "unexpected"), 0),
+          atMost(s, "inbox rejected kept", at(r, "inbox_rejected_kept"), at(r, "inbox_rejected_allowed") ?? 0),
+        );
+        break;
       case "memory":
         checks.push(
           atMost(s, "api peak RSS MB", at(r, "api_peak_rss_mb"), 200),

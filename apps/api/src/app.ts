@@ -13,6 +13,7 @@ import { systemRoutes, systemWorkerRoutes } from "./routes/system";
 import { workflowRoutes } from "./routes/workflows";
 import { createWebhookDelivery, mountWebhookInvoke, webhookConfigRoutes } from "./routes/webhook";
 import { cronRoutes } from "./routes/cron";
+import { inboxRoutes } from "./routes/inbox";
 import { manualRoutes } from "./routes/manual";
 import { runRoutes } from "./routes/runs";
 import { executionRoutes } from "./routes/executions";
@@ -105,6 +106,7 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
   api.use(systemQueueRoutes(deps));
   api.use(apiKeyRoutes(deps, authenticator));
   api.use(systemWorkerRoutes(deps));
+  api.use(inboxRoutes(deps));
   api.use(() => {
     throw new NotFoundError("Not Found");
   });

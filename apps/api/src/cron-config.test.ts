@@ -32,6 +32,7 @@ describe("cron trigger config API", () => {
       start_at: null,
       end_at: null,
       catchup: "all",
+      expect: null,
       last_dispatched_at: null,
     };
     assert.deepEqual(saved.body, expected);

@@ -5,6 +5,7 @@ import { createRedis } from "@switchyard/core/redis";
 import { startPeriodicTasks, type PeriodicTask } from "@switchyard/core/periodic-tasks";
 import { createReconciler } from "@switchyard/core/beat/reconcile-runs";
 import { createRetentionPass } from "@switchyard/core/beat/purge-expired-runs";
+import { purgeExpiredInbox } from "@switchyard/core/inbox/purge-expired-inbox";
 import { requestCronDispatch } from "@switchyard/core/beat/request-cron-dispatch";
 import {
   CRON_SCHEDULER_ID,
@@ -14,6 +15,7 @@ import {
 import { sweepExpiredLeases } from "@switchyard/core/runs/sweep-expired-leases";
 import { settlesWithin } from "@switchyard/core/process/settles-within";
 import { pruneDeadWorkers } from "@switchyard/core/workers/record-heartbeat";
+import { raiseMissedCronOccurrences } from "@switchyard/core/triggers/cron/raise-missed-cron-occurrences";
 
 export type Beat = { stop: () => Promise<void> };
 
@@ -88,9 +90,21 @@ export function startBeat(deps: Deps): Beat {
       },
     },
     {
+      // The dead-man's switch: each missed occurrence is raised once, whatever number of beats run this.
+      name: "cron-expect",
+      intervalMs: config.CRON_DISPATCH_INTERVAL * 1_000,
+      run: async () => {
+        await raiseMissedCronOccurrences(deps, new Date());
+        logger.debug("cron expectations checked");
+      },
+    },
+    {
       name: "retention",
       intervalMs: config.RETENTION_INTERVAL_SECONDS * 1_000,
-      run: async () => void (await purgeExpiredRuns()),
+      run: async () => {
+        await purgeExpiredRuns();
+        await purgeExpiredInbox(deps);
+      },
     },
   ];
   const periodic = startPeriodicTasks(tasks, logger);

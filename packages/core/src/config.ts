@@ -171,6 +171,11 @@ export const Config = z
     RETENTION_INTERVAL_SECONDS: seconds(3_600),
     RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
     RETENTION_MAX_BATCHES: z.coerce.number().int().min(1).max(100_000).default(100),
+    // The webhook inbox (docs/inbox.md): entries are purged this long after they were received; rejected deliveries
+    // kept per workflow and minute at most (the rest are counted, not kept); the bytes of a body kept at most.
+    INBOX_RETENTION_DAYS: RetentionDays.default(7),
+    INBOX_REJECTED_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
+    INBOX_MAX_BODY_BYTES: z.coerce.number().int().min(0).max(104_857_600).default(1_048_576),
     LOG_LEVEL: z.enum(["error", "warn", "info", "http", "verbose", "debug", "silly"]).default("info"),
     LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
     // Prometheus: /metrics on the API, a small listener on each worker and beat (docs/observability.md).

@@ -29,6 +29,11 @@ describe("scope policy", () => {
       ["POST", "/keys", "admin"],
       ["DELETE", "/keys/k1", "admin"],
       ["GET", "/keysmith", "read"],
+      ["GET", "/workflows/w1/inbox", "admin"],
+      ["GET", "/workflows/w1/inbox/", "admin"],
+      ["GET", "/inbox/e1", "admin"],
+      ["POST", "/inbox/e1/replay", "admin"],
+      ["GET", "/inboxes", "read"],
     ];
     for (const [method, path, scope] of cases) assert.equal(requiredScope(method, path), scope, `${method} ${path}`);
   });

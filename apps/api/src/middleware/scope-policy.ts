@@ -17,6 +17,8 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  */
 export function requiredScope(method: string, path: string): Scope {
   if (/^\/keys(\/|$)/i.test(path)) return "admin";
+  // The webhook inbox holds raw payloads: admin only, reads included.
+  if (/^\/inbox(\/|$)/i.test(path) || /^\/workflows\/[^/]+\/inbox\/?$/i.test(path)) return "admin";
   if (SAFE_METHODS.has(method.toUpperCase())) return "read";
   if (method.toUpperCase() === "POST" && TRIGGER_ROUTES.some((r) => r.test(path))) return "trigger";
   return "admin";

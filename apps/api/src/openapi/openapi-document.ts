@@ -5,6 +5,7 @@ import { CronConfigResponse } from "@switchyard/core/triggers/cron/cron-config";
 import { WebhookConfigResponse } from "@switchyard/core/triggers/webhook/webhook-config";
 import { dashboardPaths } from "./paths/dashboard-paths";
 import { keyPaths } from "./paths/key-paths";
+import { inboxPaths } from "./paths/inbox-paths";
 import { mcpPaths } from "./paths/mcp-paths";
 import { runPaths } from "./paths/run-paths";
 import { systemPaths } from "./paths/system-paths";
@@ -23,6 +24,7 @@ const PATH_GROUPS: readonly ZodOpenApiPathsObject[] = [
   dashboardPaths,
   keyPaths,
   mcpPaths,
+  inboxPaths,
 ];
 
 /** The order of the reference's sections. */
@@ -30,6 +32,10 @@ const TAGS = [
   { name: "Workflows", description: "Workflows and their per-workflow settings." },
   { name: "Versions", description: "Immutable graph versions of a workflow (see workflow-graph.md)." },
   { name: "Webhook trigger" },
+  {
+    name: "Webhook inbox",
+    description: "Every webhook delivery with its raw request, and replay into a new run (inbox.md). Admin only.",
+  },
   { name: "Cron trigger" },
   { name: "Manual trigger" },
   { name: "Runs", description: "Runs, their caller-driven transitions and the run controls beyond Orcheo." },

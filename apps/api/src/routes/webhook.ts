@@ -15,6 +15,8 @@ import { createWebhookGuard } from "@switchyard/core/triggers/webhook/webhook-gu
 import { sealWebhookSecrets } from "@switchyard/core/triggers/webhook/webhook-secrets";
 import { secretBoxFor } from "@switchyard/core/secrets/secret-box";
 import { resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
+import { createRejectedDeliveryRecorder } from "@switchyard/core/inbox/record-rejected-deliveries";
+import type { InboxRejection } from "@switchyard/core/inbox/inbox-entry";
 
 const CONFIG_PATH = "/workflows/:ref/triggers/webhook/config";
 
@@ -56,16 +58,49 @@ export type DeliverWebhook = (req: IncomingMessage, res: ServerResponse, deliver
 export function createWebhookDelivery(deps: Deps): DeliverWebhook {
   const guard = createWebhookGuard(deps.redis, deps.config.QUEUE_PREFIX, deps.logger);
   const invokeDeps = { ...deps, createRun: createRunBatcher(deps.db), findTarget: createWebhookTargetLoader(deps.db) };
+  const keepRejected = createRejectedDeliveryRecorder({
+    ...deps,
+    prefix: deps.config.QUEUE_PREFIX,
+    perMinute: deps.config.INBOX_REJECTED_PER_MINUTE,
+    maxBodyBytes: deps.config.INBOX_MAX_BODY_BYTES,
+  });
 
   const deliver: DeliverWebhook = async (req, res, { ref, query, ip }) => {
+    const url = req.url ?? "";
+    const queryAt = url.indexOf("?");
+    const path = queryAt < 0 ? url : url.slice(0, queryAt);
+    const now = new Date();
+    const sourceIp = clientIp(ip);
+    let rejection: InboxRejection | null = null;
     const result = await invokeWebhook(invokeDeps, guard, {
       ref,
       method: req.method ?? "GET",
       headers: req.headers,
       query,
-      sourceIp: clientIp(ip),
+      sourceIp,
       readBody: (limit) => readRawBody(req, limit),
-      now: new Date(),
+      now,
+      path,
+      onRejected: (r) => (rejection = r),
+    }).catch((err: unknown) => {
+      // Kept once the error's answer is sent (or the client went away): the inbox never delays a rejection.
+      const kept = rejection;
+      if (kept !== null) {
+        res.once("close", () =>
+          keepRejected(
+            {
+              method: req.method ?? "GET",
+              path,
+              headers: req.headers,
+              query,
+              sourceIp,
+              receivedAt: now,
+            },
+            kept,
+          ),
+        );
+      }
+      throw err;
     });
     sendJson(res, result.status, result.body);
   };

@@ -22,6 +22,10 @@ export type Metrics = {
   webhookRejected: (status: number, reason: string) => void;
   cronOccurrences: (outcome: CronOutcome, count: number) => void;
   reconcilerRepaired: (count: number) => void;
+  /** Rejected webhook deliveries not kept in the inbox (over INBOX_REJECTED_PER_MINUTE, or per minute 0). */
+  inboxRejectedDropped: (count: number) => void;
+  /** `cron.missed` raised for an occurrence (once per occurrence across beats). */
+  cronMissed: (workflowId: string, count: number) => void;
 };
 
 /** Execution time of one attempt (or resumed segment), from its start to its recorded outcome. */
@@ -82,6 +86,17 @@ export function createMetrics(options: { queues?: Pick<Queues, "runs" | "beat"> 
     help: "Pending runs whose lost or missing execute_run job the reconciler added again",
     registers,
   });
+  const inboxDropped = new Counter({
+    name: "switchyard_inbox_rejected_dropped_total",
+    help: "Rejected webhook deliveries not kept in the inbox: over INBOX_REJECTED_PER_MINUTE for their workflow and minute",
+    registers,
+  });
+  const cronMissed = new Counter({
+    name: "switchyard_cron_missed_total",
+    help: "Cron occurrences without a succeeded run within expect.within_seconds (cron.missed), by workflow id",
+    labelNames: ["workflow"] as const,
+    registers,
+  });
   if (options.queues !== undefined) collectQueueDepth(registry, options.queues);
 
   return {
@@ -105,6 +120,10 @@ export function createMetrics(options: { queues?: Pick<Queues, "runs" | "beat"> 
     },
     reconcilerRepaired: (count) => {
       if (count > 0) repairs.inc(count);
+    },
+    inboxRejectedDropped: (count) => inboxDropped.inc(count),
+    cronMissed: (workflowId, count) => {
+      if (count > 0) cronMissed.inc({ workflow: workflowId }, count);
     },
   };
 }

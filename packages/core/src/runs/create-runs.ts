@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { queryRows, type Queryable } from "../db";
+import type { InboxRecord } from "../inbox/inbox-entry";
 import { RUN_COLUMNS, type AuditEntry, type RunRow } from "./run-row";
 
 export type NewRun = {
@@ -21,6 +22,11 @@ export type NewRun = {
   retryOf?: string | null;
   /** Not started before this instant. */
   runAt?: Date | null;
+  /**
+   * The accepted webhook delivery that creates the run: its inbox row goes in the same statement (and commit) as the
+   * run, `accepted` with the run's id, or with reason `duplicate` when a unique key refused the run.
+   */
+  inbox?: InboxRecord;
 };
 
 export type CreatedRun = { run: RunRow; audit: AuditEntry[] };
@@ -46,12 +52,13 @@ export async function createRuns(db: Queryable, runs: readonly NewRun[]): Promis
     run_at: r.runAt?.toISOString() ?? null,
     actor: r.actor,
     audit_metadata: r.auditMetadata,
+    inbox: r.inbox,
     ord: 0,
   }));
   input.forEach((r, i) => (r.ord = i));
   const rows = await queryRows<RunRow & { actor: string; ord: number }>(
     db,
-    CREATE_RUNS_SQL,
+    runs.some((r) => r.inbox !== undefined) ? CREATE_RUNS_WITH_INBOX_SQL : CREATE_RUNS_SQL,
     [JSON.stringify(input)],
     true,
   );
@@ -63,10 +70,10 @@ export async function createRuns(db: Queryable, runs: readonly NewRun[]): Promis
   }));
 }
 
-const CREATE_RUNS_SQL = `WITH input AS (
+const createRunsSql = (inbox: string) => `WITH input AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, workflow_id uuid, workflow_version_id uuid,
          triggered_by text, input_payload jsonb, runnable_config jsonb, execute boolean, idempotency_key text,
-         cron_occurrence timestamptz, retry_of uuid, run_at timestamptz, actor text, audit_metadata jsonb, ord int)
+         cron_occurrence timestamptz, retry_of uuid, run_at timestamptz, actor text, audit_metadata jsonb, ord int${inbox === "" ? "" : ", inbox jsonb"})
      ), ins AS (
        INSERT INTO runs (id, workflow_id, workflow_version_id, status, triggered_by, input_payload, runnable_config,
                          execute, idempotency_key, cron_occurrence, retry_of, run_at, attempt, created_at, updated_at)
@@ -80,5 +87,20 @@ const CREATE_RUNS_SQL = `WITH input AS (
        INSERT INTO run_audit_entries (run_id, actor, action, at, metadata)
        SELECT ins.id, input.actor, 'run_created', ins.created_at, coalesce(input.audit_metadata, '{}'::jsonb)
        FROM ins JOIN input USING (id)
-     )
+     )${inbox}
      SELECT ${RUN_COLUMNS}, input.actor, input.ord FROM ins r JOIN input USING (id) ORDER BY input.ord`;
+
+const CREATE_RUNS_SQL = createRunsSql("");
+
+/** The same statement with the webhook inbox rows of the runs that have one: one statement per batch still. */
+const CREATE_RUNS_WITH_INBOX_SQL = createRunsSql(`, inbox AS (
+       INSERT INTO webhook_inbox (id, workflow_id, received_at, method, path, query, headers, body, body_size,
+                                  body_truncated, source_ip, outcome, status, reason, run_id)
+       SELECT e.id, input.workflow_id, e.received_at, e.method, e.path, e.query, e.headers, decode(e.body, 'base64'),
+              e.body_size, e.body_truncated, e.source_ip, 'accepted', CASE WHEN ins.id IS NULL THEN 200 ELSE 202 END,
+              CASE WHEN ins.id IS NULL THEN 'duplicate' END, ins.id
+       FROM input LEFT JOIN ins USING (id)
+         CROSS JOIN LATERAL jsonb_to_record(input.inbox) AS e(id uuid, received_at timestamptz, method text,
+           path text, query jsonb, headers jsonb, body text, body_size int, body_truncated boolean, source_ip text)
+       WHERE input.inbox IS NOT NULL
+     )`);

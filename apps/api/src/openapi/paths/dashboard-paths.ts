@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import { z } from "zod";
 import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
 import { RunResponse } from "@switchyard/core/runs/run-response";
 import { CancelBody, RerunBody, RetryBody } from "../../routes/admin/dashboard-actions";
@@ -71,5 +71,16 @@ export const dashboardPaths: ZodOpenApiPathsObject = {
       { schema: RerunBody, required: true },
       { status: 201, conflict: false },
     ),
+  },
+  "/admin/api/inbox/{id}/replay": {
+    post: {
+      operationId: "dashboardReplayInboxEntry",
+      tags,
+      summary: "Replay a webhook delivery (dashboard)",
+      description: `\`POST /api/inbox/{id}/replay\` from the Inbox page, for an admin: a new run (\`triggered_by: "replay"\`) from the stored request, without the signature, replay and rate-limit checks. 409 when the body was not kept whole. The dashboard reads the inbox through \`GET /admin/api/workflows/{ref}/inbox\` and \`GET /admin/api/inbox/{id}\`, the API's routes, admin only. ${SAME_ORIGIN}`,
+      ...ADMIN,
+      requestParams: { path: z.object({ id: z.string().meta({ description: "The inbox entry's UUID" }) }) },
+      responses: { 201: ok("The new run", RunResponse), ...errors(401, 403, 404, 409) },
+    },
   },
 };

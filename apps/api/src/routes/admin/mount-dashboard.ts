@@ -15,7 +15,8 @@ import { workflowRoutes } from "../workflows";
 import type { AuthThrottle } from "@switchyard/core/auth/auth-throttle";
 import type { Authenticator } from "@switchyard/core/auth/authenticator";
 import { dashboardAuth } from "../../middleware/dashboard-auth";
-import { requireScope } from "../../middleware/principal";
+import { assertScope, requireScope } from "../../middleware/principal";
+import { inboxRoutes, replayInbox } from "../inbox";
 import { requireSameOriginWrite } from "./auth";
 import { dashboardActionRoutes } from "./dashboard-actions";
 
@@ -54,6 +55,15 @@ export function mountDashboard(app: Express, deps: Deps, authenticator: Authenti
   ]) {
     api.use(readOnly(routes(deps)));
   }
+  // The Inbox page: its entries hold raw payloads, so reading them needs `admin` as on the API, and so does Replay.
+  const inbox = inboxRoutes(deps);
+  api.use((req, res, next) => {
+    if (!(req.method === "GET" || req.method === "HEAD")) return next();
+    if (!/^\/(inbox\/|workflows\/[^/]+\/inbox\/?$)/i.test(req.path)) return next();
+    assertScope(res, "admin");
+    return inbox(req, res, next);
+  });
+  api.post("/inbox/:id/replay", requireScope("admin"), replayInbox(deps));
   api.use(() => {
     throw new NotFoundError("Not Found");
   });

@@ -10,6 +10,7 @@ type StoredTrigger = {
   endAt: Date | null;
   catchup: string;
   lastDispatchedAt: Date | null;
+  expectWithinSeconds: number | null;
 };
 
 export function isCronCatchup(s: string): s is CronCatchup {
@@ -27,6 +28,7 @@ function toRow(t: StoredTrigger): CronConfigRow {
     // Only this module writes the column, always from CRON_CATCHUPS.
     catchup: isCronCatchup(t.catchup) ? t.catchup : "all",
     lastDispatchedAt: t.lastDispatchedAt,
+    expectWithinSeconds: t.expectWithinSeconds,
   };
 }
 
@@ -51,6 +53,9 @@ export async function saveCronConfig(
     catchup: config.catchup,
     lastDispatchedAt: null,
     savedAt: now,
+    // The dead-man's switch counts from the save too.
+    expectWithinSeconds: config.expectWithinSeconds ?? null,
+    expectCheckedUntil: null,
   };
   const saved = await db.cronTrigger.upsert({
     where: { workflowId },

@@ -23,6 +23,7 @@ describe("parseCronConfig", () => {
       startAt: null,
       endAt: null,
       catchup: "all",
+      expectWithinSeconds: null,
     });
   });
 

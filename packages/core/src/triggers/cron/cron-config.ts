@@ -23,11 +23,20 @@ export const CronConfigBody = z.strictObject({
   catchup: z.enum(CRON_CATCHUPS).default("all").meta({
     description: "Beyond Orcheo: missed occurrences: all (oldest first), latest only, or none",
   }),
+  expect: z
+    .strictObject({ within_seconds: z.number().int().min(1).max(86_400) })
+    .nullish()
+    .meta({
+      description:
+        "Beyond Orcheo: the dead-man's switch. An occurrence without a succeeded run within `within_seconds` of its scheduled time raises `cron.missed` once (docs/cron-monitoring.md); null: off",
+    }),
 });
 
 export type CronConfig = CronSchedule & {
   allowOverlapping: boolean;
   catchup: CronCatchup;
+  /** The dead-man's switch: seconds after its time an occurrence must have a succeeded run by; null: off. */
+  expectWithinSeconds?: number | null;
 };
 
 /**
@@ -73,6 +82,7 @@ export function parseCronConfig(body: unknown, now: Date): CronConfig {
     startAt,
     endAt,
     catchup: input.catchup,
+    expectWithinSeconds: input.expect?.within_seconds ?? null,
   };
 }
 
@@ -87,6 +97,7 @@ export const CronConfigResponse = z.strictObject({
   start_at: z.string().nullable().meta({ format: "date-time" }),
   end_at: z.string().nullable().meta({ format: "date-time" }),
   catchup: z.enum(CRON_CATCHUPS),
+  expect: z.strictObject({ within_seconds: z.number().int() }).nullable(),
   last_dispatched_at: z.string().nullable().meta({
     format: "date-time",
     description: "The last occurrence dispatched; the next one is computed from here",
@@ -103,6 +114,7 @@ export function toCronConfigJson(row: CronConfigRow): CronConfigResponse {
     start_at: row.startAt?.toISOString() ?? null,
     end_at: row.endAt?.toISOString() ?? null,
     catchup: row.catchup,
+    expect: row.expectWithinSeconds == null ? null : { within_seconds: row.expectWithinSeconds },
     last_dispatched_at: row.lastDispatchedAt?.toISOString() ?? null,
   };
 }

@@ -5,6 +5,7 @@ import { findCronConfig } from "./cron-config-store";
 import { nextFireTimes } from "./cron-schedule";
 import { iso } from "../../timestamp";
 import { Timestamp } from "../../timestamp";
+import type { CronMissedReason } from "./raise-missed-cron-occurrences";
 
 export const CRON_OUTCOMES = ["fired", "skipped_overlap", "caught_up", "missed", "already_fired"] as const;
 export type CronOutcome = (typeof CRON_OUTCOMES)[number];
@@ -40,6 +41,23 @@ export const CronOutlookResponse = z.strictObject({
       }),
     )
     .meta({ description: "The latest decided occurrences, newest first (`limit` of them)" }),
+  missed: z
+    .array(
+      z.strictObject({
+        scheduled_for: Timestamp.nullable(),
+        local: Local,
+        reason: z.enum(["not_dispatched", "skipped", "still_running", "failed"]).meta({
+          description:
+            "`not_dispatched`: no run (no dispatcher ran, or catch-up passed it over); `skipped`: held by the overlap guard; `still_running`: its run had not succeeded by the deadline; `failed`: its run failed or was cancelled",
+        }),
+        run_id: z.uuid().nullable(),
+        raised_at: Timestamp.nullable().meta({ description: "When `cron.missed` was raised" }),
+      }),
+    )
+    .meta({
+      description:
+        "The dead-man's switch (`expect`): the latest occurrences without a succeeded run within `expect.within_seconds`, newest first (`limit` of them)",
+    }),
 });
 export type CronOutlookResponse = z.output<typeof CronOutlookResponse>;
 
@@ -132,6 +150,18 @@ export async function getCronOutlook(
     [workflowId, opts.limit],
     true,
   );
+  const missed = await queryRows<{
+    scheduledFor: Date;
+    reason: CronMissedReason;
+    runId: string | null;
+    raisedAt: Date;
+  }>(
+    db,
+    `SELECT scheduled_for AS "scheduledFor", reason, run_id::text AS "runId", raised_at AS "raisedAt"
+     FROM cron_missed_occurrences WHERE workflow_id = $1::uuid ORDER BY scheduled_for DESC LIMIT $2`,
+    [workflowId, opts.limit],
+    true,
+  );
   const tz = config.timezone;
   return {
     workflow_id: workflowId,
@@ -149,6 +179,13 @@ export async function getCronOutlook(
       overlap_holds: r.overlapHolds,
       first_decided_at: iso(r.firstDecidedAt),
       decided_at: iso(r.decidedAt),
+    })),
+    missed: missed.map((m) => ({
+      scheduled_for: iso(m.scheduledFor),
+      local: formatInZone(m.scheduledFor, tz),
+      reason: m.reason,
+      run_id: m.runId,
+      raised_at: iso(m.raisedAt),
     })),
   };
 }

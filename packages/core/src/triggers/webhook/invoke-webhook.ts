@@ -15,6 +15,7 @@ import type { WebhookGuard } from "./webhook-guard";
 import { createWebhookInput, firstQueryValues, parseWebhookBody, type WebhookBody } from "./webhook-input";
 import { headerValue, verifyWebhookAuth, type WebhookHeaders } from "./verify-webhook-auth";
 import { listAuditEntries } from "../../runs/list-audit-entries";
+import { DEFAULT_INBOX_MAX_BODY_BYTES, toInboxRecord, type InboxRejection } from "../../inbox/inbox-entry";
 
 export type WebhookDelivery = {
   ref: string;
@@ -25,6 +26,13 @@ export type WebhookDelivery = {
   /** Reads the whole body; rejects with a 413 error past `limit` bytes. */
   readBody: (limit: number) => Promise<Buffer>;
   now: Date;
+  /** The request's path, kept in the inbox entry. */
+  path?: string;
+  /**
+   * Told of a rejection (405, 400, 401, 413, 429) of a delivery to a known workflow, before the error is thrown: the
+   * caller keeps it in the inbox once the answer is sent (`createRejectedDeliveryRecorder`).
+   */
+  onRejected?: (rejection: InboxRejection) => void;
 };
 
 export type WebhookResponse = { status: 200 | 202; body: unknown };
@@ -53,7 +61,8 @@ function openSecrets(deps: Parameters<typeof invokeWebhook>[0], config: WebhookC
 export async function invokeWebhook(
   deps: Pick<Deps, "db" | "queues" | "logger"> &
     Partial<Pick<Deps, "metrics">> & {
-      config: Pick<Config, "SECRET_KEY" | "SECRET_KEY_PREVIOUS" | "WEBHOOK_DEFAULT_RATE_LIMIT">;
+      config: Pick<Config, "SECRET_KEY" | "SECRET_KEY_PREVIOUS" | "WEBHOOK_DEFAULT_RATE_LIMIT"> &
+        Partial<Pick<Config, "INBOX_MAX_BODY_BYTES">>;
       /** Coalesces the inserts of unsigned deliveries arriving together (`createRunBatcher`); one each without. */
       createRun?: RunBatcher;
       /** Coalesces the workflow lookups of deliveries arriving together (`createWebhookTargetLoader`). */
@@ -62,12 +71,18 @@ export async function invokeWebhook(
   guard: WebhookGuard,
   delivery: WebhookDelivery,
 ): Promise<WebhookResponse> {
-  const rejected = (status: number, reason: string) => deps.metrics?.webhookRejected(status, reason);
+  // What the inbox keeps of a rejection: known once the workflow is (an unknown one's 404 is not kept).
+  let seen: Omit<InboxRejection, "status" | "reason"> | null = null;
+  const rejected = (status: number, reason: string) => {
+    deps.metrics?.webhookRejected(status, reason);
+    if (seen !== null) delivery.onRejected?.({ ...seen, status, reason });
+  };
   const target = deps.findTarget?.(delivery.ref) ?? findWebhookTarget(deps.db, delivery.ref);
   const { workflowId, versionId, config } = await target.catch((err: unknown) => {
     if (err instanceof NotFoundError) rejected(404, "not_found");
     throw err;
   });
+  seen = { workflowId, rawBody: null, config };
 
   const method = delivery.method.toUpperCase();
   if (!config.allowed_methods.includes(method)) {
@@ -82,6 +97,7 @@ export async function invokeWebhook(
     if (err instanceof Error && (err as { type?: unknown }).type === "entity.too.large") rejected(413, "too_large");
     throw err;
   });
+  seen = { workflowId, rawBody, config };
 
   for (const [name, expected] of Object.entries(config.required_headers)) {
     if (headerValue(delivery.headers, name) !== expected) {
@@ -135,7 +151,7 @@ export async function invokeWebhook(
       );
     }
     const body = parseWebhookBody(rawBody);
-    const challenge = slackChallenge(body);
+    const challenge = slackChallenge(body, rejected);
     if (challenge !== null) return { status: 200, body: { challenge } };
     const inputPayload = createWebhookInput({
       body,
@@ -152,6 +168,19 @@ export async function invokeWebhook(
       execute: true,
       actor: "webhook",
       idempotencyKey,
+      inbox: toInboxRecord(
+        {
+          method,
+          path: delivery.path ?? "",
+          headers: delivery.headers,
+          query: delivery.query,
+          sourceIp: delivery.sourceIp,
+          receivedAt: delivery.now,
+        },
+        rawBody,
+        config,
+        deps.config.INBOX_MAX_BODY_BYTES ?? DEFAULT_INBOX_MAX_BODY_BYTES,
+      ),
     };
     // Unsigned: no transaction to join, so the insert may share one statement with other deliveries'.
     if (tx === deps.db && deps.createRun !== undefined) {
@@ -178,13 +207,15 @@ export async function invokeWebhook(
 }
 
 /** The challenge of a Slack URL verification body; null when the body is not one. */
-function slackChallenge(body: WebhookBody): string | null {
+function slackChallenge(body: WebhookBody, rejected: (status: number, reason: string) => void): string | null {
   const json = body.json;
   if (json === null || typeof json !== "object" || Array.isArray(json)) return null;
   const { type, challenge } = json as { type?: unknown; challenge?: unknown };
   if (type !== "url_verification") return null;
-  if (typeof challenge !== "string" || challenge.trim().length === 0)
+  if (typeof challenge !== "string" || challenge.trim().length === 0) {
+    rejected(400, "slack_challenge");
     throw new BadRequestError("Missing Slack challenge value");
+  }
   return challenge;
 }
 

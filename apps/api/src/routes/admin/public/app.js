@@ -5,6 +5,7 @@ import { runPage } from "./run-page.js";
 import { workflowsPage } from "./workflows-page.js";
 import { workflowPage } from "./workflow-page.js";
 import { systemPage } from "./system-page.js";
+import { inboxPage } from "./inbox-page.js";
 
 /** Each page: { title, load({ params, query }) → data, view({ data, params, query, ui }), poll?(data) → ms | null }. */
 const ROUTES = [
@@ -12,6 +13,7 @@ const ROUTES = [
   [/^\/(?:runs)?$/, runsPage],
   [/^\/workflows$/, workflowsPage],
   [/^\/workflows\/([^/]+)$/, workflowPage],
+  [/^\/workflows\/([^/]+)\/inbox$/, inboxPage],
   [/^\/system$/, systemPage],
 ];
 
@@ -75,7 +77,8 @@ function Nav({ page }) {
   return html`<header class="top">
     <a class="brand" href="#/runs">Switchyard</a>
     <nav>
-      ${item("#/runs", "Runs", [runsPage, runPage])} ${item("#/workflows", "Workflows", [workflowsPage, workflowPage])}
+      ${item("#/runs", "Runs", [runsPage, runPage])}
+      ${item("#/workflows", "Workflows", [workflowsPage, workflowPage, inboxPage])}
       ${item("#/system", "Workers & queues", [systemPage])}
       <a href=${BULL_BOARD} class="external">Bull Board ↗</a>
     </nav>

@@ -103,7 +103,36 @@ function Cron({ cron, config }) {
       </dd>
       <dt>Last dispatched</dt>
       <dd>${fmtTime(cron.last_dispatched_at)}</dd>
+      <dt>Expect</dt>
+      <dd>${config?.expect ? `a succeeded run within ${config.expect.within_seconds} s` : "–"}</dd>
     </dl>
+    ${
+      cron.missed?.length > 0 &&
+      html`<h3>Missed (cron.missed)</h3>
+        <table class="occurrences missed">
+          <thead>
+            <tr>
+              <th>Scheduled for (${cron.timezone})</th>
+              <th>Reason</th>
+              <th>Run</th>
+              <th>Raised</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${cron.missed.map(
+              (m) =>
+                html`<tr>
+                  <td>${m.local}</td>
+                  <td><span class="badge badge-failed">${m.reason.replace("_", " ")}</span></td>
+                  <td>
+                    ${m.run_id ? html`<a class="mono" href=${`#/runs/${m.run_id}`}>${shortId(m.run_id)}</a>` : "–"}
+                  </td>
+                  <td>${fmtTime(m.raised_at)}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>`
+    }
     <div class="columns">
       <div>
         <h3>Next ${cron.next_fire_times.length} fire times</h3>
@@ -191,6 +220,11 @@ export const workflowPage = {
           <summary>Config</summary>
           <${Json} value=${webhook} open=${true} />
         </details>
+        <p>
+          <a href=${`#/workflows/${encodeURIComponent(workflow.handle ?? workflow.id)}/inbox`}
+            >Inbox: every delivery, its raw request, Replay →</a
+          >
+        </p>
       </section>
       <section>
         <h2>Cron</h2>
