@@ -6,6 +6,7 @@ import { REPO_ROOT } from "@switchyard/core/testing/test-database";
 import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-deps";
 import { createApp } from "../app";
 import { createApiServer } from "../create-api-server";
+import { createLiveRuns } from "@switchyard/core/run-events/live-runs";
 
 export type TestApi = {
   deps: TestDeps;
@@ -29,7 +30,8 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   const registry = await loadNodeRegistry(deps.config.NODE_PLUGINS, REPO_ROOT, {
     http: httpRequestOptionsOf(deps.config),
   });
-  const app = createApp({ ...deps, registry });
+  const live = createLiveRuns(deps);
+  const app = createApp({ ...deps, registry, live });
   // The server main.ts runs (its timeouts and connection cap), on a free port.
   const server: Server = await new Promise((resolve) => {
     const s = createApiServer(app, deps.config, deps.logger).listen(0, "127.0.0.1", () => resolve(s));
@@ -58,6 +60,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     url,
     request,
     close: async () => {
+      await live.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.close();

@@ -22,6 +22,7 @@ import { releaseRun } from "./release-run";
 import { handOverRun } from "./hand-over-run";
 
 import type { EngineLimits } from "../engine/engine-limits";
+import type { RunChangePublisher } from "../run-events/run-change-publisher";
 
 /**
  * `versions` holds the node registry: a version is planned against it once. `runTimeoutSeconds`: the worker's
@@ -50,6 +51,8 @@ export type RunExecutionDeps = {
   transitions?: TransitionBatcher;
   /** Expression budgets and output sizes (EXPRESSION_*, NODE_MAX_OUTPUT_BYTES, RUN_MAX_STATE_BYTES); defaults without. */
   limits?: EngineLimits;
+  /** Tells the API processes about the changes written outside `transitions` (steps, parking), after the commit. */
+  changes?: RunChangePublisher;
 };
 
 /**
@@ -212,7 +215,9 @@ async function executeStarted(
 
   const buffer: StepRecord[] = [];
   const flush = async () => {
-    if (buffer.length > 0) await recordStepsDurably(deps.db, run.id, run.attempt, buffer.splice(0), retry);
+    if (buffer.length === 0) return;
+    await recordStepsDurably(deps.db, run.id, run.attempt, buffer.splice(0), retry);
+    deps.changes?.stepsRecorded(run);
   };
   const timer =
     config.timeout_seconds === undefined
