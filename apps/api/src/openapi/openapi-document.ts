@@ -7,6 +7,7 @@ import { dashboardPaths } from "./paths/dashboard-paths";
 import { keyPaths } from "./paths/key-paths";
 import { mcpPaths } from "./paths/mcp-paths";
 import { runPaths } from "./paths/run-paths";
+import { runEventPaths } from "./paths/run-event-paths";
 import { systemPaths } from "./paths/system-paths";
 import { triggerPaths } from "./paths/trigger-paths";
 import { workflowPaths } from "./paths/workflow-paths";
@@ -18,6 +19,7 @@ import { workflowPaths } from "./paths/workflow-paths";
 const PATH_GROUPS: readonly ZodOpenApiPathsObject[] = [
   workflowPaths,
   runPaths,
+  runEventPaths,
   triggerPaths,
   systemPaths,
   dashboardPaths,
@@ -33,6 +35,11 @@ const TAGS = [
   { name: "Cron trigger" },
   { name: "Manual trigger" },
   { name: "Runs", description: "Runs, their caller-driven transitions and the run controls beyond Orcheo." },
+  {
+    name: "Run events",
+    description:
+      "Server-Sent Events: a run's changes as they happen (run-events.md), and the status changes of every run.",
+  },
   { name: "Executions", description: "Orcheo's execution histories of runs." },
   {
     name: "System",
