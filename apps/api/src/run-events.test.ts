@@ -115,6 +115,35 @@ describe("GET /api/runs/{run_id}/events", () => {
     );
   });
 
+  it("streams the status changes of a workflow's runs on GET /api/events, filtered by workflow and status", async () => {
+    const wf = (await api.request("POST", "/api/workflows", { body: { name: "tail", handle: "tail" } })).body;
+    await api.request("POST", `/api/workflows/${wf.id}/versions`, {
+      body: { graph: { nodes: [{ id: "a", type: "set", params: { value: 1 } }], edges: [] } },
+    });
+    const all = await openSse(`${api.url}/api/events?workflow=tail`);
+    const done = await openSse(`${api.url}/api/events?status=succeeded&workflow=${wf.id}`);
+    assert.equal(all.status, 200);
+    const runs = await api.request("POST", "/api/triggers/manual/dispatch", {
+      body: { workflow_id: wf.id, runs: [{ input_payload: {} }] },
+    });
+    const runId = runs.body[0].id as string;
+    const seen = [JSON.parse((await all.next()).data), JSON.parse((await all.next()).data)];
+    assert.deepEqual(
+      seen.map((d: { run_id: string; workflow_id: string; status: string }) => [d.run_id, d.workflow_id, d.status]),
+      [
+        [runId, wf.id, "running"],
+        [runId, wf.id, "succeeded"],
+      ],
+    );
+    const succeeded = await done.next();
+    assert.equal(succeeded.event, "status");
+    assert.equal(JSON.parse(succeeded.data).status, "succeeded");
+    all.close();
+    done.close();
+    assert.equal((await openSse(`${api.url}/api/events?status=nope`)).status, 422);
+    assert.equal((await openSse(`${api.url}/api/events?workflow=missing`)).status, 404);
+  });
+
   it("answers 404 before any event for an unknown run", async () => {
     const stream = await openSse(`${api.url}/api/runs/00000000-0000-4000-8000-000000000000/events`);
     assert.equal(stream.status, 404);

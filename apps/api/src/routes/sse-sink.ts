@@ -24,7 +24,9 @@ export function createSseSink(res: ServerResponse, maxBufferBytes: number): SseS
     res.end(
       formatEvent({ event: "error", data: { detail: "the client read too slowly: reconnect with Last-Event-ID" } }),
     );
-    setTimeout(() => res.destroy(), CUT_OFF_GRACE_MS).unref();
+    // The connection goes too, not back to keep-alive: a client this slow is not served more on it.
+    const socket = res.socket;
+    setTimeout(() => socket?.destroy(), CUT_OFF_GRACE_MS).unref();
   };
   res.on("close", () => (ended = true));
   return {

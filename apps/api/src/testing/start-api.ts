@@ -6,10 +6,12 @@ import { REPO_ROOT } from "@switchyard/core/testing/test-database";
 import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-deps";
 import { createApp } from "../app";
 import { createApiServer } from "../create-api-server";
-import { createLiveRuns } from "@switchyard/core/run-events/live-runs";
+import { createLiveRuns, type LiveRuns } from "@switchyard/core/run-events/live-runs";
 
 export type TestApi = {
   deps: TestDeps;
+  /** The app's run event streams and waiting deliveries. */
+  live: LiveRuns;
   url: string;
   /** fetch against the API with JSON helpers; `token` adds a Bearer header. */
   request: (
@@ -57,6 +59,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   };
   return {
     deps,
+    live,
     url,
     request,
     close: async () => {
