@@ -90,7 +90,7 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
   app.use(docsRoutes());
 
   mountBullBoard(app, deps, authenticator, throttle);
-  mountDashboard(app, deps, authenticator, throttle);
+  mountDashboard(app, deps, authenticator, throttle, live);
   mountMcp(app, deps, authenticator, throttle);
 
   // Everything else under /api: a key or token when AUTH_MODE=required, a per-key rate limit, then the route's scope.
