@@ -17,10 +17,22 @@ import { runCodeNode } from "./scenarios/code-node";
 import { runCronBurst } from "./scenarios/cron-burst";
 import { runLatency } from "./scenarios/latency";
 import { runListRuns } from "./scenarios/list-runs";
+import { runEvents } from "./scenarios/events";
+import { runSyncWebhook } from "./scenarios/sync-webhook";
 import { runRawBullmq } from "./scenarios/raw-bullmq";
 import { runWebhookE2e } from "./scenarios/webhook-e2e";
 
-const ALL = ["raw-bullmq", "webhook-e2e", "latency", "cron-burst", "list-runs", "memory", "code-node"] as const;
+const ALL = [
+  "raw-bullmq",
+  "webhook-e2e",
+  "latency",
+  "cron-burst",
+  "list-runs",
+  "memory",
+  "events",
+  "sync-webhook",
+  "code-node",
+] as const;
 const wanted = new Set(process.argv.slice(2).length > 0 ? ["raw-bullmq", ...process.argv.slice(2)] : ALL);
 const serverUrl = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -68,6 +80,8 @@ try {
   if (wanted.has("latency")) emit(await runLatency(client, env.pool));
   if (wanted.has("cron-burst")) emit(await runCronBurst(env.pool, redisUrl, env.prefix));
   if (wanted.has("list-runs")) emit(await runListRuns(client, env.pool));
+  if (wanted.has("events")) emit(await runEvents(client, env.apiUrl));
+  if (wanted.has("sync-webhook")) emit(await runSyncWebhook(client, env.pool, env.apiUrl, env.services.api.proc.pid!));
   // Last: its code threads stay in the worker afterwards, and it measures its own set workflow to compare with.
   if (wanted.has("code-node")) emit(await runCodeNode(client, env.pool, pids));
 } finally {
