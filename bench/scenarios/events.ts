@@ -16,6 +16,8 @@ export type EventsResult = {
   /** Status events that arrived live (committed after their stream opened). */
   live_events: number;
   streams_without_end: number;
+  /** Streams that failed (a reset, a refused connection) before their end: counted, the load goes on. */
+  stream_errors: number;
   /** From a status change's commit (its `at`, written by the committing statement) to its arrival on the stream. */
   commit_to_event_ms: Summary;
 };
@@ -40,6 +42,7 @@ export async function runEvents(client: HttpClient, apiUrl: string, rate = 200, 
   let open = 0;
   let peak = 0;
   let withoutEnd = 0;
+  let errors = 0;
   const follows: Promise<void>[] = [];
   const follow = async (runId: string) => {
     open++;
@@ -59,6 +62,8 @@ export async function runEvents(client: HttpClient, apiUrl: string, rate = 200, 
           if (at > opened) latencies.push(received - at);
         }
       }
+    } catch {
+      errors++;
     } finally {
       open--;
       if (!ended) withoutEnd++;
@@ -79,6 +84,7 @@ export async function runEvents(client: HttpClient, apiUrl: string, rate = 200, 
     peak_open_streams: peak,
     live_events: latencies.length,
     streams_without_end: withoutEnd,
+    stream_errors: errors,
     commit_to_event_ms: summarize(latencies),
   };
 }
