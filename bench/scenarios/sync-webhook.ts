@@ -17,6 +17,8 @@ export type SyncWebhookResult = {
   /** Deliveries in `wait` mode on a one-node workflow: each answered with its run's result. */
   request_ms: Summary;
   waiting_deliveries: number;
+  /** Waiting deliveries that got no answer (a reset, a refused connection). */
+  waiting_errors: number;
   /** The api's RSS with that many deliveries waiting at once, minus its RSS before they came. */
   api_rss_added_mb: number | null;
 };
@@ -59,6 +61,7 @@ export async function runSyncWebhook(
   const before = rssMb(apiPid);
   const pool = new Pool(apiUrl, { connections: waiting, pipelining: 1 });
   let answered = 0;
+  let errors = 0;
   const all = Array.from({ length: waiting }, (_, i) =>
     pool
       .request({
@@ -67,10 +70,15 @@ export async function runSyncWebhook(
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ n: i }),
       })
-      .then(async (res) => {
-        await res.body.text();
-        answered++;
-      }),
+      .then(
+        async (res) => {
+          await res.body.text();
+          answered++;
+        },
+        () => {
+          errors++;
+        },
+      ),
   );
   let during: number | null = null;
   try {
@@ -100,6 +108,7 @@ export async function runSyncWebhook(
     non_200: results.filter((r) => r.status !== 200).length,
     request_ms: summarize(results.map((r) => r.ms)),
     waiting_deliveries: waiting,
+    waiting_errors: errors,
     api_rss_added_mb: before === null || during === null ? null : round(during - before, 1),
   };
 }
