@@ -134,4 +134,15 @@ describe("synchronous webhook answers", () => {
       assert.equal(res.status, 422, res.text);
     }
   });
+
+  // Last: it closes the API's waiting deliveries as its shutdown does.
+  it("answers waiting deliveries 202 with their run's Location when the API shuts down", async () => {
+    await workflow("closing", SLOW, { mode: "wait", timeout_ms: 20_000 });
+    const answer = api.request("POST", hook("closing"), { body: {} });
+    await eventually(async () => (api.live.answers.size() === 1 ? true : undefined), 10_000, "the delivery to wait");
+    await api.live.close();
+    const res = await answer;
+    assert.equal(res.status, 202, res.text);
+    assert.equal(res.headers.get("location"), `/api/runs/${res.body.id}`);
+  });
 });
