@@ -17,6 +17,8 @@ import { runCodeNode } from "./scenarios/code-node";
 import { runCronBurst } from "./scenarios/cron-burst";
 import { runLatency } from "./scenarios/latency";
 import { runListRuns } from "./scenarios/list-runs";
+import { runEvents } from "./scenarios/events";
+import { runSyncWebhook } from "./scenarios/sync-webhook";
 import { runRawBullmq } from "./scenarios/raw-bullmq";
 import { runWebhookE2e } from "./scenarios/webhook-e2e";
 import { runFanOut } from "./scenarios/fan-out";
@@ -32,6 +34,9 @@ const ALL = [
   "code-node",
   "fan-out",
   "inbox-flood",
+  "events",
+  "sync-webhook",
+  "code-node",
 ] as const;
 const wanted = new Set(process.argv.slice(2).length > 0 ? ["raw-bullmq", ...process.argv.slice(2)] : ALL);
 const serverUrl = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
@@ -85,6 +90,8 @@ try {
   if (wanted.has("list-runs")) emit(await runListRuns(client, env.pool));
   if (wanted.has("fan-out")) emit(await runFanOut(client, env.pool, webhookCompletedPerS));
   if (wanted.has("inbox-flood")) emit(await runInboxFlood(client, env.pool, env.apiUrl));
+  if (wanted.has("events")) emit(await runEvents(client, env.apiUrl));
+  if (wanted.has("sync-webhook")) emit(await runSyncWebhook(client, env.pool, env.apiUrl, env.services.api.proc.pid!));
   // Last: its code threads stay in the worker afterwards, and it measures its own set workflow to compare with.
   if (wanted.has("code-node")) emit(await runCodeNode(client, env.pool, pids));
 } finally {

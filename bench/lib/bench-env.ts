@@ -80,6 +80,8 @@ export async function benchServiceEnv(
     NODE_ENV: "production",
     // The default limit's check stays on the measured path, at a rate no scenario reaches (600/60 would refuse most).
     WEBHOOK_DEFAULT_RATE_LIMIT: "1000000/1",
+    // The sync-webhook scenario holds 5,000 waiting deliveries (and the events one hundreds of streams) at once.
+    API_MAX_CONNECTIONS: "20000",
     LOG_FORMAT: "json",
     LOG_LEVEL: "info",
   };

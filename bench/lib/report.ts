@@ -99,6 +99,20 @@ export function checkTargets(results: readonly Figures[]): Check[] {
           atMost(s, "inbox rejected kept", at(r, "inbox_rejected_kept"), at(r, "inbox_rejected_allowed") ?? 0),
         );
         break;
+      case "events":
+        checks.push(
+          atMost(s, "commit-to-event p50 ms", at(r, "commit_to_event_ms", "p50"), 10),
+          atMost(s, "commit-to-event p99 ms", at(r, "commit_to_event_ms", "p99"), 50),
+          info(s, "peak open streams", at(r, "peak_open_streams")),
+        );
+        break;
+      case "sync-webhook":
+        checks.push(
+          atMost(s, "wait-mode request p50 ms", at(r, "request_ms", "p50"), 15),
+          atMost(s, "wait-mode request p99 ms", at(r, "request_ms", "p99"), 60),
+          atMost(s, "api RSS added by 5,000 waiting MB", at(r, "api_rss_added_mb"), 100),
+        );
+        break;
       case "memory":
         checks.push(
           atMost(s, "api peak RSS MB", at(r, "api_peak_rss_mb"), 200),

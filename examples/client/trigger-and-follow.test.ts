@@ -6,23 +6,20 @@ import { promisify } from "node:util";
 import { createApiKey } from "@switchyard/core/auth/api-key-store";
 import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
 import { startTestApi, type TestApi } from "../../apps/api/src/testing/start-api";
-import { startRunEventsProxy, type RunEventsProxy } from "../../packages/client/src/testing/run-events-proxy";
 
 const run = promisify(execFile);
 const example = join(import.meta.dirname, "trigger-and-follow.ts");
 
-/** The client example as a user runs it, against a real API and worker (events through the stand-in stream). */
+/** The client example as a user runs it, against a real API and worker. */
 describe("examples/client/trigger-and-follow.ts", () => {
   let api: TestApi;
-  let proxy: RunEventsProxy;
   let worker: ServiceProcess;
   let env: Record<string, string>;
 
   before(async () => {
     api = await startTestApi({ AUTH_MODE: "required" });
-    proxy = await startRunEventsProxy(api.deps.db, api.url);
     const { key } = await createApiKey(api.deps.db, { name: "example", scopes: ["trigger"], createdBy: "test" });
-    env = { ...(process.env as Record<string, string>), API_URL: proxy.url, SWITCHYARD_API_KEY: key };
+    env = { ...(process.env as Record<string, string>), API_URL: api.url, SWITCHYARD_API_KEY: key };
     const admin = (await createApiKey(api.deps.db, { name: "admin", scopes: ["admin"], createdBy: "test" })).key;
     const adminHeaders = { authorization: `Bearer ${admin}` };
     await api.request("POST", "/api/workflows", { body: { name: "Greet", handle: "greet" }, headers: adminHeaders });
@@ -43,7 +40,6 @@ describe("examples/client/trigger-and-follow.ts", () => {
   });
   after(async () => {
     await worker.stop();
-    await proxy.stop();
     await api.close();
   });
 

@@ -16,6 +16,8 @@ import { cronRoutes } from "./routes/cron";
 import { inboxRoutes } from "./routes/inbox";
 import { manualRoutes } from "./routes/manual";
 import { runRoutes } from "./routes/runs";
+import { runEventRoutes } from "./routes/run-events";
+import { createLiveRuns, type LiveRuns } from "@switchyard/core/run-events/live-runs";
 import { executionRoutes } from "./routes/executions";
 import { runSearchRoutes } from "./routes/run-search";
 import { systemQueueRoutes } from "./routes/system-queues";
@@ -55,6 +57,8 @@ const BODY_LIMIT_BYTES = 2 * 1024 * 1024;
 export type AppDeps = Deps & {
   /** Node types versions are validated against (built-ins plus NODE_PLUGINS); built-ins only when absent. */
   registry?: NodeRegistry;
+  /** Run event streams and waiting webhook deliveries; main.ts closes it on shutdown. One of its own when absent. */
+  live?: LiveRuns;
 };
 
 /**
@@ -72,7 +76,8 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
   const throttle = createAuthThrottle(deps);
   // Webhook deliveries, the busiest route, skip Express's request handling unless tracing is on (its middleware
   // must see every request): see webhook-fast-path.ts.
-  const deliver = createWebhookDelivery(deps);
+  const live = deps.live ?? createLiveRuns(deps);
+  const deliver = createWebhookDelivery(deps, live);
   if (deps.telemetry === undefined) serveWebhookDeliveriesFirst(app, deliver, preamble);
   else app.use(traceRequests());
   app.use(preamble.middleware);
@@ -86,7 +91,7 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
   app.use(docsRoutes());
 
   mountBullBoard(app, deps, authenticator, throttle);
-  mountDashboard(app, deps, authenticator, throttle);
+  mountDashboard(app, deps, authenticator, throttle, live);
   mountMcp(app, deps, authenticator, throttle);
 
   // Everything else under /api: a key or token when AUTH_MODE=required, a per-key rate limit, then the route's scope.
@@ -100,7 +105,8 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
   api.use(webhookConfigRoutes(deps));
   api.use(cronRoutes(deps));
   api.use(manualRoutes(deps));
-  api.use(runRoutes(deps));
+  api.use(runEventRoutes(deps, live));
+  api.use(runRoutes(deps, live.publisher));
   api.use(executionRoutes(deps));
   api.use(runSearchRoutes(deps));
   api.use(systemQueueRoutes(deps));

@@ -198,6 +198,21 @@ describe("the runs dashboard in a browser", () => {
     await shot("child-run");
   });
 
+  it("updates a live run's page from its event stream as the run goes on elsewhere", async () => {
+    const [run] = await call("POST", "/api/triggers/manual/dispatch", {
+      workflow_id: "approvals",
+      runs: [{ input_payload: { ticket: 8 } }],
+    });
+    const runId = run.id as string;
+    await waitForStatus(runId, "waiting");
+    await page.goto(`${api.url}/admin#/runs/${runId}`);
+    await page.locator("h1", { hasText: runId }).locator(".badge", { hasText: "waiting" }).waitFor();
+    // Signalled through the API, not the page: the page learns of it from the stream.
+    await call("POST", `/api/runs/${runId}/signals/approve`, { ok: true });
+    await page.locator("h1", { hasText: runId }).locator(".badge", { hasText: "succeeded" }).waitFor();
+    await page.locator('tr[data-step="approval"]').waitFor();
+  });
+
   it("shows a workflow's graph, a diff between versions and its cron fire times", async () => {
     await call("PUT", "/api/workflows/orders/triggers/cron/config", {
       expression: "*/15 8-18 * * MON-FRI",

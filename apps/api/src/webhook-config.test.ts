@@ -17,6 +17,7 @@ const DEFAULTS = {
   rate_limit: null,
   idempotency_header: null,
   max_body_bytes: 1_048_576,
+  response: { mode: "async", timeout_ms: 10_000 },
 };
 
 describe("webhook config API", () => {

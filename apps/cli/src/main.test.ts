@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { startTestApi, type TestApi } from "../../api/src/testing/start-api";
 import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
-import { startRunEventsProxy, type RunEventsProxy } from "../../../packages/client/src/testing/run-events-proxy";
 import { SIGNAL_GRAPH } from "../../../packages/client/src/testing/test-workflows";
 
 const run = promisify(execFile);
@@ -15,8 +14,6 @@ const bin = join(import.meta.dirname, "../bin/switchyard.js");
 describe("switchyard cli", () => {
   let api: TestApi;
   let worker: ServiceProcess;
-  // Until the API serves GET /api/runs/{id}/events, --follow reads it from the stand-in (every other route is the API's).
-  let proxy: RunEventsProxy;
   let env: Record<string, string> = {};
 
   const cli = async (...args: string[]) =>
@@ -27,14 +24,12 @@ describe("switchyard cli", () => {
 
   before(async () => {
     api = await startTestApi();
-    proxy = await startRunEventsProxy(api.deps.db, api.url);
-    env = { ...api.deps.env, API_URL: proxy.url, LOG_LEVEL: "error" };
+    env = { ...api.deps.env, API_URL: api.url, LOG_LEVEL: "error" };
     worker = spawnService("worker", { ...api.deps.env, LOG_LEVEL: "info" });
     await worker.waitForLog((l) => l.message === "worker started");
   });
   after(async () => {
     await worker.stop();
-    await proxy.stop();
     await api.close();
   });
 

@@ -9,6 +9,7 @@ import { executeRun, type RunExecutionDeps } from "@switchyard/core/runs/execute
 import { createChildSettler } from "@switchyard/core/runs/child-runs";
 import { createRunAborts, subscribeRunCancels } from "@switchyard/core/runs/run-cancellation";
 import { createTransitionBatcher } from "@switchyard/core/runs/transition-batcher";
+import { createRunChangePublisher, publishingTransitions } from "@switchyard/core/run-events/run-change-publisher";
 import { observeRuns } from "@switchyard/core/observability/observe-run";
 import { recordStepSpan } from "@switchyard/core/observability/trace-spans";
 import { createActiveRuns, RunHandOver } from "@switchyard/core/runs/active-runs";
@@ -60,6 +61,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
   // A subscribed connection takes no other commands: cancels get one of their own.
   const subscriber = deps.workerRedis.duplicate();
   await subscribeRunCancels(subscriber, config.QUEUE_PREFIX, aborts, logger);
+  const changes = createRunChangePublisher(deps.redis, config.QUEUE_PREFIX, logger);
   const execution: RunExecutionDeps = {
     db: deps.db,
     logger,
@@ -69,7 +71,10 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     dbRetryMaxMs: config.DATABASE_RETRY_MAX_SECONDS * 1_000,
     lease: { owner: workerId, seconds: config.RUN_LEASE_SECONDS },
     active,
-    transitions: createTransitionBatcher(deps.db),
+    // Every applied start and outcome is announced to the API processes: one PUBLISH per batch (run event streams,
+    // waiting webhook deliveries).
+    transitions: publishingTransitions(createTransitionBatcher(deps.db), changes),
+    changes,
     limits: engineLimitsFrom(config),
     ...(config.RUN_TIMEOUT_SECONDS !== undefined && { runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS }),
     metrics: deps.metrics,
@@ -144,6 +149,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
         if (!(await settlesWithin(closing, HAND_OVER_WAIT_MS))) logger.warn("runs still active after the hand-over");
       }
       await heartbeat.stop();
+      await changes.flush();
       try {
         await removeWorker(deps.db, workerId);
       } catch (err) {

@@ -18,13 +18,11 @@ import {
   WaitTimeoutError,
   type SwitchyardClient,
 } from "./index";
-import { startRunEventsProxy, type RunEventsProxy } from "./testing/run-events-proxy";
 import { SET_GRAPH } from "./testing/test-workflows";
 
 /** Every failure is a typed error with the API's status and detail. No worker: runs stay pending. */
 describe("client errors", () => {
   let api: TestApi;
-  let proxy: RunEventsProxy;
   let admin: SwitchyardClient;
   let keys: Record<"admin" | "read" | "burner", string>;
 
@@ -33,13 +31,11 @@ describe("client errors", () => {
     const key = async (name: string, scope: "admin" | "read") =>
       (await createApiKey(api.deps.db, { name, scopes: [scope], createdBy: "test" })).key;
     keys = { admin: await key("admin", "admin"), read: await key("read", "read"), burner: await key("burner", "read") };
-    proxy = await startRunEventsProxy(api.deps.db, api.url);
-    admin = createClient({ url: proxy.url, token: keys.admin });
+    admin = createClient({ url: api.url, token: keys.admin });
     await admin.workflows.create({ name: "errors", handle: "errors" });
     await admin.workflows.versions.create("errors", { graph: SET_GRAPH });
   });
   after(async () => {
-    await proxy.stop();
     await api.close();
   });
 
@@ -94,7 +90,7 @@ describe("client errors", () => {
   it("answers 404 before any event for an unknown run's stream, and 401 without a key", async () => {
     const stream = admin.runs.events("00000000-0000-4000-8000-000000000000");
     await rejects(stream.next(), NotFoundError, 404);
-    await rejects(createClient({ url: proxy.url }).runs.events("x").next(), UnauthorizedError, 401);
+    await rejects(createClient({ url: api.url }).runs.events("x").next(), UnauthorizedError, 401);
   });
 
   it("rejects a wait that outlasts its timeout with WaitTimeoutError naming the run", async () => {

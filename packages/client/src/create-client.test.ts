@@ -1,38 +1,28 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createApiKey } from "@switchyard/core/auth/api-key-store";
-import { eventually, spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
 import { startTestApi, type TestApi } from "../../../apps/api/src/testing/start-api";
 import { createClient, type RunEvent, type SwitchyardClient } from "./index";
-import { startRunEventsProxy, type RunEventsProxy } from "./testing/run-events-proxy";
 import { SET_GRAPH, SIGNAL_GRAPH } from "./testing/test-workflows";
 
-/** The client against a real API and worker; run events through the stand-in stream (testing/run-events-proxy.ts). */
+/** The client against a real API and worker (run events across an API restart: run-events-api-restart.test.ts). */
 describe("createClient", () => {
   let api: TestApi;
   let worker: ServiceProcess;
-  let proxy: RunEventsProxy;
   let client: SwitchyardClient;
-  /** Straight to the API, not through the stand-in stream. */
-  let direct: SwitchyardClient;
 
   before(async () => {
     api = await startTestApi({ AUTH_MODE: "required" });
     const { key } = await createApiKey(api.deps.db, { name: "client", scopes: ["admin"], createdBy: "test" });
-    proxy = await startRunEventsProxy(api.deps.db, api.url);
-    client = createClient({ url: proxy.url, token: key });
-    direct = createClient({ url: api.url, token: key });
+    client = createClient({ url: api.url, token: key });
     worker = spawnService("worker", { ...api.deps.env, LOG_LEVEL: "info" });
     await worker.waitForLog((l) => l.message === "worker started");
   });
   after(async () => {
     await worker.stop();
-    await proxy.stop();
     await api.close();
   });
-
-  const waitForStatus = (id: string, status: string) =>
-    eventually(async () => ((await direct.runs.get(id)).status === status ? true : undefined), 30_000, status);
 
   const workflow = async (handle: string, graph: Record<string, unknown>) => {
     const wf = await client.workflows.create({ name: handle, handle });
@@ -120,37 +110,6 @@ describe("createClient", () => {
     assert.equal(log?.type === "log" && log.data.message, "hello 3");
     const end = events.at(-1);
     assert.equal(end?.type === "end" && end.data.status, "succeeded");
-  });
-
-  it("reconnects with Last-Event-ID when the stream's server restarts, missing and doubling nothing", async () => {
-    await workflow("restart", SIGNAL_GRAPH);
-    const run = await client.runs.trigger("restart", { n: 1 });
-    const ids: string[] = [];
-    const types: string[] = [];
-    for await (const event of client.runs.events(run.id, { reconnectDelayMs: 50 })) {
-      ids.push(event.id ?? "");
-      types.push(event.type === "status" ? event.data.status : event.type);
-      if (event.type === "status" && event.data.status === "waiting") {
-        // The server goes away mid-run; the run goes on meanwhile, and the server comes back on the same port.
-        await proxy.stop();
-        await direct.runs.signal(run.id, "go", { answer: 1 });
-        await waitForStatus(run.id, "succeeded");
-        await proxy.start();
-      }
-    }
-    assert.deepEqual(types, [
-      "pending",
-      "running",
-      "log",
-      "step",
-      "waiting",
-      "step",
-      "running",
-      "step",
-      "succeeded",
-      "end",
-    ]);
-    assert.equal(new Set(ids).size, ids.length, `ids repeat: ${ids.join(" ")}`);
   });
 
   it("lists runs page by page with the cursor", async () => {

@@ -1,11 +1,9 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
-import { join } from "node:path";
 import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
 import { startTestApi, type TestApi } from "../../../apps/api/src/testing/start-api";
 import { createClient } from "./index";
-import { hasRunEventsRoute } from "./testing/has-run-events-route";
 import { SIGNAL_GRAPH } from "./testing/test-workflows";
 
 const freePort = () =>
@@ -16,11 +14,8 @@ const freePort = () =>
     });
   });
 
-// The API process, stopped and started again on its port: apps/api's own main.ts once it serves
-// GET /api/runs/{id}/events, until then the same app with the stand-in stream (testing/api-with-run-events-main.ts).
-const ownRoute = await hasRunEventsRoute();
-const startApi = (env: Record<string, string>): ServiceProcess =>
-  spawnService("api", env, ownRoute ? {} : { main: join(import.meta.dirname, "testing/api-with-run-events-main.ts") });
+// The API process (apps/api's main.ts), stopped and started again on its port.
+const startApi = (env: Record<string, string>): ServiceProcess => spawnService("api", env);
 
 describe("runs.events across an API restart", () => {
   let api: TestApi;

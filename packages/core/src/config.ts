@@ -86,6 +86,15 @@ export const Config = z
     SWITCHYARD_API_KEY: z.string().min(1).optional(),
     // The MCP endpoint (/mcp) on the API, behind the same API-key auth and scopes as the REST API.
     MCP_ENABLED: z.stringbool().default(true),
+    // Run event streams (docs/run-events.md): a comment line this often keeps proxies from closing an idle stream,
+    // and a client whose unsent events pass RUN_EVENTS_MAX_BUFFER_BYTES is cut off with an `error` event.
+    RUN_EVENTS_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+    RUN_EVENTS_MAX_BUFFER_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1_024)
+      .max(64 * 1024 * 1024)
+      .default(1_048_576),
     // Slow clients are cut off (408 and closed): the headers must arrive within API_HEADERS_TIMEOUT_MS and the whole
     // request, body included, within API_REQUEST_TIMEOUT_MS, on every route. An idle keep-alive connection is closed
     // after API_KEEP_ALIVE_TIMEOUT_MS (longer than the usual proxy idle timeout, 60 s, so the proxy closes first).

@@ -9,7 +9,9 @@ import { createApiKey } from "@switchyard/core/auth/api-key-store";
 import { REPO_ROOT } from "@switchyard/core/testing/test-database";
 import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
 import { startTestApi, type TestApi } from "../../../apps/api/src/testing/start-api";
-import { startApiWithRunEvents, type ApiWithRunEvents } from "../../client/src/testing/start-api-with-run-events";
+import type { AddressInfo } from "node:net";
+import { createApp } from "../../../apps/api/src/app";
+import { createApiServer } from "../../../apps/api/src/create-api-server";
 import { SET_GRAPH, SIGNAL_GRAPH } from "../../client/src/testing/test-workflows";
 
 type ToolAnswer = { isError?: boolean; structuredContent?: any; content: { type: string; text?: string }[] };
@@ -30,18 +32,17 @@ const TOOLS = [
 
 /**
  * The MCP server through the SDK's own Client, over Streamable HTTP (the API's /mcp) and stdio (`switchyard mcp`),
- * against a real API and worker. Until the API serves GET /api/runs/{id}/events, the API here is
- * startApiWithRunEvents (the app plus the stand-in stream on one socket).
+ * against a real API and worker.
  */
 describe("the MCP server", () => {
   let api: TestApi;
-  let served: ApiWithRunEvents;
+  let served: { url: string };
   let worker: ServiceProcess;
   let keys: { admin: string; read: string };
 
   before(async () => {
     api = await startTestApi({ AUTH_MODE: "required" });
-    served = await startApiWithRunEvents(api);
+    served = api;
     const key = async (scope: "admin" | "read") =>
       (await createApiKey(api.deps.db, { name: scope, scopes: [scope], createdBy: "test" })).key;
     keys = { admin: await key("admin"), read: await key("read") };
@@ -58,7 +59,6 @@ describe("the MCP server", () => {
   });
   after(async () => {
     await worker.stop();
-    await served.close();
     await api.close();
   });
 
@@ -254,13 +254,18 @@ describe("the MCP server", () => {
     });
 
     it("is not mounted with MCP_ENABLED=false", async () => {
-      const off = await startApiWithRunEvents(api, { MCP_ENABLED: false });
+      const { deps } = api;
+      const app = createApp({ ...deps, config: { ...deps.config, MCP_ENABLED: false } });
+      const off = createApiServer(app, deps.config, deps.logger);
+      await new Promise<void>((resolve) => off.listen(0, "127.0.0.1", resolve));
       try {
-        const res = await initialize({ authorization: `Bearer ${keys.admin}` }, off.url);
+        const url = `http://127.0.0.1:${(off.address() as AddressInfo).port}`;
+        const res = await initialize({ authorization: `Bearer ${keys.admin}` }, url);
         assert.equal(res.status, 404);
         assert.deepEqual(await res.json(), { detail: "Not Found" });
       } finally {
-        await off.close();
+        off.closeAllConnections();
+        await new Promise<void>((resolve) => off.close(() => resolve()));
       }
     });
   });

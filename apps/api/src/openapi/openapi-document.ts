@@ -8,6 +8,7 @@ import { keyPaths } from "./paths/key-paths";
 import { inboxPaths } from "./paths/inbox-paths";
 import { mcpPaths } from "./paths/mcp-paths";
 import { runPaths } from "./paths/run-paths";
+import { runEventPaths } from "./paths/run-event-paths";
 import { systemPaths } from "./paths/system-paths";
 import { triggerPaths } from "./paths/trigger-paths";
 import { workflowPaths } from "./paths/workflow-paths";
@@ -19,6 +20,7 @@ import { workflowPaths } from "./paths/workflow-paths";
 const PATH_GROUPS: readonly ZodOpenApiPathsObject[] = [
   workflowPaths,
   runPaths,
+  runEventPaths,
   triggerPaths,
   systemPaths,
   dashboardPaths,
@@ -39,6 +41,11 @@ const TAGS = [
   { name: "Cron trigger" },
   { name: "Manual trigger" },
   { name: "Runs", description: "Runs, their caller-driven transitions and the run controls beyond Orcheo." },
+  {
+    name: "Run events",
+    description:
+      "Server-Sent Events: a run's changes as they happen (run-events.md), and the status changes of every run.",
+  },
   { name: "Executions", description: "Orcheo's execution histories of runs." },
   {
     name: "System",

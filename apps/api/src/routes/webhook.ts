@@ -7,6 +7,7 @@ import {
   parseWebhookConfig,
   toWebhookConfigJson,
   DEFAULT_WEBHOOK_CONFIG,
+  MAX_WEBHOOK_WAIT_MS,
 } from "@switchyard/core/triggers/webhook/webhook-config";
 import { findWebhookConfig, saveWebhookConfig } from "@switchyard/core/triggers/webhook/webhook-config-store";
 import { createWebhookTargetLoader } from "@switchyard/core/triggers/webhook/find-webhook-target";
@@ -17,6 +18,10 @@ import { secretBoxFor } from "@switchyard/core/secrets/secret-box";
 import { resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
 import { createRejectedDeliveryRecorder } from "@switchyard/core/inbox/record-rejected-deliveries";
 import type { InboxRejection } from "@switchyard/core/inbox/inbox-entry";
+import { ValidationError } from "@switchyard/core/errors";
+import type { LiveRuns } from "@switchyard/core/run-events/live-runs";
+import { getRunJson } from "@switchyard/core/runs/run-actions";
+import type { RunResponse } from "@switchyard/core/runs/run-response";
 
 const CONFIG_PATH = "/workflows/:ref/triggers/webhook/config";
 
@@ -54,8 +59,12 @@ export type DeliveryRequest = { ref: string; query: Readonly<Record<string, unkn
  */
 export type DeliverWebhook = (req: IncomingMessage, res: ServerResponse, delivery: DeliveryRequest) => Promise<void>;
 
-/** The one delivery handler of an app: its insert batcher and lookup batcher serve every delivery. */
-export function createWebhookDelivery(deps: Deps): DeliverWebhook {
+/**
+ * The one delivery handler of an app: its insert batcher and lookup batcher serve every delivery. A delivery in
+ * `wait` mode (its config's `response`, or `?wait=<ms>`) waits for its run through `live`, holding nothing but its
+ * socket and a timer.
+ */
+export function createWebhookDelivery(deps: Deps, live: Pick<LiveRuns, "answers">): DeliverWebhook {
   const guard = createWebhookGuard(deps.redis, deps.config.QUEUE_PREFIX, deps.logger);
   const invokeDeps = { ...deps, createRun: createRunBatcher(deps.db), findTarget: createWebhookTargetLoader(deps.db) };
   const keepRejected = createRejectedDeliveryRecorder({
@@ -72,6 +81,8 @@ export function createWebhookDelivery(deps: Deps): DeliverWebhook {
     const now = new Date();
     const sourceIp = clientIp(ip);
     let rejection: InboxRejection | null = null;
+    // Checked before anything is created: a bad value is the sender's mistake (422), not a run.
+    const wait = query.wait === undefined ? undefined : parseWaitParam(query.wait);
     const result = await invokeWebhook(invokeDeps, guard, {
       ref,
       method: req.method ?? "GET",
@@ -102,9 +113,64 @@ export function createWebhookDelivery(deps: Deps): DeliverWebhook {
       }
       throw err;
     });
-    sendJson(res, result.status, result.body);
+    const waitMs = result.status === 202 ? (wait ?? result.waitMs) : undefined;
+    if (waitMs === undefined) return sendJson(res, result.status, result.body);
+    const run = result.body as RunResponse;
+    // Registered in the same turn as the commit's answer: the run cannot have ended unheard before.
+    const answer = await live.answers.wait(run.id, waitMs);
+    if (answer === null) {
+      const current = await getRunJson(deps.db, run.id).catch(() => run);
+      res.setHeader("Location", `/api/runs/${run.id}`);
+      return sendJson(res, 202, current);
+    }
+    if (answer.kind === "ended") {
+      const { runId, status } = answer;
+      return sendJson(
+        res,
+        200,
+        status === "succeeded"
+          ? { run_id: runId, status, result: answer.result ?? null }
+          : { run_id: runId, status, error: answer.error ?? null },
+      );
+    }
+    sendAnswer(res, answer.status, answer.headers, answer.body);
   };
   return deliver;
+}
+
+/** `?wait=<ms>`: 1 to 30000 ms, a whole number. */
+function parseWaitParam(value: unknown): number {
+  const text = Array.isArray(value) ? value[0] : value;
+  const ms = typeof text === "string" && /^\d{1,6}$/.test(text) ? Number(text) : NaN;
+  if (!(ms >= 1 && ms <= MAX_WEBHOOK_WAIT_MS)) {
+    throw new ValidationError([
+      {
+        loc: ["query", "wait"],
+        msg: `must be a whole number of milliseconds from 1 to ${MAX_WEBHOOK_WAIT_MS}`,
+        type: "value_error",
+      },
+    ]);
+  }
+  return ms;
+}
+
+/** A `respond` node's answer: its status and headers, a string body as it is, anything else as JSON. */
+function sendAnswer(res: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^(content-length|transfer-encoding|connection)$/i.test(name)) res.setHeader(name, value);
+  }
+  if (typeof body === "string") {
+    if (!res.hasHeader("Content-Type")) res.setHeader("Content-Type", "text/plain; charset=utf-8");
+    res.statusCode = status;
+    res.setHeader("Content-Length", Buffer.byteLength(body));
+    res.end(body);
+    return;
+  }
+  if (!res.hasHeader("Content-Type")) return sendJson(res, status, body ?? null);
+  const json = JSON.stringify(body ?? null);
+  res.statusCode = status;
+  res.setHeader("Content-Length", Buffer.byteLength(json));
+  res.end(json);
 }
 
 /**

@@ -6,9 +6,12 @@ import { REPO_ROOT } from "@switchyard/core/testing/test-database";
 import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-deps";
 import { createApp } from "../app";
 import { createApiServer } from "../create-api-server";
+import { createLiveRuns, type LiveRuns } from "@switchyard/core/run-events/live-runs";
 
 export type TestApi = {
   deps: TestDeps;
+  /** The app's run event streams and waiting deliveries. */
+  live: LiveRuns;
   url: string;
   /** fetch against the API with JSON helpers; `token` adds a Bearer header. */
   request: (
@@ -29,7 +32,8 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   const registry = await loadNodeRegistry(deps.config.NODE_PLUGINS, REPO_ROOT, {
     http: httpRequestOptionsOf(deps.config),
   });
-  const app = createApp({ ...deps, registry });
+  const live = createLiveRuns(deps);
+  const app = createApp({ ...deps, registry, live });
   // The server main.ts runs (its timeouts and connection cap), on a free port.
   const server: Server = await new Promise((resolve) => {
     const s = createApiServer(app, deps.config, deps.logger).listen(0, "127.0.0.1", () => resolve(s));
@@ -55,9 +59,11 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   };
   return {
     deps,
+    live,
     url,
     request,
     close: async () => {
+      await live.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.close();

@@ -8,6 +8,7 @@ import { parseConfig } from "../config";
 import { httpRequestOptionsOf, type HttpRequestOptions } from "./http/http-request-options";
 import { createHttpRequestNode } from "./nodes/http-request-node";
 import { logNode } from "./nodes/log-node";
+import { respondNode } from "./nodes/respond-node";
 import { setNode } from "./nodes/set-node";
 import { transformNode } from "./nodes/transform-node";
 import { workflowNode } from "./nodes/workflow-node";
@@ -25,6 +26,7 @@ export const BUILTIN_NODE_TYPES: readonly NodeType<any>[] = [
   waitForSignalNode,
   workflowNode,
   mapNode,
+  respondNode,
 ];
 
 /** Names a plugin may not take. */

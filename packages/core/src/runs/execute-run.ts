@@ -26,6 +26,7 @@ import { evaluateExpression } from "../engine/compile-expression";
 import { errorMessage } from "../errors";
 import { createChildRuns, settleFinishedChild, type ChildRunDeps } from "./child-runs";
 import { resumeIfChildrenDone } from "./resume-if-children-done";
+import type { RunChangePublisher } from "../run-events/run-change-publisher";
 
 /**
  * `versions` holds the node registry: a version is planned against it once. `runTimeoutSeconds`: the worker's
@@ -56,6 +57,8 @@ export type RunExecutionDeps = {
   limits?: EngineLimits;
   /** Child runs of workflow and map nodes (MAX_RUN_DEPTH, MAP_MAX_ITEMS); without, those nodes fail. */
   childRuns?: ChildRunDeps;
+  /** Tells the API processes about the changes written outside `transitions` (steps, parking), after the commit. */
+  changes?: RunChangePublisher;
 };
 
 /**
@@ -220,7 +223,9 @@ async function executeStarted(
 
   const buffer: StepRecord[] = [];
   const flush = async () => {
-    if (buffer.length > 0) await recordStepsDurably(deps.db, run.id, run.attempt, buffer.splice(0), retry);
+    if (buffer.length === 0) return;
+    await recordStepsDurably(deps.db, run.id, run.attempt, buffer.splice(0), retry);
+    deps.changes?.stepsRecorded(run);
   };
   const timer =
     config.timeout_seconds === undefined

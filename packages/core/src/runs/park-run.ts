@@ -6,12 +6,19 @@ import { nextWakeUp, type WaitingFor } from "../engine/wait-state";
 import type { RunRow } from "./run-row";
 import { runWriteRetry, transitionRunDurably } from "./durable-writes";
 import { refuseOutcome } from "./refuse-outcome";
+import type { RunChangePublisher } from "../run-events/run-change-publisher";
 
 const ACTOR = "worker";
 
 /** running → waiting (fenced), then a delayed resume job for the earliest delay end or signal deadline. */
 export async function parkRun(
-  deps: { db: Db; logger: Logger; queues?: Pick<Queues, "runs">; dbRetryMaxMs?: number },
+  deps: {
+    db: Db;
+    logger: Logger;
+    queues?: Pick<Queues, "runs">;
+    dbRetryMaxMs?: number;
+    changes?: Pick<RunChangePublisher, "changed">;
+  },
   run: RunRow,
   jobId: string,
   waitingFor: WaitingFor,
@@ -32,6 +39,7 @@ export async function parkRun(
     runWriteRetry(deps, runId, jobId),
   );
   if (parked === null) return refuseOutcome(deps, run, jobId);
+  deps.changes?.changed(parked);
   let wakeUp = nextWakeUp(waitingFor);
   // Re-parked on the wait whose job is running now: a job id of its own, or the add would be deduplicated away.
   if (wakeUp !== null && resumeJobId(runId, wakeUp) === jobId) wakeUp = new Date(wakeUp.getTime() + 1);

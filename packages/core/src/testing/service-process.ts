@@ -19,17 +19,16 @@ export type ServiceProcess = {
 
 /**
  * Starts a real app process (`apps/<name>/src/main.ts` through tsx) with JSON logs captured line by line;
- * `built`: its bundle instead (`dist/<name>.js`, `npm run build`), as production runs it; `main`: another entry
- * file standing in for the app's (through tsx).
+ * `built`: its bundle instead (`dist/<name>.js`, `npm run build`), as production runs it.
  */
 export function spawnService(
   name: "api" | "worker" | "beat",
   env: Record<string, string>,
-  { built = false, main }: { built?: boolean; main?: string } = {},
+  { built = false }: { built?: boolean } = {},
 ): ServiceProcess {
   const args = built
     ? ["--enable-source-maps", "--max-old-space-size=512", join(REPO_ROOT, `dist/${name}.js`)]
-    : ["--import", "tsx", main ?? join(REPO_ROOT, `apps/${name}/src/main.ts`)];
+    : ["--import", "tsx", join(REPO_ROOT, `apps/${name}/src/main.ts`)];
   const proc = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     // Metrics listeners on free ports, so services of parallel tests never collide on the fixed defaults.

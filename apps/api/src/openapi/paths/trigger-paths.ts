@@ -10,6 +10,16 @@ import { OccurrencesQuery } from "../../routes/cron";
 import { errors, json, ok, PUBLIC, workflowRefParams } from "../openapi-common";
 
 const webhookTags = ["Webhook trigger"];
+
+/** A waiting delivery's answer once its run ended (docs/sync-webhooks.md). */
+const WaitedRunResponse = z
+  .strictObject({
+    run_id: z.uuid(),
+    status: z.enum(["succeeded", "failed", "cancelled"]),
+    result: z.unknown().optional().meta({ description: "A succeeded run's final state" }),
+    error: z.string().nullable().optional().meta({ description: "A failed or cancelled run's error" }),
+  })
+  .meta({ id: "WaitedRun" });
 const cronTags = ["Cron trigger"];
 
 const WEBHOOK_CHECKS =
@@ -28,6 +38,10 @@ function invokeWebhook(method: string): ZodOpenApiOperationObject {
         preserve_raw_body: z.enum(["true", "false"]).optional().meta({
           description: 'true: the payload is `{"raw": "<body as text>", "parsed": <json when the body is JSON>}`',
         }),
+        wait: z.string().optional().meta({
+          description:
+            "Milliseconds (1 to 30000) to wait for the run's end, whatever the config's `response` says (docs/sync-webhooks.md); anything else is 422",
+        }),
       }),
     },
     requestBody: {
@@ -36,12 +50,20 @@ function invokeWebhook(method: string): ZodOpenApiOperationObject {
       content: { "*/*": { schema: z.unknown() } },
     },
     responses: {
-      202: ok('A run was created (pending, `triggered_by: "webhook"`)', RunResponse),
+      202: {
+        ...ok(
+          'A run was created (pending, `triggered_by: "webhook"`); in `wait` mode, a run still going at the timeout, as it is then, with `Location: /api/runs/{id}`',
+          RunResponse,
+        ),
+        headers: z.object({
+          Location: z.string().optional().meta({ description: "`wait` mode past its timeout: the run's URL" }),
+        }),
+      },
       200: ok(
-        "A duplicate delivery (same idempotency header value): the run the first delivery created; or a Slack URL verification, answered `{challenge}` without a run",
-        z.union([RunResponse, z.strictObject({ challenge: z.string() })]),
+        "A duplicate delivery (same idempotency header value): the run the first delivery created; or a Slack URL verification, answered `{challenge}` without a run; or, in `wait` mode (the config's `response` or `?wait=`), the run's end: `{run_id, status, result}` when it succeeded, `{run_id, status, error}` otherwise. A `respond` node answers instead with its own status, headers and body, at once",
+        z.union([RunResponse, z.strictObject({ challenge: z.string() }), WaitedRunResponse]),
       ),
-      ...errors(400, 401, 404, 405, 413, 429, 503),
+      ...errors(400, 401, 404, 405, 413, [422, "`?wait=` is not a whole number from 1 to 30000"], 429, 503),
     },
   };
 }

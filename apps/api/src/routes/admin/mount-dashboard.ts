@@ -3,6 +3,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { Router, type Express, type RequestHandler } from "express";
 import type { Deps } from "@switchyard/core/deps";
+import type { LiveRuns } from "@switchyard/core/run-events/live-runs";
+import { runEventRoutes } from "../run-events";
 import { NotFoundError } from "@switchyard/core/errors";
 import { cronRoutes } from "../cron";
 import { executionRoutes } from "../executions";
@@ -35,7 +37,13 @@ function readOnly(router: Router): RequestHandler {
  * behind the same auth as Bull Board (dashboard-auth.ts): any key with the `read` scope reads; the run actions
  * (cancel, retry, re-run) need `trigger`, as on the API. Mounted after Bull Board, which owns /admin/queues.
  */
-export function mountDashboard(app: Express, deps: Deps, authenticator: Authenticator, throttle: AuthThrottle): void {
+export function mountDashboard(
+  app: Express,
+  deps: Deps,
+  authenticator: Authenticator,
+  throttle: AuthThrottle,
+  live: LiveRuns,
+): void {
   const api = Router();
   api.use(requireSameOriginWrite);
   api.use((req, res, next) =>
@@ -64,6 +72,8 @@ export function mountDashboard(app: Express, deps: Deps, authenticator: Authenti
     return inbox(req, res, next);
   });
   api.post("/inbox/:id/replay", requireScope("admin"), replayInbox(deps));
+  // The run page follows a live run through its event stream.
+  api.use(readOnly(runEventRoutes(deps, live)));
   api.use(() => {
     throw new NotFoundError("Not Found");
   });

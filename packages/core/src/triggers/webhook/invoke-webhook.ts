@@ -35,7 +35,8 @@ export type WebhookDelivery = {
   onRejected?: (rejection: InboxRejection) => void;
 };
 
-export type WebhookResponse = { status: 200 | 202; body: unknown };
+/** `waitMs`: a created run whose config asks to answer at its end (`response.mode: "wait"`) waits this long. */
+export type WebhookResponse = { status: 200 | 202; body: unknown; waitMs?: number };
 
 const INVALID_CREDENTIALS = "Invalid webhook authentication credentials";
 // Replay window when the age check is disabled (hmac_tolerance_seconds = 0).
@@ -197,7 +198,12 @@ export async function invokeWebhook(
   // is no part of the answer's latency. Shutdown waits for it (`closeQueues`).
   enqueueCreated(deps, result).catch((err: unknown) => deps.logger.error("enqueue failed", { err }));
   const first = result[0];
-  if (first !== undefined) return { status: 202, body: toRunJson(first.run, first.audit) };
+  if (first !== undefined) {
+    const body = toRunJson(first.run, first.audit);
+    return config.response.mode === "wait"
+      ? { status: 202, body, waitMs: config.response.timeout_ms }
+      : { status: 202, body };
+  }
 
   // Not inserted: an earlier delivery with this key won the unique constraint. Answer with its run.
   const existing = idempotencyKey === null ? null : await findRunByIdempotencyKey(deps.db, workflowId, idempotencyKey);

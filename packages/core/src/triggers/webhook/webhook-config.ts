@@ -27,6 +27,16 @@ export const WebhookRateLimit = z.strictObject({
 });
 export type WebhookRateLimit = z.infer<typeof WebhookRateLimit>;
 
+/** Wait at most this long for a run in `wait` mode (`response.timeout_ms`, `?wait=`). */
+export const MAX_WEBHOOK_WAIT_MS = 30_000;
+
+/** How a delivery is answered (docs/sync-webhooks.md): at once (202), or when its run ends (`wait`). */
+export const WebhookResponseMode = z.strictObject({
+  mode: z.enum(["async", "wait"]).default("async"),
+  timeout_ms: z.number().int().min(1).max(MAX_WEBHOOK_WAIT_MS).default(10_000),
+});
+export type WebhookResponseMode = z.infer<typeof WebhookResponseMode>;
+
 /** The PUT body. Pair rules and masked secrets are settled by `parseWebhookConfig`, which sees the stored config. */
 export const WebhookConfigBody = z.strictObject({
   allowed_methods: z
@@ -63,6 +73,10 @@ export const WebhookConfigBody = z.strictObject({
     description: "A header identifying a delivery (e.g. x-github-delivery): a repeated value creates no second run",
   }),
   max_body_bytes: z.number().int().min(1).max(MAX_BODY_BYTES_CEILING).default(1_048_576),
+  response: WebhookResponseMode.default({ mode: "async", timeout_ms: 10_000 }).meta({
+    description:
+      "async: 202 at once; wait: answer when the run ends (200 with its result or error), 202 + Location past timeout_ms",
+  }),
 });
 
 /** A complete, normalised config: what is stored in webhook_configs.config and what the invoke path reads. */
@@ -80,6 +94,7 @@ export type WebhookConfig = {
   rate_limit: WebhookRateLimit | null;
   idempotency_header: string | null;
   max_body_bytes: number;
+  response: WebhookResponseMode;
 };
 
 export const DEFAULT_WEBHOOK_CONFIG: Readonly<WebhookConfig> = Object.freeze({
@@ -96,6 +111,7 @@ export const DEFAULT_WEBHOOK_CONFIG: Readonly<WebhookConfig> = Object.freeze({
   rate_limit: null,
   idempotency_header: null,
   max_body_bytes: 1_048_576,
+  response: Object.freeze({ mode: "async", timeout_ms: 10_000 }) as WebhookResponseMode,
 });
 
 /**
@@ -127,6 +143,7 @@ export function parseWebhookConfig(body: unknown, stored: WebhookConfig | null):
     rate_limit: b.rate_limit ?? null,
     idempotency_header: b.idempotency_header ?? null,
     max_body_bytes: b.max_body_bytes,
+    response: b.response,
   };
   if (issues.length === 0) {
     if ((config.secret_header === null) !== (config.shared_secret === null)) {
@@ -172,6 +189,7 @@ export const WebhookConfigResponse = z.strictObject({
   rate_limit: z.strictObject({ limit: z.number().int(), interval_seconds: z.number().int() }).nullable(),
   idempotency_header: z.string().nullable(),
   max_body_bytes: z.number().int(),
+  response: z.strictObject({ mode: z.enum(["async", "wait"]), timeout_ms: z.number().int() }),
 });
 export type WebhookConfigResponse = z.output<typeof WebhookConfigResponse>;
 

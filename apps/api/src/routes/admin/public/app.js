@@ -7,7 +7,11 @@ import { workflowPage } from "./workflow-page.js";
 import { systemPage } from "./system-page.js";
 import { inboxPage } from "./inbox-page.js";
 
-/** Each page: { title, load({ params, query }) → data, view({ data, params, query, ui }), poll?(data) → ms | null }. */
+/**
+ * Each page: { title, load({ params, query }) → data, view({ data, params, query, ui }), poll?(data) → ms | null,
+ * follow?({ params, data, onChange }) → stop | null }: `follow` keeps a stream open while the page shows the same
+ * thing (`followKey(params)`) and calls `onChange` when it changed.
+ */
 const ROUTES = [
   [/^\/runs\/([0-9a-fA-F-]{36})$/, runPage],
   [/^\/(?:runs)?$/, runsPage],
@@ -22,6 +26,7 @@ root.textContent = ""; // the static "Loading…" placeholder; Preact owns the e
 let state = { page: null, params: [], query: {}, data: null, error: null, loading: true, local: {}, flash: null };
 let generation = 0;
 let pollTimer;
+let following = null;
 
 function setState(patch) {
   state = { ...state, ...patch };
@@ -52,10 +57,22 @@ async function load({ keepLocal = false } = {}) {
     setState({ data, loading: false });
     const every = page.poll?.(data);
     if (every) pollTimer = setTimeout(() => void load({ keepLocal: true }), every);
+    follow(page, params, data);
   } catch (error) {
     if (my !== generation) return;
     setState({ error, loading: false });
   }
+}
+
+/** Opens the page's stream once per thing it shows, and closes it when the page moves on or the stream ends. */
+function follow(page, params, data) {
+  const key = page.follow === undefined ? null : page.followKey(params);
+  if (following !== null && following.key === key) return;
+  following?.stop();
+  following = null;
+  if (key === null) return;
+  const stop = page.follow({ params, data, onChange: () => void load({ keepLocal: true }) });
+  if (stop !== null) following = { key, stop };
 }
 
 const ui = {

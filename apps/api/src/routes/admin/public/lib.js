@@ -5,7 +5,7 @@ import htm from "/admin/vendor/htm/htm.mjs";
 export const html = htm.bind(h);
 export { render };
 
-const API = "/admin/api";
+export const API = "/admin/api";
 export const BULL_BOARD = "/admin/queues";
 
 export class ApiError extends Error {

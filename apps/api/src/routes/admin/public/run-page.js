@@ -1,6 +1,7 @@
 // One run: status timeline, graph, steps with inputs and outputs, errors per attempt, audit log, actions.
 import { GraphPicture } from "./graph.js";
 import {
+  API,
   ApiError,
   Badge,
   ErrorBox,
@@ -102,7 +103,33 @@ export const runPage = {
       childrenNext: children.headers.get("X-Next-Cursor"),
     };
   },
-  poll: (data) => (TERMINAL.includes(data.run.status) ? null : 2000),
+  // A parent's children change without an event on the parent's own stream: while it has children and is live,
+  // the page also reloads every 2 s.
+  poll: (data) => (!TERMINAL.includes(data.run.status) && data.children.length > 0 ? 2000 : null),
+  // A live run's page updates from its event stream (GET /admin/api/runs/{id}/events), not by polling: each change
+  // (a burst of them at once) reloads the page's data once.
+  followKey: ([id]) => id,
+  follow({ params: [id], data, onChange }) {
+    if (TERMINAL.includes(data.run.status)) return null;
+    const events = new EventSource(`${API}/runs/${encodeURIComponent(id)}/events`);
+    let timer;
+    // The stream opens with the run's history (one reload, for whatever changed since the page read it), then each
+    // change as it happens.
+    const changed = () => {
+      clearTimeout(timer);
+      timer = setTimeout(onChange, 50);
+    };
+    for (const type of ["status", "step", "log", "child"]) events.addEventListener(type, changed);
+    events.addEventListener("end", () => {
+      // The server closes the stream after `end`; without this the browser would open it again.
+      events.close();
+      changed();
+    });
+    return () => {
+      clearTimeout(timer);
+      events.close();
+    };
+  },
   view({ data, query, ui }) {
     const { run, steps, workflow, version } = data;
     const graph = version?.graph ?? { nodes: [], edges: [] };

@@ -1,0 +1,197 @@
+import { queryRows, type Queryable } from "../db";
+import { outputPayloadOf } from "../runs/run-row";
+import { isTerminal, statusInSql, TERMINAL_STATUSES, type RunStatus } from "../runs/run-status";
+import { formatRunEventCursor, type RunEventCursor } from "./run-event-cursor";
+
+/** One server-sent event of a run's stream: `event`, `id` (a cursor) and its JSON `data` (docs/run-events.md). */
+export type RunEventMessage = {
+  event: "status" | "step" | "log" | "child" | "end" | "error";
+  /** Absent on `GET /api/events`, which has no replay. */
+  id?: string;
+  data: unknown;
+};
+
+/** A stream's request: the run and where its client stands. */
+export type RunEventRead = { runId: string; cursor: RunEventCursor };
+
+/** What happened to the run after the cursor, in order; `ended`: the last event is `end`. Null: no such run. */
+export type RunEventBatch = { events: RunEventMessage[]; cursor: RunEventCursor; ended: boolean } | null;
+
+/** The status each audit action leaves a run in; actions that change no status (a signal) send no event. */
+const STATUS_OF_ACTION: Readonly<Record<string, RunStatus>> = {
+  run_created: "pending",
+  run_started: "running",
+  run_resumed: "running",
+  run_waiting: "waiting",
+  run_succeeded: "succeeded",
+  run_failed: "failed",
+  run_cancelled: "cancelled",
+  run_retry_scheduled: "pending",
+  run_handed_over: "pending",
+  run_requeued: "pending",
+  run_lease_expired: "pending",
+  run_crash_limit_reached: "failed",
+};
+
+/** A step's output larger than this goes out as `output_truncated: true` (the run's steps route has it whole). */
+const MAX_EVENT_OUTPUT_CHARS = 64 * 1024;
+
+const isoSql = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * Every run's events after its cursor, for many streams in one statement (the hub gathers a turn's reads): audit
+ * entries (each with the attempt it happened in: the starts before it) and steps, in one snapshot with the run,
+ * so a run seen finished has every event before its end here.
+ */
+const READ_SQL = `
+SELECT q.k::int AS k, r.status, r.error, r.execute,
+  CASE WHEN ${statusInSql("r.status", TERMINAL_STATUSES)} THEN r.input_payload END AS "inputPayload",
+  CASE WHEN ${statusInSql("r.status", TERMINAL_STATUSES)} THEN r.output_payload END AS "outputPayload",
+  (SELECT coalesce(json_agg(json_build_object('id', x.id, 'action', x.action, 'at', ${isoSql("x.at")},
+            'attempt', x.starts) ORDER BY x.id), '[]'::json)
+     FROM (SELECT a.id, a.action, a.at,
+                  count(*) FILTER (WHERE a.action = 'run_started') OVER (ORDER BY a.id) AS starts
+             FROM run_audit_entries a WHERE a.run_id = r.id) x
+    WHERE x.id > q.audit_after) AS audits,
+  (SELECT coalesce(json_agg(json_build_object('id', s.id, 'node_id', s.node_id, 'attempt', s.attempt,
+            'status', s.status, 'output', s.output, 'error', s.error, 'log', s.log,
+            'started_at', ${isoSql("s.started_at")}, 'finished_at', ${isoSql("s.finished_at")}) ORDER BY s.id), '[]'::json)
+     FROM run_steps s WHERE s.run_id = r.id AND s.id > q.step_after) AS steps
+FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS q(run_id, audit_after, step_after, k)
+JOIN runs r ON r.id = q.run_id`;
+
+type AuditItem = { id: number; action: string; at: string; attempt: number };
+type StepItem = {
+  id: number;
+  node_id: string;
+  attempt: number;
+  status: string;
+  output: unknown;
+  error: string | null;
+  log: unknown;
+  started_at: string | null;
+  finished_at: string | null;
+};
+type Row = {
+  k: number;
+  status: RunStatus;
+  error: string | null;
+  execute: boolean;
+  inputPayload: unknown;
+  outputPayload: unknown;
+  audits: AuditItem[];
+  steps: StepItem[];
+};
+
+export async function readRunEvents(db: Queryable, reads: readonly RunEventRead[]): Promise<RunEventBatch[]> {
+  if (reads.length === 0) return [];
+  const rows = await queryRows<Row>(
+    db,
+    READ_SQL,
+    [reads.map((r) => r.runId), reads.map((r) => r.cursor.audit), reads.map((r) => r.cursor.step)],
+    true,
+  );
+  const out: RunEventBatch[] = reads.map(() => null);
+  for (const row of rows) {
+    const read = reads[row.k - 1];
+    if (read !== undefined) out[row.k - 1] = toEvents(read, row);
+  }
+  return out;
+}
+
+function toEvents({ runId, cursor: from }: RunEventRead, row: Row): NonNullable<RunEventBatch> {
+  const cursor = { ...from };
+  const events: RunEventMessage[] = [];
+  for (const item of interleave(row.audits, row.steps)) {
+    if ("action" in item) {
+      cursor.audit = item.id;
+      const status = STATUS_OF_ACTION[item.action];
+      if (status === undefined) continue;
+      events.push({
+        event: "status",
+        id: formatRunEventCursor(cursor),
+        data: { run_id: runId, status, attempt: item.attempt, at: item.at },
+      });
+      continue;
+    }
+    const lines = logLines(item.log);
+    for (let i = cursor.lines; i < lines.length; i++) {
+      cursor.lines = i + 1;
+      events.push({
+        event: "log",
+        id: formatRunEventCursor(cursor),
+        data: {
+          run_id: runId,
+          node_id: item.node_id,
+          level: lines[i]!.level,
+          message: lines[i]!.message,
+          at: item.finished_at,
+        },
+      });
+    }
+    cursor.step = item.id;
+    cursor.lines = 0;
+    const output = JSON.stringify(item.output ?? null);
+    events.push({
+      event: "step",
+      id: formatRunEventCursor(cursor),
+      data: {
+        run_id: runId,
+        node_id: item.node_id,
+        attempt: item.attempt,
+        status: item.status,
+        ...(output.length > MAX_EVENT_OUTPUT_CHARS ? { output_truncated: true } : { output: item.output }),
+        error: item.error,
+        started_at: item.started_at,
+        finished_at: item.finished_at,
+      },
+    });
+  }
+  const ended = isTerminal(row.status);
+  if (ended) {
+    const output = outputPayloadOf(row) as { result?: unknown; final_state?: unknown } | null;
+    const result = output?.result ?? output?.final_state;
+    events.push({
+      event: "end",
+      id: `${formatRunEventCursor({ ...cursor, lines: 0 })}:end`,
+      data: {
+        run_id: runId,
+        status: row.status,
+        ...(row.status === "succeeded" ? { result } : { error: row.error }),
+      },
+    });
+  }
+  return { events, cursor, ended };
+}
+
+/**
+ * Audit entries and steps each in their own order, interleaved by time: a status change before a step of the same
+ * instant, a run's end after it.
+ */
+function interleave(audits: AuditItem[], steps: StepItem[]): (AuditItem | StepItem)[] {
+  const rank = (a: AuditItem) => (isTerminal(STATUS_OF_ACTION[a.action] ?? "pending") ? 2 : 0);
+  const out: (AuditItem | StepItem)[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < audits.length || j < steps.length) {
+    const a = audits[i];
+    const s = steps[j];
+    if (s === undefined) out.push(audits[i++]!);
+    else if (a === undefined) out.push(steps[j++]!);
+    else {
+      const at = Date.parse(a.at);
+      const st = Date.parse(s.finished_at ?? s.started_at ?? a.at);
+      if (at < st || (at === st && rank(a) < 1)) out.push(audits[i++]!);
+      else out.push(steps[j++]!);
+    }
+  }
+  return out;
+}
+
+function logLines(log: unknown): { level: string; message: string }[] {
+  const list: unknown[] = Array.isArray(log) ? log : log === null || log === undefined ? [] : [log];
+  return list.filter(
+    (l): l is { level: string; message: string } =>
+      typeof l === "object" && l !== null && typeof (l as { message?: unknown }).message === "string",
+  );
+}

@@ -1,0 +1,208 @@
+import type { Queryable } from "../db";
+import type { Logger } from "../logger";
+import { errorMessage } from "../errors";
+import type { RunStatus } from "../runs/run-status";
+import type { RunChange } from "./run-change";
+import type { RunChangeSubscriber } from "./run-change-subscriber";
+import { formatRunEventCursor, type RunEventCursor } from "./run-event-cursor";
+import { readRunEvents, type RunEventMessage } from "./read-run-events";
+
+/**
+ * Where a stream's events go (the API's SSE response). `send` answers false once the client fell too far behind
+ * (its buffer is full): the sink has then cut it off and the stream is dropped.
+ */
+export type RunEventSink = {
+  send: (events: readonly RunEventMessage[]) => boolean;
+  heartbeat: () => void;
+  /** Closes the stream (the run ended, or the process shuts down). */
+  end: () => void;
+};
+
+/** A stream being opened: changes are noted while its first read (the history) runs; `start` takes it live. */
+export type RunEventStream = { start: (cursor: RunEventCursor) => void; close: () => void };
+
+export type RunEventStreams = {
+  /** Registers a run's stream before its history is read, so nothing committed meanwhile goes unnoticed. */
+  open: (runId: string, sink: RunEventSink) => RunEventStream;
+  /** `GET /api/events`: the status changes of every run (of a workflow, to a status) from now on. */
+  watchAll: (filter: { workflowId?: string; status?: RunStatus }, sink: RunEventSink) => () => void;
+  /** Open streams, for tests and metrics. */
+  size: () => number;
+  close: () => void;
+};
+
+export type RunEventStreamsOptions = {
+  heartbeatMs: number;
+  /** Every stream is read again this often, whatever was heard: the backstop for a lost message. */
+  pollMs: number;
+};
+
+type Stream = {
+  runId: string;
+  sink: RunEventSink;
+  cursor: RunEventCursor | null;
+  dirty: boolean;
+  closed: boolean;
+};
+
+/**
+ * The open run streams of one API process. A change heard on the subscriber marks the streams of its run; the marked
+ * streams of a turn are read together in one statement from their cursors (one read per run and cursor, however
+ * many clients share them), and at most one such read is in flight: what is heard meanwhile joins the next. A
+ * client's buffer is bounded by its sink; the workers never wait for any of this.
+ */
+export function createRunEventStreams(
+  db: Queryable,
+  subscriber: RunChangeSubscriber,
+  logger: Logger,
+  options: RunEventStreamsOptions,
+): RunEventStreams {
+  const byRun = new Map<string, Set<Stream>>();
+  const feeds = new Set<{ filter: { workflowId?: string; status?: RunStatus }; sink: RunEventSink }>();
+  let reading = false;
+  let scheduled = false;
+  let unlisten: (() => void) | null = null;
+
+  const markAll = () => {
+    for (const set of byRun.values()) for (const s of set) s.dirty = true;
+    schedule();
+  };
+  const onChanges = (changes: RunChange[]) => {
+    let any = false;
+    for (const c of changes) {
+      const set = byRun.get(c.run_id);
+      if (set !== undefined) for (const s of set) any = s.dirty = true;
+    }
+    if (any) schedule();
+    for (const feed of feeds) {
+      const events: RunEventMessage[] = [];
+      for (const c of changes) {
+        if (c.status === null) continue;
+        if (feed.filter.workflowId !== undefined && feed.filter.workflowId !== c.workflow_id) continue;
+        if (feed.filter.status !== undefined && feed.filter.status !== c.status) continue;
+        events.push({
+          event: "status",
+          data: { run_id: c.run_id, workflow_id: c.workflow_id, status: c.status, attempt: c.attempt, at: c.at },
+        });
+      }
+      if (events.length > 0 && !feed.sink.send(events)) feeds.delete(feed);
+    }
+  };
+  const listen = () => {
+    unlisten ??= subscriber.listen({ changes: onChanges, resync: markAll });
+  };
+
+  const schedule = () => {
+    if (scheduled || reading) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      void readMarked();
+    });
+  };
+  const drop = (s: Stream) => {
+    if (s.closed) return;
+    s.closed = true;
+    const set = byRun.get(s.runId);
+    set?.delete(s);
+    if (set?.size === 0) byRun.delete(s.runId);
+  };
+
+  const readMarked = async () => {
+    const groups = new Map<string, Stream[]>();
+    for (const set of byRun.values()) {
+      for (const s of set) {
+        if (!s.dirty || s.cursor === null) continue;
+        s.dirty = false;
+        const key = `${s.runId} ${formatRunEventCursor(s.cursor)}`;
+        const group = groups.get(key);
+        if (group === undefined) groups.set(key, [s]);
+        else group.push(s);
+      }
+    }
+    if (groups.size === 0) return;
+    reading = true;
+    const list = [...groups.values()];
+    try {
+      const batches = await readRunEvents(
+        db,
+        list.map((g) => ({ runId: g[0]!.runId, cursor: g[0]!.cursor! })),
+      );
+      list.forEach((group, i) => {
+        const batch = batches[i] ?? null;
+        for (const s of group) {
+          if (s.closed) continue;
+          if (batch === null) {
+            // The run is gone (purged): nothing more will come.
+            s.sink.end();
+            drop(s);
+            continue;
+          }
+          if (batch.events.length > 0 && !s.sink.send(batch.events)) {
+            drop(s);
+            continue;
+          }
+          s.cursor = batch.cursor;
+          if (batch.ended) {
+            s.sink.end();
+            drop(s);
+          }
+        }
+      });
+    } catch (err) {
+      // Postgres is away: the streams stay marked and are read again once it answers (the next change or poll).
+      logger.warn("run events not read", { error: errorMessage(err) });
+      for (const group of list) for (const s of group) s.dirty = true;
+    } finally {
+      reading = false;
+    }
+    if ([...byRun.values()].some((set) => [...set].some((s) => s.dirty && s.cursor !== null))) schedule();
+  };
+
+  const heartbeat = setInterval(() => {
+    for (const set of byRun.values()) for (const s of set) if (s.cursor !== null) s.sink.heartbeat();
+    for (const f of feeds) f.sink.heartbeat();
+  }, options.heartbeatMs);
+  heartbeat.unref();
+  const poll = setInterval(() => {
+    if (byRun.size > 0) markAll();
+  }, options.pollMs);
+  poll.unref();
+
+  return {
+    open: (runId, sink) => {
+      listen();
+      const s: Stream = { runId, sink, cursor: null, dirty: false, closed: false };
+      let set = byRun.get(runId);
+      if (set === undefined) byRun.set(runId, (set = new Set()));
+      set.add(s);
+      return {
+        start: (cursor) => {
+          if (s.closed) return;
+          s.cursor = cursor;
+          if (s.dirty) schedule();
+        },
+        close: () => drop(s),
+      };
+    },
+    watchAll: (filter, sink) => {
+      listen();
+      const feed = { filter, sink };
+      feeds.add(feed);
+      return () => feeds.delete(feed);
+    },
+    size: () => [...byRun.values()].reduce((n, set) => n + set.size, 0) + feeds.size,
+    close: () => {
+      clearInterval(heartbeat);
+      clearInterval(poll);
+      unlisten?.();
+      for (const set of [...byRun.values()])
+        for (const s of [...set]) {
+          s.sink.end();
+          drop(s);
+        }
+      for (const f of feeds) f.sink.end();
+      feeds.clear();
+    },
+  };
+}
