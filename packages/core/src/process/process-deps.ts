@@ -19,6 +19,8 @@ export type ProcessDeps = Deps & {
   close: () => Promise<void>;
   /** Registers a connection of the process's own (a worker's blocking one) to log its errors and close it. */
   adopt: (connection: Redis) => Redis;
+  /** The port the metrics listener got (a free one when the configured port was taken); null without one. */
+  metricsPort: number | null;
 };
 
 export type ProcessOptions = {
@@ -81,6 +83,7 @@ export async function createProcessDeps(
     ...(telemetry !== undefined && { telemetry }),
     registry,
     adopt,
+    metricsPort: metricsServer?.port ?? null,
     close: async () => {
       await closeQueues(queues);
       for (const connection of owned) connection.disconnect();
