@@ -69,6 +69,9 @@ export const Config = z
     DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
     // How long a worker keeps retrying a run's writes while Postgres is unreachable before handing the job back.
     DATABASE_RETRY_MAX_SECONDS: z.coerce.number().int().min(1).max(3_600).default(120),
+    // `transaction`: DATABASE_URL is a transaction-mode pooler (PgBouncer): no named prepared statements and no
+    // startup parameters such as statement_timeout (set it on the pooler or the role instead; docs/scaling.md).
+    DATABASE_POOLER: z.enum(["none", "transaction"]).default("none"),
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\//, "must be a redis:// URL")
