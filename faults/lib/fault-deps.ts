@@ -38,7 +38,7 @@ export function createFaultDeps(
   const config = parseConfig(env);
   const logger = createLogger("fault", config);
   const db = createDb(config);
-  const redis = createRedis(config.REDIS_URL, "producer");
+  const redis = createRedis(config, "producer");
   redis.on("error", () => undefined);
   const queues = createQueues(redis, prefix);
   queues.runs.on("error", () => undefined);

@@ -141,4 +141,23 @@ describe("parseConfig", () => {
       assert.throws(() => limit(bad), /WEBHOOK_DEFAULT_RATE_LIMIT: must be <limit>\/<interval_seconds>/, bad);
     }
   });
+
+  it("reads Redis Sentinel and Cluster addresses as host:port lists, one mode at a time", () => {
+    const c = parseConfig({ REDIS_SENTINELS: "10.0.0.5:26379, s2.local:26380", REDIS_SENTINEL_MASTER: "mymaster" });
+    assert.deepEqual(c.REDIS_SENTINELS, [
+      { host: "10.0.0.5", port: 26379 },
+      { host: "s2.local", port: 26380 },
+    ]);
+    assert.throws(() => parseConfig({ REDIS_SENTINELS: "10.0.0.5:26379" }), /REDIS_SENTINEL_MASTER: must be set/);
+    assert.throws(() => parseConfig({ REDIS_SENTINELS: "10.0.0.5" }), /REDIS_SENTINELS.*host:port/);
+    assert.deepEqual(parseConfig({ REDIS_CLUSTER_NODES: "127.0.0.1:7000" }).REDIS_CLUSTER_NODES, [
+      { host: "127.0.0.1", port: 7000 },
+    ]);
+    assert.throws(
+      () => parseConfig({ REDIS_SENTINELS: "a:1", REDIS_SENTINEL_MASTER: "m", REDIS_CLUSTER_NODES: "b:2" }),
+      /cannot both be set/,
+    );
+    assert.equal(parseConfig({ DATABASE_POOLER: "transaction" }).DATABASE_POOLER, "transaction");
+    assert.throws(() => parseConfig({ DATABASE_POOLER: "session" }), /DATABASE_POOLER/);
+  });
 });

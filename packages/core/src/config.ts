@@ -8,6 +8,19 @@ const csv = z.string().transform((s) =>
     .filter((t) => t.length > 0),
 );
 
+/** `host:port` entries (Redis Sentinels, Redis Cluster seed nodes). */
+const hostPorts = csv.pipe(
+  z.array(
+    z
+      .string()
+      .regex(/^[^\s:]+:\d{1,5}$/, "must be host:port entries, comma-separated")
+      .transform((entry) => {
+        const at = entry.lastIndexOf(":");
+        return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
+      }),
+  ),
+);
+
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
 
 const seconds = (def: number) => z.coerce.number().int().min(1).default(def);
@@ -76,6 +89,14 @@ export const Config = z
       .string()
       .regex(/^rediss?:\/\//, "must be a redis:// URL")
       .default("redis://127.0.0.1:6379"),
+    // Redis Sentinel (used instead of REDIS_URL's host and port, its password and db still apply): the sentinels to
+    // ask, the master's name, and the sentinels' own password.
+    REDIS_SENTINELS: hostPorts.default([]),
+    REDIS_SENTINEL_MASTER: z.string().min(1).optional(),
+    REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+    // Redis Cluster seed nodes (used instead of REDIS_URL's host and port; its password applies). Every key then lives
+    // under the hash-tagged prefix {QUEUE_PREFIX}, so that each queue's keys share a slot.
+    REDIS_CLUSTER_NODES: hostPorts.default([]),
     // Any maxmemory-policy but noeviction can drop queued jobs; the api and worker refuse it unless this is true.
     ALLOW_REDIS_EVICTION: z.stringbool().default(false),
     QUEUE_PREFIX: z
@@ -228,6 +249,16 @@ export const Config = z
         code: "custom",
         path: ["ADMIN_PASSWORD"],
         message: `must be at least ${MIN_ADMIN_PASSWORD} characters in production (e.g. openssl rand -base64 18)`,
+      });
+    }
+    if (c.REDIS_SENTINELS.length > 0 && c.REDIS_SENTINEL_MASTER === undefined) {
+      ctx.addIssue({ code: "custom", path: ["REDIS_SENTINEL_MASTER"], message: "must be set when REDIS_SENTINELS is" });
+    }
+    if (c.REDIS_SENTINELS.length > 0 && c.REDIS_CLUSTER_NODES.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["REDIS_CLUSTER_NODES"],
+        message: "REDIS_SENTINELS and REDIS_CLUSTER_NODES cannot both be set",
       });
     }
     if (c.METRICS_PORT !== 0 && c.METRICS_PORT + c.METRICS_PORT_OFFSET > 65535) {

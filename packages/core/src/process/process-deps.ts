@@ -60,7 +60,7 @@ export async function createProcessDeps(
     owned.push(connection);
     return connection;
   };
-  const redis = adopt(createRedis(config.REDIS_URL, "producer"));
+  const redis = adopt(createRedis(config, "producer"));
   if (options.checkEviction === true) {
     watchRedisEvictionPolicy(redis, logger, config.ALLOW_REDIS_EVICTION, () => process.exit(1));
   }

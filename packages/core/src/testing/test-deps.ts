@@ -34,7 +34,7 @@ export async function createTestDeps(overrides: Record<string, string> = {}): Pr
   const config: Config = parseConfig(env);
   const logger = createLogger("test", config);
   const db = createDb(config);
-  const redis = createRedis(config.REDIS_URL, "producer");
+  const redis = createRedis(config, "producer");
   if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));
   const queues = createQueues(redis, prefix);
   return {
