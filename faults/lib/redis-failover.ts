@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { createGate, startTestServer } from "@switchyard/core/engine/testing/start-test-server";
 import { eventually } from "@switchyard/core/testing/service-process";
-import type { TestDeps } from "@switchyard/core/testing/test-deps";
-import { createWorkflow, runFigures } from "./fault-deps";
+import { createWorkflow, runFigures, type FaultDeps } from "./fault-deps";
 import { spawnServices } from "./fault-processes";
 
 export type FailoverFigures = {
@@ -10,19 +9,23 @@ export type FailoverFigures = {
   in_flight_at_failover: number;
   terminal: number;
   succeeded: number;
+  /** Runs started twice or with a step recorded twice (Postgres). */
   executed_twice: number;
+  /** Runs whose side effect (the HTTP call) was made more than once. */
+  called_twice: number;
   refused_during_failover: number;
   failover_ms: number;
   recovery_ms: number;
 };
 
 /**
- * Webhook deliveries to an api, two workers and a beat over `deps`' Redis: `before` runs held in an HTTP call while
+ * Webhook deliveries to an api, two workers and a beat over `deps`' Postgres (a private one: the held runs need more
+ * connections than a shared server spares) and Redis: `before` runs held in an HTTP call while
  * `failover` takes their Redis master away (resolving once a replica serves), `during` deliveries sent while it
  * happens, `after` once it is over. Every run Postgres accepted must complete, its side effect called once.
  */
 export async function runThroughFailover(
-  deps: TestDeps,
+  deps: FaultDeps,
   failover: () => Promise<void>,
   counts: { before: number; during: number; after: number },
 ): Promise<FailoverFigures> {
@@ -30,7 +33,8 @@ export async function runThroughFailover(
   const services = await spawnServices(
     {
       ...deps.env,
-      WORKER_CONCURRENCY: String(counts.before),
+      // Two workers share the runs held in flight (each opens a connection per four runs it executes).
+      WORKER_CONCURRENCY: String(Math.ceil(counts.before / 2)),
       WEBHOOK_DEFAULT_RATE_LIMIT: "off",
       SCHEDULER_REFRESH_SECONDS: "3600",
       CRON_DISPATCH_INTERVAL: "60",
@@ -96,7 +100,19 @@ export async function runThroughFailover(
       },
       180_000,
       "every accepted run terminal",
-    );
+    ).catch(async (err: unknown) => {
+      const f = await runFigures(deps.db, await ids());
+      const stuck = f.rows.filter((r) => !["succeeded", "failed", "cancelled"].includes(r.status));
+      const statuses = stuck.reduce<Record<string, number>>(
+        (n, r) => ({ ...n, [r.status]: (n[r.status] ?? 0) + 1 }),
+        {},
+      );
+      const lines = [...services.workers, ...services.beats, services.api]
+        .flatMap((p) => p.logs)
+        .filter((l) => l.level !== "info" || stuck.some((r) => r.id === l.runId))
+        .slice(-30);
+      throw new Error(`${String(err)}: ${stuck.length} stuck ${JSON.stringify(statuses)} ${JSON.stringify(lines)}`);
+    });
     const perRun = new Map<string, number>();
     for (const r of server.requests) perRun.set(r.query.run ?? "", (perRun.get(r.query.run ?? "") ?? 0) + 1);
     const acceptedAnswers = [...before, ...during, ...after, ...rest].filter((s) => s === 202).length;
@@ -108,7 +124,8 @@ export async function runThroughFailover(
       in_flight_at_failover: counts.before,
       terminal: figures.terminal,
       succeeded: figures.succeeded,
-      executed_twice: figures.executedTwice + [...perRun.values()].filter((n) => n > 1).length,
+      executed_twice: figures.executedTwice,
+      called_twice: [...perRun.values()].filter((n) => n > 1).length,
       refused_during_failover: during.filter((s) => s !== 202).length,
       failover_ms: failoverMs,
       recovery_ms: Date.now() - recoveryStarted,

@@ -280,5 +280,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(config)"}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
+  // On a Redis Cluster every key lives under the hash-tagged prefix, so that each queue's keys share a slot (as BullMQ
+  // requires) and every multi-key command stays on one node.
+  if (result.data.REDIS_CLUSTER_NODES.length > 0)
+    return { ...result.data, QUEUE_PREFIX: `{${result.data.QUEUE_PREFIX}}` };
   return result.data;
 }

@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Config } from "./config";
 
 /**
@@ -7,14 +7,25 @@ import type { Config } from "./config";
  */
 export type RedisRole = "worker" | "producer";
 
-/** Where Redis is: REDIS_URL, or Sentinels naming the master (REDIS_URL's credentials and db still apply). */
+/**
+ * Where Redis is: REDIS_URL, Sentinels naming the master, or a Cluster's seed nodes (REDIS_URL's credentials, and
+ * outside a Cluster its db, still apply).
+ */
 export type RedisTarget = Pick<Config, "REDIS_URL"> &
-  Partial<Pick<Config, "REDIS_SENTINELS" | "REDIS_SENTINEL_MASTER" | "REDIS_SENTINEL_PASSWORD">>;
+  Partial<
+    Pick<Config, "REDIS_SENTINELS" | "REDIS_SENTINEL_MASTER" | "REDIS_SENTINEL_PASSWORD" | "REDIS_CLUSTER_NODES">
+  >;
 
+/**
+ * A connection of `role` to the target. On a Cluster it is an ioredis `Cluster`, typed as the `Redis` the platform
+ * is written against: it takes the same commands, and every command the platform sends names one key or keys under
+ * the one hash-tagged prefix (`{QUEUE_PREFIX}`, parseConfig), so each lands on one slot; BullMQ recognises it.
+ */
 export function createRedis(target: string | RedisTarget, role: RedisRole, extra: RedisOptions = {}): Redis {
   const {
     REDIS_URL: url,
     REDIS_SENTINELS: sentinels = [],
+    REDIS_CLUSTER_NODES: clusterNodes = [],
     ...sentinel
   } = typeof target === "string" ? { REDIS_URL: target } : target;
   const base: RedisOptions =
@@ -22,6 +33,7 @@ export function createRedis(target: string | RedisTarget, role: RedisRole, extra
       ? { maxRetriesPerRequest: null }
       : { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 2_000 };
   const options: RedisOptions = { ...base, retryStrategy: (times) => Math.min(times * 200, 2_000), ...extra };
+  if (clusterNodes.length > 0) return createCluster(url, clusterNodes, role, options) as unknown as Redis;
   if (sentinels.length === 0) return new Redis(url, options);
   return new Redis({
     ...urlCredentials(url),
@@ -47,4 +59,27 @@ function urlCredentials(url: string): RedisOptions {
     ...(db > 0 && { db }),
     ...(u.protocol === "rediss:" && { tls: {}, enableTLSForSentinelMode: true }),
   };
+}
+
+function createCluster(
+  url: string,
+  nodes: readonly { host: string; port: number }[],
+  role: RedisRole,
+  options: RedisOptions,
+): Cluster {
+  const { db: _db, ...credentials } = urlCredentials(url);
+  const { retryStrategy, enableOfflineQueue, ...redisOptions } = options;
+  return new Cluster([...nodes], {
+    redisOptions: { ...credentials, ...redisOptions },
+    clusterRetryStrategy: retryStrategy ?? null,
+    // A producer fails fast while no node answers; a consumer waits. Through a master's failover (a replica
+    // promoted, the slots moved) commands are retried on the node that serves their slot once it does.
+    enableOfflineQueue: enableOfflineQueue ?? role === "worker",
+    scaleReads: "master",
+    maxRedirections: 32,
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 200,
+    retryDelayOnTryAgain: 200,
+    slotsRefreshTimeout: 2_000,
+  });
 }

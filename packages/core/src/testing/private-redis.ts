@@ -156,3 +156,95 @@ export async function startPrivateSentinel(name = "sy-master"): Promise<PrivateS
     },
   };
 }
+
+export type PrivateRedisCluster = {
+  nodes: PrivateRedis[];
+  /** Environment for processes using it: REDIS_CLUSTER_NODES (and REDIS_URL for credentials). */
+  env: Record<string, string>;
+  /** The master serving the slot of `key` now. */
+  masterOf: (key: string) => Promise<PrivateRedis>;
+  /** Kills the master serving `key`'s slot and resolves once a replica serves it and the cluster is ok again. */
+  failOver: (key: string) => Promise<void>;
+  stop: () => Promise<void>;
+};
+
+/**
+ * A Redis Cluster of three masters with a replica each on free loopback ports (`redis-cli --cluster create`), nodes
+ * declared failed after 2 s so a replica takes over soon after its master dies.
+ */
+export async function startPrivateRedisCluster(): Promise<PrivateRedisCluster> {
+  const args = ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"];
+  const nodes = await Promise.all(Array.from({ length: 6 }, () => startPrivateRedis(args)));
+  await cli([
+    "--cluster",
+    "create",
+    ...nodes.map((n) => `127.0.0.1:${n.port}`),
+    "--cluster-replicas",
+    "1",
+    "--cluster-yes",
+  ]);
+  const alive = new Set(nodes);
+  const ok = async () => {
+    for (const node of alive) {
+      if (!(await cli(["-p", String(node.port), "CLUSTER", "INFO"])).includes("cluster_state:ok")) return false;
+    }
+    return true;
+  };
+  const waitOk = async () => {
+    const deadline = Date.now() + 60_000;
+    while (!(await ok())) {
+      if (Date.now() > deadline) throw new Error("the cluster did not become ok");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await waitOk();
+  const masterOf = async (key: string) => {
+    const [any] = alive;
+    const slot = Number((await cli(["-p", String(any!.port), "CLUSTER", "KEYSLOT", key])).trim());
+    const lines = (await cli(["-p", String(any!.port), "CLUSTER", "NODES"])).trim().split("\n");
+    for (const line of lines) {
+      const [, address = "", flags = "", , , , , , ...ranges] = line.split(" ");
+      if (!flags.includes("master") || flags.includes("fail")) continue;
+      const served = ranges.some((range) => {
+        const [from, to = from] = range.split("-").map(Number);
+        return from !== undefined && to !== undefined && slot >= from && slot <= to;
+      });
+      const port = Number(address.split("@")[0]?.split(":")[1]);
+      const node = nodes.find((n) => n.port === port);
+      if (served && node !== undefined && alive.has(node)) return node;
+    }
+    throw new Error(`no live master serves slot ${slot}`);
+  };
+  return {
+    nodes,
+    env: {
+      REDIS_URL: "redis://127.0.0.1:6379",
+      REDIS_CLUSTER_NODES: nodes.map((n) => `127.0.0.1:${n.port}`).join(","),
+    },
+    masterOf,
+    failOver: async (key) => {
+      const master = await masterOf(key);
+      alive.delete(master);
+      await master.kill();
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const served = await masterOf(key).then(
+          () => true,
+          () => false,
+        );
+        if (served && (await ok())) return;
+        if (Date.now() > deadline) throw new Error("no replica took over");
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    stop: async () => {
+      await Promise.all(nodes.map((n) => n.stop()));
+    },
+  };
+}
+
+function cli(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile("redis-cli", args, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+  );
+}
