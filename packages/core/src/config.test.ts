@@ -150,9 +150,12 @@ describe("parseConfig", () => {
     ]);
     assert.throws(() => parseConfig({ REDIS_SENTINELS: "10.0.0.5:26379" }), /REDIS_SENTINEL_MASTER: must be set/);
     assert.throws(() => parseConfig({ REDIS_SENTINELS: "10.0.0.5" }), /REDIS_SENTINELS.*host:port/);
-    assert.deepEqual(parseConfig({ REDIS_CLUSTER_NODES: "127.0.0.1:7000" }).REDIS_CLUSTER_NODES, [
-      { host: "127.0.0.1", port: 7000 },
-    ]);
+    const cluster = parseConfig({ REDIS_CLUSTER_NODES: "127.0.0.1:7000" });
+    assert.deepEqual(cluster.REDIS_CLUSTER_NODES, [{ host: "127.0.0.1", port: 7000 }]);
+    // Every key under one hash tag: each queue's keys share a slot.
+    assert.equal(cluster.QUEUE_PREFIX, "{switchyard}");
+    assert.equal(parseConfig({}).QUEUE_PREFIX, "switchyard");
+    assert.throws(() => parseConfig({ REDIS_CLUSTER_NODES: "127.0.0.1:70000" }), /at most 65535/);
     assert.throws(
       () => parseConfig({ REDIS_SENTINELS: "a:1", REDIS_SENTINEL_MASTER: "m", REDIS_CLUSTER_NODES: "b:2" }),
       /cannot both be set/,

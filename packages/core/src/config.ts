@@ -14,6 +14,7 @@ const hostPorts = csv.pipe(
     z
       .string()
       .regex(/^[^\s:]+:\d{1,5}$/, "must be host:port entries, comma-separated")
+      .refine((entry) => Number(entry.slice(entry.lastIndexOf(":") + 1)) <= 65535, "a port is at most 65535")
       .transform((entry) => {
         const at = entry.lastIndexOf(":");
         return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
