@@ -23,6 +23,7 @@ import { runRawBullmq } from "./scenarios/raw-bullmq";
 import { runWebhookE2e } from "./scenarios/webhook-e2e";
 import { runFanOut } from "./scenarios/fan-out";
 import { runInboxFlood } from "./scenarios/inbox-flood";
+import { runScale } from "./scenarios/scale";
 
 const ALL = [
   "raw-bullmq",
@@ -36,8 +37,9 @@ const ALL = [
   "inbox-flood",
   "events",
   "sync-webhook",
-  "code-node",
 ] as const;
+// Run only when named (`npm run bench -- scale`): it starts four deployments of its own.
+const OPTIONAL = ["scale"] as const;
 const wanted = new Set(process.argv.slice(2).length > 0 ? ["raw-bullmq", ...process.argv.slice(2)] : ALL);
 const serverUrl = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -63,9 +65,11 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     void env.close().finally(() => process.exit(130));
   });
 }
+let rawProcessedPerS = 0;
 try {
   const raw = await runRawBullmq(redisUrl, env.prefix);
   emit(raw);
+  rawProcessedPerS = raw.processed_per_s;
   const pids = () => ({
     api: [env.services.api.proc.pid!],
     worker: [env.services.worker.proc.pid!],
@@ -98,6 +102,7 @@ try {
   client.close();
   await env.close();
 }
+if (wanted.has(OPTIONAL[0])) emit(await runScale(serverUrl, redisUrl, rawProcessedPerS));
 
 const checks = checkTargets(results);
 const table = formatTable(checks);

@@ -25,14 +25,29 @@ export type BenchEnv = {
   apiUrl: string;
   pool: pg.Pool;
   services: Record<ServiceName, BenchService>;
+  /** Every worker process (`services.worker` is the first). */
+  workers: BenchService[];
   close: () => Promise<void>;
+};
+
+/** How the services reach Postgres and Redis, and how many workers run (the bench's default: direct, one). */
+export type BenchEnvOptions = {
+  /** The services' DATABASE_URL for the bench database's (e.g. through a pooler); the bench's own pool stays direct. */
+  serviceDatabaseUrl?: (databaseUrl: string) => string;
+  /** Extra environment for every service (DATABASE_POOLER, REDIS_CLUSTER_NODES, ...). */
+  env?: Record<string, string>;
+  workers?: number;
 };
 
 /**
  * A fresh database (migrated with `prisma migrate deploy`), a queue prefix of its own, and the api, one worker
  * and the beat started as real processes with their default settings.
  */
-export async function startBenchEnv(serverUrl: string, redisUrl: string): Promise<BenchEnv> {
+export async function startBenchEnv(
+  serverUrl: string,
+  redisUrl: string,
+  options: BenchEnvOptions = {},
+): Promise<BenchEnv> {
   const stamp = Date.now();
   const prefix = `sybench-${stamp}`;
   const db = await createBenchDatabase(serverUrl, `switchyard_bench_${stamp}`);
@@ -40,10 +55,15 @@ export async function startBenchEnv(serverUrl: string, redisUrl: string): Promis
   const pool = new pg.Pool({ ...pgConnectionOptions(databaseUrl), max: 4 });
   buildBundles();
 
-  const { env, apiUrl } = await benchServiceEnv(databaseUrl, redisUrl, prefix);
+  const base = await benchServiceEnv(options.serviceDatabaseUrl?.(databaseUrl) ?? databaseUrl, redisUrl, prefix);
+  const { apiUrl } = base;
+  const env = { ...base.env, ...options.env };
   const api = await startBenchApi(env, apiUrl, stamp);
-  const worker = spawnBenchService("worker", env, stamp);
-  await waitFor(async () => logHas(worker.logPath, "worker started"), "worker");
+  const workers = Array.from({ length: options.workers ?? 1 }, (_, i) =>
+    spawnBenchService("worker", env, i === 0 ? stamp : `${stamp}-${i}`),
+  );
+  for (const w of workers) await waitFor(async () => logHas(w.logPath, "worker started"), "worker");
+  const worker = workers[0]!;
   const beat = spawnBenchService("beat", env, stamp);
   await waitFor(async () => logHas(beat.logPath, "beat started"), "beat");
 
@@ -54,8 +74,9 @@ export async function startBenchEnv(serverUrl: string, redisUrl: string): Promis
     apiUrl,
     pool,
     services: { api, worker, beat },
+    workers,
     close: async () => {
-      await Promise.all([beat.stop(), worker.stop(), api.stop()]);
+      await Promise.all([beat.stop(), ...workers.map((w) => w.stop()), api.stop()]);
       await pool.end();
       await deleteKeysAt(redisUrl, `${prefix}*`);
       await db.drop();
@@ -138,7 +159,7 @@ export async function deleteKeysAt(redisUrl: string, pattern: string): Promise<v
   }
 }
 
-function spawnBenchService(name: ServiceName, env: Record<string, string>, stamp: number): BenchService {
+function spawnBenchService(name: ServiceName, env: Record<string, string>, stamp: number | string): BenchService {
   mkdirSync(WORK_DIR, { recursive: true });
   const logPath = join(WORK_DIR, `${stamp}-${name}.log`);
   const fd = openSync(logPath, "w");

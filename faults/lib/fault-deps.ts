@@ -38,9 +38,9 @@ export function createFaultDeps(
   const config = parseConfig(env);
   const logger = createLogger("fault", config);
   const db = createDb(config);
-  const redis = createRedis(config.REDIS_URL, "producer");
+  const redis = createRedis(config, "producer");
   redis.on("error", () => undefined);
-  const queues = createQueues(redis, prefix);
+  const queues = createQueues(redis, config.QUEUE_PREFIX);
   queues.runs.on("error", () => undefined);
   queues.beat.on("error", () => undefined);
   return {
@@ -53,7 +53,7 @@ export function createFaultDeps(
     env,
     close: async () => {
       await closeQueues(queues).catch(() => undefined);
-      if (redis.status === "ready") await deleteKeys(redis, `${prefix}:*`).catch(() => undefined);
+      if (redis.status === "ready") await deleteKeys(redis, `${config.QUEUE_PREFIX}:*`).catch(() => undefined);
       redis.disconnect();
       await db.$disconnect().catch(() => undefined);
     },

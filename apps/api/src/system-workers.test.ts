@@ -18,7 +18,12 @@ describe("GET /api/system/workers", () => {
     const { db } = api.deps;
     const { runId } = await createTestRun(db, { nodes: [{ id: "a", type: "set", params: { value: 1 } }], edges: [] });
     const startedAt = new Date("2026-12-01T10:00:00.000Z");
-    await recordHeartbeat(db, { id: "w-live", host: "h1", pid: 41, concurrency: 8, startedAt }, [runId], 10);
+    await recordHeartbeat(
+      db,
+      { id: "w-live", host: "h1", pid: 41, concurrency: 8, startedAt, metricsPort: 9102 },
+      [runId],
+      10,
+    );
     await recordHeartbeat(db, { id: "w-stale", host: "h2", pid: 42, concurrency: 4, startedAt }, [], 10);
     // Three heartbeat intervals (3 s each by default) without one: no longer live.
     await db.$executeRawUnsafe(
@@ -35,12 +40,21 @@ describe("GET /api/system/workers", () => {
       "host",
       "id",
       "last_heartbeat_at",
+      "metrics_port",
       "pid",
       "started_at",
     ]);
     assert.deepEqual(
-      [worker.id, worker.host, worker.pid, worker.concurrency, worker.active_runs, worker.started_at],
-      ["w-live", "h1", 41, 8, [runId], startedAt.toISOString()],
+      [
+        worker.id,
+        worker.host,
+        worker.pid,
+        worker.concurrency,
+        worker.active_runs,
+        worker.started_at,
+        worker.metrics_port,
+      ],
+      ["w-live", "h1", 41, 8, [runId], startedAt.toISOString(), 9102],
     );
     assert.ok(Date.now() - Date.parse(worker.last_heartbeat_at) < 60_000);
 

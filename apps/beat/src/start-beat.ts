@@ -49,7 +49,7 @@ export function startBeat(deps: Deps): Beat {
   };
 
   // Blocking consumers need a connection that retries forever; the queues' producer connection fails fast.
-  const workerConnection = createRedis(config.REDIS_URL, "worker");
+  const workerConnection = createRedis(config, "worker");
   workerConnection.on("error", (err: Error) => logger.warn("redis connection error", { err: err.message }));
   const worker = new Worker(
     QUEUES.beat,

@@ -18,7 +18,7 @@ const { logger } = deps;
 // http.request's client loads here rather than at a run's first call, where its load time (a few hundred ms on a
 // busy host) would count against that run's timeouts.
 await import("undici");
-const workerRedis = deps.adopt(createRedis(deps.config.REDIS_URL, "worker"));
+const workerRedis = deps.adopt(createRedis(deps.config, "worker"));
 const runsWorker = await createWorker({ ...deps, workerRedis });
 
 // The forced-exit backstop: WORKER_SHUTDOWN_TIMEOUT (at most 45 s) plus the hand-over stay within it.

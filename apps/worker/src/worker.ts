@@ -26,6 +26,8 @@ export type WorkerDeps = Deps & {
   /** Blocking BullMQ connection (role "worker": retries forever while Redis is away). */
   workerRedis: Redis;
   registry?: NodeRegistry;
+  /** The port its metrics listener got, shown in the workers registry. */
+  metricsPort?: number | null;
 };
 
 /** The jobs of the runs queue, from the catalog: adding one there without a handler here fails typecheck. */
@@ -124,6 +126,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     pid: process.pid,
     concurrency: config.WORKER_CONCURRENCY,
     startedAt: new Date(),
+    metricsPort: deps.metricsPort ?? null,
   };
   const heartbeat = startWorkerHeartbeat(deps, identity, active);
   const watchdog = startConsumerWatchdog({

@@ -141,4 +141,26 @@ describe("parseConfig", () => {
       assert.throws(() => limit(bad), /WEBHOOK_DEFAULT_RATE_LIMIT: must be <limit>\/<interval_seconds>/, bad);
     }
   });
+
+  it("reads Redis Sentinel and Cluster addresses as host:port lists, one mode at a time", () => {
+    const c = parseConfig({ REDIS_SENTINELS: "10.0.0.5:26379, s2.local:26380", REDIS_SENTINEL_MASTER: "mymaster" });
+    assert.deepEqual(c.REDIS_SENTINELS, [
+      { host: "10.0.0.5", port: 26379 },
+      { host: "s2.local", port: 26380 },
+    ]);
+    assert.throws(() => parseConfig({ REDIS_SENTINELS: "10.0.0.5:26379" }), /REDIS_SENTINEL_MASTER: must be set/);
+    assert.throws(() => parseConfig({ REDIS_SENTINELS: "10.0.0.5" }), /REDIS_SENTINELS.*host:port/);
+    const cluster = parseConfig({ REDIS_CLUSTER_NODES: "127.0.0.1:7000" });
+    assert.deepEqual(cluster.REDIS_CLUSTER_NODES, [{ host: "127.0.0.1", port: 7000 }]);
+    // Every key under one hash tag: each queue's keys share a slot.
+    assert.equal(cluster.QUEUE_PREFIX, "{switchyard}");
+    assert.equal(parseConfig({}).QUEUE_PREFIX, "switchyard");
+    assert.throws(() => parseConfig({ REDIS_CLUSTER_NODES: "127.0.0.1:70000" }), /at most 65535/);
+    assert.throws(
+      () => parseConfig({ REDIS_SENTINELS: "a:1", REDIS_SENTINEL_MASTER: "m", REDIS_CLUSTER_NODES: "b:2" }),
+      /cannot both be set/,
+    );
+    assert.equal(parseConfig({ DATABASE_POOLER: "transaction" }).DATABASE_POOLER, "transaction");
+    assert.throws(() => parseConfig({ DATABASE_POOLER: "session" }), /DATABASE_POOLER/);
+  });
 });

@@ -8,6 +8,20 @@ const csv = z.string().transform((s) =>
     .filter((t) => t.length > 0),
 );
 
+/** `host:port` entries (Redis Sentinels, Redis Cluster seed nodes). */
+const hostPorts = csv.pipe(
+  z.array(
+    z
+      .string()
+      .regex(/^[^\s:]+:\d{1,5}$/, "must be host:port entries, comma-separated")
+      .refine((entry) => Number(entry.slice(entry.lastIndexOf(":") + 1)) <= 65535, "a port is at most 65535")
+      .transform((entry) => {
+        const at = entry.lastIndexOf(":");
+        return { host: entry.slice(0, at), port: Number(entry.slice(at + 1)) };
+      }),
+  ),
+);
+
 const port = (def: number) => z.coerce.number().int().min(0).max(65535).default(def);
 
 const seconds = (def: number) => z.coerce.number().int().min(1).default(def);
@@ -69,10 +83,21 @@ export const Config = z
     DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
     // How long a worker keeps retrying a run's writes while Postgres is unreachable before handing the job back.
     DATABASE_RETRY_MAX_SECONDS: z.coerce.number().int().min(1).max(3_600).default(120),
+    // `transaction`: DATABASE_URL is a transaction-mode pooler (PgBouncer): no named prepared statements and no
+    // startup parameters such as statement_timeout (set it on the pooler or the role instead; docs/scaling.md).
+    DATABASE_POOLER: z.enum(["none", "transaction"]).default("none"),
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\//, "must be a redis:// URL")
       .default("redis://127.0.0.1:6379"),
+    // Redis Sentinel (used instead of REDIS_URL's host and port, its password and db still apply): the sentinels to
+    // ask, the master's name, and the sentinels' own password.
+    REDIS_SENTINELS: hostPorts.default([]),
+    REDIS_SENTINEL_MASTER: z.string().min(1).optional(),
+    REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+    // Redis Cluster seed nodes (used instead of REDIS_URL's host and port; its password applies). Every key then lives
+    // under the hash-tagged prefix {QUEUE_PREFIX}, so that each queue's keys share a slot.
+    REDIS_CLUSTER_NODES: hostPorts.default([]),
     // Any maxmemory-policy but noeviction can drop queued jobs; the api and worker refuse it unless this is true.
     ALLOW_REDIS_EVICTION: z.stringbool().default(false),
     QUEUE_PREFIX: z
@@ -244,6 +269,16 @@ export const Config = z
         message: `must be at least ${MIN_ADMIN_PASSWORD} characters in production (e.g. openssl rand -base64 18)`,
       });
     }
+    if (c.REDIS_SENTINELS.length > 0 && c.REDIS_SENTINEL_MASTER === undefined) {
+      ctx.addIssue({ code: "custom", path: ["REDIS_SENTINEL_MASTER"], message: "must be set when REDIS_SENTINELS is" });
+    }
+    if (c.REDIS_SENTINELS.length > 0 && c.REDIS_CLUSTER_NODES.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["REDIS_CLUSTER_NODES"],
+        message: "REDIS_SENTINELS and REDIS_CLUSTER_NODES cannot both be set",
+      });
+    }
     if (c.METRICS_PORT !== 0 && c.METRICS_PORT + c.METRICS_PORT_OFFSET > 65535) {
       ctx.addIssue({ code: "custom", path: ["METRICS_PORT_OFFSET"], message: "METRICS_PORT + offset exceeds 65535" });
     }
@@ -263,5 +298,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".") || "(config)"}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
   }
+  // On a Redis Cluster every key lives under the hash-tagged prefix, so that each queue's keys share a slot (as BullMQ
+  // requires) and every multi-key command stays on one node.
+  if (result.data.REDIS_CLUSTER_NODES.length > 0)
+    return { ...result.data, QUEUE_PREFIX: `{${result.data.QUEUE_PREFIX}}` };
   return result.data;
 }

@@ -21,24 +21,27 @@ export type SqlTransaction = pg.PoolClient;
 export type Queryable = Db | Prisma.TransactionClient | SqlTransaction;
 
 export type DbConfig = Pick<Config, "DATABASE_URL" | "DATABASE_POOL_SIZE"> &
-  Partial<Pick<Config, "DATABASE_CONNECT_TIMEOUT_MS" | "DATABASE_STATEMENT_TIMEOUT_MS">>;
+  Partial<Pick<Config, "DATABASE_CONNECT_TIMEOUT_MS" | "DATABASE_STATEMENT_TIMEOUT_MS" | "DATABASE_POOLER">>;
 
 export function createDb(config: DbConfig): Db {
   const statementTimeout = config.DATABASE_STATEMENT_TIMEOUT_MS ?? 30_000;
+  const pooled = config.DATABASE_POOLER === "transaction";
   const pool = new pg.Pool({
     ...pgConnectionOptions(config.DATABASE_URL),
     max: config.DATABASE_POOL_SIZE,
     // A request never hangs on a dead database: connecting and each statement are bounded. The server enforces
     // statement_timeout; query_timeout is the client's own bound for a server that stopped answering (a network
-    // partition sends no reset), a little later so the server's cancel wins when it can.
+    // partition sends no reset), a little later so the server's cancel wins when it can. A transaction-mode pooler
+    // refuses the startup parameter: behind one the pooler or the role sets it (docs/scaling.md).
     connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS ?? 5_000,
-    statement_timeout: statementTimeout,
+    ...(!pooled && { statement_timeout: statementTimeout }),
     query_timeout: statementTimeout + 5_000,
     keepAlive: true,
   });
   // An idle connection the server closed (a restart, a dropped database) is discarded by the pool and replaced on
   // the next query; without a listener its 'error' event would crash the process.
   pool.on("error", () => undefined);
+  if (pooled) pool.on("connect", unnameStatements);
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   const disconnect = client.$disconnect.bind(client);
   return Object.assign(client, {
@@ -49,6 +52,23 @@ export function createDb(config: DbConfig): Db {
       if (!pool.ended) await pool.end();
     },
   });
+}
+
+/**
+ * Behind a transaction-mode pooler consecutive transactions of one client land on different server connections, so
+ * a statement prepared on one is unknown on the next: every statement of this client goes unnamed (parsed each
+ * time, in the same round trip). Applied per connection, so direct mode keeps its prepared statements at no cost.
+ */
+function unnameStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const unnamed = (config: unknown, ...rest: unknown[]) => {
+    if (typeof config === "object" && config !== null && "name" in config && !("submit" in config)) {
+      const { name: _name, ...statement } = config as pg.QueryConfig;
+      return query(statement, ...rest);
+    }
+    return query(config, ...rest);
+  };
+  client.query = unnamed as typeof client.query;
 }
 
 const statementNames = new Map<string, string>();

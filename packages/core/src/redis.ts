@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+import type { Config } from "./config";
 
 /**
  * Connections by role. `worker`: blocking BullMQ consumers, retry forever. `producer`: request paths,
@@ -6,14 +7,79 @@ import { Redis, type RedisOptions } from "ioredis";
  */
 export type RedisRole = "worker" | "producer";
 
-export function createRedis(url: string, role: RedisRole, extra: RedisOptions = {}): Redis {
+/**
+ * Where Redis is: REDIS_URL, Sentinels naming the master, or a Cluster's seed nodes (REDIS_URL's credentials, and
+ * outside a Cluster its db, still apply).
+ */
+export type RedisTarget = Pick<Config, "REDIS_URL"> &
+  Partial<
+    Pick<Config, "REDIS_SENTINELS" | "REDIS_SENTINEL_MASTER" | "REDIS_SENTINEL_PASSWORD" | "REDIS_CLUSTER_NODES">
+  >;
+
+/**
+ * A connection of `role` to the target. On a Cluster it is an ioredis `Cluster`, typed as the `Redis` the platform
+ * is written against: it takes the same commands, and every command the platform sends names one key or keys under
+ * the one hash-tagged prefix (`{QUEUE_PREFIX}`, parseConfig), so each lands on one slot; BullMQ recognises it.
+ */
+export function createRedis(target: string | RedisTarget, role: RedisRole, extra: RedisOptions = {}): Redis {
+  const {
+    REDIS_URL: url,
+    REDIS_SENTINELS: sentinels = [],
+    REDIS_CLUSTER_NODES: clusterNodes = [],
+    ...sentinel
+  } = typeof target === "string" ? { REDIS_URL: target } : target;
   const base: RedisOptions =
     role === "worker"
       ? { maxRetriesPerRequest: null }
       : { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 2_000 };
-  return new Redis(url, {
-    ...base,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-    ...extra,
+  const options: RedisOptions = { ...base, retryStrategy: (times) => Math.min(times * 200, 2_000), ...extra };
+  if (clusterNodes.length > 0) return createCluster(url, clusterNodes, role, options) as unknown as Redis;
+  if (sentinels.length === 0) return new Redis(url, options);
+  return new Redis({
+    ...urlCredentials(url),
+    sentinels,
+    name: sentinel.REDIS_SENTINEL_MASTER ?? "mymaster",
+    ...(sentinel.REDIS_SENTINEL_PASSWORD !== undefined && { sentinelPassword: sentinel.REDIS_SENTINEL_PASSWORD }),
+    // A failover: the sentinels announce the new master (+switch-master) and every connection moves to it; a
+    // command that reached a demoted master (READONLY) reconnects and is sent again to the one the sentinels name.
+    failoverDetector: true,
+    sentinelRetryStrategy: (times) => Math.min(times * 200, 2_000),
+    reconnectOnError: (err) => (err.message.startsWith("READONLY") ? 2 : false),
+    ...options,
+  });
+}
+
+/** The user, password, db and TLS of a redis:// URL, for connections that find their server elsewhere. */
+function urlCredentials(url: string): RedisOptions {
+  const u = new URL(url);
+  const db = Number(u.pathname.replace(/^\//, "") || 0);
+  return {
+    ...(u.username !== "" && { username: decodeURIComponent(u.username) }),
+    ...(u.password !== "" && { password: decodeURIComponent(u.password) }),
+    ...(db > 0 && { db }),
+    ...(u.protocol === "rediss:" && { tls: {}, enableTLSForSentinelMode: true }),
+  };
+}
+
+function createCluster(
+  url: string,
+  nodes: readonly { host: string; port: number }[],
+  role: RedisRole,
+  options: RedisOptions,
+): Cluster {
+  const { db: _db, ...credentials } = urlCredentials(url);
+  const { retryStrategy, enableOfflineQueue, ...redisOptions } = options;
+  return new Cluster([...nodes], {
+    redisOptions: { ...credentials, ...redisOptions },
+    clusterRetryStrategy: retryStrategy ?? null,
+    // A producer fails fast while no node answers; a consumer waits. Through a master's failover (a replica
+    // promoted, the slots moved) commands are retried on the node that serves their slot once it does.
+    enableOfflineQueue: enableOfflineQueue ?? role === "worker",
+    scaleReads: "master",
+    maxRedirections: 32,
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 200,
+    retryDelayOnTryAgain: 200,
+    slotsRefreshTimeout: 2_000,
   });
 }

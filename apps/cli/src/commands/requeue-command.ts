@@ -12,7 +12,7 @@ export const requeueCommand: CliCommand = {
     const { createReconciler } = await import("@switchyard/core/beat/reconcile-runs");
     const { config, logger } = bootProcess("cli");
     const db = createDb(config);
-    const redis = createRedis(config.REDIS_URL, "producer");
+    const redis = createRedis(config, "producer");
     const queues = createQueues(redis, config.QUEUE_PREFIX);
     try {
       const reconciler = createReconciler({ db, queues, logger }, { afterSeconds: config.RECONCILE_AFTER_SECONDS });

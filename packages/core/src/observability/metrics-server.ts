@@ -62,8 +62,9 @@ export async function startMetricsServer(options: {
 }
 
 /**
- * The worker's or beat's listener as configured: null when METRICS_ENABLED=false. A port that cannot be bound
- * ends the process (like the API's own port): a supervisor then shows the conflict instead of a silent gap.
+ * The worker's or beat's listener as configured: null when METRICS_ENABLED=false. A port another process holds (a
+ * second worker or beat on the same host with the same settings) falls back to a free port, logged, so that the
+ * process never stops for its metrics listener; the worker shows the port it got in the workers registry.
  */
 export async function serveProcessMetrics(
   deps: {
@@ -75,16 +76,27 @@ export async function serveProcessMetrics(
 ): Promise<MetricsServer | null> {
   const { config, logger } = deps;
   if (!config.METRICS_ENABLED) return null;
-  try {
-    return await startMetricsServer({
+  const listen = (on: number) =>
+    startMetricsServer({
       registry: deps.metrics.registry,
       host: config.METRICS_HOST,
-      port,
+      port: on,
       token: config.METRICS_TOKEN,
       logger,
     });
+  try {
+    return await listen(port);
   } catch (err) {
-    logger.error("metrics failed to listen", { host: config.METRICS_HOST, port, err });
-    process.exit(1);
+    if (port !== 0 && (err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      logger.warn("metrics port taken, listening on a free port instead", { host: config.METRICS_HOST, port });
+      return listen(0).catch((again: unknown) => fail(logger, config.METRICS_HOST, 0, again));
+    }
+    return fail(logger, config.METRICS_HOST, port, err);
   }
+}
+
+/** A listener that cannot start at all (a bad METRICS_HOST): the process stops, as for the API's own address. */
+function fail(logger: Logger, host: string, port: number, err: unknown): never {
+  logger.error("metrics failed to listen", { host, port, err });
+  process.exit(1);
 }

@@ -19,6 +19,8 @@ export type ProcessDeps = Deps & {
   close: () => Promise<void>;
   /** Registers a connection of the process's own (a worker's blocking one) to log its errors and close it. */
   adopt: (connection: Redis) => Redis;
+  /** The port the metrics listener got (a free one when the configured port was taken); null without one. */
+  metricsPort: number | null;
 };
 
 export type ProcessOptions = {
@@ -58,7 +60,7 @@ export async function createProcessDeps(
     owned.push(connection);
     return connection;
   };
-  const redis = adopt(createRedis(config.REDIS_URL, "producer"));
+  const redis = adopt(createRedis(config, "producer"));
   if (options.checkEviction === true) {
     watchRedisEvictionPolicy(redis, logger, config.ALLOW_REDIS_EVICTION, () => process.exit(1));
   }
@@ -81,6 +83,7 @@ export async function createProcessDeps(
     ...(telemetry !== undefined && { telemetry }),
     registry,
     adopt,
+    metricsPort: metricsServer?.port ?? null,
     close: async () => {
       await closeQueues(queues);
       for (const connection of owned) connection.disconnect();

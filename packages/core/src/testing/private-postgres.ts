@@ -1,5 +1,6 @@
-import { execFile as execFileCb, execFileSync } from "node:child_process";
-import { chown, mkdtemp, rm } from "node:fs/promises";
+import { execFile as execFileCb, execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { chown, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -91,3 +92,107 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     },
   };
 }
+
+export type PrivatePgBouncer = {
+  port: number;
+  /** `url` with its host and port replaced by the pooler's (the same database and user). */
+  urlFor: (url: string) => string;
+  /** Stops the pooler at once (SIGTERM: every client connection is closed), then starts it again on its port. */
+  restart: () => Promise<void>;
+  /** Stops it and removes its folder. */
+  stop: () => Promise<void>;
+};
+
+/**
+ * PgBouncer (Debian's package, 1.18: no protocol-level prepared statements) in transaction mode on a free loopback
+ * port, in front of the Postgres at `target` (any database of it, the client's user and no password). PgBouncer
+ * refuses to run as root: as root it runs as nobody (65534), from a folder that user owns.
+ */
+export async function startPrivatePgBouncer(
+  target: { host?: string; port: number },
+  settings: Record<string, string | number> = {},
+): Promise<PrivatePgBouncer> {
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), "sy-pgbouncer-"));
+  const asRoot = process.getuid?.() === 0;
+  const ini = {
+    listen_addr: "127.0.0.1",
+    listen_port: port,
+    unix_socket_dir: "",
+    auth_type: "trust",
+    auth_file: join(dir, "users.txt"),
+    pool_mode: "transaction",
+    max_client_conn: 2_000,
+    default_pool_size: 40,
+    server_reset_query: "",
+    logfile: join(dir, "pgbouncer.log"),
+    pidfile: join(dir, "pgbouncer.pid"),
+    ...settings,
+  };
+  const text = [
+    "[databases]",
+    `* = host=${target.host ?? "127.0.0.1"} port=${target.port}`,
+    "[pgbouncer]",
+    ...Object.entries(ini).map(([key, value]) => `${key} = ${String(value)}`),
+    "",
+  ].join("\n");
+  await writeFile(join(dir, "pgbouncer.ini"), text);
+  await writeFile(join(dir, "users.txt"), ['"postgres" ""', '"root" ""', ""].join("\n"));
+  if (asRoot) {
+    await chown(dir, 65534, 65534);
+    for (const file of ["pgbouncer.ini", "users.txt"]) await chown(join(dir, file), 65534, 65534);
+  }
+  let proc: ChildProcess | undefined;
+  const start = async () => {
+    const child = spawn(PGBOUNCER, [join(dir, "pgbouncer.ini")], {
+      stdio: ["ignore", "ignore", "pipe"],
+      ...(asRoot && { uid: 65534, gid: 65534 }),
+    });
+    proc = child;
+    const stderr: string[] = [];
+    child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk.toString()));
+    const exited = once(child, "exit");
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const probe = new pg.Client({ host: "127.0.0.1", port, user: "postgres", database: "postgres" });
+      const ok = await probe.connect().then(
+        () => true,
+        () => false,
+      );
+      await probe.end().catch(() => undefined);
+      if (ok) return;
+      if (child.exitCode !== null || Date.now() > deadline) {
+        throw new Error(`pgbouncer did not start: ${stderr.join("")}`);
+      }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 100))]);
+    }
+  };
+  const kill = async () => {
+    const child = proc;
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = once(child, "exit");
+      child.kill("SIGTERM");
+      await exited;
+    }
+  };
+  await start();
+  return {
+    port,
+    urlFor: (url) => {
+      const u = new URL(url);
+      u.hostname = "127.0.0.1";
+      u.port = String(port);
+      return u.toString();
+    },
+    restart: async () => {
+      await kill();
+      await start();
+    },
+    stop: async () => {
+      await kill();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const PGBOUNCER = process.env.PGBOUNCER_BIN ?? "/usr/sbin/pgbouncer";

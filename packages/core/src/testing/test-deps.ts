@@ -34,9 +34,9 @@ export async function createTestDeps(overrides: Record<string, string> = {}): Pr
   const config: Config = parseConfig(env);
   const logger = createLogger("test", config);
   const db = createDb(config);
-  const redis = createRedis(config.REDIS_URL, "producer");
+  const redis = createRedis(config, "producer");
   if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));
-  const queues = createQueues(redis, prefix);
+  const queues = createQueues(redis, config.QUEUE_PREFIX);
   return {
     config,
     logger,
@@ -47,7 +47,7 @@ export async function createTestDeps(overrides: Record<string, string> = {}): Pr
     env,
     close: async () => {
       await closeQueues(queues);
-      await deleteKeys(redis, `${prefix}:*`);
+      await deleteKeys(redis, `${config.QUEUE_PREFIX}:*`);
       redis.disconnect();
       await db.$disconnect();
       await database.drop();

@@ -14,6 +14,9 @@ export const LiveWorkerJson = z.strictObject({
   active_runs: z.array(z.string()).meta({ description: "Ids of the runs it executes now" }),
   started_at: z.string().nullable(),
   last_heartbeat_at: z.string().nullable(),
+  metrics_port: z.number().int().nullable().meta({
+    description: "Port of its /metrics listener on host (a free one when METRICS_PORT was taken); null: none",
+  }),
 });
 export type LiveWorkerJson = z.output<typeof LiveWorkerJson>;
 
@@ -31,5 +34,6 @@ export async function listLiveWorkers(db: Db, now: Date, heartbeatSeconds: numbe
     active_runs: w.activeRunIds,
     started_at: iso(w.startedAt),
     last_heartbeat_at: iso(w.lastHeartbeatAt),
+    metrics_port: w.metricsPort,
   }));
 }

@@ -1,6 +1,14 @@
 import { queryRows, type Db } from "../db";
 
-export type WorkerIdentity = { id: string; host: string; pid: number; concurrency: number; startedAt: Date };
+export type WorkerIdentity = {
+  id: string;
+  host: string;
+  pid: number;
+  concurrency: number;
+  startedAt: Date;
+  /** Where its metrics listener is (null: none). */
+  metricsPort?: number | null;
+};
 
 /**
  * A worker's heartbeat, one statement: renews the lease of every run it executes (those still running under its
@@ -20,14 +28,23 @@ export async function recordHeartbeat(
        WHERE id = ANY($2::uuid[]) AND status = 'running' AND lease_owner = $1
        RETURNING id
      ), registered AS (
-       INSERT INTO workers (id, host, pid, concurrency, active_run_ids, started_at, last_heartbeat_at)
-       VALUES ($1, $4, $5, $6, $2::uuid[], $7::timestamptz, clock_timestamp())
+       INSERT INTO workers (id, host, pid, concurrency, active_run_ids, started_at, last_heartbeat_at, metrics_port)
+       VALUES ($1, $4, $5, $6, $2::uuid[], $7::timestamptz, clock_timestamp(), $8::int)
        ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, concurrency = excluded.concurrency,
          active_run_ids = excluded.active_run_ids, started_at = excluded.started_at,
-         last_heartbeat_at = excluded.last_heartbeat_at
+         last_heartbeat_at = excluded.last_heartbeat_at, metrics_port = excluded.metrics_port
      )
      SELECT id::text AS id FROM renewed`,
-    [worker.id, runIds, leaseSeconds, worker.host, worker.pid, worker.concurrency, worker.startedAt.toISOString()],
+    [
+      worker.id,
+      runIds,
+      leaseSeconds,
+      worker.host,
+      worker.pid,
+      worker.concurrency,
+      worker.startedAt.toISOString(),
+      worker.metricsPort ?? null,
+    ],
     true,
   );
   return new Set(rows.map((r) => r.id));
