@@ -20,6 +20,9 @@ import { type VersionCache } from "./version-cache";
 import { refuseOutcome } from "./refuse-outcome";
 import { releaseRun } from "./release-run";
 import { handOverRun } from "./hand-over-run";
+import { startLimitedRun, type LimitedStart } from "../flow/start-limited-run";
+import { wakeBlockedRuns } from "../flow/wake-blocked-runs";
+import { errorMessage } from "../errors";
 
 import type { EngineLimits } from "../engine/engine-limits";
 
@@ -54,9 +57,11 @@ export type RunExecutionDeps = {
 
 /**
  * `postponed`: the run's run_at is still ahead; the job was handed back to wait until then. `released`: the worker
- * shut down past its deadline and gave the run back to pending, with a job of its own.
+ * shut down past its deadline and gave the run back to pending, with a job of its own. `blocked`: no concurrency slot;
+ * the run waits pending until a finishing run wakes it.
  */
-export type ExecuteRunResult = "skipped" | "succeeded" | "failed" | "refused" | "postponed" | "waiting" | "released";
+export type ExecuteRunResult =
+  "skipped" | "succeeded" | "failed" | "refused" | "postponed" | "waiting" | "released" | "blocked";
 
 const ACTOR = "worker";
 
@@ -117,28 +122,22 @@ async function startAndExecute(
   const { runId, jobId } = job;
   const resumed = job.resume === true;
   const retry = runWriteRetry(deps, runId, jobId);
-  const run = resumed
+  let run = resumed
     ? await transitionRunDurably(
         db,
         { runId, to: "running", from: ["waiting"], actor: ACTOR, action: "run_resumed", lease: deps.lease },
         retry,
         deps.transitions,
       )
-    : await transitionRunDurably(
-        db,
-        {
-          runId,
-          to: "running",
-          from: ["pending"],
-          actor: ACTOR,
-          action: "run_started",
-          start: true,
-          due: true,
-          lease: deps.lease,
-        },
-        retry,
-        deps.transitions,
-      );
+    : await transitionRunDurably(db, { ...startOf(deps, runId), slot: "unlimited" }, retry, deps.transitions);
+  // Refused: maybe a run of a workflow with concurrency limits, which starts by taking a slot (one-run statements).
+  const limited =
+    run === null && !resumed ? await startLimitedRun(db, startOf(deps, runId), retry, deps.limits?.expressions) : null;
+  if (limited === "blocked") {
+    logger.info("run waits for a concurrency slot", { runId, jobId });
+    return "blocked";
+  }
+  if (limited !== null) run = limited.run;
   if (run === null && resumed) {
     logger.info("run not waiting, skipping its resume", { runId, jobId });
     return "skipped";
@@ -181,6 +180,31 @@ async function startAndExecute(
     throw err;
   } finally {
     untrack?.();
+    // The run left running whichever way it went: its slot is free for the oldest run waiting for one.
+    if (limited !== null && deps.queues !== undefined) await wakeAfter(deps, deps.queues, limited);
+  }
+}
+
+/** A worker's start of a pending run: attempt + 1, only once its run_at has come, with this worker's lease. */
+function startOf(deps: RunExecutionDeps, runId: string) {
+  return {
+    runId,
+    to: "running",
+    from: ["pending"],
+    actor: ACTOR,
+    action: "run_started",
+    start: true,
+    due: true,
+    lease: deps.lease,
+  } as const satisfies Parameters<typeof transitionRun>[1];
+}
+
+async function wakeAfter(deps: RunExecutionDeps, queues: Pick<Queues, "runs">, limited: LimitedStart) {
+  try {
+    await wakeBlockedRuns({ db: deps.db, queues }, limited.run.workflowId, limited.key, limited.workflowWide);
+  } catch (err) {
+    // The woken runs stay pending: the reconciler enqueues them again.
+    deps.logger.warn("blocked runs not woken", { runId: limited.run.id, error: errorMessage(err) });
   }
 }
 

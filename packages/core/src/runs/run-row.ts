@@ -22,6 +22,8 @@ export type RunRow = {
   runAt: Date | null;
   /** A waiting run's parked nodes and what each waits for. */
   waitingFor: unknown;
+  /** Why a pending run waits beyond its run_at ("concurrency": no slot yet); null otherwise. */
+  blockedBy: "concurrency" | null;
   createdAt: Date;
   updatedAt: Date;
   startedAt: Date | null;
@@ -36,7 +38,7 @@ export const RUN_COLUMNS = `r.id::text AS "id", r.workflow_id::text AS "workflow
   r.input_payload AS "inputPayload", r.runnable_config AS "runnableConfig", r.output_payload AS "outputPayload",
   r.error, r.attempt, r.execute, r.idempotency_key AS "idempotencyKey", r.cron_occurrence AS "cronOccurrence",
   r.retry_of::text AS "retryOf", r.run_at AS "runAt", r.waiting_for AS "waitingFor",
-  r.created_at AS "createdAt", r.updated_at AS "updatedAt",
+  r.blocked_by AS "blockedBy", r.created_at AS "createdAt", r.updated_at AS "updatedAt",
   r.started_at AS "startedAt", r.completed_at AS "completedAt"`;
 
 /** The API's run JSON (api.md, Runs). */
@@ -54,6 +56,7 @@ export function toRunJson(run: RunRow, audit: readonly AuditEntry[]): RunRespons
     attempt: run.attempt,
     retry_of: run.retryOf,
     run_at: iso(run.runAt),
+    blocked_by: run.status === "pending" ? run.blockedBy : null,
     created_at: iso(run.createdAt),
     updated_at: iso(run.updatedAt),
     started_at: iso(run.startedAt),
@@ -103,7 +106,8 @@ export const RUN_JSON_SQL = `json_build_object(
                      THEN jsonb_set(p.output_payload, '{final_state,input}', ${INPUT_SQL})
                      ELSE p.output_payload END,
   'error', p.error, 'attempt', p.attempt,
-  'retry_of', p.retry_of, 'run_at', ${isoSql("p.run_at")}, 'created_at', ${isoSql("p.created_at")},
+  'retry_of', p.retry_of, 'run_at', ${isoSql("p.run_at")},
+  'blocked_by', CASE WHEN p.status = 'pending' THEN p.blocked_by END, 'created_at', ${isoSql("p.created_at")},
   'updated_at', ${isoSql("p.updated_at")}, 'started_at', ${isoSql("p.started_at")},
   'completed_at', ${isoSql("p.completed_at")},
   'audit_log', (SELECT coalesce(json_agg(json_build_object('actor', a.actor, 'action', a.action, 'at', ${isoSql("a.at")},

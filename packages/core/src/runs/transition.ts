@@ -40,6 +40,12 @@ export type Transition = {
   callerDriven?: boolean;
   /** Counts a takeover after an expired lease (runs.crash_recoveries + 1). */
   crashRecovery?: boolean;
+  /**
+   * A start under concurrency limits (docs/flow-control.md): "unlimited" starts only a run whose workflow has no
+   * limits (a worker's first try); `{ key }` takes a slot for the run's key value (switchyard_slot_free, in the
+   * statement) and records the key, or changes nothing.
+   */
+  slot?: "unlimited" | { key: string };
 };
 
 /** Transitions with the same shape have the same SQL text, and can share one statement (`transitionRuns`). */
@@ -59,7 +65,8 @@ export function transitionShape(t: Transition): string {
     flag(t.attempt !== undefined) +
     flag(hasSteps(t)) +
     flag(t.dedupeSteps === true) +
-    flag(t.callerDriven === true)
+    flag(t.callerDriven === true) +
+    (t.slot === undefined ? "" : t.slot === "unlimited" ? "u" : "k")
   );
 }
 
@@ -78,6 +85,7 @@ export const TRANSITION_COLUMNS = {
   error: "text",
   attempt: "int",
   steps: "jsonb",
+  slot_key: "text",
 } as const;
 export type TransitionColumn = keyof typeof TRANSITION_COLUMNS;
 export type TransitionValues = Record<TransitionColumn, unknown> & { id: string };
@@ -98,6 +106,7 @@ export function transitionValues(t: Transition, ord: number): TransitionValues {
     error: t.error,
     attempt: t.attempt,
     steps: hasSteps(t) ? toStepRows(t.steps ?? []) : undefined,
+    slot_key: typeof t.slot === "object" ? t.slot.key : undefined,
   };
 }
 
