@@ -56,6 +56,31 @@ describe("workflow flow control API", () => {
     }
   });
 
+  it("stores a start rate limit, answers null without one and refuses bad ones with 422 naming the field", async () => {
+    const path = "/api/workflows/limited/rate-limit";
+    assert.equal((await api.request("GET", path)).body, null);
+    const put = await api.request("PUT", path, { body: { limit: 10, interval_seconds: 60, key: "input.customer" } });
+    assert.equal(put.status, 200);
+    assert.deepEqual(put.body, { limit: 10, interval_seconds: 60, key: "input.customer" });
+    assert.deepEqual((await api.request("GET", path)).body, put.body);
+    const cases: [unknown, string][] = [
+      [{ limit: 0, interval_seconds: 1 }, "limit"],
+      [{ limit: 1, interval_seconds: 0 }, "interval_seconds"],
+      [{ limit: 1 }, "interval_seconds"],
+      [{ limit: 1, interval_seconds: 1, key: "$$$(" }, "key"],
+      [{ limit: 1, interval_seconds: 1, per: "x" }, "per"],
+    ];
+    for (const [body, field] of cases) {
+      const res = await api.request("PUT", path, { body });
+      assert.equal(res.status, 422, JSON.stringify(body));
+      assert.ok(JSON.stringify(res.body).includes(field), `${JSON.stringify(body)}: ${JSON.stringify(res.body)}`);
+    }
+    const removed = await api.request("PUT", path, { body: {} });
+    assert.equal(removed.status, 200);
+    assert.equal(removed.body, null);
+    assert.equal((await api.request("GET", path)).body, null);
+  });
+
   it("answers 404 for an unknown workflow", async () => {
     assert.equal((await api.request("GET", "/api/workflows/nope/concurrency")).status, 404);
     assert.equal((await api.request("PUT", "/api/workflows/nope/concurrency", { body: {} })).status, 404);

@@ -31,7 +31,10 @@ const PATH_GROUPS: readonly ZodOpenApiPathsObject[] = [
 const TAGS = [
   { name: "Workflows", description: "Workflows and their per-workflow settings." },
   { name: "Versions", description: "Immutable graph versions of a workflow (see workflow-graph.md)." },
-  { name: "Flow control", description: "Concurrency limits of a workflow's runs (flow-control.md)." },
+  {
+    name: "Flow control",
+    description: "Concurrency limits and start rate limits of a workflow's runs (flow-control.md).",
+  },
   { name: "Webhook trigger" },
   { name: "Cron trigger" },
   { name: "Manual trigger" },

@@ -13,9 +13,9 @@ export async function wakeBlockedRuns(
   key: string,
   workflowWide: boolean,
 ): Promise<string[]> {
-  const sameKey = `SELECT id FROM runs WHERE workflow_id = $1::uuid AND status = 'pending' AND blocked_by IS NOT NULL
+  const sameKey = `SELECT id FROM runs WHERE workflow_id = $1::uuid AND status = 'pending' AND blocked_by = 'concurrency'
                      AND concurrency_key = $2 ORDER BY created_at, id LIMIT 1`;
-  const anyKey = `SELECT id FROM runs WHERE workflow_id = $1::uuid AND status = 'pending' AND blocked_by IS NOT NULL
+  const anyKey = `SELECT id FROM runs WHERE workflow_id = $1::uuid AND status = 'pending' AND blocked_by = 'concurrency'
                     ORDER BY created_at, id LIMIT 1`;
   const rows = await queryRows<{ id: string }>(
     deps.db,

@@ -79,7 +79,12 @@ export async function enqueueRequeued(
   await enqueueDelayed(queues, { run_id: runId }, requeueJobId(runId, reason, attempt), new Date(now + delayMs), now);
 }
 
-/** Enqueues a pending run refused a concurrency slot, now that one freed (`wakeBlockedRuns`). */
-export async function enqueueWake(queues: Pick<Queues, "runs">, runId: string, now = Date.now()): Promise<void> {
-  await enqueueDelayed(queues, { run_id: runId }, wakeJobId(runId, now), new Date(now), now);
+/** Enqueues a pending run refused a start by its limits: now that a slot freed, or at its rate window `at`. */
+export async function enqueueWake(
+  queues: Pick<Queues, "runs">,
+  runId: string,
+  now = Date.now(),
+  at = new Date(now),
+): Promise<void> {
+  await enqueueDelayed(queues, { run_id: runId }, wakeJobId(runId, now), at, now);
 }

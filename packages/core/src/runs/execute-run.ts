@@ -6,7 +6,7 @@ import { withDbRetry } from "../db-retry";
 import { recordStepsDurably, runWriteRetry, transitionRunDurably } from "./durable-writes";
 import type { RunRow } from "./run-row";
 import type { RunAborts } from "./run-cancellation";
-import { enqueueRetry, type Queues } from "../jobs/queues";
+import { enqueueRetry, enqueueWake, type Queues } from "../jobs/queues";
 import { getRetryPolicy, retryDelayMs } from "../workflows/retry-policy";
 import type { WaitingFor } from "../engine/wait-state";
 import { listCheckpoints } from "./step-checkpoints";
@@ -20,7 +20,7 @@ import { type VersionCache } from "./version-cache";
 import { refuseOutcome } from "./refuse-outcome";
 import { releaseRun } from "./release-run";
 import { handOverRun } from "./hand-over-run";
-import { startLimitedRun, type LimitedStart } from "../flow/start-limited-run";
+import { startLimitedRun, type LimitedStart, type StartRefusal } from "../flow/start-limited-run";
 import { wakeBlockedRuns } from "../flow/wake-blocked-runs";
 import { errorMessage } from "../errors";
 
@@ -57,8 +57,8 @@ export type RunExecutionDeps = {
 
 /**
  * `postponed`: the run's run_at is still ahead; the job was handed back to wait until then. `released`: the worker
- * shut down past its deadline and gave the run back to pending, with a job of its own. `blocked`: no concurrency slot;
- * the run waits pending until a finishing run wakes it.
+ * shut down past its deadline and gave the run back to pending, with a job of its own. `blocked`: its workflow's
+ * limits refused the start; the run waits pending until a finishing run wakes it (or its rate window comes).
  */
 export type ExecuteRunResult =
   "skipped" | "succeeded" | "failed" | "refused" | "postponed" | "waiting" | "released" | "blocked";
@@ -130,13 +130,11 @@ async function startAndExecute(
         deps.transitions,
       )
     : await transitionRunDurably(db, { ...startOf(deps, runId), slot: "unlimited" }, retry, deps.transitions);
-  // Refused: maybe a run of a workflow with concurrency limits, which starts by taking a slot (one-run statements).
-  const limited =
+  // Refused: maybe a run of a workflow with flow limits, which starts by asking them (one-run statements).
+  const limitedStart =
     run === null && !resumed ? await startLimitedRun(db, startOf(deps, runId), retry, deps.limits?.expressions) : null;
-  if (limited === "blocked") {
-    logger.info("run waits for a concurrency slot", { runId, jobId });
-    return "blocked";
-  }
+  if (limitedStart !== null && "blocked" in limitedStart) return waitToStart(deps, job, limitedStart);
+  const limited = limitedStart;
   if (limited !== null) run = limited.run;
   if (run === null && resumed) {
     logger.info("run not waiting, skipping its resume", { runId, jobId });
@@ -183,6 +181,26 @@ async function startAndExecute(
     // The run left running whichever way it went: its slot is free for the oldest run waiting for one.
     if (limited !== null && deps.queues !== undefined) await wakeAfter(deps, deps.queues, limited);
   }
+}
+
+/** A run refused a start by its workflow's limits: it waits pending, its job done or delayed to its rate window. */
+async function waitToStart(
+  deps: RunExecutionDeps,
+  job: Parameters<typeof executeRun>[1],
+  refusal: StartRefusal,
+): Promise<ExecuteRunResult> {
+  const { runId, jobId } = job;
+  if (refusal.blocked === "concurrency") {
+    deps.logger.info("run waits for a concurrency slot", { runId, jobId });
+    return "blocked";
+  }
+  deps.logger.info("run waits for its rate limit window", { runId, jobId, runAt: refusal.until.toISOString() });
+  if (job.postpone !== undefined) {
+    await job.postpone(refusal.until);
+    return "postponed";
+  }
+  if (deps.queues !== undefined) await enqueueWake(deps.queues, runId, Date.now(), refusal.until);
+  return "blocked";
 }
 
 /** A worker's start of a pending run: attempt + 1, only once its run_at has come, with this worker's lease. */

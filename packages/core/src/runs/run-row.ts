@@ -22,8 +22,8 @@ export type RunRow = {
   runAt: Date | null;
   /** A waiting run's parked nodes and what each waits for. */
   waitingFor: unknown;
-  /** Why a pending run waits beyond its run_at ("concurrency": no slot yet); null otherwise. */
-  blockedBy: "concurrency" | null;
+  /** Why a pending run waits ("concurrency": no slot yet, "rate_limit": no start left in its window); or null. */
+  blockedBy: "concurrency" | "rate_limit" | null;
   createdAt: Date;
   updatedAt: Date;
   startedAt: Date | null;

@@ -41,11 +41,11 @@ export type Transition = {
   /** Counts a takeover after an expired lease (runs.crash_recoveries + 1). */
   crashRecovery?: boolean;
   /**
-   * A start under concurrency limits (docs/flow-control.md): "unlimited" starts only a run whose workflow has no
-   * limits (a worker's first try); `{ key }` takes a slot for the run's key value (switchyard_slot_free, in the
-   * statement) and records the key, or changes nothing.
+   * A start under flow limits (docs/flow-control.md): "unlimited" starts only a run whose workflow has no limits
+   * (a worker's first try); with the run's key values, it starts only if its workflow's concurrency and rate
+   * limits allow it now (switchyard_start_wait, in the statement) and records the keys, or changes nothing.
    */
-  slot?: "unlimited" | { key: string };
+  slot?: "unlimited" | { key: string; rateKey: string };
 };
 
 /** Transitions with the same shape have the same SQL text, and can share one statement (`transitionRuns`). */
@@ -86,6 +86,7 @@ export const TRANSITION_COLUMNS = {
   attempt: "int",
   steps: "jsonb",
   slot_key: "text",
+  rate_key: "text",
 } as const;
 export type TransitionColumn = keyof typeof TRANSITION_COLUMNS;
 export type TransitionValues = Record<TransitionColumn, unknown> & { id: string };
@@ -107,6 +108,7 @@ export function transitionValues(t: Transition, ord: number): TransitionValues {
     attempt: t.attempt,
     steps: hasSteps(t) ? toStepRows(t.steps ?? []) : undefined,
     slot_key: typeof t.slot === "object" ? t.slot.key : undefined,
+    rate_key: typeof t.slot === "object" ? t.slot.rateKey : undefined,
   };
 }
 

@@ -8,6 +8,7 @@ import { createTestDeps, type TestDeps } from "@switchyard/core/testing/test-dep
 import { waitForOutcome } from "@switchyard/core/testing/create-test-run";
 import { createTestWorkflow } from "@switchyard/core/testing/run-fixtures";
 import { updateConcurrencyLimits } from "@switchyard/core/flow/concurrency-limits";
+import { updateRateLimit } from "@switchyard/core/flow/rate-limit";
 
 /** The most intervals open at once, from the runs' start and finish audit entries (one database clock). */
 function maxOverlap(intervals: readonly { start: Date; end: Date }[]): number {
@@ -23,7 +24,7 @@ function maxOverlap(intervals: readonly { start: Date; end: Date }[]): number {
   return max;
 }
 
-describe("concurrency limits across two worker processes", () => {
+describe("flow limits across two worker processes", () => {
   let deps: TestDeps;
   let server: TestServer;
   const workers: ServiceProcess[] = [];
@@ -103,5 +104,46 @@ describe("concurrency limits across two worker processes", () => {
     }
     // Each run started once: a refused start changes nothing.
     assert.ok(outcomes.every((o) => o.run.attempt === 1 && o.run.blockedBy === null));
+  });
+
+  it("spreads starts over the rate limit's windows and loses no run", async () => {
+    server.route("/fast", () => ({ body: "done" }));
+    const graph = { nodes: [{ id: "work", type: "http.request", params: { url: `${server.url}/fast` } }], edges: [] };
+    const workflow = await createTestWorkflow(deps.db, { name: "rate limited" }, graph);
+    await updateRateLimit(deps.db, workflow.workflowId, { limit: 2, interval_seconds: 1 });
+    const created = await createRuns(
+      deps.db,
+      Array.from({ length: 7 }, (_, i) => ({
+        ...workflow,
+        triggeredBy: "test",
+        execute: true,
+        actor: "test",
+        inputPayload: { i },
+      })),
+    );
+    const ids = created.map((c) => c.run.id);
+    await enqueueRuns(deps.queues, ids);
+    const waiting = await eventually(async () => {
+      const n = await deps.db.run.count({ where: { id: { in: ids }, blockedBy: "rate_limit", runAt: { not: null } } });
+      return n > 0 ? n : undefined;
+    });
+    assert.ok(waiting > 0);
+    const outcomes = await Promise.all(ids.map((id) => waitForOutcome(deps.db, id, 60_000)));
+    assert.deepEqual(
+      outcomes.map((o) => o.run.status),
+      ids.map(() => "succeeded"),
+    );
+    // Fixed one-second windows of the database clock: never more than two starts in one, so at least four windows.
+    const perWindow = new Map<number, number>();
+    for (const { run } of outcomes) {
+      const window = Math.floor(run.startedAt!.getTime() / 1_000);
+      perWindow.set(window, (perWindow.get(window) ?? 0) + 1);
+    }
+    assert.ok(
+      [...perWindow.values()].every((n) => n <= 2),
+      JSON.stringify([...perWindow]),
+    );
+    assert.ok(perWindow.size >= 4, JSON.stringify([...perWindow]));
+    assert.ok(outcomes.every((o) => o.run.attempt === 1));
   });
 });
