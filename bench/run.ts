@@ -15,12 +15,22 @@ import { checkTargets, formatTable } from "./lib/report";
 import { round } from "./lib/stats";
 import { runCodeNode } from "./scenarios/code-node";
 import { runCronBurst } from "./scenarios/cron-burst";
+import { runKeyedConcurrency } from "./scenarios/keyed-concurrency";
 import { runLatency } from "./scenarios/latency";
 import { runListRuns } from "./scenarios/list-runs";
 import { runRawBullmq } from "./scenarios/raw-bullmq";
 import { runWebhookE2e } from "./scenarios/webhook-e2e";
 
-const ALL = ["raw-bullmq", "webhook-e2e", "latency", "cron-burst", "list-runs", "memory", "code-node"] as const;
+const ALL = [
+  "raw-bullmq",
+  "webhook-e2e",
+  "keyed-concurrency",
+  "latency",
+  "cron-burst",
+  "list-runs",
+  "memory",
+  "code-node",
+] as const;
 const wanted = new Set(process.argv.slice(2).length > 0 ? ["raw-bullmq", ...process.argv.slice(2)] : ALL);
 const serverUrl = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const redisUrl = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -55,8 +65,9 @@ try {
     beat: [env.services.beat.proc.pid!],
     ...serverPids(new URL(env.databaseUrl).pathname.slice(1)),
   });
-  if (wanted.has("webhook-e2e") || wanted.has("memory")) {
-    emit(await runWebhookE2e(client, env.pool, raw.processed_per_s, pids));
+  if (wanted.has("webhook-e2e") || wanted.has("memory") || wanted.has("keyed-concurrency")) {
+    const unlimited = await runWebhookE2e(client, env.pool, raw.processed_per_s, pids);
+    emit(unlimited);
     // VmHWM is the peak since the process started: the processes were idle before webhook-e2e.
     emit({
       scenario: "memory",
@@ -64,6 +75,10 @@ try {
       api_peak_rss_mb: peakRssMb(env.services.api.proc.pid!),
       worker_peak_rss_mb: peakRssMb(env.services.worker.proc.pid!),
     });
+    // Compared with the unlimited figure of this same run: the machine's load moves both.
+    if (wanted.has("keyed-concurrency")) {
+      emit(await runKeyedConcurrency(client, env.pool, unlimited.completed_per_s));
+    }
   }
   if (wanted.has("latency")) emit(await runLatency(client, env.pool));
   if (wanted.has("cron-burst")) emit(await runCronBurst(env.pool, redisUrl, env.prefix));
