@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ValidationError, type ValidationIssue } from "../../errors";
 import { toValidationIssues } from "../../http/parse-input";
+import { expressionError } from "../../engine/compile-expression";
 
 /** What GET and PUT answer in place of a stored secret; sent back in a PUT, it keeps the stored one. */
 export const SECRET_MASK = "********";
@@ -26,6 +27,18 @@ export const WebhookRateLimit = z.strictObject({
   interval_seconds: z.number().int().min(1).max(ONE_YEAR_SECONDS).default(60),
 });
 export type WebhookRateLimit = z.infer<typeof WebhookRateLimit>;
+
+/** Deliveries with the same key value within `seconds` of the last one make one run (docs/flow-control.md). */
+export const WebhookDebounce = z
+  .strictObject({
+    key: z.string().min(1).max(1_000),
+    seconds: z.number().int().min(1).max(3_600),
+  })
+  .superRefine((d, ctx) => {
+    const error = expressionError(d.key);
+    if (error !== null) ctx.addIssue({ code: "custom", path: ["key"], message: `not valid JSONata: ${error}` });
+  });
+export type WebhookDebounce = z.infer<typeof WebhookDebounce>;
 
 /** The PUT body. Pair rules and masked secrets are settled by `parseWebhookConfig`, which sees the stored config. */
 export const WebhookConfigBody = z.strictObject({
@@ -63,6 +76,10 @@ export const WebhookConfigBody = z.strictObject({
     description: "A header identifying a delivery (e.g. x-github-delivery): a repeated value creates no second run",
   }),
   max_body_bytes: z.number().int().min(1).max(MAX_BODY_BYTES_CEILING).default(1_048_576),
+  debounce: WebhookDebounce.nullish().meta({
+    description:
+      "Deliveries whose `key` (JSONata over `{input}`) has the same value within `seconds` of the last one make one run, with the last delivery's input, started `seconds` after it",
+  }),
 });
 
 /** A complete, normalised config: what is stored in webhook_configs.config and what the invoke path reads. */
@@ -80,6 +97,7 @@ export type WebhookConfig = {
   rate_limit: WebhookRateLimit | null;
   idempotency_header: string | null;
   max_body_bytes: number;
+  debounce: WebhookDebounce | null;
 };
 
 export const DEFAULT_WEBHOOK_CONFIG: Readonly<WebhookConfig> = Object.freeze({
@@ -96,6 +114,7 @@ export const DEFAULT_WEBHOOK_CONFIG: Readonly<WebhookConfig> = Object.freeze({
   rate_limit: null,
   idempotency_header: null,
   max_body_bytes: 1_048_576,
+  debounce: null,
 });
 
 /**
@@ -127,6 +146,7 @@ export function parseWebhookConfig(body: unknown, stored: WebhookConfig | null):
     rate_limit: b.rate_limit ?? null,
     idempotency_header: b.idempotency_header ?? null,
     max_body_bytes: b.max_body_bytes,
+    debounce: b.debounce ?? null,
   };
   if (issues.length === 0) {
     if ((config.secret_header === null) !== (config.shared_secret === null)) {
@@ -172,6 +192,7 @@ export const WebhookConfigResponse = z.strictObject({
   rate_limit: z.strictObject({ limit: z.number().int(), interval_seconds: z.number().int() }).nullable(),
   idempotency_header: z.string().nullable(),
   max_body_bytes: z.number().int(),
+  debounce: z.strictObject({ key: z.string(), seconds: z.number().int() }).nullable(),
 });
 export type WebhookConfigResponse = z.output<typeof WebhookConfigResponse>;
 
