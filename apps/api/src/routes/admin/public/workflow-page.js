@@ -152,20 +152,15 @@ function Cron({ cron, config }) {
 
 function FlowLimits({ concurrency, rateLimit }) {
   const c = concurrency ?? {};
+  // Plain text outside the template: htm drops the space before a wrapped line.
+  const rate = rateLimit ? `${rateLimit.limit} per ${rateLimit.interval_seconds} s` : "no limit";
   return html`<dl class="meta flow-limits">
     <dt>Running at once</dt>
     <dd>${c.max_running ?? "no limit"}</dd>
     <dt>Per key</dt>
     <dd>${c.key ? html`${c.max_running_per_key} per <code>${c.key}</code>` : "no limit"}</dd>
     <dt>Start rate</dt>
-    <dd>
-      ${
-        rateLimit
-          ? html`${rateLimit.limit} per ${rateLimit.interval_seconds}
-            s${rateLimit.key && html` per <code>${rateLimit.key}</code>`}`
-          : "no limit"
-      }
-    </dd>
+    <dd>${rate}${rateLimit?.key && html` per <code>${rateLimit.key}</code>`}</dd>
   </dl>`;
 }
 
