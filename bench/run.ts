@@ -15,6 +15,7 @@ import { checkTargets, formatTable } from "./lib/report";
 import { round } from "./lib/stats";
 import { runCodeNode } from "./scenarios/code-node";
 import { runCronBurst } from "./scenarios/cron-burst";
+import { runKeyedConcurrency } from "./scenarios/keyed-concurrency";
 import { runLatency } from "./scenarios/latency";
 import { runListRuns } from "./scenarios/list-runs";
 import { runEvents } from "./scenarios/events";
@@ -28,6 +29,7 @@ import { runScale } from "./scenarios/scale";
 const ALL = [
   "raw-bullmq",
   "webhook-e2e",
+  "keyed-concurrency",
   "latency",
   "cron-burst",
   "list-runs",
@@ -77,10 +79,10 @@ try {
     ...serverPids(new URL(env.databaseUrl).pathname.slice(1)),
   });
   let webhookCompletedPerS: number | null = null;
-  if (wanted.has("webhook-e2e") || wanted.has("memory")) {
-    const e2e = await runWebhookE2e(client, env.pool, raw.processed_per_s, pids);
-    webhookCompletedPerS = e2e.completed_per_s;
-    emit(e2e);
+  if (wanted.has("webhook-e2e") || wanted.has("memory") || wanted.has("keyed-concurrency")) {
+    const unlimited = await runWebhookE2e(client, env.pool, raw.processed_per_s, pids);
+    webhookCompletedPerS = unlimited.completed_per_s;
+    emit(unlimited);
     // VmHWM is the peak since the process started: the processes were idle before webhook-e2e.
     emit({
       scenario: "memory",
@@ -88,6 +90,10 @@ try {
       api_peak_rss_mb: peakRssMb(env.services.api.proc.pid!),
       worker_peak_rss_mb: peakRssMb(env.services.worker.proc.pid!),
     });
+    // Compared with the unlimited figure of this same run: the machine's load moves both.
+    if (wanted.has("keyed-concurrency")) {
+      emit(await runKeyedConcurrency(client, env.pool, unlimited.completed_per_s));
+    }
   }
   if (wanted.has("latency")) emit(await runLatency(client, env.pool));
   if (wanted.has("cron-burst")) emit(await runCronBurst(env.pool, redisUrl, env.prefix));

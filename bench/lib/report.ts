@@ -51,6 +51,13 @@ export function checkTargets(results: readonly Figures[]): Check[] {
           ),
         );
         break;
+      case "keyed-concurrency":
+        checks.push(
+          info(s, "completed/s", at(r, "completed_per_s")),
+          atLeast(s, "ratio_to_unlimited", at(r, "ratio_to_unlimited"), 0.7),
+          atMost(s, "max running per key seen", at(r, "max_running_per_key_seen"), 1),
+        );
+        break;
       case "latency":
         checks.push(
           atMost(s, "request p99 ms", at(r, "request_ms", "p99"), 20),

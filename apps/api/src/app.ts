@@ -11,6 +11,7 @@ import { managementRateLimit } from "./middleware/management-rate-limit";
 import { apiKeyRoutes } from "./routes/api-keys";
 import { systemRoutes, systemWorkerRoutes } from "./routes/system";
 import { workflowRoutes } from "./routes/workflows";
+import { flowControlRoutes } from "./routes/flow-control";
 import { createWebhookDelivery, mountWebhookInvoke, webhookConfigRoutes } from "./routes/webhook";
 import { cronRoutes } from "./routes/cron";
 import { inboxRoutes } from "./routes/inbox";
@@ -102,6 +103,7 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
   api.use(express.json({ limit: BODY_LIMIT, strict: false, reviver: rejectUnstorableText, verify: rejectDeepJson }));
   api.use(discardUnreadBody(BODY_LIMIT_BYTES));
   api.use(workflowRoutes(deps));
+  api.use(flowControlRoutes(deps));
   api.use(webhookConfigRoutes(deps));
   api.use(cronRoutes(deps));
   api.use(manualRoutes(deps));

@@ -228,6 +228,8 @@ describe("the runs dashboard in a browser", () => {
     await page.locator("ul.attempts .error-text").first().waitFor();
     await shot("run-failed");
 
+    await call("PUT", "/api/workflows/orders/concurrency", { key: "input.body.customer", max_running_per_key: 1 });
+    await call("PUT", "/api/workflows/orders/rate-limit", { limit: 10, interval_seconds: 60 });
     await page.goto(`${api.url}/admin#/workflows/orders`);
     // The previous page (a run) has a graph too: wait for this page's own parts.
     await page.locator("ol.fire-times li").nth(9).waitFor();
@@ -238,6 +240,22 @@ describe("the runs dashboard in a browser", () => {
     await page.click("text=Show diff");
     await page.locator("pre.diff .add").first().waitFor();
     await shot("workflow");
+    const limits = await page.locator("dl.flow-limits").innerText();
+    assert.match(limits, /1 per input\.body\.customer/);
+    assert.match(limits, /10 per 60 s/);
+
+    // A run waiting for a slot says so on its page.
+    const held = await api.deps.db.run.create({
+      data: {
+        workflowId: cronRun.workflow_id,
+        workflowVersionId: cronRun.workflow_version_id,
+        triggeredBy: "manual",
+        execute: false,
+        blockedBy: "concurrency",
+      },
+    });
+    await page.goto(`${api.url}/admin#/runs/${held.id}`);
+    assert.match(await page.locator("dd.blocked-by").innerText(), /concurrency slot/);
   });
 
   it("lists every workflow's runs, and shows workers and queues", async () => {

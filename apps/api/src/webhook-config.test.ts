@@ -18,6 +18,7 @@ const DEFAULTS = {
   idempotency_header: null,
   max_body_bytes: 1_048_576,
   response: { mode: "async", timeout_ms: 10_000 },
+  debounce: null,
 };
 
 describe("webhook config API", () => {
@@ -127,6 +128,9 @@ describe("webhook config API", () => {
       [{ shared_secret: "s" }, "secret_header"],
       [{ hmac_header: "x-sig" }, "hmac_secret"],
       [{ hmac_secret: "h" }, "hmac_header"],
+      [{ debounce: { key: "input.(", seconds: 5 } }, "debounce"],
+      [{ debounce: { key: "input.body.order_id", seconds: 0 } }, "debounce"],
+      [{ debounce: { key: "input.body.order_id", seconds: 3601 } }, "debounce"],
     ];
     for (const [body, field] of cases) {
       const res = await api.request("PUT", path, { body });

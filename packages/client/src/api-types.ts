@@ -22,6 +22,8 @@ import type { CronConfigBody, CronConfigResponse } from "@switchyard/core/trigge
 import type { CronOutlookResponse } from "@switchyard/core/triggers/cron/cron-occurrences";
 import type { RetryPolicyBody } from "@switchyard/core/workflows/retry-policy";
 import type { RetentionBody, RetentionResponse } from "@switchyard/core/workflows/retention-policy";
+import type { ConcurrencyBody, ConcurrencyResponse } from "@switchyard/core/flow/concurrency-limits";
+import type { RateLimitBody, RateLimitResponse } from "@switchyard/core/flow/rate-limit";
 import type { RunStatus } from "@switchyard/core/runs/run-status";
 
 export type { RunStatus };
@@ -36,6 +38,8 @@ export type CronConfig = CronConfigResponse;
 export type CronOutlook = CronOutlookResponse;
 export type RetryPolicy = z.output<typeof RetryPolicyBody>;
 export type Retention = RetentionResponse;
+export type ConcurrencyLimits = z.output<typeof ConcurrencyResponse>;
+export type RateLimit = z.output<typeof RateLimitResponse>;
 
 export type CreateWorkflowInput = z.input<typeof CreateWorkflowBody>;
 export type UpdateWorkflowInput = z.input<typeof UpdateWorkflowBody>;
@@ -45,6 +49,8 @@ export type WebhookConfigInput = z.input<typeof WebhookConfigBody>;
 export type CronConfigInput = z.input<typeof CronConfigBody>;
 export type RetryPolicyInput = z.input<typeof RetryPolicyBody>;
 export type RetentionInput = z.input<typeof RetentionBody>;
+export type ConcurrencyInput = z.input<typeof ConcurrencyBody>;
+export type RateLimitInput = z.input<typeof RateLimitBody>;
 export type CancelRunInput = z.input<typeof CancelRunBody>;
 export type RetryRunInput = z.input<typeof RetryRunBody>;
 

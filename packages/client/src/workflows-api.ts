@@ -1,4 +1,8 @@
 import type {
+  ConcurrencyInput,
+  ConcurrencyLimits,
+  RateLimit,
+  RateLimitInput,
   CreateVersionInput,
   CreateWorkflowInput,
   CronConfig,
@@ -81,6 +85,20 @@ export function createWorkflowsApi(http: Http) {
       get: (ref: string, opts?: CallOptions) => get<Retention>(`${at(ref)}/retention`, opts),
       set: (ref: string, body: RetentionInput, opts?: CallOptions) =>
         send<Retention>("PUT", `${at(ref)}/retention`, body, opts),
+    },
+
+    /** Concurrency limits (docs/flow-control.md); `set` replaces them (`{}`: none). */
+    concurrency: {
+      get: (ref: string, opts?: CallOptions) => get<ConcurrencyLimits>(`${at(ref)}/concurrency`, opts),
+      set: (ref: string, body: ConcurrencyInput, opts?: CallOptions) =>
+        send<ConcurrencyLimits>("PUT", `${at(ref)}/concurrency`, body, opts),
+    },
+
+    /** The start rate limit (docs/flow-control.md); null without one, `set(ref, null)` removes it. */
+    rateLimit: {
+      get: (ref: string, opts?: CallOptions) => get<RateLimit>(`${at(ref)}/rate-limit`, opts),
+      set: (ref: string, body: RateLimitInput | null, opts?: CallOptions) =>
+        send<RateLimit>("PUT", `${at(ref)}/rate-limit`, body ?? {}, opts),
     },
   };
 }

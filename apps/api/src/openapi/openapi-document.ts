@@ -12,6 +12,7 @@ import { runEventPaths } from "./paths/run-event-paths";
 import { systemPaths } from "./paths/system-paths";
 import { triggerPaths } from "./paths/trigger-paths";
 import { workflowPaths } from "./paths/workflow-paths";
+import { flowPaths } from "./paths/flow-paths";
 
 /**
  * Every route of the API, one group per file under paths/. A new route gets an entry in its group (or a new
@@ -19,6 +20,7 @@ import { workflowPaths } from "./paths/workflow-paths";
  */
 const PATH_GROUPS: readonly ZodOpenApiPathsObject[] = [
   workflowPaths,
+  flowPaths,
   runPaths,
   runEventPaths,
   triggerPaths,
@@ -33,6 +35,10 @@ const PATH_GROUPS: readonly ZodOpenApiPathsObject[] = [
 const TAGS = [
   { name: "Workflows", description: "Workflows and their per-workflow settings." },
   { name: "Versions", description: "Immutable graph versions of a workflow (see workflow-graph.md)." },
+  {
+    name: "Flow control",
+    description: "Concurrency limits and start rate limits of a workflow's runs (flow-control.md).",
+  },
   { name: "Webhook trigger" },
   {
     name: "Webhook inbox",

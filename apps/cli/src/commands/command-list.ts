@@ -1,5 +1,6 @@
 import type { CliCommand } from "../cli-context";
 import { cronPreviewCommand } from "./cron-preview-command";
+import { concurrencyCommand, rateLimitCommand } from "./flow-limits-command";
 import { keysCommand, secretsCommand } from "./keys-command";
 import { loadWorkflowCommand } from "./load-workflow-command";
 import { mcpCommand } from "./mcp-command";
@@ -14,6 +15,8 @@ export const COMMANDS: readonly CliCommand[] = [
   loadWorkflowCommand,
   triggerCommand,
   stepsCommand,
+  concurrencyCommand,
+  rateLimitCommand,
   cronPreviewCommand,
   requeueCommand,
   mcpCommand,

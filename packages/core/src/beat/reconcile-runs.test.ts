@@ -52,6 +52,22 @@ describe("reconcileRuns", () => {
     assert.equal(job?.opts.attempts, 5);
   });
 
+  it("leaves a run waiting for a concurrency slot whose live holder will wake it, and enqueues one without", async () => {
+    const [holder, waiting, orphan] = await seedRuns(deps.db, [
+      { status: "running", ageSeconds: 120 },
+      { ageSeconds: 120 },
+      { ageSeconds: 120 },
+    ]);
+    await deps.db.run.update({
+      where: { id: holder! },
+      data: { concurrencyKey: '"a"', leaseOwner: "w", leaseExpiresAt: new Date(Date.now() + 60_000) },
+    });
+    await deps.db.run.update({ where: { id: waiting! }, data: { concurrencyKey: '"a"', blockedBy: "concurrency" } });
+    await deps.db.run.update({ where: { id: orphan! }, data: { concurrencyKey: '"b"', blockedBy: "concurrency" } });
+    const result = await reconcileRuns(deps, { before: soon() });
+    assert.deepEqual(result.enqueued, [orphan]);
+  });
+
   it("leaves young runs, caller-driven runs and runs no longer pending alone", async () => {
     const [old, callerDriven, running, cancelled] = await seedRuns(deps.db, [
       { ageSeconds: 120 },

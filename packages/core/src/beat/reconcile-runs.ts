@@ -56,6 +56,13 @@ export async function reconcileRuns(
   return { enqueued, cursor };
 }
 
+/**
+ * A run waiting for a concurrency slot of a key that a live run holds: that run wakes it when it finishes, so the
+ * reconciler leaves it (a lost wake leaves no live holder, and the run is enqueued again).
+ */
+const LIVE_SLOT_HOLDER_SQL = `SELECT 1 FROM runs h WHERE h.workflow_id = r.workflow_id AND h.status = 'running'
+         AND h.concurrency_key = r.concurrency_key AND h.lease_expires_at >= clock_timestamp()`;
+
 /** Oldest first, served by the partial index runs_pending_execute_idx (created_at WHERE pending AND execute). */
 async function findPendingRuns(
   db: Deps["db"],
@@ -70,6 +77,7 @@ async function findPendingRuns(
     `SELECT r.id::text AS id, r.created_at AS "createdAt" FROM runs r
      WHERE r.status = 'pending' AND r.execute AND r.created_at < $1::timestamptz
        AND r.created_at >= $2::timestamptz AND (r.created_at, r.id) > ($2::timestamptz, $3::uuid)
+       AND NOT (r.blocked_by = 'concurrency' AND EXISTS (${LIVE_SLOT_HOLDER_SQL}))
      ORDER BY r.created_at, r.id
      LIMIT $4`,
     before.toISOString(),

@@ -59,6 +59,11 @@ export function requeueJobId(runId: string, reason: "takeover" | "handover", att
   return `run-${runId}-${reason}-${attempt}`;
 }
 
+/** Job id of a run woken when a concurrency slot freed: one per wake, since the run's earlier jobs may be kept. */
+export function wakeJobId(runId: string, at: number): string {
+  return `run-${runId}-wake-${at}`;
+}
+
 export function parseJobPayload<N extends JobName>(name: N, data: unknown): JobPayload<N> {
   return JOBS[name].payload.parse(data) as JobPayload<N>;
 }

@@ -1,6 +1,6 @@
 import { Queue, type Telemetry } from "bullmq";
 import type { Redis } from "ioredis";
-import { JOBS, QUEUES, requeueJobId, resumeJobId, retryJobId } from "./catalog";
+import { JOBS, QUEUES, requeueJobId, resumeJobId, retryJobId, wakeJobId } from "./catalog";
 import { createRunEnqueuer, type RunEnqueuer, type RunToEnqueue } from "./create-run-enqueuer";
 import { withTimeout } from "../with-timeout";
 
@@ -77,4 +77,14 @@ export async function enqueueRequeued(
 ): Promise<void> {
   const now = Date.now();
   await enqueueDelayed(queues, { run_id: runId }, requeueJobId(runId, reason, attempt), new Date(now + delayMs), now);
+}
+
+/** Enqueues a pending run refused a start by its limits: now that a slot freed, or at its rate window `at`. */
+export async function enqueueWake(
+  queues: Pick<Queues, "runs">,
+  runId: string,
+  now = Date.now(),
+  at = new Date(now),
+): Promise<void> {
+  await enqueueDelayed(queues, { run_id: runId }, wakeJobId(runId, now), at, now);
 }

@@ -16,5 +16,6 @@ export const AUDIT_ACTIONS = [
   "run_requeued",
   "run_lease_expired",
   "run_crash_limit_reached",
+  "run_debounced",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

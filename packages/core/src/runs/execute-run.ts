@@ -6,7 +6,7 @@ import { withDbRetry } from "../db-retry";
 import { recordStepsDurably, runWriteRetry, transitionRunDurably } from "./durable-writes";
 import type { RunRow } from "./run-row";
 import type { RunAborts } from "./run-cancellation";
-import { enqueueRetry, type Queues } from "../jobs/queues";
+import { enqueueRetry, enqueueWake, type Queues } from "../jobs/queues";
 import { getRetryPolicy, retryDelayMs } from "../workflows/retry-policy";
 import type { WaitingFor } from "../engine/wait-state";
 import { listCheckpoints } from "./step-checkpoints";
@@ -20,7 +20,8 @@ import { type VersionCache } from "./version-cache";
 import { refuseOutcome } from "./refuse-outcome";
 import { releaseRun } from "./release-run";
 import { handOverRun } from "./hand-over-run";
-
+import { startLimitedRun, type LimitedStart, type StartRefusal } from "../flow/start-limited-run";
+import { wakeBlockedRuns } from "../flow/wake-blocked-runs";
 import type { EngineLimits } from "../engine/engine-limits";
 import { evaluateExpression } from "../engine/compile-expression";
 import { errorMessage } from "../errors";
@@ -63,9 +64,11 @@ export type RunExecutionDeps = {
 
 /**
  * `postponed`: the run's run_at is still ahead; the job was handed back to wait until then. `released`: the worker
- * shut down past its deadline and gave the run back to pending, with a job of its own.
+ * shut down past its deadline and gave the run back to pending, with a job of its own. `blocked`: its workflow's
+ * limits refused the start; the run waits pending until a finishing run wakes it (or its rate window comes).
  */
-export type ExecuteRunResult = "skipped" | "succeeded" | "failed" | "refused" | "postponed" | "waiting" | "released";
+export type ExecuteRunResult =
+  "skipped" | "succeeded" | "failed" | "refused" | "postponed" | "waiting" | "released" | "blocked";
 
 const ACTOR = "worker";
 
@@ -126,28 +129,20 @@ async function startAndExecute(
   const { runId, jobId } = job;
   const resumed = job.resume === true;
   const retry = runWriteRetry(deps, runId, jobId);
-  const run = resumed
+  let run = resumed
     ? await transitionRunDurably(
         db,
         { runId, to: "running", from: ["waiting"], actor: ACTOR, action: "run_resumed", lease: deps.lease },
         retry,
         deps.transitions,
       )
-    : await transitionRunDurably(
-        db,
-        {
-          runId,
-          to: "running",
-          from: ["pending"],
-          actor: ACTOR,
-          action: "run_started",
-          start: true,
-          due: true,
-          lease: deps.lease,
-        },
-        retry,
-        deps.transitions,
-      );
+    : await transitionRunDurably(db, { ...startOf(deps, runId), slot: "unlimited" }, retry, deps.transitions);
+  // Refused: maybe a run of a workflow with flow limits, which starts by asking them (one-run statements).
+  const limitedStart =
+    run === null && !resumed ? await startLimitedRun(db, startOf(deps, runId), retry, deps.limits?.expressions) : null;
+  if (limitedStart !== null && "blocked" in limitedStart) return waitToStart(deps, job, limitedStart);
+  const limited = limitedStart;
+  if (limited !== null) run = limited.run;
   if (run === null && resumed) {
     logger.info("run not waiting, skipping its resume", { runId, jobId });
     return "skipped";
@@ -190,6 +185,51 @@ async function startAndExecute(
     throw err;
   } finally {
     untrack?.();
+    // The run left running whichever way it went: its slot is free for the oldest run waiting for one.
+    if (limited !== null && deps.queues !== undefined) await wakeAfter(deps, deps.queues, limited);
+  }
+}
+
+/** A run refused a start by its workflow's limits: it waits pending, its job done or delayed to its rate window. */
+async function waitToStart(
+  deps: RunExecutionDeps,
+  job: Parameters<typeof executeRun>[1],
+  refusal: StartRefusal,
+): Promise<ExecuteRunResult> {
+  const { runId, jobId } = job;
+  if (refusal.blocked === "concurrency") {
+    deps.logger.info("run waits for a concurrency slot", { runId, jobId });
+    return "blocked";
+  }
+  deps.logger.info("run waits for its rate limit window", { runId, jobId, runAt: refusal.until.toISOString() });
+  if (job.postpone !== undefined) {
+    await job.postpone(refusal.until);
+    return "postponed";
+  }
+  if (deps.queues !== undefined) await enqueueWake(deps.queues, runId, Date.now(), refusal.until);
+  return "blocked";
+}
+
+/** A worker's start of a pending run: attempt + 1, only once its run_at has come, with this worker's lease. */
+function startOf(deps: RunExecutionDeps, runId: string) {
+  return {
+    runId,
+    to: "running",
+    from: ["pending"],
+    actor: ACTOR,
+    action: "run_started",
+    start: true,
+    due: true,
+    lease: deps.lease,
+  } as const satisfies Parameters<typeof transitionRun>[1];
+}
+
+async function wakeAfter(deps: RunExecutionDeps, queues: Pick<Queues, "runs">, limited: LimitedStart) {
+  try {
+    await wakeBlockedRuns({ db: deps.db, queues }, limited.run.workflowId, limited.key, limited.workflowWide);
+  } catch (err) {
+    // The woken runs stay pending: the reconciler enqueues them again.
+    deps.logger.warn("blocked runs not woken", { runId: limited.run.id, error: errorMessage(err) });
   }
 }
 

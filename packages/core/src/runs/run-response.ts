@@ -42,6 +42,10 @@ export const RunResponse = z.strictObject({
   attempt: z.number().int(),
   retry_of: z.uuid().nullable().meta({ description: "Beyond Orcheo: the run this one retries" }),
   run_at: Timestamp.nullable().meta({ description: "Beyond Orcheo: a pending run does not start before this" }),
+  blocked_by: z.enum(["concurrency", "rate_limit"]).nullable().meta({
+    description:
+      "Beyond Orcheo: why a pending run waits: no concurrency slot yet, or no start left in its rate limit window (it starts at run_at)",
+  }),
   created_at: Timestamp.nullable(),
   updated_at: Timestamp.nullable(),
   started_at: Timestamp.nullable(),

@@ -43,6 +43,10 @@ export function batchTransitionSql(t: Transition): TransitionSql {
   return { text, params: params.names };
 }
 
+/** The run's workflow has flow limits: its starts go through the worker's limited start (`startLimitedRun`). */
+export const LIMITED_WORKFLOW_SQL = `SELECT 1 FROM workflows w WHERE w.id = r.workflow_id
+         AND (w.max_running IS NOT NULL OR w.max_running_per_key IS NOT NULL OR w.rate_limit IS NOT NULL)`;
+
 type Parts = {
   /** How the statement reads one of a run's values. */
   value: (col: TransitionColumn) => string;
@@ -73,6 +77,9 @@ function transitionSql(t: Transition, { value, target, sources, from, idGuard }:
   }
   if (t.crashRecovery === true) sets.push(`crash_recoveries = r.crash_recoveries + 1`);
   if (t.error !== undefined) sets.push(`error = ${value("error")}`);
+  if (typeof t.slot === "object") {
+    sets.push(`concurrency_key = ${value("slot_key")}`, `rate_key = ${value("rate_key")}`, `blocked_by = NULL`);
+  }
   // Several runs: the status guard is written so that no status index can serve it. Runs are found by id alone; a
   // plan scanning every pending run of a backlog the statistics have not seen yet costs that backlog's size.
   let guard = `${idGuard} AND ${from === null ? `r.status = ANY(${sources})` : `(r.status = ANY(${sources})) IS TRUE`}`;
@@ -80,6 +87,11 @@ function transitionSql(t: Transition, { value, target, sources, from, idGuard }:
   if (t.leaseExpired === true) guard += ` AND r.lease_expires_at < clock_timestamp()`;
   if (t.callerDriven === true) guard += ` AND NOT r.execute`;
   if (t.attempt !== undefined) guard += ` AND r.attempt = ${value("attempt")}`;
+  if (t.slot === "unlimited") guard += ` AND NOT EXISTS (${LIMITED_WORKFLOW_SQL})`;
+  else if (t.slot !== undefined) {
+    const keys = `${value("slot_key")}, ${value("rate_key")}`;
+    guard += ` AND switchyard_start_wait(r.id, r.workflow_id, ${keys}, r.created_at, r.run_at) IS NULL`;
+  }
   let steps = "";
   if (hasSteps(t)) {
     if (t.attempt === undefined) throw new Error("transitionRun: steps are written fenced on an attempt");

@@ -40,6 +40,12 @@ export type Transition = {
   callerDriven?: boolean;
   /** Counts a takeover after an expired lease (runs.crash_recoveries + 1). */
   crashRecovery?: boolean;
+  /**
+   * A start under flow limits (docs/flow-control.md): "unlimited" starts only a run whose workflow has no limits
+   * (a worker's first try); with the run's key values, it starts only if its workflow's concurrency and rate
+   * limits allow it now (switchyard_start_wait, in the statement) and records the keys, or changes nothing.
+   */
+  slot?: "unlimited" | { key: string; rateKey: string };
 };
 
 /** Transitions with the same shape have the same SQL text, and can share one statement (`transitionRuns`). */
@@ -59,7 +65,8 @@ export function transitionShape(t: Transition): string {
     flag(t.attempt !== undefined) +
     flag(hasSteps(t)) +
     flag(t.dedupeSteps === true) +
-    flag(t.callerDriven === true)
+    flag(t.callerDriven === true) +
+    (t.slot === undefined ? "" : t.slot === "unlimited" ? "u" : "k")
   );
 }
 
@@ -78,6 +85,8 @@ export const TRANSITION_COLUMNS = {
   error: "text",
   attempt: "int",
   steps: "jsonb",
+  slot_key: "text",
+  rate_key: "text",
 } as const;
 export type TransitionColumn = keyof typeof TRANSITION_COLUMNS;
 export type TransitionValues = Record<TransitionColumn, unknown> & { id: string };
@@ -98,6 +107,8 @@ export function transitionValues(t: Transition, ord: number): TransitionValues {
     error: t.error,
     attempt: t.attempt,
     steps: hasSteps(t) ? toStepRows(t.steps ?? []) : undefined,
+    slot_key: typeof t.slot === "object" ? t.slot.key : undefined,
+    rate_key: typeof t.slot === "object" ? t.slot.rateKey : undefined,
   };
 }
 

@@ -14,6 +14,7 @@ import { systemQueueRoutes } from "../system-queues";
 import { systemWorkerRoutes } from "../system";
 import { webhookConfigRoutes } from "../webhook";
 import { workflowRoutes } from "../workflows";
+import { flowControlRoutes } from "../flow-control";
 import type { AuthThrottle } from "@switchyard/core/auth/auth-throttle";
 import type { Authenticator } from "@switchyard/core/auth/authenticator";
 import { dashboardAuth } from "../../middleware/dashboard-auth";
@@ -53,6 +54,7 @@ export function mountDashboard(
   api.use(dashboardActionRoutes(deps));
   for (const routes of [
     workflowRoutes,
+    flowControlRoutes,
     webhookConfigRoutes,
     cronRoutes,
     runSearchRoutes,

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { Config } from "../../config";
 import type { Deps } from "../../deps";
 import { secretBoxFor, SecretKeyError } from "../../secrets/secret-box";
@@ -10,7 +10,9 @@ import { enqueueCreated } from "../../runs/dispatch-runs";
 import { toRunJson } from "../../runs/run-row";
 import { findRunByIdempotencyKey, findWebhookTarget, type WebhookTargetLoader } from "./find-webhook-target";
 import { openWebhookSecrets } from "./webhook-secrets";
-import type { WebhookConfig } from "./webhook-config";
+import type { WebhookConfig, WebhookDebounce } from "./webhook-config";
+import { debounceRun, type DebouncedRun } from "../../flow/debounce-run";
+import { concurrencyKeyOf } from "../../flow/concurrency-key";
 import type { WebhookGuard } from "./webhook-guard";
 import { createWebhookInput, firstQueryValues, parseWebhookBody, type WebhookBody } from "./webhook-input";
 import { headerValue, verifyWebhookAuth, type WebhookHeaders } from "./verify-webhook-auth";
@@ -133,7 +135,7 @@ export async function invokeWebhook(
   // Admission and the run in one go. A signed delivery's signature is recorded in the same transaction as its
   // run, so a delivery refused later (rate limit, bad body) or failing on our side leaves no trace and the
   // sender's retry is never taken for a replay; an unsigned one needs no transaction (the run is one statement).
-  const admitAndCreate = async (tx: Queryable): Promise<WebhookResponse | CreatedRun[]> => {
+  const admitAndCreate = async (tx: Queryable): Promise<WebhookResponse | CreatedRun[] | DebouncedRun> => {
     if (auth.signature !== null && !(await guard.recordSignature(tx, workflowId, auth.signature, windowSeconds))) {
       rejected(401, "replay");
       deps.logger.debug("webhook authentication failed", { workflowId, reason: "replay" });
@@ -183,6 +185,7 @@ export async function invokeWebhook(
         deps.config.INBOX_MAX_BODY_BYTES ?? DEFAULT_INBOX_MAX_BODY_BYTES,
       ),
     };
+    if (config.debounce !== null) return debounceDelivery(deps, tx, run, config.debounce);
     // Unsigned: no transaction to join, so the insert may share one statement with other deliveries'.
     if (tx === deps.db && deps.createRun !== undefined) {
       const created = await deps.createRun(run);
@@ -192,6 +195,7 @@ export async function invokeWebhook(
   };
   const result =
     auth.signature === null ? await admitAndCreate(deps.db) : await withTransaction(deps.db, admitAndCreate);
+  if (!Array.isArray(result) && "inserted" in result) return debouncedResponse(deps, result);
   if (!Array.isArray(result)) return result;
   // Answered at the commit: the run is durable there, and the worker finds it through its job or, if Redis lost
   // it, through the reconciler. The job is added meanwhile (coalesced with other deliveries'), not awaited: Redis
@@ -210,6 +214,27 @@ export async function invokeWebhook(
   if (existing === null) throw new Error("run insert returned no row and no idempotent duplicate exists");
   const audit = await listAuditEntries(deps.db, [existing.id]);
   return { status: 200, body: toRunJson(existing, audit.get(existing.id) ?? []) };
+}
+
+/** A debounced delivery joins (or creates) the pending run of its key; its key is evaluated like a concurrency key. */
+async function debounceDelivery(
+  deps: Pick<Deps, "logger">,
+  tx: Queryable,
+  run: NewRun,
+  debounce: WebhookDebounce,
+): Promise<DebouncedRun> {
+  const runId = randomUUID();
+  const key = await concurrencyKeyOf(debounce.key, run.inputPayload, runId);
+  // The idempotency key is not used: one delivery id per run would defeat the debounce.
+  return debounceRun(tx, { ...run, id: runId, idempotencyKey: null }, key, debounce.seconds);
+}
+
+/** 202 with the run for every delivery of the key; only the delivery that created it enqueues its (delayed) job. */
+function debouncedResponse(deps: Parameters<typeof enqueueCreated>[0], debounced: DebouncedRun): WebhookResponse {
+  if (debounced.inserted) {
+    enqueueCreated(deps, [debounced]).catch((err: unknown) => deps.logger.error("enqueue failed", { err }));
+  }
+  return { status: 202, body: toRunJson(debounced.run, debounced.audit) };
 }
 
 /** The challenge of a Slack URL verification body; null when the body is not one. */

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ValidationError, type ValidationIssue } from "../../errors";
 import { toValidationIssues } from "../../http/parse-input";
+import { expressionError } from "../../engine/compile-expression";
 
 /** What GET and PUT answer in place of a stored secret; sent back in a PUT, it keeps the stored one. */
 export const SECRET_MASK = "********";
@@ -36,6 +37,17 @@ export const WebhookResponseMode = z.strictObject({
   timeout_ms: z.number().int().min(1).max(MAX_WEBHOOK_WAIT_MS).default(10_000),
 });
 export type WebhookResponseMode = z.infer<typeof WebhookResponseMode>;
+/** Deliveries with the same key value within `seconds` of the last one make one run (docs/flow-control.md). */
+export const WebhookDebounce = z
+  .strictObject({
+    key: z.string().min(1).max(1_000),
+    seconds: z.number().int().min(1).max(3_600),
+  })
+  .superRefine((d, ctx) => {
+    const error = expressionError(d.key);
+    if (error !== null) ctx.addIssue({ code: "custom", path: ["key"], message: `not valid JSONata: ${error}` });
+  });
+export type WebhookDebounce = z.infer<typeof WebhookDebounce>;
 
 /** The PUT body. Pair rules and masked secrets are settled by `parseWebhookConfig`, which sees the stored config. */
 export const WebhookConfigBody = z.strictObject({
@@ -77,6 +89,10 @@ export const WebhookConfigBody = z.strictObject({
     description:
       "async: 202 at once; wait: answer when the run ends (200 with its result or error), 202 + Location past timeout_ms",
   }),
+  debounce: WebhookDebounce.nullish().meta({
+    description:
+      "Deliveries whose `key` (JSONata over `{input}`) has the same value within `seconds` of the last one make one run, with the last delivery's input, started `seconds` after it",
+  }),
 });
 
 /** A complete, normalised config: what is stored in webhook_configs.config and what the invoke path reads. */
@@ -95,6 +111,7 @@ export type WebhookConfig = {
   idempotency_header: string | null;
   max_body_bytes: number;
   response: WebhookResponseMode;
+  debounce: WebhookDebounce | null;
 };
 
 export const DEFAULT_WEBHOOK_CONFIG: Readonly<WebhookConfig> = Object.freeze({
@@ -112,6 +129,7 @@ export const DEFAULT_WEBHOOK_CONFIG: Readonly<WebhookConfig> = Object.freeze({
   idempotency_header: null,
   max_body_bytes: 1_048_576,
   response: Object.freeze({ mode: "async", timeout_ms: 10_000 }) as WebhookResponseMode,
+  debounce: null,
 });
 
 /**
@@ -144,6 +162,7 @@ export function parseWebhookConfig(body: unknown, stored: WebhookConfig | null):
     idempotency_header: b.idempotency_header ?? null,
     max_body_bytes: b.max_body_bytes,
     response: b.response,
+    debounce: b.debounce ?? null,
   };
   if (issues.length === 0) {
     if ((config.secret_header === null) !== (config.shared_secret === null)) {
@@ -190,6 +209,7 @@ export const WebhookConfigResponse = z.strictObject({
   idempotency_header: z.string().nullable(),
   max_body_bytes: z.number().int(),
   response: z.strictObject({ mode: z.enum(["async", "wait"]), timeout_ms: z.number().int() }),
+  debounce: z.strictObject({ key: z.string(), seconds: z.number().int() }).nullable(),
 });
 export type WebhookConfigResponse = z.output<typeof WebhookConfigResponse>;
 

@@ -64,6 +64,12 @@ function ChildRuns({ run, children, next, query }) {
 
 const ERROR_ACTIONS = ["run_failed", "run_retry_scheduled", "run_requeued"];
 
+/** Why a pending run waits (`blocked_by`, docs/flow-control.md). */
+const BLOCKED_TEXT = {
+  concurrency: "a concurrency slot (the workflow's limits are reached)",
+  rate_limit: "its rate limit window (starts at the time above)",
+};
+
 /** Attempt numbers along the audit log: each run_started begins the next attempt (a resume keeps it). */
 function errorsPerAttempt(run, steps) {
   const byAttempt = new Map();
@@ -214,6 +220,11 @@ export const runPage = {
           run.run_at &&
           html`<dt>Runs at</dt>
             <dd>${fmtTime(run.run_at)}</dd>`
+        }
+        ${
+          run.blocked_by &&
+          html`<dt>Waiting for</dt>
+            <dd class="blocked-by">${BLOCKED_TEXT[run.blocked_by] ?? run.blocked_by}</dd>`
         }
       </dl>
       <section class="actions" aria-label="run actions">

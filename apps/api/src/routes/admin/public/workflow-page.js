@@ -1,4 +1,5 @@
-// One workflow: its versions (graph picture, diff between two), webhook URL and config, cron schedule and outcomes.
+// One workflow: its versions (graph picture, diff between two), webhook URL and config, flow limits, cron schedule
+// and outcomes.
 import { GraphPicture } from "./graph.js";
 import { Badge, ErrorBox, Json, fmtTime, getJson, getOptional, html, shortId } from "./lib.js";
 
@@ -178,22 +179,38 @@ function Cron({ cron, config }) {
     </div>`;
 }
 
+function FlowLimits({ concurrency, rateLimit }) {
+  const c = concurrency ?? {};
+  // Plain text outside the template: htm drops the space before a wrapped line.
+  const rate = rateLimit ? `${rateLimit.limit} per ${rateLimit.interval_seconds} s` : "no limit";
+  return html`<dl class="meta flow-limits">
+    <dt>Running at once</dt>
+    <dd>${c.max_running ?? "no limit"}</dd>
+    <dt>Per key</dt>
+    <dd>${c.key ? html`${c.max_running_per_key} per <code>${c.key}</code>` : "no limit"}</dd>
+    <dt>Start rate</dt>
+    <dd>${rate}${rateLimit?.key && html` per <code>${rateLimit.key}</code>`}</dd>
+  </dl>`;
+}
+
 export const workflowPage = {
   title: "Workflow",
   async load({ params: [ref] }) {
     const workflow = (await getJson(`/workflows/${encodeURIComponent(ref)}`)).body;
     const id = workflow.id;
-    const [versions, webhook, cron, cronConfig, runs] = await Promise.all([
+    const [versions, webhook, cron, cronConfig, runs, concurrency, rateLimit] = await Promise.all([
       getJson(`/workflows/${id}/versions`).then((r) => r.body),
       getJson(`/workflows/${id}/triggers/webhook/config`).then((r) => r.body),
       getOptional(`/workflows/${id}/triggers/cron/occurrences?limit=20`),
       getOptional(`/workflows/${id}/triggers/cron/config`),
       getJson(`/runs?workflow=${id}&limit=10`).then((r) => r.body),
+      getOptional(`/workflows/${id}/concurrency`),
+      getOptional(`/workflows/${id}/rate-limit`),
     ]);
-    return { workflow, versions, webhook, cron, cronConfig, runs };
+    return { workflow, versions, webhook, cron, cronConfig, runs, concurrency, rateLimit };
   },
   view({ data, ui }) {
-    const { workflow, versions, webhook, cron, cronConfig, runs } = data;
+    const { workflow, versions, webhook, cron, cronConfig, runs, concurrency, rateLimit } = data;
     const url = `${location.origin}/api/workflows/${encodeURIComponent(workflow.handle ?? workflow.id)}/triggers/webhook`;
     return html`<h1>${workflow.name} ${workflow.is_archived && html`<span class="badge">archived</span>`}</h1>
       <dl class="meta">
@@ -225,6 +242,10 @@ export const workflowPage = {
             >Inbox: every delivery, its raw request, Replay →</a
           >
         </p>
+      </section>
+      <section>
+        <h2>Flow control</h2>
+        <${FlowLimits} concurrency=${concurrency} rateLimit=${rateLimit} />
       </section>
       <section>
         <h2>Cron</h2>

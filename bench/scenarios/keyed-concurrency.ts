@@ -1,0 +1,85 @@
+import type pg from "pg";
+import { until } from "../lib/bench-env";
+import { createBenchWorkflow, webhookPath } from "../lib/bench-workflow";
+import { runClosedLoop, type HttpClient } from "../lib/http-load";
+import { round } from "../lib/stats";
+
+export type KeyedConcurrencyResult = {
+  scenario: "keyed-concurrency";
+  requests: number;
+  keys: number;
+  completed_per_s: number;
+  /** completed/s over the unlimited webhook-e2e figure of the same bench run. */
+  ratio_to_unlimited: number;
+  non_202: number;
+  /** The most runs of one key found running at once by the sampler: 1 when the limit held. */
+  max_running_per_key_seen: number;
+};
+
+/**
+ * webhook-e2e's load on a workflow with `max_running_per_key` 1 over `keys` keys: every run takes the limited
+ * start, most are refused a slot at first and started by the wake of the run before them.
+ */
+export async function runKeyedConcurrency(
+  client: HttpClient,
+  pool: pg.Pool,
+  unlimitedCompletedPerS: number,
+  requests = 20_000,
+  keys = 200,
+  clients = 64,
+): Promise<KeyedConcurrencyResult> {
+  const workflowId = await createBenchWorkflow(client, "bench-keyed-concurrency");
+  const limits = { key: "input.body.k", max_running_per_key: 1 };
+  const put = await client.send("PUT", `/api/workflows/${workflowId}/concurrency`, limits);
+  if (put.status !== 200) throw new Error(`concurrency answered ${put.status}: ${put.body}`);
+  const path = webhookPath(workflowId);
+  let maxSeen = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const { rows } = await pool.query<{ n: number }>(
+        `SELECT coalesce(max(c), 0)::int AS n FROM (SELECT count(*) AS c FROM runs
+           WHERE workflow_id = $1 AND status = 'running' GROUP BY concurrency_key) k`,
+        [workflowId],
+      );
+      maxSeen = Math.max(maxSeen, rows[0]!.n);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const start = Date.now();
+  const results = await runClosedLoop(requests, clients, (i) => client.send("POST", path, { n: i, k: i % keys }));
+  const accepted = results.filter((r) => r.status === 202).length;
+  try {
+    await until(
+      async () => {
+        const { rows } = await pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM runs WHERE workflow_id = $1 AND status IN ('succeeded', 'failed')`,
+          [workflowId],
+        );
+        return rows[0]!.n >= accepted;
+      },
+      "keyed-concurrency runs to finish",
+      900_000,
+      250,
+    );
+  } finally {
+    sampling = false;
+    await sampler;
+  }
+  const { rows } = await pool.query<{ last: Date; failed: number }>(
+    `SELECT max(completed_at) AS last, count(*) FILTER (WHERE status <> 'succeeded')::int AS failed
+     FROM runs WHERE workflow_id = $1`,
+    [workflowId],
+  );
+  if (rows[0]!.failed > 0) throw new Error(`keyed-concurrency: ${rows[0]!.failed} runs did not succeed`);
+  const completedPerS = (accepted / (rows[0]!.last.getTime() - start)) * 1000;
+  return {
+    scenario: "keyed-concurrency",
+    requests,
+    keys,
+    completed_per_s: round(completedPerS, 0),
+    ratio_to_unlimited: round(completedPerS / unlimitedCompletedPerS, 3),
+    non_202: requests - accepted,
+    max_running_per_key_seen: maxSeen,
+  };
+}
