@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createApiKey } from "@switchyard/core/auth/api-key-store";
-import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+import { type ServiceProcess, startWorker } from "@switchyard/core/testing/service-process";
 import { startTestApi, type TestApi } from "../../apps/api/src/testing/start-api";
 
 const run = promisify(execFile);
@@ -35,8 +35,7 @@ describe("examples/client/trigger-and-follow.ts", () => {
       headers: adminHeaders,
     });
     assert.equal(version.status, 201, version.text);
-    worker = spawnService("worker", { ...api.deps.env, LOG_LEVEL: "info" });
-    await worker.waitForLog((l) => l.message === "worker started");
+    worker = await startWorker(api.deps.env);
   });
   after(async () => {
     await worker.stop();

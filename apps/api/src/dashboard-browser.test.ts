@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import type { RunStatus } from "@switchyard/core/runs/run-status";
-import { eventually, spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+import { eventually, type ServiceProcess, startWorker } from "@switchyard/core/testing/service-process";
 import { startTestApi, type TestApi } from "./testing/start-api";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -62,8 +62,7 @@ describe("the runs dashboard in a browser", () => {
 
   before(async () => {
     api = await startTestApi({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
-    worker = spawnService("worker", { ...api.deps.env, LOG_LEVEL: "info" });
-    await worker.waitForLog((l) => l.message === "worker started", TIMEOUT);
+    worker = await startWorker(api.deps.env, TIMEOUT);
     profile = await mkdtemp(join(tmpdir(), "switchyard-chromium-"));
     shots = await mkdtemp(join(tmpdir(), "switchyard-dashboard-"));
     context = await chromium.launchPersistentContext(profile, {

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { isTerminal, type RunStatus } from "@switchyard/core/runs/run-status";
-import { eventually, spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+import { eventually, type ServiceProcess, startWorker } from "@switchyard/core/testing/service-process";
 import { startTestApi, type TestApi } from "./testing/start-api";
 
 /** The request text as a client sends it: JSON.stringify of an object literal would lose the `__proto__` key. */
@@ -17,8 +17,7 @@ describe("object internals", () => {
 
   before(async () => {
     api = await startTestApi();
-    worker = spawnService("worker", { ...api.deps.env, LOG_LEVEL: "info" });
-    await worker.waitForLog((l) => l.message === "worker started");
+    worker = await startWorker(api.deps.env);
     workflowId = (await api.request("POST", "/api/workflows", { body: { name: "internals" } })).body.id;
   });
   after(async () => {

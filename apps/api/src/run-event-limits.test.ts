@@ -2,7 +2,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { createApiKey } from "@switchyard/core/auth/api-key-store";
-import { eventually, spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+import { eventually, type ServiceProcess, startWorker } from "@switchyard/core/testing/service-process";
 import { startTestApi, type TestApi } from "./testing/start-api";
 import { openSse } from "./testing/open-sse";
 
@@ -16,8 +16,7 @@ describe("run event streams under load and limits", () => {
     api = await startTestApi({ AUTH_MODE: "required", RUN_EVENTS_MAX_BUFFER_BYTES: "1024" });
     const { key } = await createApiKey(api.deps.db, { name: "admin", scopes: ["admin"], createdBy: "test" });
     admin = { authorization: `Bearer ${key}` };
-    worker = spawnService("worker", { ...api.deps.env, LOG_LEVEL: "info" });
-    await worker.waitForLog((l) => l.message === "worker started");
+    worker = await startWorker(api.deps.env);
   });
   after(async () => {
     await worker.stop();

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { eventually, spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+import { eventually, type ServiceProcess, startWorker } from "@switchyard/core/testing/service-process";
 import { startTestApi, type TestApi } from "./testing/start-api";
 
 const FAST = { nodes: [{ id: "a", type: "set", params: { value: "{{ input.body.n }}" } }], edges: [] };
@@ -31,8 +31,7 @@ describe("synchronous webhook answers", () => {
 
   before(async () => {
     api = await startTestApi();
-    worker = spawnService("worker", { ...api.deps.env, LOG_LEVEL: "info" });
-    await worker.waitForLog((l) => l.message === "worker started");
+    worker = await startWorker(api.deps.env);
   });
   after(async () => {
     await worker.stop();

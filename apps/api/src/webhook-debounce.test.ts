@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { waitForOutcome } from "@switchyard/core/testing/create-test-run";
-import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+import { type ServiceProcess, startWorker } from "@switchyard/core/testing/service-process";
 import { startTestApi, type TestApi } from "./testing/start-api";
 
 const GRAPH = { nodes: [{ id: "order", type: "set", params: { value: "{{ input.body.n }}" } }], edges: [] };
@@ -11,8 +11,7 @@ describe("webhook debounce", () => {
   let worker: ServiceProcess;
   before(async () => {
     api = await startTestApi();
-    worker = spawnService("worker", { ...api.deps.env, LOG_LEVEL: "info" });
-    await worker.waitForLog((l) => l.message === "worker started");
+    worker = await startWorker(api.deps.env);
   });
   after(async () => {
     await worker.stop();

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { startTestServer, type TestServer } from "@switchyard/core/engine/testing/start-test-server";
 import { isTerminal, type RunStatus } from "@switchyard/core/runs/run-status";
-import { eventually, spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+import { eventually, type ServiceProcess, startWorker } from "@switchyard/core/testing/service-process";
 import { REPO_ROOT } from "@switchyard/core/testing/test-database";
 import { startTestApi, type TestApi } from "../../api/src/testing/start-api";
 
@@ -25,8 +25,7 @@ describe("example workflows", () => {
     api = await startTestApi();
     server = await startTestServer();
     env = { ...api.deps.env, API_URL: api.url, LOG_LEVEL: "error" };
-    worker = spawnService("worker", { ...api.deps.env, LOG_LEVEL: "info" });
-    await worker.waitForLog((l) => l.message === "worker started", 60_000);
+    worker = await startWorker(api.deps.env, 60_000);
   });
   after(async () => {
     await worker.stop();

@@ -5,7 +5,7 @@ import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startTestApi, type TestApi } from "../../api/src/testing/start-api";
-import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+import { type ServiceProcess, startWorker } from "@switchyard/core/testing/service-process";
 import { SIGNAL_GRAPH } from "../../../packages/client/src/testing/test-workflows";
 
 const run = promisify(execFile);
@@ -25,8 +25,7 @@ describe("switchyard cli", () => {
   before(async () => {
     api = await startTestApi();
     env = { ...api.deps.env, API_URL: api.url, LOG_LEVEL: "error" };
-    worker = spawnService("worker", { ...api.deps.env, LOG_LEVEL: "info" });
-    await worker.waitForLog((l) => l.message === "worker started");
+    worker = await startWorker(api.deps.env);
   });
   after(async () => {
     await worker.stop();

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { startTestServer, type TestServer } from "@switchyard/core/engine/testing/start-test-server";
 import { isTerminal, type RunStatus } from "@switchyard/core/runs/run-status";
-import { eventually, spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+import { eventually, spawnService, type ServiceProcess, startWorker } from "@switchyard/core/testing/service-process";
 import { startTestApi, type TestApi } from "../../api/src/testing/start-api";
 
 const PLUGIN = "examples/plugins/text-hash.ts";
@@ -17,8 +17,7 @@ describe("node type plugins in real processes", () => {
   before(async () => {
     api = await startTestApi({ NODE_PLUGINS: PLUGIN });
     server = await startTestServer();
-    worker = spawnService("worker", { ...api.deps.env, LOG_LEVEL: "info" });
-    await worker.waitForLog((l) => l.message === "worker started", 60_000);
+    worker = await startWorker(api.deps.env, 60_000);
   });
   after(async () => {
     await worker.stop();

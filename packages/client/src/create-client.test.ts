@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createApiKey } from "@switchyard/core/auth/api-key-store";
-import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+import { type ServiceProcess, startWorker } from "@switchyard/core/testing/service-process";
 import { startTestApi, type TestApi } from "../../../apps/api/src/testing/start-api";
 import { createClient, type RunEvent, type SwitchyardClient } from "./index";
 import { SET_GRAPH, SIGNAL_GRAPH } from "./testing/test-workflows";
@@ -16,8 +16,7 @@ describe("createClient", () => {
     api = await startTestApi({ AUTH_MODE: "required" });
     const { key } = await createApiKey(api.deps.db, { name: "client", scopes: ["admin"], createdBy: "test" });
     client = createClient({ url: api.url, token: key });
-    worker = spawnService("worker", { ...api.deps.env, LOG_LEVEL: "info" });
-    await worker.waitForLog((l) => l.message === "worker started");
+    worker = await startWorker(api.deps.env);
   });
   after(async () => {
     await worker.stop();

@@ -7,7 +7,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { createApiKey } from "@switchyard/core/auth/api-key-store";
 import { REPO_ROOT } from "@switchyard/core/testing/test-database";
-import { spawnService, type ServiceProcess } from "@switchyard/core/testing/service-process";
+import { type ServiceProcess, startWorker } from "@switchyard/core/testing/service-process";
 import { startTestApi, type TestApi } from "../../../apps/api/src/testing/start-api";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../../apps/api/src/app";
@@ -54,8 +54,7 @@ describe("the MCP server", () => {
       await api.request("POST", "/api/workflows", { body: { name: handle, handle }, headers });
       await api.request("POST", `/api/workflows/${handle}/versions`, { body: { graph }, headers });
     }
-    worker = spawnService("worker", { ...api.deps.env, LOG_LEVEL: "info" });
-    await worker.waitForLog((l) => l.message === "worker started");
+    worker = await startWorker(api.deps.env);
   });
   after(async () => {
     await worker.stop();

@@ -99,3 +99,15 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A worker process for `env` (a test API's `deps.env`), returned once it has logged that it started. */
+export async function startWorker(env: Record<string, string>, timeoutMs?: number): Promise<ServiceProcess> {
+  const worker = spawnService("worker", env);
+  try {
+    await worker.waitForLog((l) => l.message === "worker started", timeoutMs);
+  } catch (err) {
+    await worker.stop("SIGKILL");
+    throw err;
+  }
+  return worker;
+}
