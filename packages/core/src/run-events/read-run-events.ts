@@ -43,7 +43,8 @@ const isoSql = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"
  * entries (each with the attempt it happened in: the starts before it) and steps, in one snapshot with the run,
  * so a run seen finished has every event before its end here. A run's direct children's audit entries are its
  * `child` events: one id sequence with its own entries, so the cursor's audit part covers both (an index probe on
- * runs_parent_idx for a run without children).
+ * runs_parent_idx for a run without children). Unlike one run's own entries, those of two runs are not serialised:
+ * an entry committed after a higher id of its family was read is not sent on that stream.
  */
 const READ_SQL = `
 SELECT q.k::int AS k, r.status, r.error, r.execute,
