@@ -197,6 +197,36 @@ describe("the runs dashboard in a browser", () => {
     await shot("child-run");
   });
 
+  it("updates a waiting parent's page as its children change, from the parent's event stream", async () => {
+    await call("POST", "/api/workflows", { name: "Gated", handle: "gated" });
+    await call("POST", "/api/workflows/gated/versions", {
+      graph: { nodes: [{ id: "gate", type: "wait_for_signal", params: { name: "go" } }] },
+    });
+    await call("POST", "/api/workflows", { name: "Gated fan out", handle: "gated-fan-out" });
+    await call("POST", "/api/workflows/gated-fan-out/versions", {
+      graph: { nodes: [{ id: "m", type: "map", params: { items: "[1, 2]", workflow: "gated" } }] },
+    });
+    const [run] = await call("POST", "/api/triggers/manual/dispatch", { workflow_id: "gated-fan-out", runs: [{}] });
+    const runId = run.id as string;
+    await waitForStatus(runId, "waiting");
+    const children = await eventually(
+      async () => {
+        const list = await api.deps.db.run.findMany({ where: { parentRunId: runId }, orderBy: { childIndex: "asc" } });
+        return list.length === 2 && list.every((c) => c.status === "waiting") ? list.map((c) => c.id) : undefined;
+      },
+      TIMEOUT,
+      "both children waiting",
+    );
+    await page.goto(`${api.url}/admin#/runs/${runId}`);
+    await page.locator(`tr[data-child="${children[0]}"]`, { hasText: "waiting" }).waitFor();
+    // The parent goes on waiting for its second child: only the first child's `child` events change the page.
+    await call("POST", `/api/runs/${children[0]}/signals/go`, {});
+    await page.locator(`tr[data-child="${children[0]}"]`, { hasText: "succeeded" }).waitFor();
+    assert.equal(await statusOf(runId), "waiting");
+    await call("POST", `/api/runs/${children[1]}/signals/go`, {});
+    await page.locator("h1 .badge", { hasText: "succeeded" }).waitFor();
+  });
+
   it("updates a live run's page from its event stream as the run goes on elsewhere", async () => {
     const [run] = await call("POST", "/api/triggers/manual/dispatch", {
       workflow_id: "approvals",

@@ -44,6 +44,7 @@ export function runRoutes(deps: Deps, changes?: RunChangePublisher): Router {
       status: run.status,
       attempt: run.attempt,
       updatedAt: new Date(run.updated_at ?? Date.now()),
+      parentRunId: run.parent_run_id,
     });
     return run;
   };

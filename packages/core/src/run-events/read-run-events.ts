@@ -41,7 +41,10 @@ const isoSql = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"
 /**
  * Every run's events after its cursor, for many streams in one statement (the hub gathers a turn's reads): audit
  * entries (each with the attempt it happened in: the starts before it) and steps, in one snapshot with the run,
- * so a run seen finished has every event before its end here.
+ * so a run seen finished has every event before its end here. A run's direct children's audit entries are its
+ * `child` events: one id sequence with its own entries, so the cursor's audit part covers both (an index probe on
+ * runs_parent_idx for a run without children). Unlike one run's own entries, those of two runs are not serialised:
+ * an entry committed after a higher id of its family was read is not sent on that stream.
  */
 const READ_SQL = `
 SELECT q.k::int AS k, r.status, r.error, r.execute,
@@ -56,11 +59,17 @@ SELECT q.k::int AS k, r.status, r.error, r.execute,
   (SELECT coalesce(json_agg(json_build_object('id', s.id, 'node_id', s.node_id, 'attempt', s.attempt,
             'status', s.status, 'output', s.output, 'error', s.error, 'log', s.log,
             'started_at', ${isoSql("s.started_at")}, 'finished_at', ${isoSql("s.finished_at")}) ORDER BY s.id), '[]'::json)
-     FROM run_steps s WHERE s.run_id = r.id AND s.id > q.step_after) AS steps
+     FROM run_steps s WHERE s.run_id = r.id AND s.id > q.step_after) AS steps,
+  (SELECT coalesce(json_agg(json_build_object('id', a.id, 'child', c.id, 'action', a.action, 'at', ${isoSql("a.at")})
+            ORDER BY a.id), '[]'::json)
+     FROM runs c JOIN run_audit_entries a ON a.run_id = c.id AND a.id > q.audit_after
+    WHERE c.parent_run_id = r.id) AS "childAudits"
 FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS q(run_id, audit_after, step_after, k)
 JOIN runs r ON r.id = q.run_id`;
 
 type AuditItem = { id: number; action: string; at: string; attempt: number };
+/** An audit entry of a direct child run: a `child` event of its parent. */
+type ChildAuditItem = { id: number; child: string; action: string; at: string };
 type StepItem = {
   id: number;
   node_id: string;
@@ -81,6 +90,7 @@ type Row = {
   outputPayload: unknown;
   audits: AuditItem[];
   steps: StepItem[];
+  childAudits: ChildAuditItem[];
 };
 
 export async function readRunEvents(db: Queryable, reads: readonly RunEventRead[]): Promise<RunEventBatch[]> {
@@ -102,11 +112,20 @@ export async function readRunEvents(db: Queryable, reads: readonly RunEventRead[
 function toEvents({ runId, cursor: from }: RunEventRead, row: Row): NonNullable<RunEventBatch> {
   const cursor = { ...from };
   const events: RunEventMessage[] = [];
-  for (const item of interleave(row.audits, row.steps)) {
+  const audits = row.childAudits.length === 0 ? row.audits : byId(row.audits, row.childAudits);
+  for (const item of interleave(audits, row.steps)) {
     if ("action" in item) {
       cursor.audit = item.id;
       const status = STATUS_OF_ACTION[item.action];
       if (status === undefined) continue;
+      if ("child" in item) {
+        events.push({
+          event: "child",
+          id: formatRunEventCursor(cursor),
+          data: { run_id: runId, child_run_id: item.child, status },
+        });
+        continue;
+      }
       events.push({
         event: "status",
         id: formatRunEventCursor(cursor),
@@ -164,13 +183,32 @@ function toEvents({ runId, cursor: from }: RunEventRead, row: Row): NonNullable<
   return { events, cursor, ended };
 }
 
+/** A run's own audit entries and its children's, each in id order, merged in id order (one sequence). */
+function byId(own: AuditItem[], children: ChildAuditItem[]): (AuditItem | ChildAuditItem)[] {
+  const out: (AuditItem | ChildAuditItem)[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < own.length || j < children.length) {
+    const a = own[i];
+    const c = children[j];
+    if (c === undefined || (a !== undefined && a.id < c.id)) out.push(own[i++]!);
+    else out.push(children[j++]!);
+  }
+  return out;
+}
+
 /**
  * Audit entries and steps each in their own order, interleaved by time: a status change before a step of the same
  * instant, a run's end after it.
  */
-function interleave(audits: AuditItem[], steps: StepItem[]): (AuditItem | StepItem)[] {
-  const rank = (a: AuditItem) => (isTerminal(STATUS_OF_ACTION[a.action] ?? "pending") ? 2 : 0);
-  const out: (AuditItem | StepItem)[] = [];
+function interleave(
+  audits: (AuditItem | ChildAuditItem)[],
+  steps: StepItem[],
+): (AuditItem | ChildAuditItem | StepItem)[] {
+  // A child's end is not its parent's: it goes before a step of the same instant.
+  const rank = (a: AuditItem | ChildAuditItem) =>
+    !("child" in a) && isTerminal(STATUS_OF_ACTION[a.action] ?? "pending") ? 2 : 0;
+  const out: (AuditItem | ChildAuditItem | StepItem)[] = [];
   let i = 0;
   let j = 0;
   while (i < audits.length || j < steps.length) {

@@ -13,7 +13,9 @@ import { runChangesChannel, type RunChange } from "./run-change";
  */
 export type RunChangePublisher = {
   /** `run` was changed to its current status (a transition's result). */
-  changed: (run: Pick<RunRow, "id" | "workflowId" | "status" | "attempt" | "updatedAt">) => void;
+  changed: (
+    run: Pick<RunRow, "id" | "workflowId" | "status" | "attempt" | "updatedAt"> & Partial<Pick<RunRow, "parentRunId">>,
+  ) => void;
   /** Steps of the run were written without a status change. */
   stepsRecorded: (run: Pick<RunRow, "id" | "workflowId" | "attempt">) => void;
   /** Sends what is still gathered. */
@@ -51,6 +53,7 @@ export function createRunChangePublisher(redis: Redis, prefix: string, logger: L
         status: run.status,
         attempt: run.attempt,
         at: run.updatedAt.toISOString(),
+        ...(typeof run.parentRunId === "string" && { parent_run_id: run.parentRunId }),
       }),
     stepsRecorded: (run) =>
       add({

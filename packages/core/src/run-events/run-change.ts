@@ -11,6 +11,8 @@ export type RunChange = {
   status: RunStatus | null;
   attempt: number;
   at: string;
+  /** A child run's parent: its stream sends the child's status changes (`child` events). Absent on other runs. */
+  parent_run_id?: string;
 };
 
 /** The one pub/sub channel of run changes, under QUEUE_PREFIX: every API process listens on one connection. */

@@ -38,6 +38,11 @@ export const RunLogEventData = z.object({
   message: z.string(),
   at: At.nullable(),
 });
+export const RunChildEventData = z.object({
+  run_id: z.uuid().meta({ description: "The parent: the run whose stream this is" }),
+  child_run_id: z.uuid(),
+  status: z.enum(RUN_STATUSES),
+});
 export const RunEndEventData = z.object({
   run_id: z.uuid(),
   status: z.enum(RUN_STATUSES),

@@ -72,6 +72,9 @@ export function createRunEventStreams(
     for (const c of changes) {
       const set = byRun.get(c.run_id);
       if (set !== undefined) for (const s of set) any = s.dirty = true;
+      // A child's change is also its parent's `child` event.
+      const parent = c.parent_run_id === undefined ? undefined : byRun.get(c.parent_run_id);
+      if (parent !== undefined) for (const s of parent) any = s.dirty = true;
     }
     if (any) schedule();
     for (const feed of feeds) {

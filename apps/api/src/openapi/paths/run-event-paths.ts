@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
 import {
+  RunChildEventData,
   RunEndEventData,
   RunErrorEventData,
   RunEventsQuery,
@@ -27,6 +28,11 @@ const RUN_EVENTS = z.union([
   sseEvent("status", RunStatusEventData, "The run changed status (pending, running, waiting, succeeded, ...)"),
   sseEvent("step", RunStepEventData, "A node finished (succeeded, failed or skipped)"),
   sseEvent("log", RunLogEventData, "A line a node logged; a step's lines come before its `step` event"),
+  sseEvent(
+    "child",
+    RunChildEventData,
+    "A direct child run of this run changed status (pending, running, waiting, succeeded, ...)",
+  ),
   sseEvent("end", RunEndEventData, "The run ended: its result or error; the server then closes the stream"),
   sseEvent(
     "error",

@@ -109,11 +109,8 @@ export const runPage = {
       childrenNext: children.headers.get("X-Next-Cursor"),
     };
   },
-  // A parent's children change without an event on the parent's own stream: while it has children and is live,
-  // the page also reloads every 2 s.
-  poll: (data) => (!TERMINAL.includes(data.run.status) && data.children.length > 0 ? 2000 : null),
   // A live run's page updates from its event stream (GET /admin/api/runs/{id}/events), not by polling: each change
-  // (a burst of them at once) reloads the page's data once.
+  // (a burst of them at once, its children's `child` events included) reloads the page's data once.
   followKey: ([id]) => id,
   follow({ params: [id], data, onChange }) {
     if (TERMINAL.includes(data.run.status)) return null;
