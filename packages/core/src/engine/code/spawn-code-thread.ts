@@ -71,7 +71,11 @@ export function spawnCodeThread(limits: CodeThreadLimits, events: CodeThreadEven
   return {
     send: (task) => thread.postMessage(task),
     stop: (id) => Atomics.store(flag, 0, id),
-    terminate: async () => void (await thread.terminate()),
+    // Held while it ends: an unreferenced thread's termination would not keep the event loop alive to be awaited.
+    terminate: async () => {
+      thread.ref();
+      await thread.terminate();
+    },
     setBusy: (busy) => (busy ? thread.ref() : thread.unref()),
   };
 }
