@@ -102,7 +102,8 @@ export async function eventually<T>(
 
 /** A worker process for `env` (a test API's `deps.env`), returned once it has logged that it started. */
 export async function startWorker(env: Record<string, string>, timeoutMs?: number): Promise<ServiceProcess> {
-  const worker = spawnService("worker", env);
+  // At info whatever `env` says: the start is an info line.
+  const worker = spawnService("worker", { ...env, LOG_LEVEL: "info" });
   try {
     await worker.waitForLog((l) => l.message === "worker started", timeoutMs);
   } catch (err) {
