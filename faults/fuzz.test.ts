@@ -31,6 +31,11 @@ function send(base: URL, agent: Agent, req: FuzzRequest): Promise<Answer> {
         timeout: 60_000,
       },
       (res) => {
+        // An event stream stays open (heartbeats, a live run): its status and headers are the answer.
+        if (String(res.headers["content-type"] ?? "").startsWith("text/event-stream")) {
+          res.destroy();
+          return resolve({ status: res.statusCode ?? 0, text: "" });
+        }
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
