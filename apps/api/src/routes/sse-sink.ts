@@ -37,6 +37,8 @@ export function createSseSink(res: ServerResponse, maxBufferBytes: number): SseS
         // nginx: pass each event on as it comes.
         "X-Accel-Buffering": "no",
       });
+      // A HEAD asks for the head alone: answered at once, never held open as a stream.
+      if (res.req.method === "HEAD") return end();
       res.write("retry: 1000\n\n");
     },
     send: (events) => {
