@@ -1,5 +1,5 @@
 # Every target calls an npm script (package.json); the logic lives there and in scripts/.
-.PHONY: install build services migrate api worker celery-beat beat dev demo test bench api-key workflows trigger steps cron-preview requeue
+.PHONY: install build services migrate api worker celery-beat beat dev demo test faults bench api-key workflows trigger steps cron-preview requeue
 
 install:
 	npm install
@@ -35,6 +35,10 @@ demo:
 
 test:
 	npm test
+
+# The fault suite (faults/): kills and restarts real processes and private servers; slow, so not part of make test.
+faults:
+	npm run test:faults
 
 bench:
 	npm run bench
