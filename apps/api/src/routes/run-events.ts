@@ -42,7 +42,7 @@ export function runEventRoutes(deps: Deps, live: LiveRuns): Router {
       sink.end();
       return stream.close();
     }
-    stream.start(history.cursor);
+    stream.start(history.cursor, history.held);
   });
 
   router.get("/events", async (req, res) => {

@@ -18,8 +18,11 @@ export type RunEventSink = {
   end: () => void;
 };
 
-/** A stream being opened: changes are noted while its first read (the history) runs; `start` takes it live. */
-export type RunEventStream = { start: (cursor: RunEventCursor) => void; close: () => void };
+/**
+ * A stream being opened: changes are noted while its first read (the history) runs; `start` takes it live from
+ * that read's cursor (`held`: the read left something to read again shortly, RunEventBatch).
+ */
+export type RunEventStream = { start: (cursor: RunEventCursor, held?: boolean) => void; close: () => void };
 
 export type RunEventStreams = {
   /** Registers a run's stream before its history is read, so nothing committed meanwhile goes unnoticed. */
@@ -33,6 +36,8 @@ export type RunEventStreams = {
 
 export type RunEventStreamsOptions = {
   heartbeatMs: number;
+  /** A stream whose read held something back (a child's entry behind a running transaction) is read again after this. */
+  heldRetryMs?: number;
   /** Every stream is read again this often, whatever was heard: the backstop for a lost message. */
   pollMs: number;
 };
@@ -42,8 +47,13 @@ type Stream = {
   sink: RunEventSink;
   cursor: RunEventCursor | null;
   dirty: boolean;
+  /** Its last read held something back: read again after heldRetryMs. */
+  held: boolean;
   closed: boolean;
 };
+
+/** Transactions in this system last milliseconds: what one holds back is looked for again this soon. */
+const HELD_RETRY_MS = 5;
 
 /**
  * The open run streams of one API process. A change heard on the subscriber marks the streams of its run; the marked
@@ -61,7 +71,9 @@ export function createRunEventStreams(
   const feeds = new Set<{ filter: { workflowId?: string; status?: RunStatus }; sink: RunEventSink }>();
   let reading = false;
   let scheduled = false;
+  let heldRetry: NodeJS.Timeout | null = null;
   let unlisten: (() => void) | null = null;
+  const heldRetryMs = options.heldRetryMs ?? HELD_RETRY_MS;
 
   const markAll = () => {
     for (const set of byRun.values()) for (const s of set) s.dirty = true;
@@ -102,6 +114,20 @@ export function createRunEventStreams(
       scheduled = false;
       void readMarked();
     });
+  };
+  const retryHeld = () => {
+    if (heldRetry !== null) return;
+    heldRetry = setTimeout(() => {
+      heldRetry = null;
+      let any = false;
+      for (const set of byRun.values())
+        for (const s of set)
+          if (s.held) {
+            s.held = false;
+            any = s.dirty = true;
+          }
+      if (any) schedule();
+    }, heldRetryMs);
   };
   const drop = (s: Stream) => {
     if (s.closed) return;
@@ -146,6 +172,10 @@ export function createRunEventStreams(
             continue;
           }
           s.cursor = batch.cursor;
+          if (batch.held) {
+            s.held = true;
+            retryHeld();
+          }
           if (batch.ended) {
             s.sink.end();
             drop(s);
@@ -175,14 +205,18 @@ export function createRunEventStreams(
   return {
     open: (runId, sink) => {
       listen();
-      const s: Stream = { runId, sink, cursor: null, dirty: false, closed: false };
+      const s: Stream = { runId, sink, cursor: null, dirty: false, held: false, closed: false };
       let set = byRun.get(runId);
       if (set === undefined) byRun.set(runId, (set = new Set()));
       set.add(s);
       return {
-        start: (cursor) => {
+        start: (cursor, held = false) => {
           if (s.closed) return;
           s.cursor = cursor;
+          if (held) {
+            s.held = true;
+            retryHeld();
+          }
           if (s.dirty) schedule();
         },
         close: () => drop(s),
@@ -198,6 +232,7 @@ export function createRunEventStreams(
     close: () => {
       clearInterval(heartbeat);
       clearInterval(poll);
+      if (heldRetry !== null) clearTimeout(heldRetry);
       unlisten?.();
       for (const set of [...byRun.values()])
         for (const s of [...set]) {
