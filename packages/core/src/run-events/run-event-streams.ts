@@ -5,7 +5,7 @@ import type { RunStatus } from "../runs/run-status";
 import type { RunChange } from "./run-change";
 import type { RunChangeSubscriber } from "./run-change-subscriber";
 import { formatRunEventCursor, type RunEventCursor } from "./run-event-cursor";
-import { readRunEvents, type RunEventMessage } from "./read-run-events";
+import { readRunEvents, type RunEventBatch, type RunEventMessage, type RunEventRead } from "./read-run-events";
 
 /**
  * Where a stream's events go (the API's SSE response). `send` answers false once the client fell too far behind
@@ -27,6 +27,8 @@ export type RunEventStream = { start: (cursor: RunEventCursor, held?: boolean) =
 export type RunEventStreams = {
   /** Registers a run's stream before its history is read, so nothing committed meanwhile goes unnoticed. */
   open: (runId: string, sink: RunEventSink) => RunEventStream;
+  /** A stream's first read (its history after `Last-Event-ID`), in the same statements as the live reads. */
+  readHistory: (read: RunEventRead) => Promise<RunEventBatch>;
   /** `GET /api/events`: the status changes of every run (of a workflow, to a status) from now on. */
   watchAll: (filter: { workflowId?: string; status?: RunStatus }, sink: RunEventSink) => () => void;
   /** Open streams, for tests and metrics. */
@@ -36,10 +38,10 @@ export type RunEventStreams = {
 
 export type RunEventStreamsOptions = {
   heartbeatMs: number;
+  /** A stream not read for this long is read again, whatever was heard: the backstop for a lost message. */
+  pollMs: number;
   /** A stream whose read held something back (a child's entry behind a running transaction) is read again after this. */
   heldRetryMs?: number;
-  /** Every stream is read again this often, whatever was heard: the backstop for a lost message. */
-  pollMs: number;
 };
 
 type Stream = {
@@ -47,19 +49,32 @@ type Stream = {
   sink: RunEventSink;
   cursor: RunEventCursor | null;
   dirty: boolean;
+  /** A read of it is in flight: what is heard meanwhile waits for it (the next read starts from its cursor). */
+  reading: boolean;
   /** Its last read held something back: read again after heldRetryMs. */
   held: boolean;
+  /** When it was last read (performance.now()), for the backstop. */
+  readAt: number;
   closed: boolean;
 };
 
+type HistoryRead = RunEventRead & { resolve: (b: RunEventBatch) => void; reject: (e: unknown) => void };
+
 /** Transactions in this system last milliseconds: what one holds back is looked for again this soon. */
 const HELD_RETRY_MS = 5;
+/**
+ * Statements in flight at once, at most, and runs per statement: a large read (the backstop's, a burst of opens)
+ * never holds up the next change for long, and the reads take a few of the pool's connections, never all.
+ */
+const MAX_READS_IN_FLIGHT = 3;
+const MAX_RUNS_PER_READ = 100;
 
 /**
  * The open run streams of one API process. A change heard on the subscriber marks the streams of its run; the marked
  * streams of a turn are read together in one statement from their cursors (one read per run and cursor, however
- * many clients share them), and at most one such read is in flight: what is heard meanwhile joins the next. A
- * client's buffer is bounded by its sink; the workers never wait for any of this.
+ * many clients share them), with the first reads of streams being opened. A stream has at most one read in flight
+ * (what is heard meanwhile is read after it, from its cursor); streams not being read go in another statement at
+ * once, up to MAX_READS_IN_FLIGHT. A client's buffer is bounded by its sink; the workers never wait for any of this.
  */
 export function createRunEventStreams(
   db: Queryable,
@@ -69,7 +84,8 @@ export function createRunEventStreams(
 ): RunEventStreams {
   const byRun = new Map<string, Set<Stream>>();
   const feeds = new Set<{ filter: { workflowId?: string; status?: RunStatus }; sink: RunEventSink }>();
-  let reading = false;
+  let histories: HistoryRead[] = [];
+  let inFlight = 0;
   let scheduled = false;
   let heldRetry: NodeJS.Timeout | null = null;
   let unlisten: (() => void) | null = null;
@@ -107,8 +123,10 @@ export function createRunEventStreams(
     unlisten ??= subscriber.listen({ changes: onChanges, resync: markAll });
   };
 
+  const readable = (s: Stream) => s.dirty && !s.reading && s.cursor !== null;
+  const hasWork = () => histories.length > 0 || [...byRun.values()].some((set) => [...set].some((s) => readable(s)));
   const schedule = () => {
-    if (scheduled || reading) return;
+    if (scheduled || inFlight >= MAX_READS_IN_FLIGHT) return;
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
@@ -137,59 +155,76 @@ export function createRunEventStreams(
     if (set?.size === 0) byRun.delete(s.runId);
   };
 
-  const readMarked = async () => {
-    const groups = new Map<string, Stream[]>();
-    for (const set of byRun.values()) {
-      for (const s of set) {
-        if (!s.dirty || s.cursor === null) continue;
-        s.dirty = false;
-        const key = `${s.runId} ${formatRunEventCursor(s.cursor)}`;
-        const group = groups.get(key);
-        if (group === undefined) groups.set(key, [s]);
-        else group.push(s);
+  const deliver = (group: Stream[], batch: RunEventBatch) => {
+    for (const s of group) {
+      s.reading = false;
+      s.readAt = performance.now();
+      if (s.closed) continue;
+      if (batch === null) {
+        // The run is gone (purged): nothing more will come.
+        s.sink.end();
+        drop(s);
+        continue;
+      }
+      if (batch.events.length > 0 && !s.sink.send(batch.events)) {
+        drop(s);
+        continue;
+      }
+      s.cursor = batch.cursor;
+      if (batch.held) {
+        s.held = true;
+        retryHeld();
+      }
+      if (batch.ended) {
+        s.sink.end();
+        drop(s);
       }
     }
-    if (groups.size === 0) return;
-    reading = true;
+  };
+
+  const readMarked = async () => {
+    const first = histories.splice(0, MAX_RUNS_PER_READ);
+    const groups = new Map<string, Stream[]>();
+    outer: for (const set of byRun.values()) {
+      for (const s of set) {
+        if (!readable(s)) continue;
+        const key = `${s.runId} ${formatRunEventCursor(s.cursor!)}`;
+        const group = groups.get(key);
+        if (group === undefined) {
+          if (first.length + groups.size >= MAX_RUNS_PER_READ) break outer;
+          groups.set(key, [s]);
+        } else group.push(s);
+        s.dirty = false;
+        s.reading = true;
+      }
+    }
+    if (first.length === 0 && groups.size === 0) return;
+    inFlight++;
+    // What did not fit goes in another statement at once, while there is room.
+    if (hasWork()) schedule();
     const list = [...groups.values()];
+    let failed = false;
     try {
-      const batches = await readRunEvents(
-        db,
-        list.map((g) => ({ runId: g[0]!.runId, cursor: g[0]!.cursor! })),
-      );
-      list.forEach((group, i) => {
-        const batch = batches[i] ?? null;
-        for (const s of group) {
-          if (s.closed) continue;
-          if (batch === null) {
-            // The run is gone (purged): nothing more will come.
-            s.sink.end();
-            drop(s);
-            continue;
-          }
-          if (batch.events.length > 0 && !s.sink.send(batch.events)) {
-            drop(s);
-            continue;
-          }
-          s.cursor = batch.cursor;
-          if (batch.held) {
-            s.held = true;
-            retryHeld();
-          }
-          if (batch.ended) {
-            s.sink.end();
-            drop(s);
-          }
-        }
-      });
+      const batches = await readRunEvents(db, [
+        ...first,
+        ...list.map((g) => ({ runId: g[0]!.runId, cursor: g[0]!.cursor! })),
+      ]);
+      first.forEach((h, i) => h.resolve(batches[i] ?? null));
+      list.forEach((group, i) => deliver(group, batches[first.length + i] ?? null));
     } catch (err) {
       // Postgres is away: the streams stay marked and are read again once it answers (the next change or poll).
       logger.warn("run events not read", { error: errorMessage(err) });
-      for (const group of list) for (const s of group) s.dirty = true;
+      failed = true;
+      for (const h of first) h.reject(err);
+      for (const group of list)
+        for (const s of group) {
+          s.reading = false;
+          s.dirty = true;
+        }
     } finally {
-      reading = false;
+      inFlight--;
     }
-    if ([...byRun.values()].some((set) => [...set].some((s) => s.dirty && s.cursor !== null))) schedule();
+    if (!failed && hasWork()) schedule();
   };
 
   const heartbeat = setInterval(() => {
@@ -197,15 +232,36 @@ export function createRunEventStreams(
     for (const f of feeds) f.sink.heartbeat();
   }, options.heartbeatMs);
   heartbeat.unref();
-  const poll = setInterval(() => {
-    if (byRun.size > 0) markAll();
-  }, options.pollMs);
+  // Streams read recently (by any change) are left alone: under load, the backstop reads almost nothing.
+  const poll = setInterval(
+    () => {
+      const stale = performance.now() - options.pollMs;
+      let any = false;
+      for (const set of byRun.values())
+        for (const s of set)
+          if (s.cursor !== null && s.readAt <= stale) {
+            s.readAt = performance.now();
+            any = s.dirty = true;
+          }
+      if (any) schedule();
+    },
+    Math.max(1, Math.floor(options.pollMs / 5)),
+  );
   poll.unref();
 
   return {
     open: (runId, sink) => {
       listen();
-      const s: Stream = { runId, sink, cursor: null, dirty: false, held: false, closed: false };
+      const s: Stream = {
+        runId,
+        sink,
+        cursor: null,
+        dirty: false,
+        reading: false,
+        held: false,
+        readAt: performance.now(),
+        closed: false,
+      };
       let set = byRun.get(runId);
       if (set === undefined) byRun.set(runId, (set = new Set()));
       set.add(s);
@@ -213,6 +269,7 @@ export function createRunEventStreams(
         start: (cursor, held = false) => {
           if (s.closed) return;
           s.cursor = cursor;
+          s.readAt = performance.now();
           if (held) {
             s.held = true;
             retryHeld();
@@ -222,6 +279,11 @@ export function createRunEventStreams(
         close: () => drop(s),
       };
     },
+    readHistory: (read) =>
+      new Promise<RunEventBatch>((resolve, reject) => {
+        histories.push({ ...read, resolve, reject });
+        schedule();
+      }),
     watchAll: (filter, sink) => {
       listen();
       const feed = { filter, sink };
@@ -234,6 +296,9 @@ export function createRunEventStreams(
       clearInterval(poll);
       if (heldRetry !== null) clearTimeout(heldRetry);
       unlisten?.();
+      const waiting = histories;
+      histories = [];
+      for (const h of waiting) h.reject(new Error("run event streams closed"));
       for (const set of [...byRun.values()])
         for (const s of [...set]) {
           s.sink.end();
