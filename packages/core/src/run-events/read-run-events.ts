@@ -43,14 +43,28 @@ const MAX_EVENT_OUTPUT_CHARS = 64 * 1024;
 const isoSql = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
+ * The oldest transaction still running (in this statement's snapshot) that may write in this database, else the
+ * snapshot's xmax: every entry of an older transaction is settled, and every entry still to come is of this one or
+ * a newer. Transactions of other databases on the server (pg_stat_get_activity names theirs) cannot write here and
+ * are passed over, so a long one elsewhere holds nothing back; one that ended since the snapshot is not listed there
+ * any more and counts, which is safe (the next read passes it). Uncorrelated: evaluated once per statement, and only
+ * when a run has child entries to read.
+ */
+const HORIZON_SQL = `SELECT coalesce(min(x.xid), pg_snapshot_xmax(pg_current_snapshot()))
+  FROM pg_snapshot_xip(pg_current_snapshot()) AS x(xid)
+  WHERE NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(NULL) b
+                    WHERE b.backend_xid = x.xid::xid AND b.datid IS DISTINCT FROM
+                          (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()))`;
+
+/**
  * Every run's events after its cursor, for many streams in one statement (the hub gathers a turn's reads): audit
  * entries (each with the attempt it happened in: the starts before it) and steps, in one snapshot with the run,
  * so a run seen finished has every event before its end here. A run's direct children's audit entries are its
  * `child` events (an index probe on runs_parent_idx for a run without children), read after the cursor's child
  * part in (xid, id) order: two children's entries are written by unrelated transactions, so a lower id can commit
- * after a higher one was read. An entry of a transaction at or above the snapshot's xmin is `held`: one of a
- * transaction that may still be running could come before it. Below xmin, every transaction has settled, and
- * every entry still to come sorts after the last one sent. The snapshot is the statement's own: no session state.
+ * after a higher one was read. An entry of a transaction at or above the horizon (HORIZON_SQL) is `held`: one of a
+ * transaction still running could come before it. Below it, every transaction has settled, and every entry still
+ * to come sorts after the last one sent. The snapshot is the statement's own: no session state.
  */
 const READ_SQL = `
 SELECT q.k::int AS k, r.status, r.error, r.execute,
@@ -67,12 +81,11 @@ SELECT q.k::int AS k, r.status, r.error, r.execute,
             'started_at', ${isoSql("s.started_at")}, 'finished_at', ${isoSql("s.finished_at")}) ORDER BY s.id), '[]'::json)
      FROM run_steps s WHERE s.run_id = r.id AND s.id > q.step_after) AS steps,
   (SELECT coalesce(json_agg(json_build_object('id', a.id, 'xid', a.xid::text, 'child', c.id, 'action', a.action,
-            'at', ${isoSql("a.at")}, 'held', a.xid >= h.xmin) ORDER BY a.xid, a.id), '[]'::json)
+            'at', ${isoSql("a.at")}, 'held', a.xid >= (${HORIZON_SQL})) ORDER BY a.xid, a.id), '[]'::json)
      FROM runs c JOIN run_audit_entries a ON a.run_id = c.id AND (a.xid, a.id) > (q.child_xid::xid8, q.child_after)
     WHERE c.parent_run_id = r.id) AS "childAudits"
 FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[])
        WITH ORDINALITY AS q(run_id, audit_after, step_after, child_xid, child_after, k)
-CROSS JOIN (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) h
 JOIN runs r ON r.id = q.run_id`;
 
 type AuditItem = { id: number; action: string; at: string; attempt: number };

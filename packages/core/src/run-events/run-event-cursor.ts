@@ -7,7 +7,8 @@
  * A run's own row ids only grow in commit order (its writes are serialised by the run's row lock and lease), so
  * "after this cursor" is exactly what a reconnect missed. Two children's entries are not serialised: a lower id can
  * commit after a higher one. They are read in (transaction, id) order instead, and only those of transactions older
- * than the reading snapshot's xmin, which are all settled, so every later entry sorts after the cursor.
+ * than every transaction of this database still running, which are all settled, so every later entry sorts after
+ * the cursor.
  */
 export type RunEventCursor = { audit: number; step: number; lines: number; childXid: number; childAudit: number };
 

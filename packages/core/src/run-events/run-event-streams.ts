@@ -48,11 +48,13 @@ type Stream = {
   runId: string;
   sink: RunEventSink;
   cursor: RunEventCursor | null;
+  /** Marked for a read: it is in `marked`. */
   dirty: boolean;
   /** A read of it is in flight: what is heard meanwhile waits for it (the next read starts from its cursor). */
   reading: boolean;
-  /** Its last read held something back: read again after heldRetryMs. */
-  held: boolean;
+  /** Its reads in a row that held something back, and the timer of the next one (heldRetryMs, doubling). */
+  heldRounds: number;
+  heldTimer: NodeJS.Timeout | null;
   /** When it was last read (performance.now()), for the backstop. */
   readAt: number;
   closed: boolean;
@@ -62,6 +64,8 @@ type HistoryRead = RunEventRead & { resolve: (b: RunEventBatch) => void; reject:
 
 /** Transactions in this system last milliseconds: what one holds back is looked for again this soon. */
 const HELD_RETRY_MS = 5;
+/** A transaction left open (anywhere on the server) holds a parent's child events back: looked for at most this often. */
+const MAX_HELD_RETRY_MS = 1_000;
 /**
  * Statements in flight at once, at most, and runs per statement: a large read (the backstop's, a burst of opens)
  * never holds up the next change for long, and the reads take a few of the pool's connections, never all.
@@ -84,25 +88,38 @@ export function createRunEventStreams(
 ): RunEventStreams {
   const byRun = new Map<string, Set<Stream>>();
   const feeds = new Set<{ filter: { workflowId?: string; status?: RunStatus }; sink: RunEventSink }>();
+  /** The streams marked for a read (the only ones a read looks through, however many are open). */
+  const marked = new Set<Stream>();
+  const mark = (s: Stream) => {
+    s.dirty = true;
+    marked.add(s);
+  };
   let histories: HistoryRead[] = [];
   let inFlight = 0;
   let scheduled = false;
-  let heldRetry: NodeJS.Timeout | null = null;
   let unlisten: (() => void) | null = null;
   const heldRetryMs = options.heldRetryMs ?? HELD_RETRY_MS;
 
   const markAll = () => {
-    for (const set of byRun.values()) for (const s of set) s.dirty = true;
+    for (const set of byRun.values()) for (const s of set) mark(s);
     schedule();
   };
   const onChanges = (changes: RunChange[]) => {
     let any = false;
     for (const c of changes) {
       const set = byRun.get(c.run_id);
-      if (set !== undefined) for (const s of set) any = s.dirty = true;
+      if (set !== undefined)
+        for (const s of set) {
+          mark(s);
+          any = true;
+        }
       // A child's change is also its parent's `child` event.
       const parent = c.parent_run_id === undefined ? undefined : byRun.get(c.parent_run_id);
-      if (parent !== undefined) for (const s of parent) any = s.dirty = true;
+      if (parent !== undefined)
+        for (const s of parent) {
+          mark(s);
+          any = true;
+        }
     }
     if (any) schedule();
     for (const feed of feeds) {
@@ -123,8 +140,12 @@ export function createRunEventStreams(
     unlisten ??= subscriber.listen({ changes: onChanges, resync: markAll });
   };
 
-  const readable = (s: Stream) => s.dirty && !s.reading && s.cursor !== null;
-  const hasWork = () => histories.length > 0 || [...byRun.values()].some((set) => [...set].some((s) => readable(s)));
+  const readable = (s: Stream) => !s.reading && s.cursor !== null;
+  const hasWork = () => {
+    if (histories.length > 0) return true;
+    for (const s of marked) if (readable(s)) return true;
+    return false;
+  };
   const schedule = () => {
     if (scheduled || inFlight >= MAX_READS_IN_FLIGHT) return;
     scheduled = true;
@@ -133,23 +154,28 @@ export function createRunEventStreams(
       void readMarked();
     });
   };
-  const retryHeld = () => {
-    if (heldRetry !== null) return;
-    heldRetry = setTimeout(() => {
-      heldRetry = null;
-      let any = false;
-      for (const set of byRun.values())
-        for (const s of set)
-          if (s.held) {
-            s.held = false;
-            any = s.dirty = true;
-          }
-      if (any) schedule();
-    }, heldRetryMs);
+  /** Reads a stream again after its read held something back, sooner the first times (a stuck transaction waits). */
+  const retryHeld = (s: Stream) => {
+    if (s.heldTimer !== null) return;
+    const delay = Math.min(heldRetryMs * 2 ** s.heldRounds, MAX_HELD_RETRY_MS);
+    s.heldRounds++;
+    s.heldTimer = setTimeout(() => {
+      s.heldTimer = null;
+      if (s.closed) return;
+      mark(s);
+      schedule();
+    }, delay);
+  };
+  const releaseHeld = (s: Stream) => {
+    s.heldRounds = 0;
+    if (s.heldTimer !== null) clearTimeout(s.heldTimer);
+    s.heldTimer = null;
   };
   const drop = (s: Stream) => {
     if (s.closed) return;
     s.closed = true;
+    marked.delete(s);
+    releaseHeld(s);
     const set = byRun.get(s.runId);
     set?.delete(s);
     if (set?.size === 0) byRun.delete(s.runId);
@@ -171,10 +197,8 @@ export function createRunEventStreams(
         continue;
       }
       s.cursor = batch.cursor;
-      if (batch.held) {
-        s.held = true;
-        retryHeld();
-      }
+      if (batch.held) retryHeld(s);
+      else s.heldRounds = 0;
       if (batch.ended) {
         s.sink.end();
         drop(s);
@@ -185,18 +209,17 @@ export function createRunEventStreams(
   const readMarked = async () => {
     const first = histories.splice(0, MAX_RUNS_PER_READ);
     const groups = new Map<string, Stream[]>();
-    outer: for (const set of byRun.values()) {
-      for (const s of set) {
-        if (!readable(s)) continue;
-        const key = `${s.runId} ${formatRunEventCursor(s.cursor!)}`;
-        const group = groups.get(key);
-        if (group === undefined) {
-          if (first.length + groups.size >= MAX_RUNS_PER_READ) break outer;
-          groups.set(key, [s]);
-        } else group.push(s);
-        s.dirty = false;
-        s.reading = true;
-      }
+    for (const s of marked) {
+      if (!readable(s)) continue;
+      const key = `${s.runId} ${formatRunEventCursor(s.cursor!)}`;
+      const group = groups.get(key);
+      if (group === undefined) {
+        if (first.length + groups.size >= MAX_RUNS_PER_READ) break;
+        groups.set(key, [s]);
+      } else group.push(s);
+      s.dirty = false;
+      marked.delete(s);
+      s.reading = true;
     }
     if (first.length === 0 && groups.size === 0) return;
     inFlight++;
@@ -219,7 +242,7 @@ export function createRunEventStreams(
       for (const group of list)
         for (const s of group) {
           s.reading = false;
-          s.dirty = true;
+          if (!s.closed) mark(s);
         }
     } finally {
       inFlight--;
@@ -241,7 +264,8 @@ export function createRunEventStreams(
         for (const s of set)
           if (s.cursor !== null && s.readAt <= stale) {
             s.readAt = performance.now();
-            any = s.dirty = true;
+            mark(s);
+            any = true;
           }
       if (any) schedule();
     },
@@ -258,7 +282,8 @@ export function createRunEventStreams(
         cursor: null,
         dirty: false,
         reading: false,
-        held: false,
+        heldRounds: 0,
+        heldTimer: null,
         readAt: performance.now(),
         closed: false,
       };
@@ -270,10 +295,7 @@ export function createRunEventStreams(
           if (s.closed) return;
           s.cursor = cursor;
           s.readAt = performance.now();
-          if (held) {
-            s.held = true;
-            retryHeld();
-          }
+          if (held) retryHeld(s);
           if (s.dirty) schedule();
         },
         close: () => drop(s),
@@ -294,7 +316,6 @@ export function createRunEventStreams(
     close: () => {
       clearInterval(heartbeat);
       clearInterval(poll);
-      if (heldRetry !== null) clearTimeout(heldRetry);
       unlisten?.();
       const waiting = histories;
       histories = [];
