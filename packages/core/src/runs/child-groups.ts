@@ -94,8 +94,8 @@ async function reuseSucceeded(db: Queryable, groupId: string, nodeId: string, pa
  * children's outcomes (the trigger) and with a cancel of the parent, so no slot is given twice and no child is
  * created after a cancel.
  */
-export async function fillChildGroup(db: Queryable, groupId: string): Promise<string[]> {
-  const rows = await queryRows<{ id: string }>(
+export async function fillChildGroup(db: Queryable, groupId: string): Promise<CreatedChild[]> {
+  return queryRows<CreatedChild>(
     db,
     `WITH g AS (
        SELECT * FROM run_child_groups gr WHERE id = $1::uuid AND resolved_at IS NULL
@@ -125,11 +125,15 @@ export async function fillChildGroup(db: Queryable, groupId: string): Promise<st
               jsonb_build_object('parent_run_id', g.parent_run_id, 'node_id', g.node_id, 'index', ins.child_index)
        FROM ins, g
      )
-     SELECT id::text FROM ins ORDER BY child_index`,
+     SELECT ins.id::text AS id, g.workflow_id::text AS "workflowId", g.parent_run_id::text AS "parentRunId",
+            ins.created_at AS "updatedAt"
+     FROM ins, g ORDER BY ins.child_index`,
     [groupId],
   );
-  return rows.map((r) => r.id);
 }
+
+/** A child `fillChildGroup` created (pending, attempt 0): what announcing its creation needs. */
+export type CreatedChild = { id: string; workflowId: string; parentRunId: string; updatedAt: Date };
 
 /**
  * The one process that enqueues the parent's resume takes it here; null when the group is not resolved, was taken,

@@ -142,7 +142,11 @@ async function startAndExecute(
     run === null && !resumed ? await startLimitedRun(db, startOf(deps, runId), retry, deps.limits?.expressions) : null;
   if (limitedStart !== null && "blocked" in limitedStart) return waitToStart(deps, job, limitedStart);
   const limited = limitedStart;
-  if (limited !== null) run = limited.run;
+  if (limited !== null) {
+    run = limited.run;
+    // Not through the batcher (a one-run statement): announced here.
+    deps.changes?.changed(run);
+  }
   if (run === null && resumed) {
     logger.info("run not waiting, skipping its resume", { runId, jobId });
     return "skipped";
