@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { Router, type RequestHandler, type Response } from "express";
 import { actorOf } from "@switchyard/core/auth/api-key";
 import type { Deps } from "@switchyard/core/deps";
 import { BadRequestError, NotFoundError } from "@switchyard/core/errors";
@@ -22,31 +22,22 @@ import {
 import { ANONYMOUS } from "../middleware/auth";
 import { principalOf } from "../middleware/principal";
 
+const actor = (res: Response) => actorOf(principalOf(res) ?? ANONYMOUS);
+
 /**
  * Outgoing run events (docs/outgoing-events.md): subscriptions and their deliveries. Admin scope for all of them
  * (scope-policy.ts): deliveries hold run payloads. The secret is write-only: in the creation's answer, then never.
  */
-export function subscriptionRoutes({ db, logger, config }: Deps): Router {
+export function subscriptionRoutes(deps: Deps): Router {
+  const { db, logger, config } = deps;
   const router = Router();
   const box = secretBoxFor(config);
-  const actor = (res: Parameters<typeof principalOf>[0]) => actorOf(principalOf(res) ?? ANONYMOUS);
 
   router.get("/subscriptions", async (_req, res) => {
     res.json((await listSubscriptions(db)).map(toSubscriptionJson));
   });
 
-  router.post("/subscriptions", async (req, res) => {
-    const body = parseInput(CreateSubscriptionBody, req.body);
-    const createdBy = actor(res);
-    const { subscription, secret } = await createSubscription(db, box, body, createdBy);
-    logger.info("subscription created", {
-      subscriptionId: subscription.id,
-      events: subscription.events,
-      workflowId: subscription.workflowId,
-      actor: createdBy,
-    });
-    res.status(201).json({ ...toSubscriptionJson(subscription), secret });
-  });
+  router.post("/subscriptions", createSubscriptionHandler(deps));
 
   router.get("/subscriptions/:id", async (req, res) => {
     res.json(toSubscriptionJson(await getSubscription(db, req.params.id)));
@@ -85,16 +76,38 @@ export function subscriptionRoutes({ db, logger, config }: Deps): Router {
     res.json(page.deliveries);
   });
 
-  router.post("/subscriptions/:id/deliveries/:delivery_id/retry", async (req, res) => {
-    const subscription = await getSubscription(db, req.params.id);
-    const delivery = await retryDelivery(db, subscription.id, req.params.delivery_id);
+  router.post("/subscriptions/:id/deliveries/:delivery_id/retry", retryDeliveryHandler(deps));
+
+  return router;
+}
+
+/** `POST /subscriptions` (the API's and the dashboard's): 201 with the secret, the only time it is shown. */
+export function createSubscriptionHandler({ db, logger, config }: Deps): RequestHandler {
+  const box = secretBoxFor(config);
+  return async (req, res) => {
+    const body = parseInput(CreateSubscriptionBody, req.body);
+    const createdBy = actor(res);
+    const { subscription, secret } = await createSubscription(db, box, body, createdBy);
+    logger.info("subscription created", {
+      subscriptionId: subscription.id,
+      events: subscription.events,
+      workflowId: subscription.workflowId,
+      actor: createdBy,
+    });
+    res.status(201).json({ ...toSubscriptionJson(subscription), secret });
+  };
+}
+
+/** `POST /subscriptions/:id/deliveries/:delivery_id/retry` (the API's and the dashboard's): 202, pending again. */
+export function retryDeliveryHandler({ db, logger }: Deps): RequestHandler {
+  return async (req, res) => {
+    const subscription = await getSubscription(db, String(req.params.id));
+    const delivery = await retryDelivery(db, subscription.id, String(req.params.delivery_id));
     logger.info("delivery retry requested", {
       subscriptionId: subscription.id,
       deliveryId: delivery.id,
       actor: actor(res),
     });
     res.status(202).json(delivery);
-  });
-
-  return router;
+  };
 }
