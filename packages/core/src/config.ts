@@ -216,7 +216,7 @@ export const Config = z
     // and its 24 h window are multiplied by SUBSCRIPTION_RETRY_SCALE (1 in production; at least 0.001, for tests).
     // Delivered and failed deliveries are purged this long after they finished, missed cron occurrences after raised.
     SUBSCRIPTION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(10),
-    SUBSCRIPTION_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
+    SUBSCRIPTION_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(64),
     SUBSCRIPTION_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
     SUBSCRIPTION_ALLOW_PRIVATE: z.stringbool().default(true),
     SUBSCRIPTION_RETRY_SCALE: z.coerce.number().min(0.001).max(1).default(1),

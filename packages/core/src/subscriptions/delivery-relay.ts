@@ -1,4 +1,6 @@
 import type { Dispatcher } from "undici";
+import { coalescePerTurn } from "../coalesce";
+import { isDbUnavailable } from "../db-errors";
 import type { Deps } from "../deps";
 import { createAddressPolicy } from "../engine/http/address-policy";
 import { createGuardedAgent } from "../engine/http/create-guarded-agent";
@@ -12,6 +14,7 @@ import {
   recordDelivered,
   recordFailed,
   type ClaimedDelivery,
+  type DeliveredAttempt,
 } from "./delivery-store";
 import { DISABLE_AFTER_MS, nextAttemptAt } from "./retry-schedule";
 import { sendDelivery, type SendResult } from "./send-delivery";
@@ -45,6 +48,13 @@ export async function startDeliveryRelay(
   const box = secretBoxFor(config);
   const dispatcher = options.dispatcher ?? (await createDispatcher(deps.config, timeoutMs));
 
+  // The successes of one event-loop turn share one statement (one commit): under load, deliveries finish together.
+  const delivered = coalescePerTurn<DeliveredAttempt, boolean>({
+    settle: (attempts) => recordDelivered(db, attempts),
+    identity: (a) => a.id,
+    maxBatch: 200,
+    retryAlone: (err) => !isDbUnavailable(err),
+  });
   const inFlight = new Set<Promise<void>>();
   let closed = false;
   let subscribed = false;
@@ -120,7 +130,7 @@ export async function startDeliveryRelay(
     const meta = { deliveryId: d.id, subscriptionId: d.subscriptionId, attempt: d.attempts };
     try {
       if (result.ok) {
-        if (await recordDelivered(db, d, result)) metrics.eventDelivered("delivered");
+        if (await delivered({ id: d.id, claimToken: d.claimToken, ...result })) metrics.eventDelivered("delivered");
         logger.debug("event delivered", { ...meta, durationMs: result.durationMs });
         return;
       }

@@ -52,36 +52,35 @@ export type AttemptOutcome = {
 };
 
 /**
- * A successful attempt: the delivery is delivered and the attempt logged, fenced on the claim (a claim that
- * expired and was taken again, or a manual retry, makes this a no-op). The subscription's failure streak ends; its
- * last_success_at moves at most every 10 s, so a busy subscription's row is not written per delivery.
+ * Successful attempts, several in one statement (each a row of $1): each delivery is delivered and its attempt
+ * logged, fenced on its claim (a claim that expired and was taken again, or a manual retry, leaves that row out).
+ * Their subscriptions' failure streaks end; last_success_at moves at most every 10 s, so a busy subscription's row
+ * is not written per delivery. Answers the ids recorded.
  */
-const DELIVERED_SQL = `WITH d AS (
-    UPDATE event_deliveries SET status = 'delivered', finished_at = clock_timestamp(), claim_token = NULL
-    WHERE id = $1::uuid AND claim_token = $2::uuid
-    RETURNING id, subscription_id, attempts
+const DELIVERED_SQL = `WITH i AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(id uuid, token uuid, code int, ms int)
+  ), d AS (
+    UPDATE event_deliveries e SET status = 'delivered', finished_at = clock_timestamp(), claim_token = NULL
+    FROM i WHERE e.id = i.id AND e.claim_token = i.token
+    RETURNING e.id, e.subscription_id, e.attempts, i.code, i.ms
   ), a AS (
     INSERT INTO event_delivery_attempts (delivery_id, attempt, outcome, response_code, duration_ms, error)
-    SELECT id, attempts, 'succeeded', $3, $4, NULL FROM d
+    SELECT id, attempts, 'succeeded', code, ms, NULL FROM d
   ), s AS (
     UPDATE event_subscriptions s SET failing_since = NULL, last_success_at = clock_timestamp()
-    WHERE s.id = (SELECT subscription_id FROM d)
+    WHERE s.id IN (SELECT subscription_id FROM d)
       AND (s.failing_since IS NOT NULL OR s.last_success_at IS NULL OR s.last_success_at < clock_timestamp() - interval '10 seconds')
   )
-  SELECT count(*)::int AS n FROM d`;
+  SELECT id::text AS id FROM d`;
 
-export async function recordDelivered(
-  db: Queryable,
-  claim: Pick<ClaimedDelivery, "id" | "claimToken">,
-  outcome: AttemptOutcome,
-): Promise<boolean> {
-  const [row] = await queryRows<{ n: number }>(db, DELIVERED_SQL, [
-    claim.id,
-    claim.claimToken,
-    outcome.responseCode,
-    outcome.durationMs,
-  ]);
-  return (row?.n ?? 0) > 0;
+export type DeliveredAttempt = Pick<ClaimedDelivery, "id" | "claimToken"> & AttemptOutcome;
+
+/** Records successful attempts in one statement; for each, whether its claim was still held. */
+export async function recordDelivered(db: Queryable, attempts: readonly DeliveredAttempt[]): Promise<boolean[]> {
+  const rows = attempts.map((a) => ({ id: a.id, token: a.claimToken, code: a.responseCode, ms: a.durationMs }));
+  const recorded = await queryRows<{ id: string }>(db, DELIVERED_SQL, [JSON.stringify(rows)]);
+  const ids = new Set(recorded.map((r) => r.id));
+  return attempts.map((a) => ids.has(a.id));
 }
 
 /**
