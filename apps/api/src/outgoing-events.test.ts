@@ -6,6 +6,7 @@ import {
   type ReceivedRequest,
   type TestServer,
 } from "@switchyard/core/engine/testing/start-test-server";
+import { metricValue, scrapeMetrics } from "@switchyard/core/testing/scrape-metrics";
 import { eventually, startWorker, type ServiceProcess } from "@switchyard/core/testing/service-process";
 import { startTestApi, type TestApi } from "./testing/start-api";
 
@@ -119,6 +120,13 @@ describe("outgoing run events", () => {
     // The same webhook-id on every attempt, so a receiver can deduplicate.
     assert.equal(new Set(sent.map((r) => r.headers["webhook-id"])).size, 1);
     for (const r of sent) verified(sub.secret, r);
+
+    // The worker's /metrics counts the outcome and the failed attempts (earlier tests' deliveries included).
+    const metricsPort = (await worker.waitForLog((l) => l.message === "metrics listening")).port;
+    const metrics = await scrapeMetrics(`http://127.0.0.1:${String(metricsPort)}`);
+    assert.ok((metricValue(metrics, "switchyard_event_deliveries_total", { outcome: "delivered" }) ?? 0) >= 3);
+    assert.ok((metricValue(metrics, "switchyard_event_delivery_failures_total") ?? 0) >= 3);
+    assert.notEqual(metricValue(metrics, "switchyard_event_outbox_lag_seconds"), undefined);
   });
 
   it("delivers run.failed only to subscriptions asking for it, and a retry sends a delivery again", async () => {
@@ -195,5 +203,39 @@ describe("outgoing run events", () => {
       const res = await api.request("GET", `/api/subscriptions/${sub.id}/deliveries`);
       return res.body[0]?.status === "delivered" ? true : undefined;
     });
+  });
+
+  it("writes one delivery per run of a batch of transitions, and none twice", async () => {
+    receiver.route("/batch", () => ({ status: 200 }));
+    const sub = await subscribe({ url: `${receiver.url}/batch`, events: ["run.succeeded"], workflow: "flaky" });
+    const runIds = await Promise.all(Array.from({ length: 50 }, () => fire("flaky")));
+    const bodies = await eventually(async () => {
+      const got = receiver.requests.filter((r) => r.path === "/batch");
+      return got.length >= runIds.length ? got : undefined;
+    });
+    const received = bodies.map((r) => verified(sub.secret, r).data.id as string);
+    assert.deepEqual([...received].sort(), [...runIds].sort());
+    const { rows } = await api.deps.db.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM event_deliveries WHERE subscription_id = $1",
+      [sub.id],
+    );
+    assert.equal(rows[0]!.n, runIds.length);
+  });
+
+  it("delivers run.cancelled for a cancel made by the API process", async () => {
+    receiver.route("/cancelled", () => ({ status: 200 }));
+    const sub = await subscribe({ url: `${receiver.url}/cancelled`, events: ["run.cancelled"], workflow: "events" });
+    const versions = await api.request("GET", "/api/workflows/events/versions");
+    // A caller-driven run: no worker touches it, the API's cancel is its only transition.
+    const created = await api.request("POST", "/api/workflows/events/runs", {
+      body: { workflow_version_id: versions.body[0].id, triggered_by: "api", input_payload: {} },
+    });
+    assert.equal(created.status, 201, created.text);
+    const cancel = await api.request("POST", `/api/runs/${created.body.id}/cancel`, { body: { actor: "ops" } });
+    assert.equal(cancel.status, 200, cancel.text);
+    const event = verified(sub.secret, await received("/cancelled"));
+    assert.equal(event.type, "run.cancelled");
+    assert.equal(event.data.id, created.body.id);
+    assert.equal(event.data.status, "cancelled");
   });
 });
