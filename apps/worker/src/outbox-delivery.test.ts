@@ -9,7 +9,7 @@ import { startTestApi, type TestApi } from "../../api/src/testing/start-api";
 
 const GRAPH = { nodes: [{ id: "a", type: "set", params: { value: 1 } }], edges: [] };
 /** A send's whole bound of 1 s (10 s in production), so a claim lasts 2 × 1 + 5 = 7 s. */
-const ENV = { SUBSCRIPTION_TIMEOUT_SECONDS: "1", SUBSCRIPTION_RETRY_SCALE: "0.001" };
+const ENV = { SUBSCRIPTION_TIMEOUT_SECONDS: "1", SUBSCRIPTION_RETRY_SCALE: "0.001", SUBSCRIPTION_CONCURRENCY: "4" };
 
 describe("outgoing event delivery against crashes and bad receivers", () => {
   let api: TestApi;
@@ -148,5 +148,33 @@ describe("outgoing event delivery against crashes and bad receivers", () => {
       endless.closeAllConnections();
       await new Promise<void>((resolve) => endless.close(() => resolve()));
     }
+  });
+
+  it("keeps running runs at full speed while every send hangs on a receiver that never answers", async () => {
+    if (workers.every((w) => w.proc.exitCode !== null || w.proc.signalCode !== null)) await spawnWorker();
+    receiver.route("/stuck", async () => {
+      await held.promise;
+      return { status: 200 };
+    });
+    const stuck = await subscribe("/stuck");
+    const runs = await Promise.all(
+      Array.from({ length: 30 }, async () => {
+        const res = await api.request("POST", "/api/workflows/crash/triggers/webhook", { body: {} });
+        assert.equal(res.status, 202);
+        return res.body.id as string;
+      }),
+    );
+    await eventually(async () => {
+      const { rows } = await api.deps.db.pool.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM runs WHERE id = ANY($1::uuid[]) AND status = 'succeeded'",
+        [runs],
+      );
+      return rows[0]!.n === runs.length ? true : undefined;
+    });
+    // Every run succeeded while not one of their events could be delivered: execution never waits on a send.
+    const page = await deliveries(stuck.id);
+    assert.equal(page.length, runs.length);
+    assert.equal(page.filter((d) => d.status === "delivered").length, 0);
+    await api.request("DELETE", `/api/subscriptions/${stuck.id}`);
   });
 });
