@@ -89,7 +89,7 @@ describe("outgoing run events", () => {
       assert.equal(d.status, "delivered");
       assert.equal(d.attempts, 1);
       assert.equal(d.attempt_log[0].response_code, 204);
-      assert.equal(d.attempt_log[0].outcome, "succeeded");
+      assert.equal(d.attempt_log[0].status, "succeeded");
     }
     assert.equal(done.headers["webhook-id"], page.body.find((d: any) => d.event_type === "run.succeeded").id);
   });
@@ -106,7 +106,7 @@ describe("outgoing run events", () => {
     const [delivery] = page;
     assert.equal(delivery.attempts, 4);
     assert.deepEqual(
-      delivery.attempt_log.map((a: any) => [a.attempt, a.outcome, a.response_code]),
+      delivery.attempt_log.map((a: any) => [a.attempt, a.status, a.response_code]),
       [
         [1, "failed", 500],
         [2, "failed", 500],

@@ -75,7 +75,7 @@ describe("outgoing event delivery against crashes and bad receivers", () => {
     // The crashed attempt is counted but has no outcome; the one after the claim expired succeeded.
     assert.equal(delivered.attempts, 2);
     assert.deepEqual(
-      delivered.attempt_log.map((a: any) => [a.attempt, a.outcome]),
+      delivered.attempt_log.map((a: any) => [a.attempt, a.status]),
       [[2, "succeeded"]],
     );
     const sent = receiver.requests.filter((r) => r.path === "/crash");
@@ -129,7 +129,7 @@ describe("outgoing event delivery against crashes and bad receivers", () => {
       assert.ok(written < 32 * 1024 * 1024, `the endless body was read only in part (${written} bytes written)`);
 
       const silentAttempt = await eventually(async () => (await deliveries(silent.id))[0]?.attempt_log[0]);
-      assert.equal(silentAttempt.outcome, "failed");
+      assert.equal(silentAttempt.status, "failed");
       assert.equal(silentAttempt.response_code, null);
       assert.match(silentAttempt.error, /no answer within 1000 ms/);
       assert.ok(
@@ -139,7 +139,7 @@ describe("outgoing event delivery against crashes and bad receivers", () => {
       assert.ok(Date.now() - startedAt < 15_000);
 
       const redirectAttempt = await eventually(async () => (await deliveries(redirect.id))[0]?.attempt_log[0]);
-      assert.equal(redirectAttempt.outcome, "failed");
+      assert.equal(redirectAttempt.status, "failed");
       assert.equal(redirectAttempt.response_code, 302);
       // The redirect was not followed: /silent got only its own subscription's sends.
       assert.ok(receiver.requests.filter((r) => r.path === "/silent").every((r) => r.method === "POST"));

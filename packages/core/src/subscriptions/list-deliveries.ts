@@ -19,7 +19,7 @@ type DeliveryRow = {
   attemptLog: {
     attempt: number;
     at: string;
-    outcome: "succeeded" | "failed";
+    status: "succeeded" | "failed";
     response_code: number | null;
     duration_ms: number;
     error: string | null;
@@ -30,7 +30,7 @@ const COLUMNS = `d.id::text AS "id", d.subscription_id::text AS "subscriptionId"
   d.run_id::text AS "runId", d.workflow_id::text AS "workflowId", d.status, d.attempts,
   CASE WHEN d.status = 'pending' AND d.next_attempt_at <> 'infinity' THEN d.next_attempt_at END AS "nextAttemptAt",
   d.created_at AS "createdAt", d.finished_at AS "finishedAt", d.body,
-  (SELECT coalesce(json_agg(json_build_object('attempt', a.attempt, 'at', switchyard_iso(a.at), 'outcome', a.outcome,
+  (SELECT coalesce(json_agg(json_build_object('attempt', a.attempt, 'at', switchyard_iso(a.at), 'status', a.outcome,
       'response_code', a.response_code, 'duration_ms', a.duration_ms, 'error', a.error) ORDER BY a.id), '[]'::json)
    FROM event_delivery_attempts a WHERE a.delivery_id = d.id) AS "attemptLog"`;
 

@@ -88,7 +88,7 @@ export const CreatedSubscriptionResponse = SubscriptionResponse.extend({
 export const DeliveryAttemptResponse = z.strictObject({
   attempt: z.number().int(),
   at: Timestamp,
-  outcome: z.enum(["succeeded", "failed"]),
+  status: z.enum(["succeeded", "failed"]).meta({ description: "succeeded: a 2xx; failed: anything else" }),
   response_code: z.number().int().nullable(),
   duration_ms: z.number().int(),
   error: z.string().nullable(),

@@ -128,7 +128,7 @@ function Delivery({ delivery, subscriptionId, ui }) {
         ${delivery.attempt_log.map(
           (a) =>
             html`<li>
-              ${fmtTime(a.at)} ${a.outcome} ${a.response_code ?? ""} · ${a.duration_ms}
+              ${fmtTime(a.at)} ${a.status} ${a.response_code ?? ""} · ${a.duration_ms}
               ms${a.error ? ` · ${a.error}` : ""}
             </li>`,
         )}
