@@ -21,6 +21,7 @@ import { createRunsConsumer, type RunsConsumer } from "./runs-consumer";
 import { startConsumerWatchdog } from "./consumer-watchdog";
 import { errorMessage } from "@switchyard/core/errors";
 import { createVersionCache } from "@switchyard/core/runs/version-cache";
+import { pokingTransitions, startDeliveryRelay } from "@switchyard/core/subscriptions/delivery-relay";
 
 export type WorkerDeps = Deps & {
   /** Blocking BullMQ connection (role "worker": retries forever while Redis is away). */
@@ -64,6 +65,8 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
   const subscriber = deps.workerRedis.duplicate();
   await subscribeRunCancels(subscriber, config.QUEUE_PREFIX, aborts, logger);
   const { changes } = deps;
+  // Outgoing run events: sent beside run execution, with a concurrency of their own (docs/outgoing-events.md).
+  const relay = await startDeliveryRelay(deps);
   const execution: RunExecutionDeps = {
     db: deps.db,
     logger,
@@ -75,7 +78,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     active,
     // Every applied start and outcome is announced to the API processes: one PUBLISH per batch (run event streams,
     // waiting webhook deliveries).
-    transitions: publishingTransitions(createTransitionBatcher(deps.db), changes),
+    transitions: pokingTransitions(publishingTransitions(createTransitionBatcher(deps.db), changes), relay),
     changes,
     limits: engineLimitsFrom(config),
     ...(config.RUN_TIMEOUT_SECONDS !== undefined && { runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS }),
@@ -153,6 +156,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
         if (!(await settlesWithin(closing, HAND_OVER_WAIT_MS))) logger.warn("runs still active after the hand-over");
       }
       await heartbeat.stop();
+      await relay.close();
       await changes.flush();
       try {
         await removeWorker(deps.db, workerId);

@@ -26,6 +26,12 @@ export type Metrics = {
   inboxRejectedDropped: (count: number) => void;
   /** `cron.missed` raised for an occurrence (once per occurrence across beats). */
   cronMissed: (workflowId: string, count: number) => void;
+  /** An outgoing event's delivery ended: delivered (a 2xx) or failed (its retry window passed). */
+  eventDelivered: (outcome: "delivered" | "failed") => void;
+  /** One attempt to send an outgoing event failed (non-2xx, network error, timeout). */
+  eventAttemptFailed: () => void;
+  /** Age of the oldest due pending delivery, read by a worker's sender at each poll. */
+  outboxLag: (seconds: number) => void;
 };
 
 /** Execution time of one attempt (or resumed segment), from its start to its recorded outcome. */
@@ -97,6 +103,22 @@ export function createMetrics(options: { queues?: Pick<Queues, "runs" | "beat"> 
     labelNames: ["workflow"] as const,
     registers,
   });
+  const eventDeliveries = new Counter({
+    name: "switchyard_event_deliveries_total",
+    help: "Outgoing event deliveries ended, by outcome: delivered (a 2xx) or failed (no 2xx within the retry window)",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  const eventAttemptFailures = new Counter({
+    name: "switchyard_event_delivery_failures_total",
+    help: "Attempts to send an outgoing event that failed (non-2xx, network error or timeout); each is retried",
+    registers,
+  });
+  const outboxLag = new Gauge({
+    name: "switchyard_event_outbox_lag_seconds",
+    help: "Age of the oldest due pending outgoing event delivery (0: none due), as this worker's sender last read it",
+    registers,
+  });
   if (options.queues !== undefined) collectQueueDepth(registry, options.queues);
 
   return {
@@ -125,6 +147,9 @@ export function createMetrics(options: { queues?: Pick<Queues, "runs" | "beat"> 
     cronMissed: (workflowId, count) => {
       if (count > 0) cronMissed.inc({ workflow: workflowId }, count);
     },
+    eventDelivered: (outcome) => eventDeliveries.inc({ outcome }),
+    eventAttemptFailed: () => eventAttemptFailures.inc(),
+    outboxLag: (seconds) => outboxLag.set(seconds),
   };
 }
 
