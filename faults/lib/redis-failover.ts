@@ -16,6 +16,8 @@ export type FailoverFigures = {
   refused_during_failover: number;
   failover_ms: number;
   recovery_ms: number;
+  /** The errors of the runs that did not succeed and how many runs had each, as JSON (absent when all succeeded). */
+  errors?: string;
 };
 
 /**
@@ -119,6 +121,12 @@ export async function runThroughFailover(
     // A delivery answered 202 has its run; one refused during the failover (503) may still have been committed.
     assert.ok(figures.rows.length >= acceptedAnswers, `${figures.rows.length} runs for ${acceptedAnswers} 202s`);
     assert.ok(services.allAlive(), "no process exited");
+    const errors = figures.rows
+      .filter((r) => r.status !== "succeeded")
+      .reduce<Record<string, number>>(
+        (n, r) => ({ ...n, [r.error ?? r.status]: (n[r.error ?? r.status] ?? 0) + 1 }),
+        {},
+      );
     return {
       accepted: figures.rows.length,
       in_flight_at_failover: counts.before,
@@ -129,6 +137,7 @@ export async function runThroughFailover(
       refused_during_failover: during.filter((s) => s !== 202).length,
       failover_ms: failoverMs,
       recovery_ms: Date.now() - recoveryStarted,
+      ...(Object.keys(errors).length > 0 && { errors: JSON.stringify(errors) }),
     };
   } finally {
     await services.stop();
