@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis";
 import type { Db } from "../db";
 import type { Logger } from "../logger";
 import { cancelOutcome } from "./run-actions";
@@ -14,7 +14,7 @@ const BATCH = 500;
  * by a guarded transition, and running ones are stopped on their workers.
  */
 export async function cancelRunTrees(
-  deps: { db: Db; logger: Logger; cancels?: { redis: Redis; prefix: string } },
+  deps: { db: Db; logger: Logger; cancels?: { redis: RedisConnection; prefix: string } },
   rootIds: readonly string[],
   opts: { actor: string; reason: string },
 ): Promise<number> {
