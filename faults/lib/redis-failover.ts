@@ -52,7 +52,16 @@ export async function runThroughFailover(
       return { body: { ok: true } };
     });
     const { workflowId } = await createWorkflow(deps.db, {
-      nodes: [{ id: "call", type: "http.request", params: { url: `${server.url}/work?run={{ run.id }}` } }],
+      // Each call is held until all `before` runs are in flight and the failover is over: on a busy machine the
+      // first ones can wait longer than the node's default 30 s timeout, which would fail them for the harness's
+      // sake, not the failover's.
+      nodes: [
+        {
+          id: "call",
+          type: "http.request",
+          params: { url: `${server.url}/work?run={{ run.id }}`, timeout_seconds: 180 },
+        },
+      ],
       edges: [],
     });
     const put = await fetch(`${services.apiUrl}/api/workflows/${workflowId}/triggers/webhook/config`, {
