@@ -118,10 +118,10 @@ export async function runThroughFailover(
         (n, r) => ({ ...n, [r.status]: (n[r.status] ?? 0) + 1 }),
         {},
       );
-      const lines = [...services.workers, ...services.beats, services.api]
-        .flatMap((p) => p.logs)
-        .filter((l) => l.level !== "info" || stuck.some((r) => r.id === l.runId))
-        .slice(-30);
+      // The last lines of each process, so one chatty process does not hide the others (the beat's reconciler).
+      const lines = [...services.workers, ...services.beats, services.api].flatMap((p) =>
+        p.logs.filter((l) => l.level !== "info" || stuck.some((r) => r.id === l.runId)).slice(-10),
+      );
       throw new Error(`${String(err)}: ${stuck.length} stuck ${JSON.stringify(statuses)} ${JSON.stringify(lines)}`);
     });
     const perRun = new Map<string, number>();
