@@ -19,7 +19,7 @@ const SENTINEL_RETRY = (times: number) => Math.min(times * 200, 2_000);
  * (`reconnectOnError`, redis.ts) and by ioredis's role check on connect.
  */
 export class FollowingSentinelConnector extends SentinelConnector {
-  /** Subscribers to each sentinel's announcements, since the last connect. */
+  /** Subscribers to each sentinel's announcements, since the last stream that connected. */
   private followers: Redis[] = [];
 
   /** ioredis builds a connector with the connection's options (`ConnectorConstructor` types them `unknown`). */
@@ -33,7 +33,8 @@ export class FollowingSentinelConnector extends SentinelConnector {
     // The sentinel that answered goes first and the next connect starts there, as ioredis's detector arranges;
     // otherwise the next connect would start past it and, past the last sentinel, wait and report them unreachable.
     this.sentinelIterator.reset(true);
-    this.follow();
+    // Once connected, as ioredis's detector: while a master refuses connections the last subscribers stay.
+    stream.once("connect", () => this.follow());
     return stream;
   }
 
