@@ -68,7 +68,10 @@ async function startScriptedSentinel(master: { port: number }) {
   const server = createServer((socket) => {
     let buffer = "";
     socket.on("error", () => undefined);
-    socket.on("close", () => subscribers.delete(socket));
+    socket.on("close", () => {
+      subscribers.delete(socket);
+      wake();
+    });
     socket.on("data", (chunk) => {
       const { commands, rest } = parseCommands(buffer + chunk.toString("latin1"));
       buffer = rest;
@@ -95,6 +98,8 @@ async function startScriptedSentinel(master: { port: number }) {
     port: (server.address() as AddressInfo).port,
     /** Resolves once `count` connections are subscribed to its announcements. */
     subscribed: (count: number) => until(() => subscribers.size >= count),
+    /** Resolves once no connection is subscribed any more. */
+    unsubscribed: () => until(() => subscribers.size === 0),
     /** Resolves once `count` more questions for the master's address have come in. */
     asked: (count: number) => {
       const target = questions + count;
@@ -122,7 +127,7 @@ async function startScriptedSentinel(master: { port: number }) {
   };
 }
 
-describe("a Sentinel connection through a failover", () => {
+describe("a Sentinel connection through a failover", { timeout: 30_000 }, () => {
   let first: PrivateRedis;
   let second: PrivateRedis;
   before(async () => {
@@ -194,6 +199,22 @@ describe("a Sentinel connection through a failover", () => {
       assert.equal(await redis.set("k", "moved"), "OK");
     } finally {
       redis.disconnect();
+      await sentinel.close();
+    }
+  });
+
+  it("closes its sentinel subscribers with the connection, also when it quits (as BullMQ closes its own)", async () => {
+    const sentinel = await startScriptedSentinel(first);
+    const redis = connect(sentinel.port, "worker");
+    const duplicate = redis.duplicate();
+    try {
+      await Promise.all([ready(redis), ready(duplicate), sentinel.subscribed(2)]);
+      await duplicate.quit();
+      redis.disconnect();
+      await sentinel.unsubscribed();
+    } finally {
+      redis.disconnect();
+      duplicate.disconnect();
       await sentinel.close();
     }
   });

@@ -1,5 +1,8 @@
 import { Redis, SentinelConnector, type SentinelConnectionOptions } from "ioredis";
 
+/** The stream a connector answers with (ioredis does not export its `NetStream`). */
+type NetStream = Awaited<ReturnType<SentinelConnector["connect"]>>;
+
 /** How often a sentinel subscriber tries again while its sentinel is away. */
 const SENTINEL_RETRY = (times: number) => Math.min(times * 200, 2_000);
 
@@ -19,9 +22,6 @@ const SENTINEL_RETRY = (times: number) => Math.min(times * 200, 2_000);
  * (`reconnectOnError`, redis.ts) and by ioredis's role check on connect.
  */
 export class FollowingSentinelConnector extends SentinelConnector {
-  /** Subscribers to each sentinel's announcements, since the last stream that connected. */
-  private followers: Redis[] = [];
-
   /** ioredis builds a connector with the connection's options (`ConnectorConstructor` types them `unknown`). */
   constructor(options: unknown) {
     if (!isSentinelOptions(options)) throw new TypeError("a Sentinel connection needs its sentinels and master name");
@@ -33,20 +33,21 @@ export class FollowingSentinelConnector extends SentinelConnector {
     // The sentinel that answered goes first and the next connect starts there, as ioredis's detector arranges;
     // otherwise the next connect would start past it and, past the last sentinel, wait and report them unreachable.
     this.sentinelIterator.reset(true);
-    // Once connected, as ioredis's detector: while a master refuses connections the last subscribers stay.
-    stream.once("connect", () => this.follow());
+    // The subscribers live as long as the stream they watch over: without one the connection is reconnecting and
+    // asks the sentinels anyway, and a connection closed for good (quit, as BullMQ closes its own) leaves none.
+    stream.once("connect", () => {
+      const followers = this.follow(stream);
+      stream.once("close", () => {
+        for (const follower of followers) follower.disconnect();
+      });
+    });
     return stream;
   }
 
-  override disconnect(): void {
-    super.disconnect();
-    this.unfollow();
-  }
-
-  private follow(): void {
-    this.unfollow();
+  /** One subscriber per sentinel to its `+switch-master`, which drops `stream` unless it is on the new master. */
+  private follow(stream: NetStream): Redis[] {
     const { sentinels = [], name, sentinelUsername, sentinelPassword, sentinelTLS } = this.options;
-    this.followers = sentinels.map((sentinel) => {
+    return sentinels.map((sentinel) => {
       const follower = new Redis({
         host: sentinel.host ?? "127.0.0.1",
         port: sentinel.port ?? 26379,
@@ -62,7 +63,6 @@ export class FollowingSentinelConnector extends SentinelConnector {
       follower.on("message", (_channel: string, message: string) => {
         // "<master name> <old ip> <old port> <new ip> <new port>"
         const [master, , , host, port] = message.split(" ");
-        const stream = this.stream;
         if (master !== name || stream.destroyed) return;
         if (stream.remoteAddress === host && stream.remotePort === Number(port)) return;
         stream.destroy();
@@ -70,11 +70,6 @@ export class FollowingSentinelConnector extends SentinelConnector {
       follower.subscribe("+switch-master").catch(() => undefined);
       return follower;
     });
-  }
-
-  private unfollow(): void {
-    for (const follower of this.followers) follower.disconnect();
-    this.followers = [];
   }
 }
 
