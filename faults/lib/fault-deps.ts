@@ -88,8 +88,10 @@ export async function createWorkflow(db: Deps["db"], graph: unknown, name = "fau
 
 /** Per-run figures read from Postgres: terminal statuses and how many runs were started more than once. */
 export async function runFigures(db: Deps["db"], runIds: readonly string[]) {
-  const rows = await db.$queryRawUnsafe<{ id: string; status: string; starts: number; dup_steps: number }[]>(
-    `SELECT r.id::text AS id, r.status,
+  const rows = await db.$queryRawUnsafe<
+    { id: string; status: string; error: string | null; starts: number; dup_steps: number }[]
+  >(
+    `SELECT r.id::text AS id, r.status, r.error,
             (SELECT count(*)::int FROM run_audit_entries a WHERE a.run_id = r.id AND a.action = 'run_started') AS starts,
             (SELECT count(*)::int FROM (SELECT node_id FROM run_steps s WHERE s.run_id = r.id
                                         GROUP BY node_id, attempt HAVING count(*) > 1) d) AS dup_steps

@@ -1,5 +1,5 @@
 import { Worker, type Job, type Telemetry } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "@switchyard/core/redis";
 import type { Logger } from "@switchyard/core/logger";
 import { QUEUES } from "@switchyard/core/jobs/catalog";
 import { settlesWithin } from "@switchyard/core/process/settles-within";
@@ -34,7 +34,7 @@ export type RunsConsumer = {
 };
 
 export async function createRunsConsumer(opts: {
-  connection: Redis;
+  connection: RedisConnection;
   prefix: string;
   concurrency: number;
   name: string;
@@ -56,7 +56,7 @@ export async function createRunsConsumer(opts: {
       lastActivity = Date.now();
     }
   };
-  const start = async (connection: Redis) => {
+  const start = async (connection: RedisConnection) => {
     const worker = new Worker(QUEUES.runs, processor, {
       connection,
       prefix: opts.prefix,

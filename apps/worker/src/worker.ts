@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { DelayedError, type Job } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "@switchyard/core/redis";
 import type { Deps } from "@switchyard/core/deps";
 import { JOBS, QUEUES, parseJobPayload, type JobName, type JobPayload } from "@switchyard/core/jobs/catalog";
 import type { NodeRegistry } from "@switchyard/core/engine/node-registry";
@@ -25,7 +25,7 @@ import { pokingTransitions, startDeliveryRelay } from "@switchyard/core/subscrip
 
 export type WorkerDeps = Deps & {
   /** Blocking BullMQ connection (role "worker": retries forever while Redis is away). */
-  workerRedis: Redis;
+  workerRedis: RedisConnection;
   registry?: NodeRegistry;
   /** The port its metrics listener got, shown in the workers registry. */
   metricsPort?: number | null;

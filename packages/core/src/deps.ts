@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis";
 import type { Config } from "./config";
 import type { Db } from "./db";
 import type { Logger } from "./logger";
@@ -13,7 +13,7 @@ export type Deps = {
   logger: Logger;
   db: Db;
   /** Producer connection: fails fast while Redis is down. */
-  redis: Redis;
+  redis: RedisConnection;
   queues: Queues;
   /** This process's Prometheus registry and recorders (docs/observability.md). */
   metrics: Metrics;

@@ -1,5 +1,5 @@
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis";
 import { JOBS, runJobId } from "./catalog";
 import { startEnqueueSpan } from "../observability/trace-spans";
 import { withTimeout } from "../with-timeout";
@@ -24,7 +24,7 @@ const DOWN: ReadonlySet<string> = new Set(["reconnecting", "close", "end"]);
 
 export type RunEnqueuerOptions = {
   /** The queue's connection: while it is down an enqueue rejects at once instead of joining a batch. */
-  connection?: Redis;
+  connection?: RedisConnection;
   /**
    * A batch not in Redis by then rejects its callers (the adds may still land later: they are idempotent by job
    * id). BullMQ waits for a connection that has never been ready, even with the offline queue off, so an API

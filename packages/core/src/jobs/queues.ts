@@ -1,5 +1,5 @@
 import { Queue, type Telemetry } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis";
 import { JOBS, QUEUES, requeueJobId, resumeJobId, retryJobId, wakeJobId } from "./catalog";
 import { createRunEnqueuer, type RunEnqueuer, type RunToEnqueue } from "./create-run-enqueuer";
 import { withTimeout } from "../with-timeout";
@@ -14,7 +14,7 @@ export type Queues = {
 };
 
 /** `telemetry`: BullMQ's tracing hooks, only when tracing is on. */
-export function createQueues(connection: Redis, prefix: string, telemetry?: Telemetry): Queues {
+export function createQueues(connection: RedisConnection, prefix: string, telemetry?: Telemetry): Queues {
   const options = { connection, prefix, ...(telemetry !== undefined && { telemetry }) };
   const runs = new Queue(QUEUES.runs, options);
   return {

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis";
 import { createDb } from "../db";
 import type { Deps } from "../deps";
 import type { NodeRegistry } from "../engine/node-registry";
@@ -19,7 +19,7 @@ export type ProcessDeps = Deps & {
   /** Closes the queues, Redis, Postgres, the metrics listener and tracing: the last step of a graceful shutdown. */
   close: () => Promise<void>;
   /** Registers a connection of the process's own (a worker's blocking one) to log its errors and close it. */
-  adopt: (connection: Redis) => Redis;
+  adopt: (connection: RedisConnection) => RedisConnection;
   /** The port the metrics listener got (a free one when the configured port was taken); null without one. */
   metricsPort: number | null;
 };
@@ -55,8 +55,8 @@ export async function createProcessDeps(
   const tracing = options.tracing === true ? await startTracing(config, service, logger) : null;
   const telemetry = tracing?.telemetry;
   const db = createDb({ ...config, DATABASE_POOL_SIZE: options.poolSize?.(config) ?? config.DATABASE_POOL_SIZE });
-  const owned: Redis[] = [];
-  const adopt = (connection: Redis) => {
+  const owned: RedisConnection[] = [];
+  const adopt = (connection: RedisConnection) => {
     connection.on("error", (err: Error) => logger.warn("redis connection error", { err: err.message }));
     owned.push(connection);
     return connection;

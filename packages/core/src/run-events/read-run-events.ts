@@ -1,5 +1,5 @@
 import { queryRows, type Queryable } from "../db";
-import { outputPayloadOf } from "../runs/run-row";
+import { outputPayloadOf, resultOf } from "../runs/run-row";
 import { isTerminal, statusInSql, TERMINAL_STATUSES, type RunStatus } from "../runs/run-status";
 import { formatRunEventCursor, type RunEventCursor } from "./run-event-cursor";
 
@@ -205,8 +205,7 @@ function toEvents({ runId, cursor: from }: RunEventRead, row: Row): NonNullable<
   }
   const ended = !held && isTerminal(row.status);
   if (ended) {
-    const output = outputPayloadOf(row) as { result?: unknown; final_state?: unknown } | null;
-    const result = output?.result ?? output?.final_state;
+    const result = resultOf(outputPayloadOf(row));
     events.push({
       event: "end",
       id: `${formatRunEventCursor({ ...cursor, lines: 0 })}:end`,

@@ -1,5 +1,5 @@
 import type { RunChangePublisher } from "../run-events/run-change-publisher";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis";
 import type { Db } from "../db";
 import type { Logger } from "../logger";
 import { cancelOutcome } from "./run-actions";
@@ -18,7 +18,7 @@ export async function cancelRunTrees(
   deps: {
     db: Db;
     logger: Logger;
-    cancels?: { redis: Redis; prefix: string };
+    cancels?: { redis: RedisConnection; prefix: string };
     changes?: Pick<RunChangePublisher, "changed">;
   },
   rootIds: readonly string[],

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis";
 import type { Db } from "../db";
 import type { Logger } from "../logger";
 import { errorMessage } from "../errors";
@@ -16,7 +16,7 @@ export type ChildRunDeps = {
   logger: Logger;
   queues: Pick<Queues, "runs" | "enqueueRuns">;
   /** Where cancels of running children are published (the queue prefix's cancel channel). */
-  cancels?: { redis: Redis; prefix: string };
+  cancels?: { redis: RedisConnection; prefix: string };
   /** MAX_RUN_DEPTH and MAP_MAX_ITEMS. */
   maxDepth: number;
   maxItems: number;

@@ -91,6 +91,15 @@ export function outputPayloadOf(run: Pick<RunRow, "execute" | "inputPayload" | "
   return { ...output, final_state: { input: run.inputPayload ?? {}, ...finalState } };
 }
 
+/**
+ * A succeeded run's result from its output (as `outputPayloadOf` answers it): `result` when its graph has an
+ * `output`, whatever that evaluated to (null included), else its final_state (docs/composition.md).
+ */
+export function resultOf(output: unknown): unknown {
+  if (!isObject(output)) return undefined;
+  return Object.hasOwn(output, "result") ? output.result : output.final_state;
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
