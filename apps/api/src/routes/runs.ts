@@ -67,6 +67,7 @@ export function runRoutes(deps: Deps, changes?: RunChangePublisher): Router {
         inputPayload: body.input_payload,
         runnableConfig: body.runnable_config ?? null,
         execute: body.execute,
+        priority: body.priority ?? null,
         actor: auditActor(res, body.triggered_by, body.triggered_by).actor,
       },
     ]);

@@ -1,5 +1,5 @@
 import { queryRows, type Queryable } from "../db";
-import { enqueueWake, type Queues } from "../jobs/queues";
+import { enqueueWake, type Queues, type RunRoute } from "../jobs/queues";
 
 /**
  * After a run of a limited workflow leaves running (finished, parked, retried, handed back), its slot is free:
@@ -8,24 +8,24 @@ import { enqueueWake, type Queues } from "../jobs/queues";
  * was lost (a worker died in between) is enqueued again by the reconciler.
  */
 export async function wakeBlockedRuns(
-  deps: { db: Queryable; queues: Pick<Queues, "runs"> },
+  deps: { db: Queryable; queues: Pick<Queues, "runQueue"> },
   workflowId: string,
   key: string,
   workflowWide: boolean,
 ): Promise<string[]> {
-  const sameKey = `SELECT id FROM runs WHERE workflow_id = $1::uuid AND status = 'pending' AND blocked_by = 'concurrency'
+  const sameKey = `SELECT id, queue, priority FROM runs WHERE workflow_id = $1::uuid AND status = 'pending' AND blocked_by = 'concurrency'
                      AND concurrency_key = $2 ORDER BY created_at, id LIMIT 1`;
-  const anyKey = `SELECT id FROM runs WHERE workflow_id = $1::uuid AND status = 'pending' AND blocked_by = 'concurrency'
+  const anyKey = `SELECT id, queue, priority FROM runs WHERE workflow_id = $1::uuid AND status = 'pending' AND blocked_by = 'concurrency'
                     ORDER BY created_at, id LIMIT 1`;
-  const rows = await queryRows<{ id: string }>(
+  const rows = await queryRows<RunRoute>(
     deps.db,
     workflowWide
-      ? `SELECT id::text AS id FROM ((${sameKey}) UNION (${anyKey})) AS w`
-      : `SELECT id::text AS id FROM (${sameKey}) AS w`,
+      ? `SELECT id::text AS id, queue, priority FROM ((${sameKey}) UNION (${anyKey})) AS w`
+      : `SELECT id::text AS id, queue, priority FROM (${sameKey}) AS w`,
     [workflowId, key],
     true,
   );
   const now = Date.now();
-  await Promise.all(rows.map((r) => enqueueWake(deps.queues, r.id, now)));
+  await Promise.all(rows.map((r) => enqueueWake(deps.queues, r, now)));
   return rows.map((r) => r.id);
 }

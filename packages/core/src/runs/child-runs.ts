@@ -13,7 +13,7 @@ import type { RunRow } from "./run-row";
 export type ChildRunDeps = {
   db: Db;
   logger: Logger;
-  queues: Pick<Queues, "runs" | "enqueueRuns">;
+  queues: Pick<Queues, "runQueue" | "enqueueRuns">;
   /** Where cancels of running children are published (the queue prefix's cancel channel). */
   cancels?: { redis: Redis; prefix: string };
   /** MAX_RUN_DEPTH and MAP_MAX_ITEMS. */
@@ -101,8 +101,8 @@ async function settleOnce(deps: Pick<ChildRunDeps, "db" | "logger" | "queues">, 
   }
   const resume = await claimResume(deps.db, groupId);
   if (resume === null) return false;
-  deps.logger.info("child runs done, resuming their parent", { runId: resume.parentRunId, groupId });
-  await enqueueResume(deps.queues, resume.parentRunId, resume.resolvedAt);
+  deps.logger.info("child runs done, resuming their parent", { runId: resume.parent.id, groupId });
+  await enqueueResume(deps.queues, resume.parent, resume.resolvedAt);
   return true;
 }
 

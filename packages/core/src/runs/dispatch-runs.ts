@@ -21,7 +21,9 @@ export async function enqueueCreated(
 ): Promise<void> {
   // Every run the API creates (webhook, cron, manual, retry) comes through here once, right after its commit.
   deps.metrics?.runsCreated(created.map((c) => c.run));
-  const runs = created.filter((c) => c.run.execute).map((c) => ({ id: c.run.id, runAt: c.run.runAt }));
+  const runs = created
+    .filter((c) => c.run.execute)
+    .map(({ run }) => ({ id: run.id, runAt: run.runAt, queue: run.queue, priority: run.priority }));
   if (runs.length === 0) return;
   const ids = runs.map((r) => r.id);
   try {

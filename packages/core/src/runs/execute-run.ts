@@ -41,7 +41,7 @@ export type RunExecutionDeps = {
   /** The runs this process executes, so a cancel heard on Redis can abort them. */
   aborts?: RunAborts;
   /** Where a parked run's resume job goes. */
-  queues?: Pick<Queues, "runs">;
+  queues?: Pick<Queues, "runQueue">;
   /** The worker's run metrics (start latency, outcomes, durations). */
   metrics?: Pick<Metrics, "runStarted" | "runFinished">;
   /** Called for every finished step, in the run's trace context (tracing: a span per step). */
@@ -206,7 +206,9 @@ async function waitToStart(
     await job.postpone(refusal.until);
     return "postponed";
   }
-  if (deps.queues !== undefined) await enqueueWake(deps.queues, runId, Date.now(), refusal.until);
+  if (deps.queues !== undefined) {
+    await enqueueWake(deps.queues, { id: runId, ...refusal.route }, Date.now(), refusal.until);
+  }
   return "blocked";
 }
 
@@ -224,7 +226,7 @@ function startOf(deps: RunExecutionDeps, runId: string) {
   } as const satisfies Parameters<typeof transitionRun>[1];
 }
 
-async function wakeAfter(deps: RunExecutionDeps, queues: Pick<Queues, "runs">, limited: LimitedStart) {
+async function wakeAfter(deps: RunExecutionDeps, queues: Pick<Queues, "runQueue">, limited: LimitedStart) {
   try {
     await wakeBlockedRuns({ db: deps.db, queues }, limited.run.workflowId, limited.key, limited.workflowWide);
   } catch (err) {
@@ -345,7 +347,7 @@ async function recordOutcome(
   if (outcome.status === "waiting") {
     await recordStepsDurably(db, runId, attempt, steps, retry);
     const parked = await parkRun(deps, run, jobId, outcome.waitingFor);
-    if (parked === "waiting") await resumeIfChildrenDone(deps, runId, outcome.waitingFor);
+    if (parked === "waiting") await resumeIfChildrenDone(deps, run, outcome.waitingFor);
     return parked;
   }
   // The buffered steps go in the outcome's statement: one round trip finishes the run.
@@ -381,7 +383,7 @@ async function recordOutcome(
     if (pending === null) return refuseOutcome(deps, run, jobId);
     logger.info("run retry scheduled", { runId, jobId, workflowId, error, runAt: runAt.toISOString() });
     deps.metrics?.runFinished("retry_scheduled", Date.now() - startedAt);
-    await enqueueRetry(deps.queues, runId, attempt + 1, runAt);
+    await enqueueRetry(deps.queues, run, attempt + 1, runAt);
     return "failed";
   }
   const done = await transition({ ...fence, to: "failed", action: "run_failed", error, metadata: { error } });

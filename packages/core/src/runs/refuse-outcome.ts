@@ -9,7 +9,7 @@ import { runWriteRetry } from "./durable-writes";
 export type HandBackDeps = {
   db: Db;
   logger: Logger;
-  queues?: Pick<Queues, "runs">;
+  queues?: Pick<Queues, "runQueue">;
   lease?: { owner: string };
   dbRetryMaxMs?: number;
 };

@@ -46,6 +46,8 @@ export const RunResponse = z.strictObject({
     description:
       "Beyond Orcheo: why a pending run waits: no concurrency slot yet, or no start left in its rate limit window (it starts at run_at)",
   }),
+  queue: z.string().meta({ description: "Beyond Orcheo: the queue its jobs go to (its workflow's routing)" }),
+  priority: z.number().int().meta({ description: "Beyond Orcheo: 1..10, 1 starts first within its queue" }),
   created_at: Timestamp.nullable(),
   updated_at: Timestamp.nullable(),
   started_at: Timestamp.nullable(),

@@ -5,7 +5,7 @@ import { enqueueRequeued, type Queues } from "../jobs/queues";
 import { transitionRun } from "./transition-run";
 import { errorMessage } from "../errors";
 
-export type SweepDeps = { db: Db; logger: Logger; queues: Pick<Queues, "runs" | "enqueueRuns"> };
+export type SweepDeps = { db: Db; logger: Logger; queues: Pick<Queues, "runQueue" | "enqueueRuns"> };
 
 export type SweepOptions = {
   /** MAX_CRASH_RECOVERIES: takeovers allowed per run; the next expiry fails it. */
@@ -84,7 +84,7 @@ export async function sweepExpiredLeases(deps: SweepDeps, options: SweepOptions)
     try {
       await enqueueRequeued(
         deps.queues,
-        run.id,
+        pending,
         "takeover",
         run.attempt,
         Math.floor(Math.random() * TAKEOVER_JITTER_MS),
