@@ -68,7 +68,11 @@ export async function createProcessDeps(
   // Without a listener BullMQ prints every connection error raw; the connection's own listener above logs them.
   queues.runs.on("error", () => undefined);
   queues.beat.on("error", () => undefined);
-  const metrics = createMetrics(options.queueMetrics === true ? { queues } : {});
+  const metrics = createMetrics(
+    options.queueMetrics === true
+      ? { queues, routing: { db, heartbeatSeconds: config.RUN_LEASE_HEARTBEAT_SECONDS } }
+      : {},
+  );
   const metricsServer =
     options.metricsPort === undefined
       ? null

@@ -43,7 +43,7 @@ export async function createTestDeps(overrides: Record<string, string> = {}): Pr
     db,
     redis,
     queues,
-    metrics: createMetrics({ queues }),
+    metrics: createMetrics({ queues, routing: { db, heartbeatSeconds: config.RUN_LEASE_HEARTBEAT_SECONDS } }),
     env,
     close: async () => {
       await closeQueues(queues);
