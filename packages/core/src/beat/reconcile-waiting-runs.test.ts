@@ -44,7 +44,7 @@ describe("reconcileWaitingRuns", () => {
     assert.deepEqual(job?.data, { run_id: delayed, resume: true });
     // Due in about 30 s: delayed by the time left, never started early.
     assert.ok(job !== undefined && job.delay > 20_000 && job.delay <= 30_000, `delay ${job?.delay}`);
-    const overdueJobs = await deps.queues.runs.getJobs(["wait", "delayed"]);
+    const overdueJobs = await deps.queues.runs.getJobs(["wait", "prioritized", "delayed"]);
     const overdueJob = overdueJobs.find((j) => j.data.run_id === overdue);
     assert.equal(overdueJob?.delay, 0);
     assert.ok(!overdueJobs.some((j) => j.data.run_id === forever));
