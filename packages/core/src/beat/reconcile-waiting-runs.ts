@@ -1,6 +1,6 @@
 import type { Deps } from "../deps";
 import { resumeJobId } from "../jobs/catalog";
-import { enqueueResume } from "../jobs/queues";
+import { enqueueResume, type RunRoute } from "../jobs/queues";
 import { nextWakeUp, type WaitingFor } from "../engine/wait-state";
 
 type WaitingRun = { id: string; queue: string; priority: number; waitingFor: WaitingFor | null };
@@ -40,5 +40,18 @@ export async function reconcileWaitingRuns(
   );
   const lost = due.filter((_, i) => !present[i]);
   await Promise.all(lost.map(({ run, at }) => enqueueResume(deps.queues, run, at)));
-  return lost.map((r) => r.run.id);
+  // Refused a slot to resume in, with no live run of its key left to wake it (that wake was lost with its worker):
+  // a resume now, which takes the slot or marks the run blocked again.
+  const blocked = await deps.db.$queryRawUnsafe<RunRoute[]>(
+    `SELECT r.id::text AS id, r.queue, r.priority FROM runs r
+     WHERE r.status = 'waiting' AND r.blocked_by = 'concurrency' AND r.updated_at < $1::timestamptz
+       AND NOT EXISTS (SELECT 1 FROM runs h WHERE h.workflow_id = r.workflow_id AND h.status = 'running'
+                         AND h.concurrency_key = r.concurrency_key AND h.lease_expires_at >= clock_timestamp())
+     ORDER BY r.updated_at LIMIT $2`,
+    options.before.toISOString(),
+    options.limit ?? 1_000,
+  );
+  const now = new Date();
+  await Promise.all(blocked.map((run) => enqueueResume(deps.queues, run, now)));
+  return [...lost.map((r) => r.run.id), ...blocked.map((r) => r.id)];
 }

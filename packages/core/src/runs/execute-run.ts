@@ -21,6 +21,8 @@ import { refuseOutcome } from "./refuse-outcome";
 import { releaseRun } from "./release-run";
 import { handOverRun } from "./hand-over-run";
 import { startLimitedRun, type LimitedStart, type StartRefusal } from "../flow/start-limited-run";
+import { resumeLimitedRun } from "../flow/resume-limited-run";
+import type { Transition } from "./transition";
 import { wakeBlockedRuns } from "../flow/wake-blocked-runs";
 import type { EngineLimits } from "../engine/engine-limits";
 import { evaluateExpression } from "../engine/compile-expression";
@@ -129,18 +131,33 @@ async function startAndExecute(
   const { runId, jobId } = job;
   const resumed = job.resume === true;
   const retry = runWriteRetry(deps, runId, jobId);
+  const resumeOf = (): Transition => ({
+    runId,
+    to: "running",
+    from: ["waiting"],
+    actor: ACTOR,
+    action: "run_resumed",
+    lease: deps.lease,
+  });
   let run = resumed
-    ? await transitionRunDurably(
-        db,
-        { runId, to: "running", from: ["waiting"], actor: ACTOR, action: "run_resumed", lease: deps.lease },
-        retry,
-        deps.transitions,
-      )
+    ? await transitionRunDurably(db, { ...resumeOf(), slot: "unlimited" }, retry, deps.transitions)
     : await transitionRunDurably(db, { ...startOf(deps, runId), slot: "unlimited" }, retry, deps.transitions);
-  // Refused: maybe a run of a workflow with flow limits, which starts by asking them (one-run statements).
+  // Refused: maybe a run of a workflow with flow limits, which starts (or resumes) by asking them (one-run
+  // statements): a resume takes a concurrency slot again, as a start does.
+  const expressions = deps.limits?.expressions;
   const limitedStart =
-    run === null && !resumed ? await startLimitedRun(db, startOf(deps, runId), retry, deps.limits?.expressions) : null;
-  if (limitedStart !== null && "blocked" in limitedStart) return waitToStart(deps, job, limitedStart);
+    run !== null
+      ? null
+      : resumed
+        ? await resumeLimitedRun(db, resumeOf(), retry, expressions)
+        : await startLimitedRun(db, startOf(deps, runId), retry, expressions);
+  if (limitedStart !== null && "blocked" in limitedStart) {
+    if (limitedStart.blocked === "concurrency" && resumed) {
+      logger.info("run waits for a concurrency slot to resume", { runId, jobId });
+      return "blocked";
+    }
+    return waitToStart(deps, job, limitedStart);
+  }
   const limited = limitedStart;
   if (limited !== null) run = limited.run;
   if (run === null && resumed) {
