@@ -12,7 +12,8 @@ export const RoutingQueueJson = z.strictObject({
   queue: z.string(),
   consumers: z.array(z.string()).meta({ description: "Ids of the live workers that consume it (WORKER_QUEUES)" }),
   backlog: Count.meta({
-    description: "Jobs ready to start and waiting for a worker (BullMQ waiting + prioritized); null: Redis did not answer",
+    description:
+      "Jobs ready to start and waiting for a worker (BullMQ waiting + prioritized); null: Redis did not answer",
   }),
   delayed: Count.meta({ description: "Jobs due later (run_at, retry backoff, resume times)" }),
   active: Count.meta({ description: "Jobs a worker holds now" }),
