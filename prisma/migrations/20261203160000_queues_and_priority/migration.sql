@@ -15,8 +15,8 @@ CREATE INDEX "runs_pending_queue_idx" ON "runs"("queue") WHERE "status" = 'pendi
 
 -- A waiting run that resumes under a concurrency limit takes a slot again, as a start does (docs/flow-control.md):
 -- 'concurrency' while max_running runs of the workflow, or max_running_per_key of the run's key, are running,
--- else null. No rate limit (a resume is no start) and no queue of older pending runs: a run already under way goes
--- first. The same advisory locks as switchyard_start_wait, in the same order (workflow, then key).
+-- else null. No rate limit (a resume is no start) and no queue of older pending runs: a run already under way need
+-- not wait for runs that have not started. The same advisory locks as switchyard_start_wait, in the same order (workflow, then key).
 CREATE FUNCTION switchyard_resume_wait(wf uuid, ck text)
 RETURNS text LANGUAGE plpgsql VOLATILE AS E'
 DECLARE
@@ -49,6 +49,6 @@ BEGIN
 END
 ';
 
--- The waiting runs refused a slot to resume in, oldest first: what a finishing run wakes before pending ones.
+-- The waiting runs refused a slot to resume in, oldest first: what a finishing run wakes, with the pending ones.
 CREATE INDEX "runs_resume_blocked_idx" ON "runs"("workflow_id", "concurrency_key", "updated_at", "id")
   WHERE "status" = 'waiting' AND "blocked_by" = 'concurrency';
