@@ -7,6 +7,7 @@ import type { Deps } from "@switchyard/core/deps";
 import { closeQueues, createQueues } from "@switchyard/core/jobs/queues";
 import { createLogger } from "@switchyard/core/logger";
 import { createMetrics } from "@switchyard/core/observability/metrics";
+import { createRunChangePublisher } from "@switchyard/core/run-events/run-change-publisher";
 import { createRedis } from "@switchyard/core/redis";
 import { deleteKeys } from "@switchyard/core/testing/test-deps";
 import { createApp } from "../../apps/api/src/app";
@@ -50,6 +51,7 @@ export function createFaultDeps(
     redis,
     queues,
     metrics: createMetrics({ queues }),
+    changes: createRunChangePublisher(redis, config.QUEUE_PREFIX, logger),
     env,
     close: async () => {
       await closeQueues(queues).catch(() => undefined);

@@ -108,7 +108,7 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
   api.use(cronRoutes(deps));
   api.use(manualRoutes(deps));
   api.use(runEventRoutes(deps, live));
-  api.use(runRoutes(deps, live.publisher));
+  api.use(runRoutes(deps));
   api.use(executionRoutes(deps));
   api.use(runSearchRoutes(deps));
   api.use(systemQueueRoutes(deps));

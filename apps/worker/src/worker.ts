@@ -9,7 +9,7 @@ import { executeRun, type RunExecutionDeps } from "@switchyard/core/runs/execute
 import { createChildSettler } from "@switchyard/core/runs/child-runs";
 import { createRunAborts, subscribeRunCancels } from "@switchyard/core/runs/run-cancellation";
 import { createTransitionBatcher } from "@switchyard/core/runs/transition-batcher";
-import { createRunChangePublisher, publishingTransitions } from "@switchyard/core/run-events/run-change-publisher";
+import { publishingTransitions } from "@switchyard/core/run-events/run-change-publisher";
 import { observeRuns } from "@switchyard/core/observability/observe-run";
 import { recordStepSpan } from "@switchyard/core/observability/trace-spans";
 import { createActiveRuns, RunHandOver } from "@switchyard/core/runs/active-runs";
@@ -67,7 +67,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
   // A subscribed connection takes no other commands: cancels get one of their own.
   const subscriber = deps.workerRedis.duplicate();
   await subscribeRunCancels(subscriber, config.QUEUE_PREFIX, aborts, logger);
-  const changes = createRunChangePublisher(deps.redis, config.QUEUE_PREFIX, logger);
+  const { changes } = deps;
   const execution: RunExecutionDeps = {
     db: deps.db,
     logger,
@@ -93,6 +93,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
       maxDepth: config.MAX_RUN_DEPTH,
       maxItems: config.MAP_MAX_ITEMS,
       settle: createChildSettler(deps),
+      changes,
     },
   };
   const execute = observeRuns(executeRun, deps.metrics, deps.telemetry !== undefined);

@@ -5,6 +5,7 @@ import type { Logger } from "./logger";
 import type { Queues } from "./jobs/queues";
 import type { Metrics } from "./observability/metrics";
 import type { Telemetry } from "bullmq";
+import type { RunChangePublisher } from "./run-events/run-change-publisher";
 
 /** What every process builds once in its main.ts and passes down. No module-level singletons. */
 export type Deps = {
@@ -16,6 +17,11 @@ export type Deps = {
   queues: Queues;
   /** This process's Prometheus registry and recorders (docs/observability.md). */
   metrics: Metrics;
+  /**
+   * Announces the runs this process created or changed, after their commit (run event streams, waiting webhook
+   * deliveries): one PUBLISH per turn of the event loop. The worker's batched transitions go through it too.
+   */
+  changes: RunChangePublisher;
   /** BullMQ telemetry when tracing is on (OTEL_EXPORTER_OTLP_ENDPOINT); absent otherwise. */
   telemetry?: Telemetry;
 };

@@ -9,6 +9,7 @@ import { startTracing } from "../observability/start-tracing";
 import { createRedis } from "../redis";
 import { watchRedisEvictionPolicy } from "../redis-policy";
 import type { Config } from "../config";
+import { createRunChangePublisher } from "../run-events/run-change-publisher";
 import { bootNodeRegistry, createConfiguredNodeRegistry } from "./boot-node-registry";
 import { bootProcess } from "./lifecycle";
 
@@ -68,6 +69,7 @@ export async function createProcessDeps(
   // Without a listener BullMQ prints every connection error raw; the connection's own listener above logs them.
   queues.runs.on("error", () => undefined);
   queues.beat.on("error", () => undefined);
+  const changes = createRunChangePublisher(redis, config.QUEUE_PREFIX, logger);
   const metrics = createMetrics(
     options.queueMetrics === true
       ? { queues, routing: { db, heartbeatSeconds: config.RUN_LEASE_HEARTBEAT_SECONDS } }
@@ -84,11 +86,13 @@ export async function createProcessDeps(
     redis,
     queues,
     metrics,
+    changes,
     ...(telemetry !== undefined && { telemetry }),
     registry,
     adopt,
     metricsPort: metricsServer?.port ?? null,
     close: async () => {
+      await changes.flush();
       await closeQueues(queues);
       for (const connection of owned) connection.disconnect();
       await db.$disconnect();

@@ -22,9 +22,10 @@ export type LiveRuns = {
 const POLL_MS = 5_000;
 
 export function createLiveRuns(
-  deps: Pick<Deps, "db" | "redis" | "logger"> & {
-    config: Pick<Config, "REDIS_URL" | "QUEUE_PREFIX" | "RUN_EVENTS_HEARTBEAT_SECONDS">;
-  },
+  deps: Pick<Deps, "db" | "redis" | "logger"> &
+    Partial<Pick<Deps, "changes">> & {
+      config: Pick<Config, "REDIS_URL" | "QUEUE_PREFIX" | "RUN_EVENTS_HEARTBEAT_SECONDS">;
+    },
 ): LiveRuns {
   const { config, logger, db } = deps;
   // Role "worker": a subscriber waits, and reconnects, forever.
@@ -38,7 +39,8 @@ export function createLiveRuns(
     pollMs: POLL_MS,
   });
   const answers = createWebhookAnswerWaiter(db, subscriber, logger, POLL_MS);
-  const publisher = createRunChangePublisher(deps.redis, config.QUEUE_PREFIX, logger);
+  // The process's own publisher (a test may build the live side without one).
+  const publisher = deps.changes ?? createRunChangePublisher(deps.redis, config.QUEUE_PREFIX, logger);
   return {
     streams,
     answers,

@@ -95,8 +95,8 @@ async function reuseSucceeded(db: Queryable, groupId: string, nodeId: string, pa
  * children's outcomes (the trigger) and with a cancel of the parent, so no slot is given twice and no child is
  * created after a cancel.
  */
-export async function fillChildGroup(db: Queryable, groupId: string): Promise<RunRoute[]> {
-  const rows = await queryRows<RunRoute>(
+export async function fillChildGroup(db: Queryable, groupId: string): Promise<CreatedChild[]> {
+  return queryRows<CreatedChild>(
     db,
     `WITH g AS (
        SELECT * FROM run_child_groups gr WHERE id = $1::uuid AND resolved_at IS NULL
@@ -128,11 +128,15 @@ export async function fillChildGroup(db: Queryable, groupId: string): Promise<Ru
               jsonb_build_object('parent_run_id', g.parent_run_id, 'node_id', g.node_id, 'index', ins.child_index)
        FROM ins, g
      )
-     SELECT id::text, queue, priority FROM ins ORDER BY child_index`,
+     SELECT ins.id::text AS id, g.workflow_id::text AS "workflowId", g.parent_run_id::text AS "parentRunId",
+            ins.created_at AS "updatedAt", ins.queue, ins.priority
+     FROM ins, g ORDER BY ins.child_index`,
     [groupId],
   );
-  return rows;
 }
+
+/** A child `fillChildGroup` created (pending, attempt 0): what announcing and enqueueing it need. */
+export type CreatedChild = RunRoute & { workflowId: string; parentRunId: string; updatedAt: Date };
 
 /**
  * The one process that enqueues the parent's resume takes it here; null when the group is not resolved, was taken,

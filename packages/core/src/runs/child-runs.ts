@@ -9,6 +9,7 @@ import { parseWorkflowRef } from "../workflows/resolve-workflow";
 import { claimResume, fillChildGroup, openChildGroup, readChildGroup } from "./child-groups";
 import { cancelRunTrees } from "./cancel-run-trees";
 import type { RunRow } from "./run-row";
+import type { RunChangePublisher } from "../run-events/run-change-publisher";
 
 export type ChildRunDeps = {
   db: Db;
@@ -21,6 +22,8 @@ export type ChildRunDeps = {
   maxItems: number;
   /** Settles a group once per burst of calls (`createChildSettler`); a plain `settleChildGroup` without. */
   settle?: (groupId: string) => Promise<boolean>;
+  /** Where the children's creations are announced (their parent's event stream). */
+  changes?: Pick<RunChangePublisher, "changed">;
 };
 
 /** The child runs of one run, as its workflow and map nodes use them (engine/child-runs.ts). */
@@ -85,7 +88,7 @@ async function findTarget(db: Db, ref: string, version: number | undefined) {
  * guarded.
  */
 export async function settleChildGroup(
-  deps: Pick<ChildRunDeps, "db" | "logger" | "queues" | "settle">,
+  deps: Pick<ChildRunDeps, "db" | "logger" | "queues" | "settle" | "changes">,
   groupId: string,
 ): Promise<boolean> {
   if (deps.settle !== undefined) return deps.settle(groupId);
@@ -93,9 +96,13 @@ export async function settleChildGroup(
 }
 
 /** true when it created children or claimed the parent's resume. */
-async function settleOnce(deps: Pick<ChildRunDeps, "db" | "logger" | "queues">, groupId: string): Promise<boolean> {
+async function settleOnce(
+  deps: Pick<ChildRunDeps, "db" | "logger" | "queues" | "changes">,
+  groupId: string,
+): Promise<boolean> {
   const created = await fillChildGroup(deps.db, groupId);
   if (created.length > 0) {
+    for (const child of created) deps.changes?.changed({ ...child, status: "pending", attempt: 0 });
     await deps.queues.enqueueRuns(created);
     return true;
   }
@@ -110,7 +117,7 @@ async function settleOnce(deps: Pick<ChildRunDeps, "db" | "logger" | "queues">, 
  * `settleChildGroup` coalesced per group: a call while one is in flight makes it go round once more instead of
  * adding a statement of its own, so a burst of finished children of one map costs a few statements, not one each.
  */
-export function createChildSettler(deps: Pick<ChildRunDeps, "db" | "logger" | "queues">) {
+export function createChildSettler(deps: Pick<ChildRunDeps, "db" | "logger" | "queues" | "changes">) {
   const inFlight = new Map<string, { again: boolean; done: Promise<boolean> }>();
   return (groupId: string): Promise<boolean> => {
     const current = inFlight.get(groupId);
@@ -138,7 +145,7 @@ export function createChildSettler(deps: Pick<ChildRunDeps, "db" | "logger" | "q
 
 /** Settles a finished child's group; a failure is logged and left to the reconciler. */
 export async function settleFinishedChild(
-  deps: Pick<ChildRunDeps, "db" | "logger" | "queues" | "settle">,
+  deps: Pick<ChildRunDeps, "db" | "logger" | "queues" | "settle" | "changes">,
   run: Pick<RunRow, "id" | "childGroupId">,
 ): Promise<void> {
   if (run.childGroupId === null) return;

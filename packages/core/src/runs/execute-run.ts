@@ -159,7 +159,11 @@ async function startAndExecute(
     return waitToStart(deps, job, limitedStart);
   }
   const limited = limitedStart;
-  if (limited !== null) run = limited.run;
+  if (limited !== null) {
+    run = limited.run;
+    // Not through the batcher (a one-run statement): announced here.
+    deps.changes?.changed(run);
+  }
   if (run === null && resumed) {
     logger.info("run not waiting, skipping its resume", { runId, jobId });
     return "skipped";

@@ -32,6 +32,7 @@ export async function handOverRun(
     runWriteRetry(deps, run.id, jobId),
   );
   if (pending === null) return refuseOutcome(deps, run, jobId);
+  deps.changes?.changed(pending);
   deps.logger.info("run handed back to pending", { runId: run.id, jobId, reason });
   try {
     if (deps.queues !== undefined) await enqueueRequeued(deps.queues, run, "handover", run.attempt);

@@ -13,7 +13,7 @@ export const RETRY_CONFLICT = "Only failed or cancelled runs can be retried.";
  * Reading before writing is safe here: a failed or cancelled run is terminal and never changes again.
  */
 export async function retryRun(
-  deps: Pick<Deps, "db" | "queues" | "logger" | "metrics">,
+  deps: Pick<Deps, "db" | "queues" | "logger" | "metrics" | "changes">,
   runId: string,
   actor: string,
   auditMetadata?: Record<string, unknown>,
