@@ -185,4 +185,34 @@ describe("queues and priority (routing)", () => {
     assert.equal(after.backlog, 0);
     assert.equal(after.no_consumer, false);
   });
+
+  it("sends child runs to their own workflow's queue with its priority", async () => {
+    const child = await createTestWorkflow(api.deps.db, { name: "Kid", handle: "kid-wf" }, GRAPH);
+    await api.request("PUT", "/api/workflows/kid-wf/routing", { body: { queue: "kids", priority: 2 } });
+    const parentGraph = {
+      nodes: [{ id: "fan", type: "map", params: { items: "[1, 2]", workflow: "kid-wf" } }],
+      edges: [],
+    };
+    await createTestWorkflow(api.deps.db, { name: "Parent", handle: "parent-wf" }, parentGraph);
+    const [parent] = (
+      await api.request("POST", "/api/triggers/manual/dispatch", { body: { workflow_id: "parent-wf", runs: [{}] } })
+    ).body as { id: string }[];
+    // The parent runs on the default queue; its children wait on kids, which nobody consumes yet.
+    const children = await eventually(async () => {
+      const rows = await api.deps.db.run.findMany({ where: { parentRunId: parent!.id } });
+      return rows.length === 2 ? rows : undefined;
+    });
+    assert.deepEqual(
+      children.map((c) => [c.workflowId, c.queue, c.priority, c.status]),
+      children.map(() => [child.workflowId, "kids", 2, "pending"]),
+    );
+    for (const c of children) {
+      const job = await api.deps.queues.runQueue("kids").getJob(runJobId(c.id));
+      assert.equal(job?.opts.priority, 2);
+    }
+    workers.push(await startWorker({ ...api.deps.env, WORKER_QUEUES: "kids" }));
+    await eventually(async () =>
+      (await api.request("GET", `/api/runs/${parent!.id}`)).body.status === "succeeded" ? true : undefined,
+    );
+  });
 });
