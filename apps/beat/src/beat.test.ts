@@ -177,7 +177,7 @@ describe("beat", () => {
 
     const added = await countAddedEvents(deps.redis, deps.config.QUEUE_PREFIX, QUEUES.runs);
     for (const id of runIds) assert.equal(added.get(runJobId(id)), 1, `run ${id}`);
-    assert.equal(await deps.queues.runs.getWaitingCount(), runIds.length);
+    assert.equal(await deps.queues.runs.getPrioritizedCount(), runIds.length);
     assert.equal((await deps.queues.beat.getJobSchedulers()).length, 1);
     assert.ok(api.requests.every((r) => r.url === "/api/triggers/cron/dispatch"));
   });

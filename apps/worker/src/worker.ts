@@ -18,6 +18,7 @@ import { removeWorker } from "@switchyard/core/workers/record-heartbeat";
 import { startWorkerHeartbeat } from "@switchyard/core/workers/start-worker-heartbeat";
 import { engineLimitsFrom } from "@switchyard/core/engine/engine-limits";
 import { createRunsConsumer, type RunsConsumer } from "./runs-consumer";
+import { bullQueueName } from "@switchyard/core/jobs/run-route";
 import { startConsumerWatchdog } from "./consumer-watchdog";
 import { errorMessage } from "@switchyard/core/errors";
 import { createVersionCache } from "@switchyard/core/runs/version-cache";
@@ -43,7 +44,10 @@ const MIN_POSTPONE_MS = 100;
 
 export type RunsWorker = {
   workerId: string;
+  /** The consumer of the first queue in WORKER_QUEUES. */
   consumer: RunsConsumer;
+  /** One consumer per queue in WORKER_QUEUES, in that order. */
+  consumers: { queue: string; consumer: RunsConsumer }[];
   /**
    * Graceful stop: takes no new jobs, lets active runs finish for up to `deadlineMs` (WORKER_SHUTDOWN_TIMEOUT),
    * then hands the rest back to pending at once, and leaves the workers registry.
@@ -111,42 +115,59 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     },
   };
 
-  const consumer = await createRunsConsumer({
-    connection: deps.workerRedis,
-    prefix: config.QUEUE_PREFIX,
-    concurrency: config.WORKER_CONCURRENCY,
-    name: workerId,
-    logger,
-    ...(deps.telemetry !== undefined && { telemetry: deps.telemetry }),
-    processor: async (job, token, signal) => {
-      if (!isRunsJob(job.name)) throw new Error(`no handler for job '${job.name}' on queue ${QUEUES.runs}`);
-      const name = job.name;
-      return handlers[name](parseJobPayload(name, job.data), job, token, signal);
-    },
-  });
+  const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
+    if (!isRunsJob(job.name)) throw new Error(`no handler for job '${job.name}' on queue ${job.queueName}`);
+    const name = job.name;
+    return handlers[name](parseJobPayload(name, job.data), job, token, signal);
+  };
+  const shares = concurrencyShares(config.WORKER_CONCURRENCY, config.WORKER_QUEUES);
+  const consumers = await Promise.all(
+    shares.map(async ({ queue, concurrency }) => ({
+      queue,
+      concurrency,
+      consumer: await createRunsConsumer({
+        queue: bullQueueName(queue),
+        connection: deps.workerRedis,
+        prefix: config.QUEUE_PREFIX,
+        concurrency,
+        name: workerId,
+        logger,
+        ...(deps.telemetry !== undefined && { telemetry: deps.telemetry }),
+        processor,
+      }),
+    })),
+  );
   const identity = {
     id: workerId,
     host: hostname(),
     pid: process.pid,
     concurrency: config.WORKER_CONCURRENCY,
+    queues: config.WORKER_QUEUES,
     startedAt: new Date(),
     metricsPort: deps.metricsPort ?? null,
   };
   const heartbeat = startWorkerHeartbeat(deps, identity, active);
-  const watchdog = startConsumerWatchdog({
-    consumer,
-    queue: deps.queues.runs,
+  const watchdogs = consumers.map(({ queue, concurrency, consumer }) =>
+    startConsumerWatchdog({
+      consumer,
+      queue: deps.queues.runQueue(queue),
+      concurrency,
+      idleSeconds: config.WORKER_WATCHDOG_SECONDS,
+      logger,
+    }),
+  );
+  logger.info("worker started", {
+    workerId,
     concurrency: config.WORKER_CONCURRENCY,
-    idleSeconds: config.WORKER_WATCHDOG_SECONDS,
-    logger,
+    queues: shares.map((s) => `${s.queue}:${s.concurrency}`),
   });
-  logger.info("worker started", { workerId, concurrency: config.WORKER_CONCURRENCY, queue: QUEUES.runs });
   return {
     workerId,
-    consumer,
+    consumer: consumers[0]!.consumer,
+    consumers: consumers.map(({ queue, consumer }) => ({ queue, consumer })),
     close: async (deadlineMs = config.WORKER_SHUTDOWN_TIMEOUT * 1_000) => {
-      watchdog.stop();
-      const closing = consumer.close();
+      for (const watchdog of watchdogs) watchdog.stop();
+      const closing = Promise.all(consumers.map((c) => c.consumer.close())).then(() => undefined);
       if (!(await settlesWithin(closing, deadlineMs))) {
         const reason = new RunHandOver(
           `worker ${workerId} stopped: shutdown deadline of ${deadlineMs / 1_000} s passed`,
@@ -166,6 +187,18 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
       subscriber.disconnect();
     },
   };
+}
+
+/**
+ * WORKER_CONCURRENCY split over the queues, as evenly as it goes (the first queues get the remainder), at least
+ * one slot each: a BullMQ Worker per queue, each fetching only as many jobs as its share, so the process never runs
+ * more than the budget (or one per queue, when there are more queues than slots) and a queue with a backlog
+ * cannot take the slots of another.
+ */
+export function concurrencyShares(concurrency: number, queues: readonly string[]) {
+  const base = Math.floor(concurrency / queues.length);
+  const extra = concurrency % queues.length;
+  return queues.map((queue, i) => ({ queue, concurrency: Math.max(1, base + (i < extra ? 1 : 0)) }));
 }
 
 function isRunsJob(name: string): name is RunsJobName {

@@ -147,6 +147,16 @@ export const Config = z
     SECRET_KEY_PREVIOUS: z.string().min(32, "must be at least 32 characters").optional(),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
     WORKER_ID: z.string().min(1).optional(),
+    // The routing queues this worker consumes (docs/flow-control.md), Celery's -Q; each a queue name, listed once.
+    WORKER_QUEUES: csv
+      .pipe(
+        z
+          .array(z.string().regex(/^[a-z0-9_-]{1,64}$/, "each queue is 1 to 64 characters among a-z, 0-9, '_' and '-'"))
+          .min(1, "name at least one queue")
+          .max(50)
+          .refine((qs) => new Set(qs).size === qs.length, "a queue is listed twice"),
+      )
+      .default(["default"]),
     // Worker-wide default run timeout; a version's or run's runnable_config.timeout_seconds wins.
     RUN_TIMEOUT_SECONDS: z.coerce
       .number()

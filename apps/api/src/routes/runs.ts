@@ -53,6 +53,7 @@ export function runRoutes(deps: Deps): Router {
         inputPayload: body.input_payload,
         runnableConfig: body.runnable_config ?? null,
         execute: body.execute,
+        priority: body.priority ?? null,
         actor: auditActor(res, body.triggered_by, body.triggered_by).actor,
       },
     ]);

@@ -11,7 +11,8 @@ import { concurrencyKeyOf } from "./concurrency-key";
 export type LimitedStart = { run: RunRow; key: string; workflowWide: boolean };
 
 /** Refused: waits for a concurrency slot (woken by a finishing run), or for its rate window at `until`. */
-export type StartRefusal = { blocked: "concurrency" } | { blocked: "rate_limit"; until: Date };
+export type StartRefusal =
+  { blocked: "concurrency" } | { blocked: "rate_limit"; until: Date; route: { queue: string; priority: number } };
 
 type Candidate = {
   input: unknown;
@@ -56,7 +57,7 @@ export async function startLimitedRun(
   if (first !== null) return started(first);
   const [mark] = await withDbRetry(
     () =>
-      queryRows<{ wait: string }>(
+      queryRows<{ wait: string; queue: string; priority: number }>(
         db,
         // Not a status change: the run stays pending, with the reason and the keys a finishing run wakes it by.
         `WITH why AS (
@@ -67,14 +68,15 @@ export async function startLimitedRun(
            run_at = CASE WHEN why.wait LIKE 'rate_limit %'
                          THEN to_timestamp(split_part(why.wait, ' ', 2)::bigint / 1000.0) ELSE r.run_at END
          FROM why WHERE r.id = $1::uuid AND r.status = 'pending' AND why.wait IS NOT NULL
-         RETURNING why.wait AS wait`,
+         RETURNING why.wait AS wait, r.queue, r.priority`,
         [start.runId, key, rateKey],
         true,
       ),
     retry,
   );
   if (mark !== undefined && mark.wait.startsWith("rate_limit ")) {
-    return { blocked: "rate_limit", until: new Date(Number(mark.wait.slice("rate_limit ".length))) };
+    const until = new Date(Number(mark.wait.slice("rate_limit ".length)));
+    return { blocked: "rate_limit", until, route: { queue: mark.queue, priority: mark.priority } };
   }
   const second = await transitionRunDurably(db, slotted, retry);
   return second === null ? { blocked: "concurrency" } : started(second);

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Queues } from "../jobs/queues";
-import { collectQueueDepth } from "./queue-depth";
+import { collectQueueDepth, collectRoutingQueues } from "./queue-depth";
+import type { Db } from "../db";
 import type { CronOutcome } from "../triggers/cron/cron-occurrences";
 
 /** The trigger label: the fixed ones by name; every other triggered_by (free text from the API) is "manual". */
@@ -39,7 +40,13 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 /** `queues`: the process whose scrape reports queue depth (the API). */
-export function createMetrics(options: { queues?: Pick<Queues, "runs" | "beat"> } = {}): Metrics {
+export function createMetrics(
+  options: {
+    queues?: Pick<Queues, "runs" | "beat" | "runQueue">;
+    /** With `queues`: the routing queues' gauges, read from Postgres (workflows, live workers) and Redis. */
+    routing?: { db: Db; heartbeatSeconds: number };
+  } = {},
+): Metrics {
   const registry = new Registry();
   // Unprefixed process_* / nodejs_* names, so the usual Node.js dashboards work as they are.
   collectDefaultMetrics({ register: registry });
@@ -120,6 +127,13 @@ export function createMetrics(options: { queues?: Pick<Queues, "runs" | "beat"> 
     registers,
   });
   if (options.queues !== undefined) collectQueueDepth(registry, options.queues);
+  if (options.queues !== undefined && options.routing !== undefined) {
+    collectRoutingQueues(
+      registry,
+      { db: options.routing.db, queues: options.queues },
+      options.routing.heartbeatSeconds,
+    );
+  }
 
   return {
     registry,

@@ -70,7 +70,11 @@ export async function createProcessDeps(
   queues.runs.on("error", () => undefined);
   queues.beat.on("error", () => undefined);
   const changes = createRunChangePublisher(redis, config.QUEUE_PREFIX, logger);
-  const metrics = createMetrics(options.queueMetrics === true ? { queues } : {});
+  const metrics = createMetrics(
+    options.queueMetrics === true
+      ? { queues, routing: { db, heartbeatSeconds: config.RUN_LEASE_HEARTBEAT_SECONDS } }
+      : {},
+  );
   const metricsServer =
     options.metricsPort === undefined
       ? null

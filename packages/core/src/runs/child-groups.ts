@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { queryRows, type Queryable } from "../db";
 import type { ChildGroupState, ChildOutcome } from "../engine/child-runs";
+import type { RunRoute } from "../jobs/run-route";
 
 /** A group to open: the parent, the node and its try, what each child runs, and how. */
 export type NewChildGroup = {
@@ -111,12 +112,14 @@ export async function fillChildGroup(db: Queryable, groupId: string): Promise<Cr
        WHERE gg.id = $1::uuid AND p.n > 0
      ), ins AS (
        INSERT INTO runs (id, workflow_id, workflow_version_id, status, triggered_by, input_payload, execute, attempt,
-                         created_at, updated_at, parent_run_id, root_run_id, depth, child_group_id, child_index)
+                         created_at, updated_at, parent_run_id, root_run_id, depth, child_group_id, child_index,
+                         queue, priority)
        SELECT gen_random_uuid(), g.workflow_id, g.workflow_version_id, 'pending', 'parent', p.input, true, 0,
-              clock_timestamp(), clock_timestamp(), g.parent_run_id, g.root_run_id, g.depth, g.id, p.idx
-       FROM pick p, g ORDER BY p.idx
+              clock_timestamp(), clock_timestamp(), g.parent_run_id, g.root_run_id, g.depth, g.id, p.idx,
+              w.queue, w.priority
+       FROM pick p, g JOIN workflows w ON w.id = g.workflow_id ORDER BY p.idx
        ON CONFLICT DO NOTHING
-       RETURNING id, child_index, created_at
+       RETURNING id, child_index, created_at, queue, priority
      ), items AS (
        UPDATE run_child_items i SET run_id = ins.id FROM ins WHERE i.group_id = $1::uuid AND i.idx = ins.child_index
      ), audit AS (
@@ -126,14 +129,14 @@ export async function fillChildGroup(db: Queryable, groupId: string): Promise<Cr
        FROM ins, g
      )
      SELECT ins.id::text AS id, g.workflow_id::text AS "workflowId", g.parent_run_id::text AS "parentRunId",
-            ins.created_at AS "updatedAt"
+            ins.created_at AS "updatedAt", ins.queue, ins.priority
      FROM ins, g ORDER BY ins.child_index`,
     [groupId],
   );
 }
 
-/** A child `fillChildGroup` created (pending, attempt 0): what announcing its creation needs. */
-export type CreatedChild = { id: string; workflowId: string; parentRunId: string; updatedAt: Date };
+/** A child `fillChildGroup` created (pending, attempt 0): what announcing and enqueueing it need. */
+export type CreatedChild = RunRoute & { workflowId: string; parentRunId: string; updatedAt: Date };
 
 /**
  * The one process that enqueues the parent's resume takes it here; null when the group is not resolved, was taken,
@@ -142,16 +145,19 @@ export type CreatedChild = { id: string; workflowId: string; parentRunId: string
 export async function claimResume(
   db: Queryable,
   groupId: string,
-): Promise<{ parentRunId: string; resolvedAt: Date } | null> {
-  const rows = await queryRows<{ parentRunId: string; resolvedAt: Date; detached: boolean }>(
+): Promise<{ parent: RunRoute; resolvedAt: Date } | null> {
+  const rows = await queryRows<RunRoute & { resolvedAt: Date; detached: boolean }>(
     db,
-    `UPDATE run_child_groups SET resume_claimed = true, updated_at = clock_timestamp()
-     WHERE id = $1::uuid AND resolved_at IS NOT NULL AND NOT resume_claimed
-     RETURNING parent_run_id::text AS "parentRunId", resolved_at AS "resolvedAt", on_failure = 'detached' AS detached`,
+    `UPDATE run_child_groups g SET resume_claimed = true, updated_at = clock_timestamp()
+     FROM runs p
+     WHERE g.id = $1::uuid AND g.resolved_at IS NOT NULL AND NOT g.resume_claimed AND p.id = g.parent_run_id
+     RETURNING g.parent_run_id::text AS "id", p.queue, p.priority, g.resolved_at AS "resolvedAt",
+               g.on_failure = 'detached' AS detached`,
     [groupId],
   );
   const row = rows[0];
-  return row === undefined || row.detached ? null : { parentRunId: row.parentRunId, resolvedAt: row.resolvedAt };
+  if (row === undefined || row.detached) return null;
+  return { parent: { id: row.id, queue: row.queue, priority: row.priority }, resolvedAt: row.resolvedAt };
 }
 
 /** A child's result: its graph's `output` when it had one, else its final_state (with its input). */

@@ -14,7 +14,7 @@ import type { RunChangePublisher } from "../run-events/run-change-publisher";
 export type ChildRunDeps = {
   db: Db;
   logger: Logger;
-  queues: Pick<Queues, "runs" | "enqueueRuns">;
+  queues: Pick<Queues, "runQueue" | "enqueueRuns">;
   /** Where cancels of running children are published (the queue prefix's cancel channel). */
   cancels?: { redis: RedisConnection; prefix: string };
   /** MAX_RUN_DEPTH and MAP_MAX_ITEMS. */
@@ -103,13 +103,13 @@ async function settleOnce(
   const created = await fillChildGroup(deps.db, groupId);
   if (created.length > 0) {
     for (const child of created) deps.changes?.changed({ ...child, status: "pending", attempt: 0 });
-    await deps.queues.enqueueRuns(created.map((c) => c.id));
+    await deps.queues.enqueueRuns(created);
     return true;
   }
   const resume = await claimResume(deps.db, groupId);
   if (resume === null) return false;
-  deps.logger.info("child runs done, resuming their parent", { runId: resume.parentRunId, groupId });
-  await enqueueResume(deps.queues, resume.parentRunId, resume.resolvedAt);
+  deps.logger.info("child runs done, resuming their parent", { runId: resume.parent.id, groupId });
+  await enqueueResume(deps.queues, resume.parent, resume.resolvedAt);
   return true;
 }
 

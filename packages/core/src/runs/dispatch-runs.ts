@@ -23,7 +23,9 @@ export async function enqueueCreated(
   // `pending` is announced (one PUBLISH for the turn's batch) before the enqueue, which a stream need not wait for.
   deps.metrics?.runsCreated(created.map((c) => c.run));
   for (const { run } of created) deps.changes.changed(run);
-  const runs = created.filter((c) => c.run.execute).map((c) => ({ id: c.run.id, runAt: c.run.runAt }));
+  const runs = created
+    .filter((c) => c.run.execute)
+    .map(({ run }) => ({ id: run.id, runAt: run.runAt, queue: run.queue, priority: run.priority }));
   if (runs.length === 0) return;
   const ids = runs.map((r) => r.id);
   try {

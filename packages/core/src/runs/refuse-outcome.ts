@@ -10,7 +10,7 @@ import { runWriteRetry } from "./durable-writes";
 export type HandBackDeps = {
   db: Db;
   logger: Logger;
-  queues?: Pick<Queues, "runs">;
+  queues?: Pick<Queues, "runQueue">;
   lease?: { owner: string };
   dbRetryMaxMs?: number;
   /** Where a run given back is announced (run event streams). */

@@ -9,7 +9,7 @@ import { errorMessage } from "../errors";
 export type SweepDeps = {
   db: Db;
   logger: Logger;
-  queues: Pick<Queues, "runs" | "enqueueRuns">;
+  queues: Pick<Queues, "runQueue" | "enqueueRuns">;
   /** Where each taken-over or failed run is announced (run event streams, waiting deliveries). */
   changes?: Pick<RunChangePublisher, "changed">;
 };
@@ -93,7 +93,7 @@ export async function sweepExpiredLeases(deps: SweepDeps, options: SweepOptions)
     try {
       await enqueueRequeued(
         deps.queues,
-        run.id,
+        pending,
         "takeover",
         run.attempt,
         Math.floor(Math.random() * TAKEOVER_JITTER_MS),

@@ -45,7 +45,7 @@ export async function createTestDeps(overrides: Record<string, string> = {}): Pr
     db,
     redis,
     queues,
-    metrics: createMetrics({ queues }),
+    metrics: createMetrics({ queues, routing: { db, heartbeatSeconds: config.RUN_LEASE_HEARTBEAT_SECONDS } }),
     changes,
     env,
     close: async () => {
