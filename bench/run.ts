@@ -92,7 +92,7 @@ try {
     });
     // Compared with the unlimited figure of this same run: the machine's load moves both.
     if (wanted.has("keyed-concurrency")) {
-      emit(await runKeyedConcurrency(client, env.pool, unlimited.completed_per_s));
+      emit(await runKeyedConcurrency(client, env.pool, unlimited.completed_per_s, pids));
     }
   }
   if (wanted.has("latency")) emit(await runLatency(client, env.pool));

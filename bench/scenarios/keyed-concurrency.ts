@@ -1,8 +1,10 @@
 import type pg from "pg";
 import { until } from "../lib/bench-env";
+import { measureCpu } from "../lib/cpu-time";
 import { createBenchWorkflow, webhookPath } from "../lib/bench-workflow";
 import { runClosedLoop, type HttpClient } from "../lib/http-load";
 import { round } from "../lib/stats";
+import type { CpuPids } from "./webhook-e2e";
 
 export type KeyedConcurrencyResult = {
   scenario: "keyed-concurrency";
@@ -14,6 +16,8 @@ export type KeyedConcurrencyResult = {
   non_202: number;
   /** The most runs of one key found running at once by the sampler: 1 when the limit held. */
   max_running_per_key_seen: number;
+  /** CPU time per run by process group (as webhook-e2e's), the sampler's queries included in postgres. */
+  cpu_ms_per_run: Record<string, number>;
 };
 
 /**
@@ -24,6 +28,7 @@ export async function runKeyedConcurrency(
   client: HttpClient,
   pool: pg.Pool,
   unlimitedCompletedPerS: number,
+  pids: CpuPids,
   requests = 20_000,
   keys = 200,
   clients = 64,
@@ -46,6 +51,7 @@ export async function runKeyedConcurrency(
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
+  const cpu = measureCpu(pids);
   const start = Date.now();
   const results = await runClosedLoop(requests, clients, (i) => client.send("POST", path, { n: i, k: i % keys }));
   const accepted = results.filter((r) => r.status === 202).length;
@@ -71,6 +77,7 @@ export async function runKeyedConcurrency(
      FROM runs WHERE workflow_id = $1`,
     [workflowId],
   );
+  const cpuPerRun = cpu.stop(accepted);
   if (rows[0]!.failed > 0) throw new Error(`keyed-concurrency: ${rows[0]!.failed} runs did not succeed`);
   const completedPerS = (accepted / (rows[0]!.last.getTime() - start)) * 1000;
   return {
@@ -81,5 +88,6 @@ export async function runKeyedConcurrency(
     ratio_to_unlimited: round(completedPerS / unlimitedCompletedPerS, 3),
     non_202: requests - accepted,
     max_running_per_key_seen: maxSeen,
+    cpu_ms_per_run: cpuPerRun,
   };
 }
