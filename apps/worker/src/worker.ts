@@ -6,6 +6,7 @@ import { JOBS, QUEUES, parseJobPayload, type JobName, type JobPayload } from "@s
 import type { NodeRegistry } from "@switchyard/core/engine/node-registry";
 import { createConfiguredNodeRegistry } from "@switchyard/core/process/boot-node-registry";
 import { executeRun, type RunExecutionDeps } from "@switchyard/core/runs/execute-run";
+import { executeWithWoken } from "@switchyard/core/flow/execute-with-woken";
 import { createChildSettler } from "@switchyard/core/runs/child-runs";
 import { createRunAborts, subscribeRunCancels } from "@switchyard/core/runs/run-cancellation";
 import { createTransitionBatcher } from "@switchyard/core/runs/transition-batcher";
@@ -92,14 +93,21 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     },
   };
   const execute = observeRuns(executeRun, deps.metrics, deps.telemetry !== undefined);
+  let stopping = false;
   const handlers: Handlers = {
     execute_run: async (payload, job, token, signal) => {
-      const result = await execute(execution, {
+      const run = {
         runId: payload.run_id,
         jobId: job.id ?? "",
         resume: payload.resume === true,
         signal,
-        postpone: (until) => job.moveToDelayed(Math.max(until.getTime(), Date.now() + MIN_POSTPONE_MS), token),
+        postpone: (until: Date) => job.moveToDelayed(Math.max(until.getTime(), Date.now() + MIN_POSTPONE_MS), token),
+      };
+      // The runs a finished run's concurrency slot wakes start in this job, until the worker closes.
+      const result = await executeWithWoken((j) => execute(execution, j), run, {
+        queues: deps.queues,
+        logger,
+        accepting: () => !stopping,
       });
       // The job now waits in the delayed set: BullMQ must neither complete nor fail it.
       if (result === "postponed") throw new DelayedError();
@@ -141,6 +149,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     workerId,
     consumer,
     close: async (deadlineMs = config.WORKER_SHUTDOWN_TIMEOUT * 1_000) => {
+      stopping = true;
       watchdog.stop();
       const closing = consumer.close();
       if (!(await settlesWithin(closing, deadlineMs))) {

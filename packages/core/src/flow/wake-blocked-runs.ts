@@ -2,9 +2,16 @@ import { queryRows, type Queryable } from "../db";
 import { enqueueWake, type Queues } from "../jobs/queues";
 
 /**
+ * Takes woken runs to start in this process instead of enqueueing them; answers the ones it did not take, which
+ * are enqueued as before.
+ */
+export type WokenHandOff = (runIds: readonly string[]) => readonly string[];
+
+/**
  * After a run of a limited workflow leaves running (finished, parked, retried, handed back), its slot is free:
- * the oldest run refused a slot of the same key is enqueued again, and with a workflow-wide limit the oldest
- * refused run of the workflow too. A woken run that still finds no slot is marked blocked again; one whose wake
+ * the oldest run refused a slot of the same key is woken, and with a workflow-wide limit the oldest refused run
+ * of the workflow too. Woken is handed to `handOff` (the worker starts it in the same job, with no round trip
+ * through Redis), or enqueued again. A woken run that still finds no slot is marked blocked again; one whose wake
  * was lost (a worker died in between) is enqueued again by the reconciler.
  */
 export async function wakeBlockedRuns(
@@ -12,6 +19,7 @@ export async function wakeBlockedRuns(
   workflowId: string,
   key: string,
   workflowWide: boolean,
+  handOff?: WokenHandOff,
 ): Promise<string[]> {
   const sameKey = `SELECT id FROM runs WHERE workflow_id = $1::uuid AND status = 'pending' AND blocked_by = 'concurrency'
                      AND concurrency_key = $2 ORDER BY created_at, id LIMIT 1`;
@@ -25,7 +33,14 @@ export async function wakeBlockedRuns(
     [workflowId, key],
     true,
   );
+  const ids = rows.map((r) => r.id);
+  const left = handOff === undefined || ids.length === 0 ? ids : handOff(ids);
+  await enqueueWakes(deps.queues, left);
+  return ids;
+}
+
+/** A wake job for each run, now. */
+export async function enqueueWakes(queues: Pick<Queues, "runs">, runIds: readonly string[]): Promise<void> {
   const now = Date.now();
-  await Promise.all(rows.map((r) => enqueueWake(deps.queues, r.id, now)));
-  return rows.map((r) => r.id);
+  await Promise.all(runIds.map((id) => enqueueWake(queues, id, now)));
 }

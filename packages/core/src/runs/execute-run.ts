@@ -21,7 +21,7 @@ import { refuseOutcome } from "./refuse-outcome";
 import { releaseRun } from "./release-run";
 import { handOverRun } from "./hand-over-run";
 import { startLimitedRun, type LimitedStart, type StartRefusal } from "../flow/start-limited-run";
-import { wakeBlockedRuns } from "../flow/wake-blocked-runs";
+import { wakeBlockedRuns, type WokenHandOff } from "../flow/wake-blocked-runs";
 import type { EngineLimits } from "../engine/engine-limits";
 import { evaluateExpression } from "../engine/compile-expression";
 import { errorMessage } from "../errors";
@@ -104,6 +104,10 @@ export async function executeRun(
     postpone?: (until: Date) => Promise<void>;
     /** A resume job: takes up a waiting run (waiting → running, same attempt) instead of starting a pending one. */
     resume?: boolean;
+    /** Woken by a run that freed its slot: a run of a limited workflow, started by the limited start at once. */
+    woken?: boolean;
+    /** Takes the runs this run's freed slot wakes, to start them here (`executeWithWoken`); without, enqueued. */
+    handOff?: WokenHandOff;
   },
 ): Promise<ExecuteRunResult> {
   // Tracked before the start, so a cancel published as soon as the run is running finds it here.
@@ -129,6 +133,8 @@ async function startAndExecute(
   const { runId, jobId } = job;
   const resumed = job.resume === true;
   const retry = runWriteRetry(deps, runId, jobId);
+  const unlimitedStart = () =>
+    transitionRunDurably(db, { ...startOf(deps, runId), slot: "unlimited" }, retry, deps.transitions);
   let run = resumed
     ? await transitionRunDurably(
         db,
@@ -136,10 +142,14 @@ async function startAndExecute(
         retry,
         deps.transitions,
       )
-    : await transitionRunDurably(db, { ...startOf(deps, runId), slot: "unlimited" }, retry, deps.transitions);
-  // Refused: maybe a run of a workflow with flow limits, which starts by asking them (one-run statements).
+    : job.woken === true
+      ? null
+      : await unlimitedStart();
+  // Refused: maybe a run of a workflow with flow limits, which starts by asking them (one-run statements). A woken
+  // run asks them first, and takes the unlimited start only if its workflow's limits have been removed since.
   const limitedStart =
     run === null && !resumed ? await startLimitedRun(db, startOf(deps, runId), retry, deps.limits?.expressions) : null;
+  if (limitedStart === null && job.woken === true && !resumed) run = await unlimitedStart();
   if (limitedStart !== null && "blocked" in limitedStart) return waitToStart(deps, job, limitedStart);
   const limited = limitedStart;
   if (limited !== null) run = limited.run;
@@ -186,7 +196,7 @@ async function startAndExecute(
   } finally {
     untrack?.();
     // The run left running whichever way it went: its slot is free for the oldest run waiting for one.
-    if (limited !== null && deps.queues !== undefined) await wakeAfter(deps, deps.queues, limited);
+    if (limited !== null && deps.queues !== undefined) await wakeAfter(deps, deps.queues, limited, job.handOff);
   }
 }
 
@@ -224,9 +234,15 @@ function startOf(deps: RunExecutionDeps, runId: string) {
   } as const satisfies Parameters<typeof transitionRun>[1];
 }
 
-async function wakeAfter(deps: RunExecutionDeps, queues: Pick<Queues, "runs">, limited: LimitedStart) {
+async function wakeAfter(
+  deps: RunExecutionDeps,
+  queues: Pick<Queues, "runs">,
+  limited: LimitedStart,
+  handOff: WokenHandOff | undefined,
+) {
   try {
-    await wakeBlockedRuns({ db: deps.db, queues }, limited.run.workflowId, limited.key, limited.workflowWide);
+    const { workflowId } = limited.run;
+    await wakeBlockedRuns({ db: deps.db, queues }, workflowId, limited.key, limited.workflowWide, handOff);
   } catch (err) {
     // The woken runs stay pending: the reconciler enqueues them again.
     deps.logger.warn("blocked runs not woken", { runId: limited.run.id, error: errorMessage(err) });
