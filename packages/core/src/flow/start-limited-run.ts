@@ -10,8 +10,11 @@ import { concurrencyKeyOf } from "./concurrency-key";
 /** A limited start: the run, its concurrency key value and whether its workflow has a workflow-wide limit. */
 export type LimitedStart = { run: RunRow; key: string; workflowWide: boolean };
 
-/** Refused: waits for a concurrency slot (woken by a finishing run), or for its rate window at `until`. */
-export type StartRefusal = { blocked: "concurrency" } | { blocked: "rate_limit"; until: Date };
+/**
+ * Refused: waits for a concurrency slot (woken by a finishing run), or for its rate window at `until`; or, after
+ * starts and marks that kept crossing other runs' changes, tries again at `until`.
+ */
+export type StartRefusal = { blocked: "concurrency" } | { blocked: "rate_limit" | "contended"; until: Date };
 
 type Candidate = {
   input: unknown;
@@ -20,18 +23,25 @@ type Candidate = {
   workflowWide: boolean;
 };
 
+/** Each try either starts the run or marks it, unless a slot changed hands in between: a bound, never reached. */
+const MAX_TRIES = 5;
+const CONTENDED_RETRY_MS = 1_000;
+
 /**
- * Starts a pending, due run of a workflow with flow limits (the worker's first, unlimited try refused it): its
- * keys are evaluated and the start's guarded statement asks switchyard_start_wait. Refused, the run is marked
- * with the reason (and, over a rate limit, the run_at of its window). Refused a concurrency slot, it asks once
- * more: a slot freed between the refusal and the mark is seen then, and one freed after it wakes this run
- * (`wakeBlockedRuns` reads the mark). Null: the run is not such a run (not pending, not due, or no limits).
+ * Starts a pending, due run of a workflow with flow limits (the worker's first, unlimited try refused it, or it
+ * was woken by a freed slot): its keys are evaluated, then it is marked blocked with the reason (and, over a
+ * rate limit, the run_at of its window) by one statement that asks switchyard_start_wait, or, when that finds
+ * nothing in its way, started by the guarded statement that asks it again. A new run tries the mark first (its
+ * key is most likely busy), a woken one the start. The mark is decided and committed under the key's advisory
+ * lock, which a finishing run's wake takes too (`wakeBlockedRuns`): either the wake sees the mark, or the mark's
+ * decision sees the slot already free. Null: the run is not such a run (not pending, not due, or no limits).
  */
 export async function startLimitedRun(
   db: Queryable,
   start: Transition,
   retry: DbRetryOptions,
   limits?: ExpressionLimits,
+  woken = false,
 ): Promise<LimitedStart | StartRefusal | null> {
   const [candidate] = await withDbRetry(
     () =>
@@ -51,14 +61,31 @@ export async function startLimitedRun(
   const key = await concurrencyKeyOf(candidate.keyExpression, candidate.input, start.runId, limits);
   const rateKey = await concurrencyKeyOf(candidate.rateKeyExpression, candidate.input, start.runId, limits);
   const slotted: Transition = { ...start, slot: { key, rateKey } };
-  const started = (run: RunRow) => ({ run, key, workflowWide: candidate.workflowWide });
-  const first = await transitionRunDurably(db, slotted, retry);
-  if (first !== null) return started(first);
+  let markFirst = !woken;
+  for (let tries = 0; tries < MAX_TRIES; tries++) {
+    if (markFirst) {
+      const wait = await markBlocked(db, start.runId, key, rateKey, retry);
+      if (wait !== null) return refusalOf(wait);
+    }
+    const run = await transitionRunDurably(db, slotted, retry);
+    if (run !== null) return { run, key, workflowWide: candidate.workflowWide };
+    markFirst = true;
+  }
+  return { blocked: "contended", until: new Date(Date.now() + CONTENDED_RETRY_MS) };
+}
+
+/** Not a status change: a run that may not start now stays pending, with the reason and the keys a wake reads. */
+async function markBlocked(
+  db: Queryable,
+  runId: string,
+  key: string,
+  rateKey: string,
+  retry: DbRetryOptions,
+): Promise<string | null> {
   const [mark] = await withDbRetry(
     () =>
       queryRows<{ wait: string }>(
         db,
-        // Not a status change: the run stays pending, with the reason and the keys a finishing run wakes it by.
         `WITH why AS (
            SELECT switchyard_start_wait(r.id, r.workflow_id, $2, $3, r.created_at, r.run_at) AS wait
            FROM runs r WHERE r.id = $1::uuid AND r.status = 'pending'
@@ -68,14 +95,15 @@ export async function startLimitedRun(
                          THEN to_timestamp(split_part(why.wait, ' ', 2)::bigint / 1000.0) ELSE r.run_at END
          FROM why WHERE r.id = $1::uuid AND r.status = 'pending' AND why.wait IS NOT NULL
          RETURNING why.wait AS wait`,
-        [start.runId, key, rateKey],
+        [runId, key, rateKey],
         true,
       ),
     retry,
   );
-  if (mark !== undefined && mark.wait.startsWith("rate_limit ")) {
-    return { blocked: "rate_limit", until: new Date(Number(mark.wait.slice("rate_limit ".length))) };
-  }
-  const second = await transitionRunDurably(db, slotted, retry);
-  return second === null ? { blocked: "concurrency" } : started(second);
+  return mark?.wait ?? null;
+}
+
+function refusalOf(wait: string): StartRefusal {
+  if (!wait.startsWith("rate_limit ")) return { blocked: "concurrency" };
+  return { blocked: "rate_limit", until: new Date(Number(wait.slice("rate_limit ".length))) };
 }

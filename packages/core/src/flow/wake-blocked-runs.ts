@@ -10,26 +10,20 @@ export type WokenHandOff = (runIds: readonly string[]) => readonly string[];
 /**
  * After a run of a limited workflow leaves running (finished, parked, retried, handed back), its slot is free:
  * the oldest run refused a slot of the same key is woken, and with a workflow-wide limit the oldest refused run
- * of the workflow too. Woken is handed to `handOff` (the worker starts it in the same job, with no round trip
- * through Redis), or enqueued again. A woken run that still finds no slot is marked blocked again; one whose wake
- * was lost (a worker died in between) is enqueued again by the reconciler.
+ * of the workflow too, read by switchyard_wake_blocked under the locks a start takes (so a start that marked
+ * itself blocked meanwhile is seen: `startLimitedRun`). Woken runs are handed to `handOff` (the worker starts one
+ * in the same job, with no round trip through Redis), or enqueued again. A woken run that still finds no slot is
+ * marked blocked again; one whose wake was lost (a worker died in between) is enqueued again by the reconciler.
  */
 export async function wakeBlockedRuns(
   deps: { db: Queryable; queues: Pick<Queues, "runs"> },
   workflowId: string,
   key: string,
-  workflowWide: boolean,
   handOff?: WokenHandOff,
 ): Promise<string[]> {
-  const sameKey = `SELECT id FROM runs WHERE workflow_id = $1::uuid AND status = 'pending' AND blocked_by = 'concurrency'
-                     AND concurrency_key = $2 ORDER BY created_at, id LIMIT 1`;
-  const anyKey = `SELECT id FROM runs WHERE workflow_id = $1::uuid AND status = 'pending' AND blocked_by = 'concurrency'
-                    ORDER BY created_at, id LIMIT 1`;
   const rows = await queryRows<{ id: string }>(
     deps.db,
-    workflowWide
-      ? `SELECT id::text AS id FROM ((${sameKey}) UNION (${anyKey})) AS w`
-      : `SELECT id::text AS id FROM (${sameKey}) AS w`,
+    `SELECT w.id::text AS id FROM switchyard_wake_blocked($1::uuid, $2) AS w(id)`,
     [workflowId, key],
     true,
   );

@@ -148,7 +148,9 @@ async function startAndExecute(
   // Refused: maybe a run of a workflow with flow limits, which starts by asking them (one-run statements). A woken
   // run asks them first, and takes the unlimited start only if its workflow's limits have been removed since.
   const limitedStart =
-    run === null && !resumed ? await startLimitedRun(db, startOf(deps, runId), retry, deps.limits?.expressions) : null;
+    run === null && !resumed
+      ? await startLimitedRun(db, startOf(deps, runId), retry, deps.limits?.expressions, job.woken === true)
+      : null;
   if (limitedStart === null && job.woken === true && !resumed) run = await unlimitedStart();
   if (limitedStart !== null && "blocked" in limitedStart) return waitToStart(deps, job, limitedStart);
   const limited = limitedStart;
@@ -211,7 +213,9 @@ async function waitToStart(
     deps.logger.info("run waits for a concurrency slot", { runId, jobId });
     return "blocked";
   }
-  deps.logger.info("run waits for its rate limit window", { runId, jobId, runAt: refusal.until.toISOString() });
+  const message =
+    refusal.blocked === "rate_limit" ? "run waits for its rate limit window" : "run start contended, trying again";
+  deps.logger.info(message, { runId, jobId, runAt: refusal.until.toISOString() });
   if (job.postpone !== undefined) {
     await job.postpone(refusal.until);
     return "postponed";
@@ -242,7 +246,7 @@ async function wakeAfter(
 ) {
   try {
     const { workflowId } = limited.run;
-    await wakeBlockedRuns({ db: deps.db, queues }, workflowId, limited.key, limited.workflowWide, handOff);
+    await wakeBlockedRuns({ db: deps.db, queues }, workflowId, limited.key, handOff);
   } catch (err) {
     // The woken runs stay pending: the reconciler enqueues them again.
     deps.logger.warn("blocked runs not woken", { runId: limited.run.id, error: errorMessage(err) });
