@@ -33,3 +33,26 @@ BEGIN
       ORDER BY b.created_at, b.id LIMIT 1)\073
 END
 ';
+
+-- A batch of limited starts (one statement, several runs) takes every lock its runs' switchyard_start_wait calls
+-- may take, first and in one order: the rate keys' locks, then the workflows', then the keys', each class sorted.
+-- A one-run start (rate, workflow, key) and a wake (workflow, key) take theirs in the same order, so no two
+-- statements can wait for each other. The per-run calls then take locks this transaction already holds.
+CREATE FUNCTION switchyard_lock_slots(run_ids uuid[], cks text[], rks text[])
+RETURNS boolean LANGUAGE plpgsql VOLATILE AS E'
+BEGIN
+  PERFORM pg_advisory_xact_lock(l.h) FROM (
+    SELECT DISTINCT hashtextextended(''switchyard.rate:'' || r.workflow_id::text || '':'' || i.rk, 0) AS h
+    FROM unnest(run_ids, rks) AS i(id, rk) JOIN runs r ON r.id = i.id JOIN workflows w ON w.id = r.workflow_id
+    WHERE w.rate_limit IS NOT NULL ORDER BY 1) l\073
+  PERFORM pg_advisory_xact_lock(l.h) FROM (
+    SELECT DISTINCT hashtextextended(''switchyard.slot:'' || r.workflow_id::text, 0) AS h
+    FROM unnest(run_ids) AS i(id) JOIN runs r ON r.id = i.id JOIN workflows w ON w.id = r.workflow_id
+    WHERE w.max_running IS NOT NULL ORDER BY 1) l\073
+  PERFORM pg_advisory_xact_lock(l.h) FROM (
+    SELECT DISTINCT hashtextextended(''switchyard.slot:'' || r.workflow_id::text || '':'' || i.ck, 0) AS h
+    FROM unnest(run_ids, cks) AS i(id, ck) JOIN runs r ON r.id = i.id JOIN workflows w ON w.id = r.workflow_id
+    WHERE w.max_running IS NOT NULL OR w.max_running_per_key IS NOT NULL ORDER BY 1) l\073
+  RETURN true\073
+END
+';

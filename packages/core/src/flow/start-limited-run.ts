@@ -4,6 +4,7 @@ import type { ExpressionLimits } from "../engine/expression-limits";
 import { transitionRunDurably } from "../runs/durable-writes";
 import type { RunRow } from "../runs/run-row";
 import type { Transition } from "../runs/transition";
+import type { TransitionBatcher } from "../runs/transition-batcher";
 import { LIMITED_WORKFLOW_SQL } from "../runs/transition-sql";
 import { concurrencyKeyOf } from "./concurrency-key";
 
@@ -29,19 +30,19 @@ const CONTENDED_RETRY_MS = 1_000;
 
 /**
  * Starts a pending, due run of a workflow with flow limits (the worker's first, unlimited try refused it, or it
- * was woken by a freed slot): its keys are evaluated, then it is marked blocked with the reason (and, over a
- * rate limit, the run_at of its window) by one statement that asks switchyard_start_wait, or, when that finds
- * nothing in its way, started by the guarded statement that asks it again. A new run tries the mark first (its
- * key is most likely busy), a woken one the start. The mark is decided and committed under the key's advisory
- * lock, which a finishing run's wake takes too (`wakeBlockedRuns`): either the wake sees the mark, or the mark's
- * decision sees the slot already free. Null: the run is not such a run (not pending, not due, or no limits).
+ * was woken by a freed slot): its keys are evaluated and the start's guarded statement asks switchyard_start_wait
+ * (the first try through `transitions`: the limited starts of one turn share a statement). Refused, it is marked
+ * blocked with the reason (and, over a rate limit, the run_at of its window) by one statement that asks again:
+ * the mark is decided and committed under the key's advisory lock, which a finishing run's wake takes too
+ * (`wakeBlockedRuns`), so either the wake sees the mark or the mark's decision sees the slot free (then the start
+ * is tried again). Null: the run is not such a run (not pending, not due, or no limits).
  */
 export async function startLimitedRun(
   db: Queryable,
   start: Transition,
   retry: DbRetryOptions,
   limits?: ExpressionLimits,
-  woken = false,
+  transitions?: TransitionBatcher,
 ): Promise<LimitedStart | StartRefusal | null> {
   const [candidate] = await withDbRetry(
     () =>
@@ -61,15 +62,11 @@ export async function startLimitedRun(
   const key = await concurrencyKeyOf(candidate.keyExpression, candidate.input, start.runId, limits);
   const rateKey = await concurrencyKeyOf(candidate.rateKeyExpression, candidate.input, start.runId, limits);
   const slotted: Transition = { ...start, slot: { key, rateKey } };
-  let markFirst = !woken;
   for (let tries = 0; tries < MAX_TRIES; tries++) {
-    if (markFirst) {
-      const wait = await markBlocked(db, start.runId, key, rateKey, retry);
-      if (wait !== null) return refusalOf(wait);
-    }
-    const run = await transitionRunDurably(db, slotted, retry);
+    const run = await transitionRunDurably(db, slotted, retry, tries === 0 ? transitions : undefined);
     if (run !== null) return { run, key, workflowWide: candidate.workflowWide };
-    markFirst = true;
+    const wait = await markBlocked(db, start.runId, key, rateKey, retry);
+    if (wait !== null) return refusalOf(wait);
   }
   return { blocked: "contended", until: new Date(Date.now() + CONTENDED_RETRY_MS) };
 }

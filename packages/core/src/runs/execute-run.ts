@@ -149,7 +149,7 @@ async function startAndExecute(
   // run asks them first, and takes the unlimited start only if its workflow's limits have been removed since.
   const limitedStart =
     run === null && !resumed
-      ? await startLimitedRun(db, startOf(deps, runId), retry, deps.limits?.expressions, job.woken === true)
+      ? await startLimitedRun(db, startOf(deps, runId), retry, deps.limits?.expressions, deps.transitions)
       : null;
   if (limitedStart === null && job.woken === true && !resumed) run = await unlimitedStart();
   if (limitedStart !== null && "blocked" in limitedStart) return waitToStart(deps, job, limitedStart);

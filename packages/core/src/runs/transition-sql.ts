@@ -90,7 +90,17 @@ function transitionSql(t: Transition, { value, target, sources, from, idGuard }:
   if (t.slot === "unlimited") guard += ` AND NOT EXISTS (${LIMITED_WORKFLOW_SQL})`;
   else if (t.slot !== undefined) {
     const keys = `${value("slot_key")}, ${value("rate_key")}`;
-    guard += ` AND switchyard_start_wait(r.id, r.workflow_id, ${keys}, r.created_at, r.run_at) IS NULL`;
+    const wait = `switchyard_start_wait(r.id, r.workflow_id, ${keys}, r.created_at, r.run_at) IS NULL`;
+    // Several runs: the batch's locks are all taken first, in one order (an InitPlan, evaluated once before the
+    // first run's wait), so two batches cannot deadlock. A later run's wait sees the earlier runs this statement
+    // started (a VOLATILE function reads the changes of the statement calling it).
+    const lockAll = `(SELECT switchyard_lock_slots(array_agg(l.id), array_agg(l.slot_key), array_agg(l.rate_key)) FROM i l)`;
+    // Runs are not started in creation order within a statement: only a key's oldest run of the batch may start
+    // (the others ask again alone, after its start).
+    const oldestOfKey = `NOT EXISTS (SELECT 1 FROM i o JOIN runs ro ON ro.id = o.id WHERE o.slot_key = i.slot_key
+         AND ro.workflow_id = r.workflow_id AND (ro.created_at, ro.id) < (r.created_at, r.id))`;
+    guard +=
+      from === null ? ` AND ${wait}` : ` AND ${oldestOfKey} AND CASE WHEN ${lockAll} THEN ${wait} ELSE false END`;
   }
   let steps = "";
   if (hasSteps(t)) {
