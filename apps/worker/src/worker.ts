@@ -7,6 +7,7 @@ import type { NodeRegistry } from "@switchyard/core/engine/node-registry";
 import { createConfiguredNodeRegistry } from "@switchyard/core/process/boot-node-registry";
 import { executeRun, type RunExecutionDeps } from "@switchyard/core/runs/execute-run";
 import { executeWithWoken } from "@switchyard/core/flow/execute-with-woken";
+import { createFlowBatchers } from "@switchyard/core/flow/flow-batchers";
 import { createChildSettler } from "@switchyard/core/runs/child-runs";
 import { createRunAborts, subscribeRunCancels } from "@switchyard/core/runs/run-cancellation";
 import { createTransitionBatcher } from "@switchyard/core/runs/transition-batcher";
@@ -77,6 +78,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     // Every applied start and outcome is announced to the API processes: one PUBLISH per batch (run event streams,
     // waiting webhook deliveries).
     transitions: publishingTransitions(createTransitionBatcher(deps.db), changes),
+    flow: createFlowBatchers(deps.db),
     changes,
     limits: engineLimitsFrom(config),
     ...(config.RUN_TIMEOUT_SECONDS !== undefined && { runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS }),

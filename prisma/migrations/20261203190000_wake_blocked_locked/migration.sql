@@ -1,36 +1,34 @@
--- Flow control (docs/flow-control.md): the runs a freed concurrency slot wakes, read under the same advisory locks
--- as switchyard_start_wait takes (the workflow's when it has max_running, then the key's, in that order). A start
--- refused a slot marks itself blocked in its one statement while it holds the key's lock: a wake either runs
--- after that commit and sees the mark, or before the refusal, whose fresh snapshot then sees the slot freed (the
--- finished run committed before its wake). No start needs a second try after its mark.
--- The oldest run refused a slot of the key, and with max_running the oldest refused run of the workflow.
+-- Flow control (docs/flow-control.md): the runs freed concurrency slots wake, read under the advisory locks that
+-- switchyard_start_wait takes (the workflows' with max_running, then the keys', each class sorted, the order every
+-- statement takes them in). A start refused a slot marks itself blocked in its one statement while it holds the
+-- key's lock: a wake either runs after that commit and sees the mark, or before the refusal, whose fresh snapshot
+-- then sees the slot freed (the finished run committed before its wake). No start asks twice after its mark.
+-- For each (workflow, key) pair, by its place in the arrays: the oldest run refused a slot of the key, and with
+-- max_running the oldest refused run of the workflow.
 -- Prisma's migration runner splits a script at every semicolon: the body is an escape string, with \073 for each.
-CREATE FUNCTION switchyard_wake_blocked(wf uuid, ck text)
-RETURNS SETOF uuid LANGUAGE plpgsql VOLATILE AS E'
-DECLARE
-  wide boolean\073
+CREATE FUNCTION switchyard_wake_blocked(wfs uuid[], cks text[])
+RETURNS TABLE(slot_ord int, run_id uuid) LANGUAGE plpgsql VOLATILE AS E'
 BEGIN
-  SELECT w.max_running IS NOT NULL INTO wide FROM workflows w WHERE w.id = wf\073
-  wide := coalesce(wide, false)\073
-  IF wide THEN
-    PERFORM pg_advisory_xact_lock(hashtextextended(''switchyard.slot:'' || wf::text, 0))\073
-  END IF\073
-  PERFORM pg_advisory_xact_lock(hashtextextended(''switchyard.slot:'' || wf::text || '':'' || ck, 0))\073
-  IF NOT wide THEN
-    RETURN QUERY
-      SELECT b.id FROM runs b
-      WHERE b.workflow_id = wf AND b.status = ''pending'' AND b.blocked_by = ''concurrency'' AND b.concurrency_key = ck
-      ORDER BY b.created_at, b.id LIMIT 1\073
-    RETURN\073
-  END IF\073
+  PERFORM pg_advisory_xact_lock(l.h) FROM (
+    SELECT DISTINCT hashtextextended(''switchyard.slot:'' || w.id::text, 0) AS h
+    FROM workflows w WHERE w.id = ANY(wfs) AND w.max_running IS NOT NULL ORDER BY 1) l\073
+  PERFORM pg_advisory_xact_lock(l.h) FROM (
+    SELECT DISTINCT hashtextextended(''switchyard.slot:'' || i.wf::text || '':'' || i.ck, 0) AS h
+    FROM unnest(wfs, cks) AS i(wf, ck) ORDER BY 1) l\073
   RETURN QUERY
-    (SELECT b.id FROM runs b
-      WHERE b.workflow_id = wf AND b.status = ''pending'' AND b.blocked_by = ''concurrency'' AND b.concurrency_key = ck
-      ORDER BY b.created_at, b.id LIMIT 1)
-    UNION
-    (SELECT b.id FROM runs b
-      WHERE b.workflow_id = wf AND b.status = ''pending'' AND b.blocked_by = ''concurrency''
-      ORDER BY b.created_at, b.id LIMIT 1)\073
+    SELECT i.ord::int, b.id
+    FROM unnest(wfs, cks) WITH ORDINALITY AS i(wf, ck, ord)
+    CROSS JOIN LATERAL (
+      (SELECT k.id FROM runs k
+        WHERE k.workflow_id = i.wf AND k.status = ''pending'' AND k.blocked_by = ''concurrency''
+          AND k.concurrency_key = i.ck
+        ORDER BY k.created_at, k.id LIMIT 1)
+      UNION
+      (SELECT a.id FROM runs a
+        WHERE a.workflow_id = i.wf AND a.status = ''pending'' AND a.blocked_by = ''concurrency''
+          AND EXISTS (SELECT 1 FROM workflows w WHERE w.id = i.wf AND w.max_running IS NOT NULL)
+        ORDER BY a.created_at, a.id LIMIT 1)
+    ) b\073
 END
 ';
 

@@ -8,6 +8,7 @@ import { transitionRun } from "../runs/transition-run";
 import { updateConcurrencyLimits } from "./concurrency-limits";
 import { startLimitedRun } from "./start-limited-run";
 import { wakeBlockedRuns } from "./wake-blocked-runs";
+import { createFlowBatchers } from "./flow-batchers";
 
 describe("startLimitedRun", () => {
   let deps: TestDeps;
@@ -48,10 +49,8 @@ describe("startLimitedRun", () => {
     const workflow = await limitedWorkflow("one-statement", null);
     const keys = ["a", "a", "a", "b", "b", "c", "d", "d"];
     const ids = await pendingRuns(workflow, keys);
-    const transitions = createTransitionBatcher(deps.db);
-    const results = await Promise.all(
-      ids.map((id) => startLimitedRun(deps.db, startTransition(id), retry, undefined, transitions)),
-    );
+    const opts = { transitions: createTransitionBatcher(deps.db), flow: createFlowBatchers(deps.db) };
+    const results = await Promise.all(ids.map((id) => startLimitedRun(deps.db, startTransition(id), retry, opts)));
     const started = results.filter((r) => r !== null && "run" in r);
     assert.equal(started.length, 4);
     const runs = await statusOf(ids);
@@ -69,7 +68,7 @@ describe("startLimitedRun", () => {
     const workflow = await limitedWorkflow("workflow-wide", 2);
     const ids = await pendingRuns(workflow, ["a", "b", "c", "d", "e"]);
     const transitions = createTransitionBatcher(deps.db);
-    await Promise.all(ids.map((id) => startLimitedRun(deps.db, startTransition(id), retry, undefined, transitions)));
+    await Promise.all(ids.map((id) => startLimitedRun(deps.db, startTransition(id), retry, { transitions })));
     const runs = await statusOf(ids);
     assert.equal(runs.filter((r) => r.status === "running").length, 2);
     for (const r of runs.filter((r) => r.status === "pending")) assert.equal(r.blockedBy, "concurrency");
@@ -89,7 +88,8 @@ describe("startLimitedRun", () => {
     });
     assert.notEqual(done, null);
     const handed: string[] = [];
-    const woken = await wakeBlockedRuns({ db: deps.db, queues: deps.queues }, workflow.workflowId, '"a"', (ids) => {
+    const slot = { workflowId: workflow.workflowId, key: '"a"', workflowWide: false };
+    const woken = await wakeBlockedRuns({ db: deps.db, queues: deps.queues }, slot, (ids) => {
       handed.push(...ids);
       return [];
     });
@@ -99,5 +99,33 @@ describe("startLimitedRun", () => {
     assert.ok(next !== null && "run" in next);
     const [, , last] = await statusOf([holder!, first!, second!]);
     assert.equal(last!.status, "pending");
+  });
+
+  it("wakes the slots freed in one turn in one statement, each its own run", async () => {
+    const workflow = await limitedWorkflow("wake-batch", null);
+    const wide = await limitedWorkflow("wake-batch-wide", 1);
+    const [a1, a2, b1, b2, b3] = await pendingRuns(workflow, ["a", "a", "b", "b", "b"]);
+    const [w1, w2, w3] = await pendingRuns(wide, ["x", "y", "z"]);
+    for (const id of [a1!, a2!, b1!, b2!, b3!, w1!, w2!, w3!]) {
+      await startLimitedRun(deps.db, startTransition(id), retry);
+    }
+    for (const id of [a1!, b1!, w1!]) {
+      await transitionRun(deps.db, {
+        runId: id,
+        to: "succeeded",
+        from: ["running"],
+        attempt: 1,
+        actor: "worker",
+        action: "run_succeeded",
+      });
+    }
+    const flow = createFlowBatchers(deps.db);
+    const woken = await Promise.all([
+      flow.wake({ workflowId: workflow.workflowId, key: '"a"', workflowWide: false }),
+      flow.wake({ workflowId: workflow.workflowId, key: '"b"', workflowWide: false }),
+      flow.wake({ workflowId: workflow.workflowId, key: '"c"', workflowWide: false }),
+      flow.wake({ workflowId: wide.workflowId, key: '"x"', workflowWide: true }),
+    ]);
+    assert.deepEqual(woken, [[a2], [b2], [], [w2]]);
   });
 });

@@ -5,8 +5,8 @@ import { transitionRunDurably } from "../runs/durable-writes";
 import type { RunRow } from "../runs/run-row";
 import type { Transition } from "../runs/transition";
 import type { TransitionBatcher } from "../runs/transition-batcher";
-import { LIMITED_WORKFLOW_SQL } from "../runs/transition-sql";
 import { concurrencyKeyOf } from "./concurrency-key";
+import { unbatchedFlow, type FlowBatchers } from "./flow-batchers";
 
 /** A limited start: the run, its concurrency key value and whether its workflow has a workflow-wide limit. */
 export type LimitedStart = { run: RunRow; key: string; workflowWide: boolean };
@@ -17,13 +17,6 @@ export type LimitedStart = { run: RunRow; key: string; workflowWide: boolean };
  */
 export type StartRefusal = { blocked: "concurrency" } | { blocked: "rate_limit" | "contended"; until: Date };
 
-type Candidate = {
-  input: unknown;
-  keyExpression: string | null;
-  rateKeyExpression: string | null;
-  workflowWide: boolean;
-};
-
 /** Each try either starts the run or marks it, unless a slot changed hands in between: a bound, never reached. */
 const MAX_TRIES = 5;
 const CONTENDED_RETRY_MS = 1_000;
@@ -31,7 +24,8 @@ const CONTENDED_RETRY_MS = 1_000;
 /**
  * Starts a pending, due run of a workflow with flow limits (the worker's first, unlimited try refused it, or it
  * was woken by a freed slot): its keys are evaluated and the start's guarded statement asks switchyard_start_wait
- * (the first try through `transitions`: the limited starts of one turn share a statement). Refused, it is marked
+ * (the first try through `transitions`: the limited starts of one turn share a statement, as their reads do
+ * through `flow`). Refused, it is marked
  * blocked with the reason (and, over a rate limit, the run_at of its window) by one statement that asks again:
  * the mark is decided and committed under the key's advisory lock, which a finishing run's wake takes too
  * (`wakeBlockedRuns`), so either the wake sees the mark or the mark's decision sees the slot free (then the start
@@ -41,24 +35,12 @@ export async function startLimitedRun(
   db: Queryable,
   start: Transition,
   retry: DbRetryOptions,
-  limits?: ExpressionLimits,
-  transitions?: TransitionBatcher,
+  opts: { limits?: ExpressionLimits; transitions?: TransitionBatcher; flow?: FlowBatchers } = {},
 ): Promise<LimitedStart | StartRefusal | null> {
-  const [candidate] = await withDbRetry(
-    () =>
-      queryRows<Candidate>(
-        db,
-        `SELECT r.input_payload AS input, w.concurrency_key AS "keyExpression", w.rate_key AS "rateKeyExpression",
-                w.max_running IS NOT NULL AS "workflowWide"
-         FROM runs r JOIN workflows w ON w.id = r.workflow_id
-         WHERE r.id = $1::uuid AND r.status = 'pending' AND (r.run_at IS NULL OR r.run_at <= clock_timestamp())
-           AND EXISTS (${LIMITED_WORKFLOW_SQL})`,
-        [start.runId],
-        true,
-      ),
-    retry,
-  );
-  if (candidate === undefined) return null;
+  const flow = opts.flow ?? unbatchedFlow(db);
+  const candidate = await withDbRetry(() => flow.candidate(start.runId), retry);
+  if (candidate === null) return null;
+  const { limits, transitions } = opts;
   const key = await concurrencyKeyOf(candidate.keyExpression, candidate.input, start.runId, limits);
   const rateKey = await concurrencyKeyOf(candidate.rateKeyExpression, candidate.input, start.runId, limits);
   const slotted: Transition = { ...start, slot: { key, rateKey } };

@@ -1,5 +1,6 @@
-import { queryRows, type Queryable } from "../db";
+import type { Queryable } from "../db";
 import { enqueueWake, type Queues } from "../jobs/queues";
+import { unbatchedFlow, type FlowBatchers, type FreedSlot } from "./flow-batchers";
 
 /**
  * Takes woken runs to start in this process instead of enqueueing them; answers the ones it did not take, which
@@ -11,23 +12,16 @@ export type WokenHandOff = (runIds: readonly string[]) => readonly string[];
  * After a run of a limited workflow leaves running (finished, parked, retried, handed back), its slot is free:
  * the oldest run refused a slot of the same key is woken, and with a workflow-wide limit the oldest refused run
  * of the workflow too, read by switchyard_wake_blocked under the locks a start takes (so a start that marked
- * itself blocked meanwhile is seen: `startLimitedRun`). Woken runs are handed to `handOff` (the worker starts one
+ * itself blocked meanwhile is seen: `startLimitedRun`); the wakes of one turn share that statement (`flow`). Woken runs are handed to `handOff` (the worker starts one
  * in the same job, with no round trip through Redis), or enqueued again. A woken run that still finds no slot is
  * marked blocked again; one whose wake was lost (a worker died in between) is enqueued again by the reconciler.
  */
 export async function wakeBlockedRuns(
-  deps: { db: Queryable; queues: Pick<Queues, "runs"> },
-  workflowId: string,
-  key: string,
+  deps: { db: Queryable; queues: Pick<Queues, "runs">; flow?: FlowBatchers },
+  slot: FreedSlot,
   handOff?: WokenHandOff,
 ): Promise<string[]> {
-  const rows = await queryRows<{ id: string }>(
-    deps.db,
-    `SELECT w.id::text AS id FROM switchyard_wake_blocked($1::uuid, $2) AS w(id)`,
-    [workflowId, key],
-    true,
-  );
-  const ids = rows.map((r) => r.id);
+  const ids = await (deps.flow ?? unbatchedFlow(deps.db)).wake(slot);
   const left = handOff === undefined || ids.length === 0 ? ids : handOff(ids);
   await enqueueWakes(deps.queues, left);
   return ids;

@@ -22,6 +22,7 @@ import { releaseRun } from "./release-run";
 import { handOverRun } from "./hand-over-run";
 import { startLimitedRun, type LimitedStart, type StartRefusal } from "../flow/start-limited-run";
 import { wakeBlockedRuns, type WokenHandOff } from "../flow/wake-blocked-runs";
+import type { FlowBatchers } from "../flow/flow-batchers";
 import type { EngineLimits } from "../engine/engine-limits";
 import { evaluateExpression } from "../engine/compile-expression";
 import { errorMessage } from "../errors";
@@ -58,6 +59,8 @@ export type RunExecutionDeps = {
   limits?: EngineLimits;
   /** Child runs of workflow and map nodes (MAX_RUN_DEPTH, MAP_MAX_ITEMS); without, those nodes fail. */
   childRuns?: ChildRunDeps;
+  /** The limited starts' reads and the freed slots' wakes of one turn share statements (`createFlowBatchers`). */
+  flow?: FlowBatchers;
   /** Tells the API processes about the changes written outside `transitions` (steps, parking), after the commit. */
   changes?: RunChangePublisher;
 };
@@ -149,7 +152,11 @@ async function startAndExecute(
   // run asks them first, and takes the unlimited start only if its workflow's limits have been removed since.
   const limitedStart =
     run === null && !resumed
-      ? await startLimitedRun(db, startOf(deps, runId), retry, deps.limits?.expressions, deps.transitions)
+      ? await startLimitedRun(db, startOf(deps, runId), retry, {
+          ...(deps.limits !== undefined && { limits: deps.limits.expressions }),
+          ...(deps.transitions !== undefined && { transitions: deps.transitions }),
+          ...(deps.flow !== undefined && { flow: deps.flow }),
+        })
       : null;
   if (limitedStart === null && job.woken === true && !resumed) run = await unlimitedStart();
   if (limitedStart !== null && "blocked" in limitedStart) return waitToStart(deps, job, limitedStart);
@@ -245,8 +252,8 @@ async function wakeAfter(
   handOff: WokenHandOff | undefined,
 ) {
   try {
-    const { workflowId } = limited.run;
-    await wakeBlockedRuns({ db: deps.db, queues }, workflowId, limited.key, handOff);
+    const slot = { workflowId: limited.run.workflowId, key: limited.key, workflowWide: limited.workflowWide };
+    await wakeBlockedRuns({ db: deps.db, queues, ...(deps.flow !== undefined && { flow: deps.flow }) }, slot, handOff);
   } catch (err) {
     // The woken runs stay pending: the reconciler enqueues them again.
     deps.logger.warn("blocked runs not woken", { runId: limited.run.id, error: errorMessage(err) });

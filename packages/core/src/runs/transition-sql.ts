@@ -97,8 +97,10 @@ function transitionSql(t: Transition, { value, target, sources, from, idGuard }:
     const lockAll = `(SELECT switchyard_lock_slots(array_agg(l.id), array_agg(l.slot_key), array_agg(l.rate_key)) FROM i l)`;
     // Runs are not started in creation order within a statement: only a key's oldest run of the batch may start
     // (the others ask again alone, after its start).
-    const oldestOfKey = `NOT EXISTS (SELECT 1 FROM i o JOIN runs ro ON ro.id = o.id WHERE o.slot_key = i.slot_key
-         AND ro.workflow_id = r.workflow_id AND (ro.created_at, ro.id) < (r.created_at, r.id))`;
+    // Driven by the batch's rows (each older run read by its id), never by a scan of the older runs.
+    const oldestOfKey = `NOT EXISTS (SELECT 1 FROM i o WHERE o.slot_key = i.slot_key AND o.id <> r.id
+         AND (SELECT ro.workflow_id = r.workflow_id AND (ro.created_at, ro.id) < (r.created_at, r.id)
+              FROM runs ro WHERE ro.id = o.id))`;
     guard +=
       from === null ? ` AND ${wait}` : ` AND ${oldestOfKey} AND CASE WHEN ${lockAll} THEN ${wait} ELSE false END`;
   }

@@ -1,0 +1,75 @@
+import { coalescePerTurn } from "../coalesce";
+import { queryRows, type Queryable } from "../db";
+import { LIMITED_WORKFLOW_SQL } from "../runs/transition-sql";
+
+/** What a limited start reads of its run: the input its keys are evaluated on, and its workflow's expressions. */
+export type LimitedCandidate = {
+  input: unknown;
+  keyExpression: string | null;
+  rateKeyExpression: string | null;
+  workflowWide: boolean;
+};
+
+/** A freed slot: the run that held it, its key, and whether its workflow has max_running. */
+export type FreedSlot = { workflowId: string; key: string; workflowWide: boolean };
+
+/**
+ * The reads of limited starts and the wakes of freed slots, each coalesced per turn of the event loop into one
+ * statement (`coalescePerTurn`): under load every limited run makes one of each, so they share round trips and
+ * commits as the worker's transitions do.
+ */
+export type FlowBatchers = {
+  /** The run if it is pending, due and of a workflow with flow limits; null otherwise. */
+  candidate: (runId: string) => Promise<LimitedCandidate | null>;
+  /** The runs the freed slot wakes (`wakeBlockedRuns`). */
+  wake: (slot: FreedSlot) => Promise<string[]>;
+};
+
+export function createFlowBatchers(db: Queryable): FlowBatchers {
+  const candidate = coalescePerTurn<string, LimitedCandidate | null>({
+    settle: (ids) => readCandidates(db, ids),
+    identity: (id) => id,
+    retryAlone: () => false,
+  });
+  const wake = coalescePerTurn<FreedSlot, string[]>({
+    settle: (slots) => readWoken(db, slots),
+    // Each slot wakes its own run: two slots of one key (or of one workflow-wide limit) never share a statement.
+    identity: (s) => (s.workflowWide ? s.workflowId : `${s.workflowId}:${s.key}`),
+    retryAlone: () => false,
+  });
+  return { candidate, wake };
+}
+
+/** The one-statement reads without a batcher (one item each). */
+export const unbatchedFlow = (db: Queryable): FlowBatchers => ({
+  candidate: async (id) => (await readCandidates(db, [id]))[0] ?? null,
+  wake: async (slot) => (await readWoken(db, [slot]))[0] ?? [],
+});
+
+async function readCandidates(db: Queryable, ids: readonly string[]): Promise<(LimitedCandidate | null)[]> {
+  const rows = await queryRows<LimitedCandidate & { id: string }>(
+    db,
+    `SELECT r.id::text AS id, r.input_payload AS input, w.concurrency_key AS "keyExpression",
+            w.rate_key AS "rateKeyExpression", w.max_running IS NOT NULL AS "workflowWide"
+     FROM runs r JOIN workflows w ON w.id = r.workflow_id
+     WHERE r.id = ANY($1::uuid[]) AND r.status = 'pending' AND (r.run_at IS NULL OR r.run_at <= clock_timestamp())
+       AND EXISTS (${LIMITED_WORKFLOW_SQL})`,
+    [ids],
+    true,
+  );
+  const byId = new Map(rows.map(({ id, ...c }) => [id, c]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+/** switchyard_wake_blocked takes the locks a start takes, in the same order, before it reads the marks. */
+async function readWoken(db: Queryable, slots: readonly FreedSlot[]): Promise<string[][]> {
+  const rows = await queryRows<{ ord: number; id: string }>(
+    db,
+    `SELECT w.ord, w.id::text AS id FROM switchyard_wake_blocked($1::uuid[], $2::text[]) AS w(ord, id)`,
+    [slots.map((s) => s.workflowId), slots.map((s) => s.key)],
+    true,
+  );
+  const woken = slots.map((): string[] => []);
+  for (const r of rows) woken[r.ord - 1]?.push(r.id);
+  return woken;
+}
