@@ -2,6 +2,7 @@ import { errorMessage } from "../errors";
 import type { Queues } from "../jobs/queues";
 import type { Logger } from "../logger";
 import type { executeRun, ExecuteRunResult } from "../runs/execute-run";
+import type { WokenRun } from "./flow-batchers";
 import { enqueueWakes, type WokenHandOff } from "./wake-blocked-runs";
 
 type ExecuteJob = Parameters<typeof executeRun>[1];
@@ -20,19 +21,22 @@ export async function executeWithWoken(
   job: ExecuteJob,
   deps: { queues: Pick<Queues, "runs">; logger: Logger; accepting: () => boolean },
 ): Promise<ExecuteRunResult> {
-  const woken: string[] = [];
-  const handOff: WokenHandOff = (ids) => {
-    if (woken.length > 0 || !deps.accepting() || job.signal?.aborted === true) return ids;
-    const [first, ...rest] = ids;
+  const woken: WokenRun[] = [];
+  const handOff: WokenHandOff = (runs) => {
+    if (woken.length > 0 || !deps.accepting() || job.signal?.aborted === true) return runs;
+    const [first, ...rest] = runs;
     if (first !== undefined) woken.push(first);
     return rest;
   };
-  const wakeLater = async (runIds: readonly string[]) => {
+  const wakeLater = async (runs: readonly WokenRun[]) => {
     try {
-      await enqueueWakes(deps.queues, runIds);
+      await enqueueWakes(
+        deps.queues,
+        runs.map((w) => w.id),
+      );
     } catch (err) {
       // They stay pending and blocked: the reconciler enqueues them again.
-      deps.logger.warn("woken runs not enqueued", { jobId: job.jobId, count: runIds.length, error: errorMessage(err) });
+      deps.logger.warn("woken runs not enqueued", { jobId: job.jobId, count: runs.length, error: errorMessage(err) });
     }
   };
   let result: ExecuteRunResult;
@@ -42,16 +46,18 @@ export async function executeWithWoken(
     await wakeLater(woken.splice(0));
     throw err;
   }
-  for (let runId = woken.shift(); runId !== undefined; runId = woken.shift()) {
+  for (let next = woken.shift(); next !== undefined; next = woken.shift()) {
     if (!deps.accepting() || job.signal?.aborted === true) {
-      await wakeLater([runId]);
+      await wakeLater([next]);
       break;
     }
+    const runId = next.id;
     try {
-      await execute({ runId, jobId: job.jobId, woken: true, handOff, ...(job.signal && { signal: job.signal }) });
+      const signal = job.signal && { signal: job.signal };
+      await execute({ runId, jobId: job.jobId, woken: next.candidate, handOff, ...signal });
     } catch (err) {
       deps.logger.warn("woken run interrupted, enqueued again", { runId, jobId: job.jobId, error: errorMessage(err) });
-      await wakeLater([runId, ...woken.splice(0)]);
+      await wakeLater([next, ...woken.splice(0)]);
       break;
     }
   }

@@ -10,6 +10,9 @@ export type LimitedCandidate = {
   workflowWide: boolean;
 };
 
+/** A run a freed slot woke, with what its limited start reads (read with the wake, so it is not read again). */
+export type WokenRun = { id: string; candidate: LimitedCandidate };
+
 /** A freed slot: the run that held it, its key, and whether its workflow has max_running. */
 export type FreedSlot = { workflowId: string; key: string; workflowWide: boolean };
 
@@ -22,7 +25,7 @@ export type FlowBatchers = {
   /** The run if it is pending, due and of a workflow with flow limits; null otherwise. */
   candidate: (runId: string) => Promise<LimitedCandidate | null>;
   /** The runs the freed slot wakes (`wakeBlockedRuns`). */
-  wake: (slot: FreedSlot) => Promise<string[]>;
+  wake: (slot: FreedSlot) => Promise<WokenRun[]>;
 };
 
 export function createFlowBatchers(db: Queryable): FlowBatchers {
@@ -31,7 +34,7 @@ export function createFlowBatchers(db: Queryable): FlowBatchers {
     identity: (id) => id,
     retryAlone: () => false,
   });
-  const wake = coalescePerTurn<FreedSlot, string[]>({
+  const wake = coalescePerTurn<FreedSlot, WokenRun[]>({
     settle: (slots) => readWoken(db, slots),
     // Each slot wakes its own run: two slots of one key (or of one workflow-wide limit) never share a statement.
     identity: (s) => (s.workflowWide ? s.workflowId : `${s.workflowId}:${s.key}`),
@@ -61,15 +64,23 @@ async function readCandidates(db: Queryable, ids: readonly string[]): Promise<(L
   return ids.map((id) => byId.get(id) ?? null);
 }
 
-/** switchyard_wake_blocked takes the locks a start takes, in the same order, before it reads the marks. */
-async function readWoken(db: Queryable, slots: readonly FreedSlot[]): Promise<string[][]> {
-  const rows = await queryRows<{ ord: number; id: string }>(
+/**
+ * switchyard_wake_blocked takes the locks a start takes, in the same order, before it reads the marks. The woken
+ * runs' inputs and expressions are read by this statement's own snapshot: neither changes while a run waits (a
+ * change of the limits is seen by the start's guard).
+ */
+async function readWoken(db: Queryable, slots: readonly FreedSlot[]): Promise<WokenRun[][]> {
+  const rows = await queryRows<LimitedCandidate & { ord: number; id: string }>(
     db,
-    `SELECT w.ord, w.id::text AS id FROM switchyard_wake_blocked($1::uuid[], $2::text[]) AS w(ord, id)`,
+    `SELECT b.slot_ord AS ord, b.run_id::text AS id, r.input_payload AS input,
+            w.concurrency_key AS "keyExpression", w.rate_key AS "rateKeyExpression",
+            w.max_running IS NOT NULL AS "workflowWide"
+     FROM switchyard_wake_blocked($1::uuid[], $2::text[]) AS b
+     JOIN runs r ON r.id = b.run_id JOIN workflows w ON w.id = r.workflow_id`,
     [slots.map((s) => s.workflowId), slots.map((s) => s.key)],
     true,
   );
-  const woken = slots.map((): string[] => []);
-  for (const r of rows) woken[r.ord - 1]?.push(r.id);
+  const woken = slots.map((): WokenRun[] => []);
+  for (const { ord, id, ...candidate } of rows) woken[ord - 1]?.push({ id, candidate });
   return woken;
 }

@@ -89,8 +89,8 @@ describe("startLimitedRun", () => {
     assert.notEqual(done, null);
     const handed: string[] = [];
     const slot = { workflowId: workflow.workflowId, key: '"a"', workflowWide: false };
-    const woken = await wakeBlockedRuns({ db: deps.db, queues: deps.queues }, slot, (ids) => {
-      handed.push(...ids);
+    const woken = await wakeBlockedRuns({ db: deps.db, queues: deps.queues }, slot, (runs) => {
+      handed.push(...runs.map((w) => w.id));
       return [];
     });
     assert.deepEqual(woken, [first]);
@@ -126,6 +126,15 @@ describe("startLimitedRun", () => {
       flow.wake({ workflowId: workflow.workflowId, key: '"c"', workflowWide: false }),
       flow.wake({ workflowId: wide.workflowId, key: '"x"', workflowWide: true }),
     ]);
-    assert.deepEqual(woken, [[a2], [b2], [], [w2]]);
+    assert.deepEqual(
+      woken.map((runs) => runs.map((w) => w.id)),
+      [[a2], [b2], [], [w2]],
+    );
+    assert.deepEqual(woken[0]![0]!.candidate, {
+      input: { k: "a" },
+      keyExpression: "input.k",
+      rateKeyExpression: null,
+      workflowWide: false,
+    });
   });
 });

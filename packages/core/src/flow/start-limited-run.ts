@@ -6,7 +6,7 @@ import type { RunRow } from "../runs/run-row";
 import type { Transition } from "../runs/transition";
 import type { TransitionBatcher } from "../runs/transition-batcher";
 import { concurrencyKeyOf } from "./concurrency-key";
-import { unbatchedFlow, type FlowBatchers } from "./flow-batchers";
+import { unbatchedFlow, type FlowBatchers, type LimitedCandidate } from "./flow-batchers";
 
 /** A limited start: the run, its concurrency key value and whether its workflow has a workflow-wide limit. */
 export type LimitedStart = { run: RunRow; key: string; workflowWide: boolean };
@@ -25,8 +25,8 @@ const CONTENDED_RETRY_MS = 1_000;
  * Starts a pending, due run of a workflow with flow limits (the worker's first, unlimited try refused it, or it
  * was woken by a freed slot): its keys are evaluated and the start's guarded statement asks switchyard_start_wait
  * (the first try through `transitions`: the limited starts of one turn share a statement, as their reads do
- * through `flow`). Refused, it is marked
- * blocked with the reason (and, over a rate limit, the run_at of its window) by one statement that asks again:
+ * through `flow`). Refused, it is marked blocked with the reason (and, over a rate limit, the run_at of its
+ * window) by one statement that asks again:
  * the mark is decided and committed under the key's advisory lock, which a finishing run's wake takes too
  * (`wakeBlockedRuns`), so either the wake sees the mark or the mark's decision sees the slot free (then the start
  * is tried again). Null: the run is not such a run (not pending, not due, or no limits).
@@ -35,10 +35,16 @@ export async function startLimitedRun(
   db: Queryable,
   start: Transition,
   retry: DbRetryOptions,
-  opts: { limits?: ExpressionLimits; transitions?: TransitionBatcher; flow?: FlowBatchers } = {},
+  opts: {
+    limits?: ExpressionLimits;
+    transitions?: TransitionBatcher;
+    flow?: FlowBatchers;
+    /** Already read (by the wake of a woken run): not read again. */
+    candidate?: LimitedCandidate;
+  } = {},
 ): Promise<LimitedStart | StartRefusal | null> {
   const flow = opts.flow ?? unbatchedFlow(db);
-  const candidate = await withDbRetry(() => flow.candidate(start.runId), retry);
+  const candidate = opts.candidate ?? (await withDbRetry(() => flow.candidate(start.runId), retry));
   if (candidate === null) return null;
   const { limits, transitions } = opts;
   const key = await concurrencyKeyOf(candidate.keyExpression, candidate.input, start.runId, limits);

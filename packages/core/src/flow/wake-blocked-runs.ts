@@ -1,12 +1,12 @@
 import type { Queryable } from "../db";
 import { enqueueWake, type Queues } from "../jobs/queues";
-import { unbatchedFlow, type FlowBatchers, type FreedSlot } from "./flow-batchers";
+import { unbatchedFlow, type FlowBatchers, type FreedSlot, type WokenRun } from "./flow-batchers";
 
 /**
  * Takes woken runs to start in this process instead of enqueueing them; answers the ones it did not take, which
  * are enqueued as before.
  */
-export type WokenHandOff = (runIds: readonly string[]) => readonly string[];
+export type WokenHandOff = (woken: readonly WokenRun[]) => readonly WokenRun[];
 
 /**
  * After a run of a limited workflow leaves running (finished, parked, retried, handed back), its slot is free:
@@ -21,10 +21,13 @@ export async function wakeBlockedRuns(
   slot: FreedSlot,
   handOff?: WokenHandOff,
 ): Promise<string[]> {
-  const ids = await (deps.flow ?? unbatchedFlow(deps.db)).wake(slot);
-  const left = handOff === undefined || ids.length === 0 ? ids : handOff(ids);
-  await enqueueWakes(deps.queues, left);
-  return ids;
+  const woken = await (deps.flow ?? unbatchedFlow(deps.db)).wake(slot);
+  const left = handOff === undefined || woken.length === 0 ? woken : handOff(woken);
+  await enqueueWakes(
+    deps.queues,
+    left.map((w) => w.id),
+  );
+  return woken.map((w) => w.id);
 }
 
 /** A wake job for each run, now. */

@@ -22,7 +22,7 @@ import { releaseRun } from "./release-run";
 import { handOverRun } from "./hand-over-run";
 import { startLimitedRun, type LimitedStart, type StartRefusal } from "../flow/start-limited-run";
 import { wakeBlockedRuns, type WokenHandOff } from "../flow/wake-blocked-runs";
-import type { FlowBatchers } from "../flow/flow-batchers";
+import type { FlowBatchers, LimitedCandidate } from "../flow/flow-batchers";
 import type { EngineLimits } from "../engine/engine-limits";
 import { evaluateExpression } from "../engine/compile-expression";
 import { errorMessage } from "../errors";
@@ -107,8 +107,11 @@ export async function executeRun(
     postpone?: (until: Date) => Promise<void>;
     /** A resume job: takes up a waiting run (waiting → running, same attempt) instead of starting a pending one. */
     resume?: boolean;
-    /** Woken by a run that freed its slot: a run of a limited workflow, started by the limited start at once. */
-    woken?: boolean;
+    /**
+     * Woken by a run that freed its slot: a run of a limited workflow, started by the limited start at once, with
+     * what it reads (read by the wake).
+     */
+    woken?: LimitedCandidate;
     /** Takes the runs this run's freed slot wakes, to start them here (`executeWithWoken`); without, enqueued. */
     handOff?: WokenHandOff;
   },
@@ -145,10 +148,10 @@ async function startAndExecute(
         retry,
         deps.transitions,
       )
-    : job.woken === true
+    : job.woken !== undefined
       ? null
       : await unlimitedStart();
-  // Refused: maybe a run of a workflow with flow limits, which starts by asking them (one-run statements). A woken
+  // Refused: maybe a run of a workflow with flow limits, which starts by asking them (`startLimitedRun`). A woken
   // run asks them first, and takes the unlimited start only if its workflow's limits have been removed since.
   const limitedStart =
     run === null && !resumed
@@ -156,9 +159,10 @@ async function startAndExecute(
           ...(deps.limits !== undefined && { limits: deps.limits.expressions }),
           ...(deps.transitions !== undefined && { transitions: deps.transitions }),
           ...(deps.flow !== undefined && { flow: deps.flow }),
+          ...(job.woken !== undefined && { candidate: job.woken }),
         })
       : null;
-  if (limitedStart === null && job.woken === true && !resumed) run = await unlimitedStart();
+  if (limitedStart === null && job.woken !== undefined && !resumed) run = await unlimitedStart();
   if (limitedStart !== null && "blocked" in limitedStart) return waitToStart(deps, job, limitedStart);
   const limited = limitedStart;
   if (limited !== null) run = limited.run;
