@@ -22,6 +22,7 @@ import { runEvents } from "./scenarios/events";
 import { runSyncWebhook } from "./scenarios/sync-webhook";
 import { runRawBullmq } from "./scenarios/raw-bullmq";
 import { runWebhookE2e } from "./scenarios/webhook-e2e";
+import { runWebhookE2eSubscribed } from "./scenarios/webhook-e2e-subscribed";
 import { runFanOut } from "./scenarios/fan-out";
 import { runInboxFlood } from "./scenarios/inbox-flood";
 import { runScale } from "./scenarios/scale";
@@ -29,6 +30,7 @@ import { runScale } from "./scenarios/scale";
 const ALL = [
   "raw-bullmq",
   "webhook-e2e",
+  "webhook-e2e-subscribed",
   "keyed-concurrency",
   "latency",
   "cron-burst",
@@ -79,7 +81,8 @@ try {
     ...serverPids(new URL(env.databaseUrl).pathname.slice(1)),
   });
   let webhookCompletedPerS: number | null = null;
-  if (wanted.has("webhook-e2e") || wanted.has("memory") || wanted.has("keyed-concurrency")) {
+  const e2eNeeded = ["webhook-e2e", "memory", "keyed-concurrency", "webhook-e2e-subscribed"];
+  if (e2eNeeded.some((name) => wanted.has(name))) {
     const unlimited = await runWebhookE2e(client, env.pool, raw.processed_per_s, pids);
     webhookCompletedPerS = unlimited.completed_per_s;
     emit(unlimited);
@@ -94,6 +97,10 @@ try {
     if (wanted.has("keyed-concurrency")) {
       emit(await runKeyedConcurrency(client, env.pool, unlimited.completed_per_s, pids));
     }
+  }
+  // Right after webhook-e2e, compared with it: the same machine load as near as can be.
+  if (wanted.has("webhook-e2e-subscribed")) {
+    emit(await runWebhookE2eSubscribed(client, env.pool, webhookCompletedPerS));
   }
   if (wanted.has("latency")) emit(await runLatency(client, env.pool));
   if (wanted.has("cron-burst")) emit(await runCronBurst(env.pool, redisUrl, env.prefix));

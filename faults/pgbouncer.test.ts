@@ -140,6 +140,41 @@ describe("Postgres behind PgBouncer in transaction mode", () => {
     assert.equal((await deps.db.run.findUniqueOrThrow({ where: { id } })).status, "cancelled");
   });
 
+  it("delivers outgoing run events through the worker's sender, signed, with a retry", async () => {
+    const { Webhook } = await import("standardwebhooks");
+    server.route("/events", (_req, n) => ({ status: n === 1 ? 503 : 204 }));
+    const workflowId = await webhookWorkflow({ nodes: [{ id: "a", type: "set", params: { value: 1 } }], edges: [] });
+    const created = await api("POST", "/api/subscriptions", {
+      url: `${server.url}/events`,
+      events: ["run.succeeded"],
+      workflow: workflowId,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const [id = ""] = await deliver(workflowId, 1);
+    // The first attempt answered 503, the retry (5 s later) 204.
+    const sent = await eventually(
+      async () => {
+        const got = server.requests.filter((r) => r.path === "/events");
+        return got.length >= 2 ? got : undefined;
+      },
+      60_000,
+      "the event's retry",
+    );
+    const headers = Object.fromEntries(Object.entries(sent[1]!.headers).map(([k, v]) => [k, String(v)]));
+    const event = new Webhook(String(created.body.secret)).verify(sent[1]!.body, headers) as { data: { id: string } };
+    assert.equal(event.data.id, id);
+    const deliveries = await eventually(async () => {
+      const res = await fetch(`${services.apiUrl}/api/subscriptions/${String(created.body.id)}/deliveries`);
+      const page = (await res.json()) as { status: string; attempts: number }[];
+      return page[0]?.status === "delivered" ? page : undefined;
+    });
+    assert.equal(deliveries[0]!.attempts, 2);
+    const deleted = await fetch(`${services.apiUrl}/api/subscriptions/${String(created.body.id)}`, {
+      method: "DELETE",
+    });
+    assert.equal(deleted.status, 204);
+  });
+
   it(`survives a PgBouncer restart during ${LOAD} in-flight runs: every run completes exactly once`, async () => {
     const gate = createGate();
     server.route("/load", async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, openSync, readFileSync, closeSync } from "node:fs";
 import { join } from "node:path";
@@ -105,6 +106,8 @@ export async function benchServiceEnv(
     API_MAX_CONNECTIONS: "20000",
     LOG_FORMAT: "json",
     LOG_LEVEL: "info",
+    // Subscription secrets are stored sealed (webhook-e2e-subscribed creates one).
+    SECRET_KEY: randomBytes(32).toString("base64"),
   };
   return { env, apiUrl };
 }

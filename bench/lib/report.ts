@@ -51,6 +51,15 @@ export function checkTargets(results: readonly Figures[]): Check[] {
           ),
         );
         break;
+      case "webhook-e2e-subscribed":
+        checks.push(
+          info(s, "completed/s", at(r, "completed_per_s")),
+          atLeast(s, "ratio_to_webhook_e2e", at(r, "ratio_to_webhook_e2e"), 0.85),
+          atLeast(s, "events received ÷ accepted", (at(r, "events_received") ?? 0) / (at(r, "accepted") ?? 1), 1),
+          info(s, "delivered/s", at(r, "delivered_per_s")),
+          info(s, "delivery tail ms", at(r, "delivery_tail_ms")),
+        );
+        break;
       case "keyed-concurrency":
         checks.push(
           info(s, "completed/s", at(r, "completed_per_s")),

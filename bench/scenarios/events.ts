@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { SseParser } from "@switchyard/client";
 import { createBenchWorkflow, webhookPath } from "../lib/bench-workflow";
 import { runOpenLoop, type HttpClient } from "../lib/http-load";
@@ -11,15 +12,25 @@ export type EventsResult = {
   seconds: number;
   requests: number;
   non_202: number;
-  /** Streams open at once, at most (one per run, from its webhook answer to its `end`). */
+  /** Streams open at once, at most (one per run, from its stream's answer to its `end`). */
   peak_open_streams: number;
-  /** Status events that arrived live (committed after their stream opened). */
+  /** Streams asked for and not answered yet, at most (the API reading their history). */
+  peak_opening_streams: number;
+  /** From asking for a stream to its answer (the history read and sent). */
+  stream_open_ms: Summary;
+  /** Status events that arrived live (committed after their stream's answer: its history excluded). */
   live_events: number;
   streams_without_end: number;
   /** Streams that failed (a reset, a refused connection) before their end: counted, the load goes on. */
   stream_errors: number;
-  /** From a status change's commit (its `at`, written by the committing statement) to its arrival on the stream. */
+  /**
+   * From a status change's commit to its arrival on the stream: its `at` is clock_timestamp() in the statement that
+   * commits it, so the figure includes the rest of that statement and its commit, and the load generator's own
+   * delay in reading the chunk (`loop_delay_ms`).
+   */
   commit_to_event_ms: Summary;
+  /** This process's event-loop delay while it ran: how late, at worst, it saw what had arrived. */
+  loop_delay_ms: { p50: number; p99: number; max: number };
 };
 
 /** A run that parks for a second: about `rate` runs are live, and followed, at any time. */
@@ -39,18 +50,29 @@ export async function runEvents(client: HttpClient, apiUrl: string, rate = 200, 
   const workflowId = await createBenchWorkflow(client, "bench-events", PARKING_GRAPH);
   const path = webhookPath(workflowId);
   const latencies: number[] = [];
+  const openings: number[] = [];
+  let opening = 0;
+  let peakOpening = 0;
   let open = 0;
   let peak = 0;
   let withoutEnd = 0;
   let errors = 0;
   const follows: Promise<void>[] = [];
   const follow = async (runId: string) => {
-    open++;
-    peak = Math.max(peak, open);
-    const opened = Date.now();
+    opening++;
+    peakOpening = Math.max(peakOpening, opening);
+    const asked = Date.now();
+    let answered = false;
     let ended = false;
     try {
       const res = await fetch(`${apiUrl}/api/runs/${runId}/events`, { headers: { accept: "text/event-stream" } });
+      // Answered once its history was read: what committed before came with it, not live.
+      const opened = Date.now();
+      openings.push(opened - asked);
+      opening--;
+      answered = true;
+      open++;
+      peak = Math.max(peak, open);
       const parser = new SseParser();
       const decoder = new TextDecoder();
       for await (const chunk of res.body!) {
@@ -65,16 +87,21 @@ export async function runEvents(client: HttpClient, apiUrl: string, rate = 200, 
     } catch {
       errors++;
     } finally {
-      open--;
+      if (answered) open--;
+      else opening--;
       if (!ended) withoutEnd++;
     }
   };
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const results = await runOpenLoop(rate, seconds, async (i) => {
     const r = await client.send("POST", path, { n: i });
     if (r.status === 202) follows.push(follow((JSON.parse(r.body) as { id: string }).id));
     return r;
   });
   await Promise.all(follows);
+  loop.disable();
+  const ms = (ns: number) => Math.round(ns / 1e4) / 100;
   return {
     scenario: "events",
     rate_per_s: rate,
@@ -82,9 +109,12 @@ export async function runEvents(client: HttpClient, apiUrl: string, rate = 200, 
     requests: results.length,
     non_202: results.filter((r) => r.status !== 202).length,
     peak_open_streams: peak,
+    peak_opening_streams: peakOpening,
+    stream_open_ms: summarize(openings),
     live_events: latencies.length,
     streams_without_end: withoutEnd,
     stream_errors: errors,
     commit_to_event_ms: summarize(latencies),
+    loop_delay_ms: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
   };
 }

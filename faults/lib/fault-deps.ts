@@ -7,6 +7,7 @@ import type { Deps } from "@switchyard/core/deps";
 import { closeQueues, createQueues } from "@switchyard/core/jobs/queues";
 import { createLogger } from "@switchyard/core/logger";
 import { createMetrics } from "@switchyard/core/observability/metrics";
+import { createRunChangePublisher } from "@switchyard/core/run-events/run-change-publisher";
 import { createRedis } from "@switchyard/core/redis";
 import { deleteKeys } from "@switchyard/core/testing/test-deps";
 import { createApp } from "../../apps/api/src/app";
@@ -50,6 +51,7 @@ export function createFaultDeps(
     redis,
     queues,
     metrics: createMetrics({ queues }),
+    changes: createRunChangePublisher(redis, config.QUEUE_PREFIX, logger),
     env,
     close: async () => {
       await closeQueues(queues).catch(() => undefined);
@@ -86,8 +88,10 @@ export async function createWorkflow(db: Deps["db"], graph: unknown, name = "fau
 
 /** Per-run figures read from Postgres: terminal statuses and how many runs were started more than once. */
 export async function runFigures(db: Deps["db"], runIds: readonly string[]) {
-  const rows = await db.$queryRawUnsafe<{ id: string; status: string; starts: number; dup_steps: number }[]>(
-    `SELECT r.id::text AS id, r.status,
+  const rows = await db.$queryRawUnsafe<
+    { id: string; status: string; error: string | null; starts: number; dup_steps: number }[]
+  >(
+    `SELECT r.id::text AS id, r.status, r.error,
             (SELECT count(*)::int FROM run_audit_entries a WHERE a.run_id = r.id AND a.action = 'run_started') AS starts,
             (SELECT count(*)::int FROM (SELECT node_id FROM run_steps s WHERE s.run_id = r.id
                                         GROUP BY node_id, attempt HAVING count(*) > 1) d) AS dup_steps

@@ -16,6 +16,8 @@ export type FailoverFigures = {
   refused_during_failover: number;
   failover_ms: number;
   recovery_ms: number;
+  /** The errors of the runs that did not succeed and how many runs had each, as JSON (absent when all succeeded). */
+  errors?: string;
 };
 
 /**
@@ -50,7 +52,16 @@ export async function runThroughFailover(
       return { body: { ok: true } };
     });
     const { workflowId } = await createWorkflow(deps.db, {
-      nodes: [{ id: "call", type: "http.request", params: { url: `${server.url}/work?run={{ run.id }}` } }],
+      // Each call is held until all `before` runs are in flight and the failover is over: on a busy machine the
+      // first ones can wait longer than the node's default 30 s timeout, which would fail them for the harness's
+      // sake, not the failover's.
+      nodes: [
+        {
+          id: "call",
+          type: "http.request",
+          params: { url: `${server.url}/work?run={{ run.id }}`, timeout_seconds: 180 },
+        },
+      ],
       edges: [],
     });
     const put = await fetch(`${services.apiUrl}/api/workflows/${workflowId}/triggers/webhook/config`, {
@@ -107,10 +118,10 @@ export async function runThroughFailover(
         (n, r) => ({ ...n, [r.status]: (n[r.status] ?? 0) + 1 }),
         {},
       );
-      const lines = [...services.workers, ...services.beats, services.api]
-        .flatMap((p) => p.logs)
-        .filter((l) => l.level !== "info" || stuck.some((r) => r.id === l.runId))
-        .slice(-30);
+      // The last lines of each process, so one chatty process does not hide the others (the beat's reconciler).
+      const lines = [...services.workers, ...services.beats, services.api].flatMap((p) =>
+        p.logs.filter((l) => l.level !== "info" || stuck.some((r) => r.id === l.runId)).slice(-10),
+      );
       throw new Error(`${String(err)}: ${stuck.length} stuck ${JSON.stringify(statuses)} ${JSON.stringify(lines)}`);
     });
     const perRun = new Map<string, number>();
@@ -119,6 +130,12 @@ export async function runThroughFailover(
     // A delivery answered 202 has its run; one refused during the failover (503) may still have been committed.
     assert.ok(figures.rows.length >= acceptedAnswers, `${figures.rows.length} runs for ${acceptedAnswers} 202s`);
     assert.ok(services.allAlive(), "no process exited");
+    const errors = figures.rows
+      .filter((r) => r.status !== "succeeded")
+      .reduce<Record<string, number>>(
+        (n, r) => ({ ...n, [r.error ?? r.status]: (n[r.error ?? r.status] ?? 0) + 1 }),
+        {},
+      );
     return {
       accepted: figures.rows.length,
       in_flight_at_failover: counts.before,
@@ -129,6 +146,7 @@ export async function runThroughFailover(
       refused_during_failover: during.filter((s) => s !== 202).length,
       failover_ms: failoverMs,
       recovery_ms: Date.now() - recoveryStarted,
+      ...(Object.keys(errors).length > 0 && { errors: JSON.stringify(errors) }),
     };
   } finally {
     await services.stop();

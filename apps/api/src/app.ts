@@ -15,6 +15,7 @@ import { flowControlRoutes } from "./routes/flow-control";
 import { createWebhookDelivery, mountWebhookInvoke, webhookConfigRoutes } from "./routes/webhook";
 import { cronRoutes } from "./routes/cron";
 import { inboxRoutes } from "./routes/inbox";
+import { subscriptionRoutes } from "./routes/subscriptions";
 import { manualRoutes } from "./routes/manual";
 import { runRoutes } from "./routes/runs";
 import { runEventRoutes } from "./routes/run-events";
@@ -108,13 +109,14 @@ export function createApp(deps: AppDeps, authenticator: Authenticator = createAu
   api.use(cronRoutes(deps));
   api.use(manualRoutes(deps));
   api.use(runEventRoutes(deps, live));
-  api.use(runRoutes(deps, live.publisher));
+  api.use(runRoutes(deps));
   api.use(executionRoutes(deps));
   api.use(runSearchRoutes(deps));
   api.use(systemQueueRoutes(deps));
   api.use(apiKeyRoutes(deps, authenticator));
   api.use(systemWorkerRoutes(deps));
   api.use(inboxRoutes(deps));
+  api.use(subscriptionRoutes(deps));
   api.use(() => {
     throw new NotFoundError("Not Found");
   });

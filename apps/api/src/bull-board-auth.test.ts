@@ -141,7 +141,7 @@ describe("Bull Board auth", () => {
       headers: { "x-hook-secret": secret },
     });
     assert.equal(hook.status, 202, hook.text);
-    const listing = await api.request("GET", `${QUEUES}?activeQueue=runs&status=waiting&page=1`, {
+    const listing = await api.request("GET", `${QUEUES}?activeQueue=runs&status=prioritized&page=1`, {
       headers: basic("admin", "s3cret"),
     });
     assert.equal(listing.status, 200);

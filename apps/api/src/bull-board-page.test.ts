@@ -18,6 +18,8 @@ describe("Bull Board's page", () => {
   let api: TestApi;
   before(async () => {
     api = await startTestApi({ ADMIN_USERNAME: "admin", ADMIN_PASSWORD: "s3cret-password" });
+    // A workflow on a routing queue of its own: its BullMQ queue is on the boards too.
+    await api.deps.db.workflow.create({ data: { name: "Reports", queue: "reports" } });
   });
   after(async () => {
     await api.close();
@@ -44,5 +46,12 @@ describe("Bull Board's page", () => {
     const csp = page.headers.get("content-security-policy") ?? "";
     assert.match(csp, /style-src 'self' 'unsafe-inline'/);
     assert.match(csp, /font-src 'self' data:/);
+  });
+
+  it("shows the BullMQ queue of every routing queue a workflow names", async () => {
+    const res = await api.request("GET", "/admin/queues/api/queues", { headers: ADMIN });
+    assert.equal(res.status, 200, res.text);
+    const names = (res.body.queues as { name: string }[]).map((q) => q.name).sort();
+    assert.deepEqual(names, ["beat", "runs", "runs-reports"]);
   });
 });

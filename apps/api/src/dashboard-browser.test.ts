@@ -259,6 +259,7 @@ describe("the runs dashboard in a browser", () => {
 
     await call("PUT", "/api/workflows/orders/concurrency", { key: "input.body.customer", max_running_per_key: 1 });
     await call("PUT", "/api/workflows/orders/rate-limit", { limit: 10, interval_seconds: 60 });
+    await call("PUT", "/api/workflows/orders/routing", { queue: "orders-lane", priority: 2 });
     await page.goto(`${api.url}/admin#/workflows/orders`);
     // The previous page (a run) has a graph too: wait for this page's own parts.
     await page.locator("ol.fire-times li").nth(9).waitFor();
@@ -272,6 +273,9 @@ describe("the runs dashboard in a browser", () => {
     const limits = await page.locator("dl.flow-limits").innerText();
     assert.match(limits, /1 per input\.body\.customer/);
     assert.match(limits, /10 per 60 s/);
+    assert.equal(await page.locator("dd.routing-queue").innerText(), "orders-lane");
+    assert.match(await page.locator("dd.routing-priority").innerText(), /^2/);
+    await call("PUT", "/api/workflows/orders/routing", {});
 
     // A run waiting for a slot says so on its page.
     const held = await api.deps.db.run.create({
@@ -294,6 +298,8 @@ describe("the runs dashboard in a browser", () => {
     await shot("runs-list");
     await page.goto(`${api.url}/admin#/system`);
     await page.locator("table.queues").waitFor();
+    // The default routing queue, consumed by this test's worker.
+    await page.locator("table.routing-queues tr", { hasText: "default" }).waitFor();
     await page.locator("svg.throughput").waitFor();
     // The worker process of this test, from its heartbeat.
     await page.locator("table.workers", { hasText: String(worker.proc.pid) }).waitFor();

@@ -126,10 +126,15 @@ describe("GET /api/runs/{run_id}/events", () => {
       body: { workflow_id: wf.id, runs: [{ input_payload: {} }] },
     });
     const runId = runs.body[0].id as string;
-    const seen = [JSON.parse((await all.next()).data), JSON.parse((await all.next()).data)];
+    const seen = [
+      JSON.parse((await all.next()).data),
+      JSON.parse((await all.next()).data),
+      JSON.parse((await all.next()).data),
+    ];
     assert.deepEqual(
       seen.map((d: { run_id: string; workflow_id: string; status: string }) => [d.run_id, d.workflow_id, d.status]),
       [
+        [runId, wf.id, "pending"],
         [runId, wf.id, "running"],
         [runId, wf.id, "succeeded"],
       ],

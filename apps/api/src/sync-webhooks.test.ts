@@ -23,6 +23,8 @@ const RESPONDS_FIRST = {
   edges: [{ from: "ack", to: "pause" }],
 };
 const FAILS = { nodes: [{ id: "a", type: "fail", params: { message: "no" } }], edges: [] };
+/** A graph `output`: the run's result, null for n = 0. */
+const OUTPUT = { ...FAST, output: "steps.a = 0 ? null : {'doubled': steps.a * 2}" };
 
 /** Webhook deliveries answered with their run's outcome, against a worker in a process of its own. */
 describe("synchronous webhook answers", () => {
@@ -57,6 +59,21 @@ describe("synchronous webhook answers", () => {
     assert.equal(res.body.status, "succeeded");
     assert.equal(res.body.result.steps.a, 7);
     assert.equal(typeof res.body.run_id, "string");
+  });
+
+  it("answers with the graph's output as the result, null included", async () => {
+    await workflow("output", OUTPUT, { mode: "wait" });
+    const res = await api.request("POST", hook("output"), { body: { n: 4 } });
+    assert.equal(res.status, 200, res.text);
+    assert.deepEqual(res.body.result, { doubled: 8 });
+    const empty = await api.request("POST", hook("output"), { body: { n: 0 } });
+    assert.equal(empty.status, 200, empty.text);
+    assert.ok("result" in empty.body, empty.text);
+    assert.equal(empty.body.result, null);
+    // The run's event stream ends with the same result.
+    const events = await fetch(`${api.url}/api/runs/${empty.body.run_id}/events`);
+    const text = await events.text();
+    assert.match(text, /event: end\ndata: [^\n]*"result":null/);
   });
 
   it("answers 200 with the error of a run that failed", async () => {

@@ -42,6 +42,7 @@ describe("GET /api/system/workers", () => {
       "last_heartbeat_at",
       "metrics_port",
       "pid",
+      "queues",
       "started_at",
     ]);
     assert.deepEqual(
@@ -53,8 +54,9 @@ describe("GET /api/system/workers", () => {
         worker.active_runs,
         worker.started_at,
         worker.metrics_port,
+        worker.queues,
       ],
-      ["w-live", "h1", 41, 8, [runId], startedAt.toISOString(), 9102],
+      ["w-live", "h1", 41, 8, [runId], startedAt.toISOString(), 9102, ["default"]],
     );
     assert.ok(Date.now() - Date.parse(worker.last_heartbeat_at) < 60_000);
 

@@ -177,7 +177,7 @@ describe("beat", () => {
 
     const added = await countAddedEvents(deps.redis, deps.config.QUEUE_PREFIX, QUEUES.runs);
     for (const id of runIds) assert.equal(added.get(runJobId(id)), 1, `run ${id}`);
-    assert.equal(await deps.queues.runs.getWaitingCount(), runIds.length);
+    assert.equal(await deps.queues.runs.getPrioritizedCount(), runIds.length);
     assert.equal((await deps.queues.beat.getJobSchedulers()).length, 1);
     assert.ok(api.requests.every((r) => r.url === "/api/triggers/cron/dispatch"));
   });
@@ -192,7 +192,8 @@ describe("beat", () => {
     t.after(() => redis.stop());
     const { deps, api, spawnBeat } = ctx;
     // The outage is the point of this test: its connection errors are expected.
-    for (const emitter of [deps.redis, deps.queues.runs, deps.queues.beat]) emitter.on("error", () => undefined);
+    deps.redis.on("error", () => undefined);
+    for (const queue of [deps.queues.runs, deps.queues.beat]) queue.on("error", () => undefined);
     spawnBeat();
     await schedulerExists(deps);
     await api.received(1);

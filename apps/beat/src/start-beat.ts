@@ -6,6 +6,7 @@ import { startPeriodicTasks, type PeriodicTask } from "@switchyard/core/periodic
 import { createReconciler } from "@switchyard/core/beat/reconcile-runs";
 import { createRetentionPass } from "@switchyard/core/beat/purge-expired-runs";
 import { purgeExpiredInbox } from "@switchyard/core/inbox/purge-expired-inbox";
+import { purgeExpiredDeliveries } from "@switchyard/core/subscriptions/purge-expired-deliveries";
 import { requestCronDispatch } from "@switchyard/core/beat/request-cron-dispatch";
 import {
   CRON_SCHEDULER_ID,
@@ -104,6 +105,7 @@ export function startBeat(deps: Deps): Beat {
       run: async () => {
         await purgeExpiredRuns();
         await purgeExpiredInbox(deps);
+        await purgeExpiredDeliveries(deps);
       },
     },
   ];

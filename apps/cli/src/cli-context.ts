@@ -10,6 +10,8 @@ export type CliOptions = {
   set: string[];
   name?: string | undefined;
   scopes?: string | undefined;
+  /** trigger's run priority (1..10), as typed. */
+  priority?: string | undefined;
 };
 
 /** What a command gets: its positionals (after the command's name), the options, and lazily the config and client. */

@@ -55,4 +55,31 @@ describe("switchyard concurrency and rate-limit", () => {
     assert.deepEqual(JSON.parse((await cli("rate-limit", "cli-limits")).stdout), JSON.parse(set.stdout));
     assert.equal(JSON.parse((await cli("rate-limit", "cli-limits", "--set", "none")).stdout), null);
   });
+
+  it("sets, shows and resets a workflow's routing, and triggers a run with a priority of its own", async () => {
+    const set = await cli("routing", "cli-limits", "--set", "queue=reports", "--set", "priority=3");
+    assert.equal(set.code, 0, set.stderr);
+    assert.deepEqual(JSON.parse(set.stdout), { queue: "reports", priority: 3 });
+    assert.deepEqual(JSON.parse((await cli("routing", "cli-limits")).stdout), JSON.parse(set.stdout));
+    const bad = await cli("routing", "cli-limits", "--set", "queue=Not Valid");
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /queue/);
+
+    const graph = { nodes: [{ id: "a", type: "set", params: { value: 1 } }], edges: [] };
+    const version = await api.request("POST", "/api/workflows/cli-limits/versions", { body: { graph } });
+    assert.equal(version.status, 201, JSON.stringify(version.body));
+    const triggered = await cli("trigger", "cli-limits", "--priority", "1");
+    assert.equal(triggered.code, 0, triggered.stderr);
+    const runId = triggered.stdout.split(" ")[0]!;
+    const runJson = (await api.request("GET", `/api/runs/${runId}`)).body;
+    assert.deepEqual([runJson.queue, runJson.priority], ["reports", 1]);
+    const refused = await cli("trigger", "cli-limits", "--priority", "11");
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /priority/);
+
+    assert.deepEqual(JSON.parse((await cli("routing", "cli-limits", "--set", "none")).stdout), {
+      queue: "default",
+      priority: 5,
+    });
+  });
 });

@@ -16,6 +16,7 @@ async function main(argv: string[]): Promise<number> {
       set: { type: "string", multiple: true, default: [] },
       name: { type: "string" },
       scopes: { type: "string" },
+      priority: { type: "string" },
     },
   });
   const [name, ...args] = positionals;

@@ -26,14 +26,16 @@ export function startConsumerWatchdog(opts: {
     try {
       const idleFor = Date.now() - consumer.lastActivityAt();
       if (idleFor < idleMs || consumer.activeJobs() >= opts.concurrency || !consumer.isConnected()) return;
-      const waiting = await opts.queue.getWaitingCount();
+      // Every execute_run job carries a priority (jobs/run-route.ts): those wait in BullMQ's prioritized set.
+      const waiting = await opts.queue.getJobCountByTypes("waiting", "prioritized");
       if (waiting === 0) return;
       logger.warn("worker watchdog: jobs wait but the consumer took none, replacing it", {
         waiting,
+        queue: opts.queue.name,
         idleSeconds: Math.round(idleFor / 1_000),
       });
       await consumer.replace();
-      logger.info("worker watchdog replaced the consumer", { waiting });
+      logger.info("worker watchdog replaced the consumer", { waiting, queue: opts.queue.name });
     } catch (err) {
       logger.debug("worker watchdog check failed", { err: err instanceof Error ? err.message : String(err) });
     } finally {

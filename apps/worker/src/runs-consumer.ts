@@ -1,7 +1,6 @@
 import { Worker, type Job, type Telemetry } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "@switchyard/core/redis";
 import type { Logger } from "@switchyard/core/logger";
-import { QUEUES } from "@switchyard/core/jobs/catalog";
 import { settlesWithin } from "@switchyard/core/process/settles-within";
 
 export type Processor = (job: Job, token?: string, signal?: AbortSignal) => Promise<unknown>;
@@ -19,7 +18,7 @@ const STALLED_OPTIONS = { lockDuration: 15_000, stalledInterval: 5_000, maxStall
 /** Bound on closing a consumer the watchdog replaces: its connection may be the thing that is stuck. */
 const REPLACE_CLOSE_MS = 5_000;
 
-/** The runs queue's BullMQ Worker, replaceable: the watchdog swaps in a new one (on a new connection) when stuck. */
+/** A runs queue's BullMQ Worker, replaceable: the watchdog swaps in a new one (on a new connection) when stuck. */
 export type RunsConsumer = {
   current: () => Worker;
   /** Jobs being processed by this process right now. */
@@ -34,7 +33,9 @@ export type RunsConsumer = {
 };
 
 export async function createRunsConsumer(opts: {
-  connection: Redis;
+  /** The BullMQ queue (`bullQueueName` of a routing queue). */
+  queue: string;
+  connection: RedisConnection;
   prefix: string;
   concurrency: number;
   name: string;
@@ -56,8 +57,8 @@ export async function createRunsConsumer(opts: {
       lastActivity = Date.now();
     }
   };
-  const start = async (connection: Redis) => {
-    const worker = new Worker(QUEUES.runs, processor, {
+  const start = async (connection: RedisConnection) => {
+    const worker = new Worker(opts.queue, processor, {
       connection,
       prefix: opts.prefix,
       concurrency: opts.concurrency,
@@ -66,9 +67,14 @@ export async function createRunsConsumer(opts: {
       ...(opts.telemetry !== undefined && { telemetry: opts.telemetry }),
     });
     worker.on("failed", (job, err) => {
-      logger.warn("job failed", { jobId: job?.id, attemptsMade: job?.attemptsMade, error: err.message });
+      logger.warn("job failed", {
+        jobId: job?.id,
+        queue: opts.queue,
+        attemptsMade: job?.attemptsMade,
+        error: err.message,
+      });
     });
-    worker.on("error", (err) => logger.error("worker error", { error: err.message }));
+    worker.on("error", (err) => logger.error("worker error", { queue: opts.queue, error: err.message }));
     await worker.waitUntilReady();
     return worker;
   };

@@ -112,7 +112,7 @@ describe("code nodes on a real worker", () => {
     const queued = await start({ nodes: [code("c", "return input;")], edges: [] });
     await worker.waitForLog((l) => l.message === "run started" && l.runId === queued);
     assert.equal(await statusOf(queued), "running");
-    await applyRunAction(deps.db, spinning, "cancel", { actor: "test" });
+    await applyRunAction(deps, spinning, "cancel", { actor: "test" });
     await publishRunCancel(deps.redis, deps.env.QUEUE_PREFIX!, spinning, deps.logger);
     // Far sooner than the loops' 600 s timeout: the interrupt stopped them and the engines went back to the pool.
     const { run } = await waitForOutcome(deps.db, queued, 10_000);

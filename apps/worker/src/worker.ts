@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { DelayedError, type Job } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "@switchyard/core/redis";
 import type { Deps } from "@switchyard/core/deps";
 import { JOBS, QUEUES, parseJobPayload, type JobName, type JobPayload } from "@switchyard/core/jobs/catalog";
 import type { NodeRegistry } from "@switchyard/core/engine/node-registry";
@@ -11,7 +11,7 @@ import { createFlowBatchers } from "@switchyard/core/flow/flow-batchers";
 import { createChildSettler } from "@switchyard/core/runs/child-runs";
 import { createRunAborts, subscribeRunCancels } from "@switchyard/core/runs/run-cancellation";
 import { createTransitionBatcher } from "@switchyard/core/runs/transition-batcher";
-import { createRunChangePublisher, publishingTransitions } from "@switchyard/core/run-events/run-change-publisher";
+import { publishingTransitions } from "@switchyard/core/run-events/run-change-publisher";
 import { observeRuns } from "@switchyard/core/observability/observe-run";
 import { recordStepSpan } from "@switchyard/core/observability/trace-spans";
 import { createActiveRuns, RunHandOver } from "@switchyard/core/runs/active-runs";
@@ -20,13 +20,15 @@ import { removeWorker } from "@switchyard/core/workers/record-heartbeat";
 import { startWorkerHeartbeat } from "@switchyard/core/workers/start-worker-heartbeat";
 import { engineLimitsFrom } from "@switchyard/core/engine/engine-limits";
 import { createRunsConsumer, type RunsConsumer } from "./runs-consumer";
+import { bullQueueName } from "@switchyard/core/jobs/run-route";
 import { startConsumerWatchdog } from "./consumer-watchdog";
 import { errorMessage } from "@switchyard/core/errors";
 import { createVersionCache } from "@switchyard/core/runs/version-cache";
+import { pokingTransitions, startDeliveryRelay } from "@switchyard/core/subscriptions/delivery-relay";
 
 export type WorkerDeps = Deps & {
   /** Blocking BullMQ connection (role "worker": retries forever while Redis is away). */
-  workerRedis: Redis;
+  workerRedis: RedisConnection;
   registry?: NodeRegistry;
   /** The port its metrics listener got, shown in the workers registry. */
   metricsPort?: number | null;
@@ -44,7 +46,10 @@ const MIN_POSTPONE_MS = 100;
 
 export type RunsWorker = {
   workerId: string;
+  /** The consumer of the first queue in WORKER_QUEUES. */
   consumer: RunsConsumer;
+  /** One consumer per queue in WORKER_QUEUES, in that order. */
+  consumers: { queue: string; consumer: RunsConsumer }[];
   /**
    * Graceful stop: takes no new jobs, lets active runs finish for up to `deadlineMs` (WORKER_SHUTDOWN_TIMEOUT),
    * then hands the rest back to pending at once, and leaves the workers registry.
@@ -65,7 +70,9 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
   // A subscribed connection takes no other commands: cancels get one of their own.
   const subscriber = deps.workerRedis.duplicate();
   await subscribeRunCancels(subscriber, config.QUEUE_PREFIX, aborts, logger);
-  const changes = createRunChangePublisher(deps.redis, config.QUEUE_PREFIX, logger);
+  const { changes } = deps;
+  // Outgoing run events: sent beside run execution, with a concurrency of their own (docs/outgoing-events.md).
+  const relay = await startDeliveryRelay(deps);
   const execution: RunExecutionDeps = {
     db: deps.db,
     logger,
@@ -77,7 +84,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     active,
     // Every applied start and outcome is announced to the API processes: one PUBLISH per batch (run event streams,
     // waiting webhook deliveries).
-    transitions: publishingTransitions(createTransitionBatcher(deps.db), changes),
+    transitions: pokingTransitions(publishingTransitions(createTransitionBatcher(deps.db), changes), relay),
     flow: createFlowBatchers(deps.db),
     changes,
     limits: engineLimitsFrom(config),
@@ -92,6 +99,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
       maxDepth: config.MAX_RUN_DEPTH,
       maxItems: config.MAP_MAX_ITEMS,
       settle: createChildSettler(deps),
+      changes,
     },
   };
   const execute = observeRuns(executeRun, deps.metrics, deps.telemetry !== undefined);
@@ -117,43 +125,60 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     },
   };
 
-  const consumer = await createRunsConsumer({
-    connection: deps.workerRedis,
-    prefix: config.QUEUE_PREFIX,
-    concurrency: config.WORKER_CONCURRENCY,
-    name: workerId,
-    logger,
-    ...(deps.telemetry !== undefined && { telemetry: deps.telemetry }),
-    processor: async (job, token, signal) => {
-      if (!isRunsJob(job.name)) throw new Error(`no handler for job '${job.name}' on queue ${QUEUES.runs}`);
-      const name = job.name;
-      return handlers[name](parseJobPayload(name, job.data), job, token, signal);
-    },
-  });
+  const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
+    if (!isRunsJob(job.name)) throw new Error(`no handler for job '${job.name}' on queue ${job.queueName}`);
+    const name = job.name;
+    return handlers[name](parseJobPayload(name, job.data), job, token, signal);
+  };
+  const shares = concurrencyShares(config.WORKER_CONCURRENCY, config.WORKER_QUEUES);
+  const consumers = await Promise.all(
+    shares.map(async ({ queue, concurrency }) => ({
+      queue,
+      concurrency,
+      consumer: await createRunsConsumer({
+        queue: bullQueueName(queue),
+        connection: deps.workerRedis,
+        prefix: config.QUEUE_PREFIX,
+        concurrency,
+        name: workerId,
+        logger,
+        ...(deps.telemetry !== undefined && { telemetry: deps.telemetry }),
+        processor,
+      }),
+    })),
+  );
   const identity = {
     id: workerId,
     host: hostname(),
     pid: process.pid,
     concurrency: config.WORKER_CONCURRENCY,
+    queues: config.WORKER_QUEUES,
     startedAt: new Date(),
     metricsPort: deps.metricsPort ?? null,
   };
   const heartbeat = startWorkerHeartbeat(deps, identity, active);
-  const watchdog = startConsumerWatchdog({
-    consumer,
-    queue: deps.queues.runs,
+  const watchdogs = consumers.map(({ queue, concurrency, consumer }) =>
+    startConsumerWatchdog({
+      consumer,
+      queue: deps.queues.runQueue(queue),
+      concurrency,
+      idleSeconds: config.WORKER_WATCHDOG_SECONDS,
+      logger,
+    }),
+  );
+  logger.info("worker started", {
+    workerId,
     concurrency: config.WORKER_CONCURRENCY,
-    idleSeconds: config.WORKER_WATCHDOG_SECONDS,
-    logger,
+    queues: shares.map((s) => `${s.queue}:${s.concurrency}`),
   });
-  logger.info("worker started", { workerId, concurrency: config.WORKER_CONCURRENCY, queue: QUEUES.runs });
   return {
     workerId,
-    consumer,
+    consumer: consumers[0]!.consumer,
+    consumers: consumers.map(({ queue, consumer }) => ({ queue, consumer })),
     close: async (deadlineMs = config.WORKER_SHUTDOWN_TIMEOUT * 1_000) => {
       stopping = true;
-      watchdog.stop();
-      const closing = consumer.close();
+      for (const watchdog of watchdogs) watchdog.stop();
+      const closing = Promise.all(consumers.map((c) => c.consumer.close())).then(() => undefined);
       if (!(await settlesWithin(closing, deadlineMs))) {
         const reason = new RunHandOver(
           `worker ${workerId} stopped: shutdown deadline of ${deadlineMs / 1_000} s passed`,
@@ -163,6 +188,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
         if (!(await settlesWithin(closing, HAND_OVER_WAIT_MS))) logger.warn("runs still active after the hand-over");
       }
       await heartbeat.stop();
+      await relay.close();
       await changes.flush();
       try {
         await removeWorker(deps.db, workerId);
@@ -172,6 +198,18 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
       subscriber.disconnect();
     },
   };
+}
+
+/**
+ * WORKER_CONCURRENCY split over the queues, as evenly as it goes (the first queues get the remainder), at least
+ * one slot each: a BullMQ Worker per queue, each fetching only as many jobs as its share, so the process never runs
+ * more than the budget (or one per queue, when there are more queues than slots) and a queue with a backlog
+ * cannot take the slots of another.
+ */
+export function concurrencyShares(concurrency: number, queues: readonly string[]) {
+  const base = Math.floor(concurrency / queues.length);
+  const extra = concurrency % queues.length;
+  return queues.map((queue, i) => ({ queue, concurrency: Math.max(1, base + (i < extra ? 1 : 0)) }));
 }
 
 function isRunsJob(name: string): name is RunsJobName {

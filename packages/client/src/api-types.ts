@@ -24,6 +24,7 @@ import type { RetryPolicyBody } from "@switchyard/core/workflows/retry-policy";
 import type { RetentionBody, RetentionResponse } from "@switchyard/core/workflows/retention-policy";
 import type { ConcurrencyBody, ConcurrencyResponse } from "@switchyard/core/flow/concurrency-limits";
 import type { RateLimitBody, RateLimitResponse } from "@switchyard/core/flow/rate-limit";
+import type { RoutingBody, RoutingResponse } from "@switchyard/core/flow/routing";
 import type { RunStatus } from "@switchyard/core/runs/run-status";
 
 export type { RunStatus };
@@ -40,6 +41,7 @@ export type RetryPolicy = z.output<typeof RetryPolicyBody>;
 export type Retention = RetentionResponse;
 export type ConcurrencyLimits = z.output<typeof ConcurrencyResponse>;
 export type RateLimit = z.output<typeof RateLimitResponse>;
+export type Routing = z.output<typeof RoutingResponse>;
 
 export type CreateWorkflowInput = z.input<typeof CreateWorkflowBody>;
 export type UpdateWorkflowInput = z.input<typeof UpdateWorkflowBody>;
@@ -51,6 +53,7 @@ export type RetryPolicyInput = z.input<typeof RetryPolicyBody>;
 export type RetentionInput = z.input<typeof RetentionBody>;
 export type ConcurrencyInput = z.input<typeof ConcurrencyBody>;
 export type RateLimitInput = z.input<typeof RateLimitBody>;
+export type RoutingInput = z.input<typeof RoutingBody>;
 export type CancelRunInput = z.input<typeof CancelRunBody>;
 export type RetryRunInput = z.input<typeof RetryRunBody>;
 

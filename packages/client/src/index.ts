@@ -3,6 +3,7 @@ export type { ClientOptions, HttpAnswer, QueryValue, RequestOptions } from "./ht
 export type { CallOptions, WorkflowsApi } from "./workflows-api";
 export type { ListRunsOptions, RunPage, RunsApi, TriggerOptions, WaitOptions } from "./runs-api";
 export type { RunEventsOptions } from "./run-events";
+export { runResult } from "./run-result";
 export type * from "./run-event";
 export type * from "./api-types";
 export {

@@ -3,6 +3,8 @@ import type {
   ConcurrencyLimits,
   RateLimit,
   RateLimitInput,
+  Routing,
+  RoutingInput,
   CreateVersionInput,
   CreateWorkflowInput,
   CronConfig,
@@ -99,6 +101,13 @@ export function createWorkflowsApi(http: Http) {
       get: (ref: string, opts?: CallOptions) => get<RateLimit>(`${at(ref)}/rate-limit`, opts),
       set: (ref: string, body: RateLimitInput | null, opts?: CallOptions) =>
         send<RateLimit>("PUT", `${at(ref)}/rate-limit`, body ?? {}, opts),
+    },
+
+    /** The queue and priority of the workflow's runs (docs/flow-control.md); `set` replaces them (`{}`: defaults). */
+    routing: {
+      get: (ref: string, opts?: CallOptions) => get<Routing>(`${at(ref)}/routing`, opts),
+      set: (ref: string, body: RoutingInput, opts?: CallOptions) =>
+        send<Routing>("PUT", `${at(ref)}/routing`, body, opts),
     },
   };
 }

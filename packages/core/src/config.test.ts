@@ -132,6 +132,21 @@ describe("parseConfig", () => {
     assert.equal(parseConfig({ AUTH_FAILURES_PER_IP: "0" }).AUTH_FAILURES_PER_IP, 0);
   });
 
+  it("reads WORKER_QUEUES as a list of queue names, default the default queue alone", () => {
+    assert.deepEqual(parseConfig({}).WORKER_QUEUES, ["default"]);
+    assert.deepEqual(parseConfig({ WORKER_QUEUES: "" }).WORKER_QUEUES, ["default"]);
+    assert.deepEqual(parseConfig({ WORKER_QUEUES: " default, reports_1 ,," }).WORKER_QUEUES, ["default", "reports_1"]);
+    for (const [bad, why] of [
+      ["has space", /WORKER_QUEUES\.0: each queue is 1 to 64 characters/],
+      ["a:b", /WORKER_QUEUES\.0: each queue/],
+      ["Reports", /WORKER_QUEUES\.0: each queue/],
+      ["a,a", /WORKER_QUEUES: a queue is listed twice/],
+      [",", /WORKER_QUEUES: name at least one queue/],
+    ] as const) {
+      assert.throws(() => parseConfig({ WORKER_QUEUES: bad }), why, bad);
+    }
+  });
+
   it("reads WEBHOOK_DEFAULT_RATE_LIMIT as <limit>/<interval_seconds> or off", () => {
     const limit = (value?: string) => parseConfig({ WEBHOOK_DEFAULT_RATE_LIMIT: value }).WEBHOOK_DEFAULT_RATE_LIMIT;
     assert.deepEqual(limit(), { limit: 600, interval_seconds: 60 });

@@ -147,6 +147,16 @@ export const Config = z
     SECRET_KEY_PREVIOUS: z.string().min(32, "must be at least 32 characters").optional(),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
     WORKER_ID: z.string().min(1).optional(),
+    // The routing queues this worker consumes (docs/flow-control.md), Celery's -Q; each a queue name, listed once.
+    WORKER_QUEUES: csv
+      .pipe(
+        z
+          .array(z.string().regex(/^[a-z0-9_-]{1,64}$/, "each queue is 1 to 64 characters among a-z, 0-9, '_' and '-'"))
+          .min(1, "name at least one queue")
+          .max(50)
+          .refine((qs) => new Set(qs).size === qs.length, "a queue is listed twice"),
+      )
+      .default(["default"]),
     // Worker-wide default run timeout; a version's or run's runnable_config.timeout_seconds wins.
     RUN_TIMEOUT_SECONDS: z.coerce
       .number()
@@ -210,6 +220,18 @@ export const Config = z
     INBOX_RETENTION_DAYS: RetentionDays.default(7),
     INBOX_REJECTED_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
     INBOX_MAX_BODY_BYTES: z.coerce.number().int().min(0).max(104_857_600).default(1_048_576),
+    // Outgoing run events (docs/outgoing-events.md): each send's whole time bound, deliveries a worker sends at
+    // once, how often a worker looks for due ones without being poked, and whether receivers on loopback or private
+    // addresses may be reached (subscriptions are admin-configured: allowed by default). The retry schedule's delays
+    // and its 24 h window are multiplied by SUBSCRIPTION_RETRY_SCALE (1 in production; at least 0.001, for tests).
+    // Delivered and failed deliveries are purged this long after they finished, missed cron occurrences after raised.
+    SUBSCRIPTION_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(60).default(10),
+    SUBSCRIPTION_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(64),
+    SUBSCRIPTION_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+    SUBSCRIPTION_ALLOW_PRIVATE: z.stringbool().default(true),
+    SUBSCRIPTION_RETRY_SCALE: z.coerce.number().min(0.001).max(1).default(1),
+    DELIVERY_RETENTION_DAYS: RetentionDays.default(7),
+    CRON_MISSED_RETENTION_DAYS: RetentionDays.default(30),
     LOG_LEVEL: z.enum(["error", "warn", "info", "http", "verbose", "debug", "silly"]).default("info"),
     LOG_FORMAT: z.enum(["json", "pretty"]).default("json"),
     // Prometheus: /metrics on the API, a small listener on each worker and beat (docs/observability.md).

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis";
 import type { Logger } from "./logger";
 
 export type EvictionPolicyCheck = "ok" | "refused" | "unknown";
@@ -8,7 +8,7 @@ export type EvictionPolicyCheck = "ok" | "refused" | "unknown";
  * evicted BullMQ key is a lost or duplicated job, so it is refused unless the operator opted in.
  */
 export async function checkRedisEvictionPolicy(
-  redis: Redis,
+  redis: RedisConnection,
   logger: Logger,
   allowEviction: boolean,
 ): Promise<EvictionPolicyCheck> {
@@ -45,7 +45,7 @@ export async function checkRedisEvictionPolicy(
  * running and checks once it connects, and a Redis restarted with another configuration is caught too.
  */
 export function watchRedisEvictionPolicy(
-  redis: Redis,
+  redis: RedisConnection,
   logger: Logger,
   allowEviction: boolean,
   onRefused: () => void,

@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import type { Config } from "./config";
+import { FollowingSentinelConnector } from "./redis-sentinel";
 
 /**
  * Connections by role. `worker`: blocking BullMQ consumers, retry forever. `producer`: request paths,
@@ -17,11 +18,14 @@ export type RedisTarget = Pick<Config, "REDIS_URL"> &
   >;
 
 /**
- * A connection of `role` to the target. On a Cluster it is an ioredis `Cluster`, typed as the `Redis` the platform
- * is written against: it takes the same commands, and every command the platform sends names one key or keys under
- * the one hash-tagged prefix (`{QUEUE_PREFIX}`, parseConfig), so each lands on one slot; BullMQ recognises it.
+ * A connection as `createRedis` makes it: a `Redis` (one server, or the master the Sentinels name), or a `Cluster`.
+ * Both take the commands the platform sends (every one names one key, or keys under the one hash-tagged prefix
+ * `{QUEUE_PREFIX}` on a Cluster, parseConfig, so each lands on one slot) and BullMQ takes either as its connection.
  */
-export function createRedis(target: string | RedisTarget, role: RedisRole, extra: RedisOptions = {}): Redis {
+export type RedisConnection = Redis | Cluster;
+
+/** A connection of `role` to the target: a `Cluster` for REDIS_CLUSTER_NODES, a `Redis` otherwise. */
+export function createRedis(target: string | RedisTarget, role: RedisRole, extra: RedisOptions = {}): RedisConnection {
   const {
     REDIS_URL: url,
     REDIS_SENTINELS: sentinels = [],
@@ -33,16 +37,17 @@ export function createRedis(target: string | RedisTarget, role: RedisRole, extra
       ? { maxRetriesPerRequest: null }
       : { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2_000, commandTimeout: 2_000 };
   const options: RedisOptions = { ...base, retryStrategy: (times) => Math.min(times * 200, 2_000), ...extra };
-  if (clusterNodes.length > 0) return createCluster(url, clusterNodes, role, options) as unknown as Redis;
+  if (clusterNodes.length > 0) return createCluster(url, clusterNodes, role, options);
   if (sentinels.length === 0) return new Redis(url, options);
   return new Redis({
     ...urlCredentials(url),
     sentinels,
     name: sentinel.REDIS_SENTINEL_MASTER ?? "mymaster",
     ...(sentinel.REDIS_SENTINEL_PASSWORD !== undefined && { sentinelPassword: sentinel.REDIS_SENTINEL_PASSWORD }),
-    // A failover: the sentinels announce the new master (+switch-master) and every connection moves to it; a
-    // command that reached a demoted master (READONLY) reconnects and is sent again to the one the sentinels name.
-    failoverDetector: true,
+    // A failover: the sentinels announce the new master (+switch-master) and every connection moves to it
+    // (FollowingSentinelConnector, in every duplicate too); a command that reached a demoted master (READONLY)
+    // reconnects and is sent again to the one the sentinels name.
+    Connector: FollowingSentinelConnector,
     sentinelRetryStrategy: (times) => Math.min(times * 200, 2_000),
     reconnectOnError: (err) => (err.message.startsWith("READONLY") ? 2 : false),
     ...options,

@@ -12,7 +12,7 @@ import { startTestApi, type TestApi } from "../../../apps/api/src/testing/start-
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../../apps/api/src/app";
 import { createApiServer } from "../../../apps/api/src/create-api-server";
-import { SET_GRAPH, SIGNAL_GRAPH } from "../../client/src/testing/test-workflows";
+import { FAIL_GRAPH, OUTPUT_GRAPH, SET_GRAPH, SIGNAL_GRAPH } from "../../client/src/testing/test-workflows";
 
 type ToolAnswer = { isError?: boolean; structuredContent?: any; content: { type: string; text?: string }[] };
 
@@ -50,6 +50,8 @@ describe("the MCP server", () => {
     for (const [handle, graph] of [
       ["mcp-set", SET_GRAPH],
       ["mcp-signal", SIGNAL_GRAPH],
+      ["mcp-output", OUTPUT_GRAPH],
+      ["mcp-fail", FAIL_GRAPH],
     ] as const) {
       await api.request("POST", "/api/workflows", { body: { name: handle, handle }, headers });
       await api.request("POST", `/api/workflows/${handle}/versions`, { body: { graph }, headers });
@@ -144,6 +146,43 @@ describe("the MCP server", () => {
         assert.equal(JSON.parse((resource.contents[0] as { text: string }).text).status, "succeeded");
       });
 
+      it("shows the graph's output as the run's result: trigger and wait, wait_for_run, get_run and the resource", async () => {
+        const answer = await call("trigger_run", { workflow: "mcp-output", input: { n: 4 }, wait_seconds: 30 });
+        assert.equal(answer.isError, undefined, textOf(answer));
+        assert.equal(answer.structuredContent.ended, true);
+        assert.deepEqual(answer.structuredContent.result, { doubled: 8 });
+        const runId: string = answer.structuredContent.run.id;
+        const waited = await call("wait_for_run", { run_id: runId, timeout_seconds: 5 });
+        assert.deepEqual(waited.structuredContent.result, { doubled: 8 });
+        const run = (await call("get_run", { run_id: runId })).structuredContent;
+        assert.deepEqual(run.result, { doubled: 8 });
+        assert.deepEqual(run.output_payload.result, { doubled: 8 });
+        assert.deepEqual(JSON.parse(textOf(await call("get_run", { run_id: runId }))).result, { doubled: 8 });
+        const resource = await mcp.readResource({ uri: `switchyard://runs/${runId}` });
+        assert.deepEqual(JSON.parse((resource.contents[0] as { text: string }).text).result, { doubled: 8 });
+
+        // An output that evaluates to null is the result: it does not fall back to the final_state.
+        const nothing = await call("trigger_run", { workflow: "mcp-output", input: { n: 0 }, wait_seconds: 30 });
+        assert.equal(nothing.structuredContent.run.status, "succeeded");
+        assert.ok("result" in nothing.structuredContent, textOf(nothing));
+        assert.equal(nothing.structuredContent.result, null);
+        const nothingRun = (await call("get_run", { run_id: nothing.structuredContent.run.id })).structuredContent;
+        assert.equal(nothingRun.result, null);
+      });
+
+      it("shows the final_state as the result of a graph without output, and a failed run's error", async () => {
+        const answer = await call("trigger_run", { workflow: "mcp-set", input: { n: 3 }, wait_seconds: 30 });
+        const run = (await call("get_run", { run_id: answer.structuredContent.run.id })).structuredContent;
+        assert.deepEqual(run.result, { input: { n: 3 }, steps: { a: 3 } });
+        const failed = await call("trigger_run", { workflow: "mcp-fail", input: {}, wait_seconds: 30 });
+        assert.equal(failed.structuredContent.run.status, "failed");
+        assert.equal(failed.structuredContent.ended, true);
+        assert.equal("result" in failed.structuredContent, false);
+        assert.match(failed.structuredContent.error, /no/);
+        const failedRun = (await call("get_run", { run_id: failed.structuredContent.run.id })).structuredContent;
+        assert.equal("result" in failedRun, false);
+      });
+
       it("answers a run still going when the wait ends, then waits for it, signals it and retries it", async () => {
         const started = await call("trigger_run", { workflow: "mcp-signal", input: { n: 1 } });
         const runId: string = started.structuredContent.run.id;
@@ -179,7 +218,12 @@ describe("the MCP server", () => {
         assert.deepEqual(answer.structuredContent.triggers.webhook.allowed_methods, ["GET", "POST"]);
         assert.equal(answer.structuredContent.triggers.cron, null);
         const listed = (await call("list_workflows", {})).structuredContent.workflows;
-        assert.deepEqual(listed.map((w: { handle: string }) => w.handle).sort(), ["mcp-set", "mcp-signal"]);
+        assert.deepEqual(listed.map((w: { handle: string }) => w.handle).sort(), [
+          "mcp-fail",
+          "mcp-output",
+          "mcp-set",
+          "mcp-signal",
+        ]);
         const { resources } = await mcp.listResources();
         assert.ok(resources.some((r) => r.uri === "switchyard://workflows/mcp-set"));
         const read = await mcp.readResource({ uri: "switchyard://workflows/mcp-set" });

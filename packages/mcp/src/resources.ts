@@ -1,6 +1,7 @@
 import { ResourceTemplate, type McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { SwitchyardClient } from "@switchyard/client";
 import { callApi } from "./tool-kit";
+import { withResult } from "./wait-for-outcome";
 import { describeWorkflow } from "./workflow-tools";
 
 const json = (uri: URL, value: unknown) => ({
@@ -17,7 +18,9 @@ export function registerResources(server: McpServer, client: SwitchyardClient): 
     async (uri, vars, extra) =>
       json(
         uri,
-        await callApi("run resource", "read", () => client.runs.get(one(vars.run_id), { signal: extra.signal })),
+        withResult(
+          await callApi("run resource", "read", () => client.runs.get(one(vars.run_id), { signal: extra.signal })),
+        ),
       ),
   );
 

@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { SwitchyardClient } from "@switchyard/client";
 import { CancelRunArgs, ListRunsArgs, RunArgs, SignalRunArgs, TriggerRunArgs, WaitForRunArgs } from "./tool-arguments";
 import { callApi, jsonResult } from "./tool-kit";
-import { waitForOutcome } from "./wait-for-outcome";
+import { waitForOutcome, withResult } from "./wait-for-outcome";
 
 const iso = (d: Date | undefined) => d?.toISOString();
 
@@ -32,12 +32,15 @@ export function registerRunTools(server: McpServer, client: SwitchyardClient): v
     "get_run",
     {
       title: "Get a run",
-      description: "A run: status, input, output (`output_payload`), error, attempts and audit log.",
+      description:
+        "A run: status, input, output (`output_payload`), error, attempts and audit log; a succeeded run's `result` (its graph's `output`, else its final_state).",
       inputSchema: RunArgs,
       annotations: { readOnlyHint: true },
     },
     async (args, extra) =>
-      jsonResult(await callApi("get_run", "read", () => client.runs.get(args.run_id, { signal: extra.signal }))),
+      jsonResult(
+        withResult(await callApi("get_run", "read", () => client.runs.get(args.run_id, { signal: extra.signal }))),
+      ),
   );
 
   server.registerTool(

@@ -1,4 +1,4 @@
-import { WaitTimeoutError, type Run, type RunEvent, type SwitchyardClient } from "@switchyard/client";
+import { WaitTimeoutError, runResult, type Run, type RunEvent, type SwitchyardClient } from "@switchyard/client";
 import { progressReporter, type ToolExtra } from "./tool-kit";
 
 /** What trigger_run and wait_for_run answer: the run, whether it ended within the wait, and its result if so. */
@@ -20,9 +20,29 @@ function describe(event: RunEvent): string {
   }
 }
 
+/** A run as the run tools answer it: with its `result` (runResult) once it has succeeded. */
+export function withResult(run: Run): Run & { result?: unknown } {
+  const result = runResult(run);
+  return result === undefined ? run : { ...run, result };
+}
+
+/** An ended run's outcome: its result when it succeeded, its error otherwise. */
+function outcomeOf(run: Run): RunOutcome {
+  const result = runResult(run);
+  return {
+    run,
+    ended: true,
+    ...(result !== undefined && { result }),
+    ...(run.status !== "succeeded" && run.error !== null && { error: run.error }),
+  };
+}
+
+const TERMINAL: ReadonlySet<string> = new Set(["succeeded", "failed", "cancelled"]);
+
 /**
  * Waits up to `seconds` for the run's end through its event stream, sending a progress notification per event.
- * A run still going at the deadline is answered as it is then, with `ended: false`; it goes on.
+ * A run still going at the deadline is answered as it is then, with `ended: false`; it goes on. The result is read
+ * from the run itself (as get_run shows it), so every tool answers the same result for one run.
  */
 export async function waitForOutcome(
   client: SwitchyardClient,
@@ -31,25 +51,20 @@ export async function waitForOutcome(
   extra: ToolExtra,
 ): Promise<RunOutcome> {
   const report = progressReporter(extra);
-  let end: Extract<RunEvent, { type: "end" }>["data"] | undefined;
   await report(`waiting up to ${seconds} s for run ${runId}`);
   try {
     const run = await client.runs.wait(runId, {
       timeoutMs: seconds * 1_000,
       signal: extra.signal,
       onEvent: (event) => {
-        if (event.type === "end") end = event.data;
         report(describe(event)).catch(() => undefined);
       },
     });
-    return {
-      run,
-      ended: true,
-      ...(end !== undefined && "result" in end && { result: end.result }),
-      ...(end?.error !== undefined && end.error !== null && { error: end.error }),
-    };
+    return outcomeOf(run);
   } catch (err) {
     if (!(err instanceof WaitTimeoutError)) throw err;
-    return { run: await client.runs.get(runId, { signal: extra.signal }), ended: false };
+    // The run may have ended just as the wait ran out.
+    const run = await client.runs.get(runId, { signal: extra.signal });
+    return TERMINAL.has(run.status) ? outcomeOf(run) : { run, ended: false };
   }
 }

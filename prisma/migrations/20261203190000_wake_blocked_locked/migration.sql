@@ -3,8 +3,8 @@
 -- statement takes them in). A start refused a slot marks itself blocked in its one statement while it holds the
 -- key's lock: a wake either runs after that commit and sees the mark, or before the refusal, whose fresh snapshot
 -- then sees the slot freed (the finished run committed before its wake). No start asks twice after its mark.
--- For each (workflow, key) pair, by its place in the arrays: the oldest run refused a slot of the key, and with
--- max_running the oldest refused run of the workflow.
+-- For each (workflow, key) pair, by its place in the arrays: the oldest pending run refused a slot of the key
+-- and the longest waiting run refused a slot to resume in, and with max_running the same two of the workflow.
 -- Prisma's migration runner splits a script at every semicolon: the body is an escape string, with \073 for each.
 CREATE FUNCTION switchyard_wake_blocked(wfs uuid[], cks text[])
 RETURNS TABLE(slot_ord int, run_id uuid) LANGUAGE plpgsql VOLATILE AS E'
@@ -24,10 +24,20 @@ BEGIN
           AND k.concurrency_key = i.ck
         ORDER BY k.created_at, k.id LIMIT 1)
       UNION
+      (SELECT k.id FROM runs k
+        WHERE k.workflow_id = i.wf AND k.status = ''waiting'' AND k.blocked_by = ''concurrency''
+          AND k.concurrency_key = i.ck
+        ORDER BY k.updated_at, k.id LIMIT 1)
+      UNION
       (SELECT a.id FROM runs a
         WHERE a.workflow_id = i.wf AND a.status = ''pending'' AND a.blocked_by = ''concurrency''
           AND EXISTS (SELECT 1 FROM workflows w WHERE w.id = i.wf AND w.max_running IS NOT NULL)
         ORDER BY a.created_at, a.id LIMIT 1)
+      UNION
+      (SELECT a.id FROM runs a
+        WHERE a.workflow_id = i.wf AND a.status = ''waiting'' AND a.blocked_by = ''concurrency''
+          AND EXISTS (SELECT 1 FROM workflows w WHERE w.id = i.wf AND w.max_running IS NOT NULL)
+        ORDER BY a.updated_at, a.id LIMIT 1)
     ) b\073
 END
 ';

@@ -1,5 +1,5 @@
 import type { RequestHandler } from "express";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "@switchyard/core/redis";
 import { createRateLimiter } from "@switchyard/core/auth/rate-limiter";
 import type { Config } from "@switchyard/core/config";
 import { TooManyRequestsError } from "@switchyard/core/errors";
@@ -22,7 +22,7 @@ const CRON_DISPATCH = /^\/triggers\/cron\/dispatch\/?$/i;
  */
 export function managementRateLimit(deps: {
   config: Pick<Config, "MANAGEMENT_RATE_LIMIT_PER_MINUTE" | "QUEUE_PREFIX">;
-  redis: Redis;
+  redis: RedisConnection;
   logger: Logger;
 }): RequestHandler {
   const limit = deps.config.MANAGEMENT_RATE_LIMIT_PER_MINUTE;

@@ -19,6 +19,8 @@ export function requiredScope(method: string, path: string): Scope {
   if (/^\/keys(\/|$)/i.test(path)) return "admin";
   // The webhook inbox holds raw payloads: admin only, reads included.
   if (/^\/inbox(\/|$)/i.test(path) || /^\/workflows\/[^/]+\/inbox\/?$/i.test(path)) return "admin";
+  // Subscriptions' deliveries hold run payloads: admin only, reads included.
+  if (/^\/subscriptions(\/|$)/i.test(path)) return "admin";
   if (SAFE_METHODS.has(method.toUpperCase())) return "read";
   if (method.toUpperCase() === "POST" && TRIGGER_ROUTES.some((r) => r.test(path))) return "trigger";
   return "admin";

@@ -7,6 +7,7 @@ import { closeQueues, createQueues } from "@switchyard/core/jobs/queues";
 import { createLogger } from "@switchyard/core/logger";
 import { createRedis } from "@switchyard/core/redis";
 import { createMetrics } from "@switchyard/core/observability/metrics";
+import { createRunChangePublisher } from "@switchyard/core/run-events/run-change-publisher";
 import { createApp } from "../app";
 import { listAppRoutes, routeShape, type AppRoute } from "./list-app-routes";
 import { createOpenApiDocument } from "./openapi-document";
@@ -53,6 +54,7 @@ describe("the OpenAPI document", () => {
       redis,
       queues,
       metrics: createMetrics(),
+      changes: createRunChangePublisher(redis, `syt-routes-${process.pid}`, createLogger("test", config)),
     };
     routes = listAppRoutes(createApp(deps));
   });

@@ -6,6 +6,7 @@ import { WebhookConfigResponse } from "@switchyard/core/triggers/webhook/webhook
 import { dashboardPaths } from "./paths/dashboard-paths";
 import { keyPaths } from "./paths/key-paths";
 import { inboxPaths } from "./paths/inbox-paths";
+import { subscriptionPaths } from "./paths/subscription-paths";
 import { mcpPaths } from "./paths/mcp-paths";
 import { runPaths } from "./paths/run-paths";
 import { runEventPaths } from "./paths/run-event-paths";
@@ -29,6 +30,7 @@ const PATH_GROUPS: readonly ZodOpenApiPathsObject[] = [
   keyPaths,
   mcpPaths,
   inboxPaths,
+  subscriptionPaths,
 ];
 
 /** The order of the reference's sections. */
@@ -43,6 +45,11 @@ const TAGS = [
   {
     name: "Webhook inbox",
     description: "Every webhook delivery with its raw request, and replay into a new run (inbox.md). Admin only.",
+  },
+  {
+    name: "Outgoing events",
+    description:
+      "Subscriptions to run events, delivered in the Standard Webhooks format with retries (outgoing-events.md). Admin only.",
   },
   { name: "Cron trigger" },
   { name: "Manual trigger" },

@@ -3,16 +3,20 @@ import type { Express, Router } from "express";
 import { createBullBoard } from "@bull-board/api";
 import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
 import { ExpressAdapter } from "@bull-board/express";
+import type { Queue } from "bullmq";
 import type { Deps } from "@switchyard/core/deps";
 import { DASHBOARD_PATH } from "./admin/mount-dashboard";
 
-/** The two boards bull-board.ts chooses between per request: admin's full one and a read-only one. */
-export type BullBoards = { full: Router; readOnly: Router };
+/**
+ * The two boards bull-board.ts chooses between per request: admin's full one and a read-only one; `addQueues` puts
+ * routing queues' BullMQ queues (docs/flow-control.md) on both, each once.
+ */
+export type BullBoards = { full: Router; readOnly: Router; addQueues: (queues: readonly Queue[]) => void };
 
-function createBoard({ queues }: Deps, basePath: string, readOnlyMode: boolean): Router {
+function createBoard({ queues }: Deps, basePath: string, readOnlyMode: boolean) {
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(basePath);
-  createBullBoard({
+  const { addQueue } = createBullBoard({
     queues: [new BullMQAdapter(queues.runs, { readOnlyMode }), new BullMQAdapter(queues.beat, { readOnlyMode })],
     serverAdapter,
     // A way back to the runs dashboard (which links here) from Bull Board's header.
@@ -22,7 +26,7 @@ function createBoard({ queues }: Deps, basePath: string, readOnlyMode: boolean):
   });
   const board = serverAdapter.getRouter() as Express;
   renderWithoutExternalLinks(board);
-  return board;
+  return { board, add: (queue: Queue) => addQueue(new BullMQAdapter(queue, { readOnlyMode })) };
 }
 
 type RenderFile = (path: string, data: object, done: (err: Error | null, html?: string) => void) => void;
@@ -45,5 +49,19 @@ function renderWithoutExternalLinks(board: Express): void {
 }
 
 export function createBullBoards(deps: Deps, basePath: string): BullBoards {
-  return { full: createBoard(deps, basePath, false), readOnly: createBoard(deps, basePath, true) };
+  const full = createBoard(deps, basePath, false);
+  const readOnly = createBoard(deps, basePath, true);
+  const shown = new Set([deps.queues.runs.name, deps.queues.beat.name]);
+  return {
+    full: full.board,
+    readOnly: readOnly.board,
+    addQueues: (queues) => {
+      for (const queue of queues) {
+        if (shown.has(queue.name)) continue;
+        shown.add(queue.name);
+        full.add(queue);
+        readOnly.add(queue);
+      }
+    },
+  };
 }

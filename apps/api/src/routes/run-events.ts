@@ -3,7 +3,6 @@ import type { Deps } from "@switchyard/core/deps";
 import { NotFoundError } from "@switchyard/core/errors";
 import { parseInput } from "@switchyard/core/http/parse-input";
 import type { LiveRuns } from "@switchyard/core/run-events/live-runs";
-import { readRunEvents } from "@switchyard/core/run-events/read-run-events";
 import { parseRunEventCursor } from "@switchyard/core/run-events/run-event-cursor";
 import { RunEventsQuery } from "@switchyard/core/run-events/run-event-schemas";
 import { isUuid, resolveWorkflow } from "@switchyard/core/workflows/resolve-workflow";
@@ -27,7 +26,7 @@ export function runEventRoutes(deps: Deps, live: LiveRuns): Router {
     res.on("close", stream.close);
     let history;
     try {
-      [history] = await readRunEvents(db, [{ runId, cursor: parseRunEventCursor(req.get("last-event-id")) }]);
+      history = await live.streams.readHistory({ runId, cursor: parseRunEventCursor(req.get("last-event-id")) });
     } catch (err) {
       stream.close();
       throw err;
@@ -42,7 +41,7 @@ export function runEventRoutes(deps: Deps, live: LiveRuns): Router {
       sink.end();
       return stream.close();
     }
-    stream.start(history.cursor);
+    stream.start(history.cursor, history.held);
   });
 
   router.get("/events", async (req, res) => {

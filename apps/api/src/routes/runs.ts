@@ -22,8 +22,6 @@ import { isUuid, parseWorkflowRef, resolveWorkflow } from "@switchyard/core/work
 import { listRunsPage } from "@switchyard/core/runs/list-runs-page";
 import { cancelRunDescendants } from "@switchyard/core/runs/cancel-run-descendants";
 import { countChildren } from "@switchyard/core/runs/count-children";
-import type { RunResponse } from "@switchyard/core/runs/run-response";
-import type { RunChangePublisher } from "@switchyard/core/run-events/run-change-publisher";
 
 import { auditActor } from "../middleware/principal";
 
@@ -33,21 +31,9 @@ function runIdParam(raw: string): string {
   return raw.toLowerCase();
 }
 
-/** `changes`: where the transitions made here are announced (run event streams, waiting deliveries). */
-export function runRoutes(deps: Deps, changes?: RunChangePublisher): Router {
+export function runRoutes(deps: Deps): Router {
   const { db } = deps;
   const router = Router();
-  const announce = (run: RunResponse) => {
-    changes?.changed({
-      id: run.id,
-      workflowId: run.workflow_id,
-      status: run.status,
-      attempt: run.attempt,
-      updatedAt: new Date(run.updated_at ?? Date.now()),
-      parentRunId: run.parent_run_id,
-    });
-    return run;
-  };
 
   // Orcheo's caller-driven run: created pending and moved through the transitions by the caller, unless
   // `execute: true` hands it to the workers like a trigger would.
@@ -67,6 +53,7 @@ export function runRoutes(deps: Deps, changes?: RunChangePublisher): Router {
         inputPayload: body.input_payload,
         runnableConfig: body.runnable_config ?? null,
         execute: body.execute,
+        priority: body.priority ?? null,
         actor: auditActor(res, body.triggered_by, body.triggered_by).actor,
       },
     ]);
@@ -103,20 +90,16 @@ export function runRoutes(deps: Deps, changes?: RunChangePublisher): Router {
   // start, succeed and fail apply to caller-driven runs only: a run the workers execute answers 409.
   router.post("/runs/:runId/start", async (req, res) => {
     const body = parseInput(StartRunBody, req.body ?? {});
-    res.json(
-      announce(await applyRunAction(db, runIdParam(req.params.runId), "start", auditActor(res, body.actor, "system"))),
-    );
+    res.json(await applyRunAction(deps, runIdParam(req.params.runId), "start", auditActor(res, body.actor, "system")));
   });
 
   router.post("/runs/:runId/succeed", async (req, res) => {
     const body = parseInput(SucceedRunBody, req.body ?? {});
     res.json(
-      announce(
-        await applyRunAction(db, runIdParam(req.params.runId), "succeed", {
-          ...auditActor(res, body.actor, "system"),
-          outputPayload: body.output ?? null,
-        }),
-      ),
+      await applyRunAction(deps, runIdParam(req.params.runId), "succeed", {
+        ...auditActor(res, body.actor, "system"),
+        outputPayload: body.output ?? null,
+      }),
     );
   });
 
@@ -124,13 +107,11 @@ export function runRoutes(deps: Deps, changes?: RunChangePublisher): Router {
     const body = parseInput(FailRunBody, req.body ?? {});
     const { actor, metadata } = auditActor(res, body.actor, "system");
     res.json(
-      announce(
-        await applyRunAction(db, runIdParam(req.params.runId), "fail", {
-          actor,
-          error: body.error,
-          metadata: { error: body.error, ...metadata },
-        }),
-      ),
+      await applyRunAction(deps, runIdParam(req.params.runId), "fail", {
+        actor,
+        error: body.error,
+        metadata: { error: body.error, ...metadata },
+      }),
     );
   });
 
@@ -138,12 +119,11 @@ export function runRoutes(deps: Deps, changes?: RunChangePublisher): Router {
     const body = parseInput(CancelRunBody, req.body ?? {});
     const { actor, metadata } = auditActor(res, body.actor, "system");
     const cancelled = cancelOutcome(body.reason);
-    const run = await applyRunAction(db, runIdParam(req.params.runId), "cancel", {
+    const run = await applyRunAction(deps, runIdParam(req.params.runId), "cancel", {
       actor,
       error: cancelled.error,
       metadata: { ...cancelled.metadata, ...metadata },
     });
-    announce(run);
     // Beyond Orcheo: whichever worker executes the run aborts its work in progress.
     await publishRunCancel(deps.redis, deps.config.QUEUE_PREFIX, run.id, deps.logger);
     await cancelRunDescendants(deps, run.id);

@@ -1,6 +1,6 @@
 import type { CliCommand } from "../cli-context";
 import { cronPreviewCommand } from "./cron-preview-command";
-import { concurrencyCommand, rateLimitCommand } from "./flow-limits-command";
+import { concurrencyCommand, rateLimitCommand, routingCommand } from "./flow-limits-command";
 import { keysCommand, secretsCommand } from "./keys-command";
 import { loadWorkflowCommand } from "./load-workflow-command";
 import { mcpCommand } from "./mcp-command";
@@ -17,6 +17,7 @@ export const COMMANDS: readonly CliCommand[] = [
   stepsCommand,
   concurrencyCommand,
   rateLimitCommand,
+  routingCommand,
   cronPreviewCommand,
   requeueCommand,
   mcpCommand,

@@ -1,4 +1,4 @@
-import type { ConcurrencyInput, RateLimitInput } from "@switchyard/client";
+import type { ConcurrencyInput, RateLimitInput, RoutingInput } from "@switchyard/client";
 import type { CliCommand } from "../cli-context";
 
 /** `--set name=value` pairs as a body: numbers as numbers, `null` as null, anything else as text. */
@@ -49,6 +49,26 @@ export const rateLimitCommand: CliCommand = {
         ? await client().workflows.rateLimit.get(ref)
         : await client().workflows.rateLimit.set(ref, body as RateLimitInput | null);
     console.log(JSON.stringify(limit));
+    return 0;
+  },
+};
+
+export const routingCommand: CliCommand = {
+  name: "routing",
+  usage:
+    "  routing <workflow> [--set queue=reports --set priority=1]\n" +
+    "                                                 show or replace the queue and priority (defaults with --set none)",
+  run: async ({ args, options, client }) => {
+    const [ref] = args;
+    if (ref === undefined) return undefined;
+    const none = options.set.length === 1 && options.set[0] === "none";
+    const body = none ? {} : bodyOf(options.set);
+    if (body === undefined) return undefined;
+    const routing =
+      options.set.length === 0
+        ? await client().workflows.routing.get(ref)
+        : await client().workflows.routing.set(ref, body as RoutingInput);
+    console.log(JSON.stringify(routing));
     return 0;
   },
 };

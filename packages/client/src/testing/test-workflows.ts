@@ -15,3 +15,6 @@ export const SIGNAL_GRAPH = {
 };
 
 export const FAIL_GRAPH = { nodes: [{ id: "a", type: "fail", params: { message: "no" } }], edges: [] };
+
+/** SET_GRAPH with a graph `output`: a succeeded run's `output_payload.result` is `{doubled: 2n}`, null for n = 0. */
+export const OUTPUT_GRAPH = { ...SET_GRAPH, output: "steps.a = 0 ? null : {'doubled': steps.a * 2}" };

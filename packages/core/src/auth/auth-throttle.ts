@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis";
 import type { Config } from "../config";
 import type { Logger } from "../logger";
 import { createRateLimiter } from "./rate-limiter";
@@ -44,7 +44,7 @@ export function createAuthThrottle(deps: {
     Config,
     "QUEUE_PREFIX" | "AUTH_FAILURES_PER_IP" | "AUTH_FAILURES_PER_USERNAME" | "AUTH_FAILURE_WINDOW_SECONDS"
   >;
-  redis: Redis;
+  redis: RedisConnection;
   logger: Logger;
 }): AuthThrottle {
   const { AUTH_FAILURES_PER_IP: ipLimit, AUTH_FAILURES_PER_USERNAME: nameLimit } = deps.config;

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis";
 
 /**
  * A fixed window per key, atomic across every API process: INCR, and PEXPIRE when the window opens.
@@ -22,12 +22,12 @@ export type RateLimiter = {
   consume: (subject: string, limit: number, windowMs: number) => Promise<RateDecision | null>;
 };
 
-type LimiterRedis = Redis & {
+type LimiterRedis = RedisConnection & {
   switchyardRateConsume: (key: string, windowMs: number) => Promise<[number, number]>;
 };
 
 /** Counters live under `${prefix}:ratelimit:${name}:{subject}`. */
-export function createRateLimiter(redis: Redis, prefix: string, name: string): RateLimiter {
+export function createRateLimiter(redis: RedisConnection, prefix: string, name: string): RateLimiter {
   const r = redis as LimiterRedis;
   if (typeof r.switchyardRateConsume !== "function") {
     redis.defineCommand("switchyardRateConsume", { numberOfKeys: 1, lua: CONSUME_SCRIPT });

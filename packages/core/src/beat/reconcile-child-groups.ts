@@ -1,5 +1,5 @@
 import type { Deps } from "../deps";
-import { enqueueResume } from "../jobs/queues";
+import { enqueueResume, type RunRoute } from "../jobs/queues";
 import { settleChildGroup } from "../runs/child-runs";
 
 /**
@@ -31,8 +31,8 @@ export async function reconcileChildGroups(
       open.map((g) => g.id),
     );
   }
-  const stuck = await deps.db.$queryRawUnsafe<{ id: string }[]>(
-    `SELECT DISTINCT r.id::text AS id FROM runs r
+  const stuck = await deps.db.$queryRawUnsafe<RunRoute[]>(
+    `SELECT DISTINCT r.id::text AS id, r.queue, r.priority FROM runs r
      CROSS JOIN LATERAL jsonb_each(CASE WHEN jsonb_typeof(r.waiting_for) = 'object' THEN r.waiting_for ELSE '{}' END) w
      JOIN run_child_groups g ON w.value->>'kind' = 'children' AND g.id = (w.value->>'group_id')::uuid
      WHERE r.status = 'waiting' AND r.updated_at < $1::timestamptz AND g.resolved_at < $1::timestamptz
@@ -41,6 +41,6 @@ export async function reconcileChildGroups(
     limit,
   );
   const now = new Date();
-  await Promise.all(stuck.map(({ id }) => enqueueResume(deps.queues, id, now)));
+  await Promise.all(stuck.map((run) => enqueueResume(deps.queues, run, now)));
   return [...repaired, ...stuck.map((r) => r.id)];
 }

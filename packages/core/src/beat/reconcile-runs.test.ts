@@ -112,8 +112,8 @@ describe("reconcileRuns", () => {
 
     const result = await reconcileRuns(deps, { before: soon() });
     assert.deepEqual(new Set(result.enqueued), new Set([completed, failed]));
-    assert.equal(await deps.queues.runs.getJobState(runJobId(completed!)), "waiting");
-    assert.equal(await deps.queues.runs.getJobState(runJobId(failed!)), "waiting");
+    assert.equal(await deps.queues.runs.getJobState(runJobId(completed!)), "prioritized");
+    assert.equal(await deps.queues.runs.getJobState(runJobId(failed!)), "prioritized");
   });
 
   it("covers a backlog longer than one pass in the following passes, oldest first", async () => {
@@ -141,6 +141,6 @@ describe("reconcileRuns", () => {
     await Promise.all(reconcilers.map((r) => r.reconcile(soon())));
     const added = await countAddedEvents(deps.redis, deps.config.QUEUE_PREFIX, QUEUES.runs);
     for (const id of ids) assert.equal(added.get(runJobId(id)), 1, `run ${id}`);
-    assert.equal(await deps.queues.runs.getWaitingCount(), ids.length);
+    assert.equal(await deps.queues.runs.getPrioritizedCount(), ids.length);
   });
 });

@@ -1,7 +1,7 @@
 import type { Job } from "bullmq";
 import type { Deps } from "../deps";
 import { runJobId } from "../jobs/catalog";
-import { enqueueRuns } from "../jobs/queues";
+import { enqueueRuns, type RunRoute } from "../jobs/queues";
 import { reconcileWaitingRuns } from "./reconcile-waiting-runs";
 import { reconcileChildGroups } from "./reconcile-child-groups";
 
@@ -45,12 +45,7 @@ export async function reconcileRuns(
     const candidates = await findPendingRuns(deps.db, options.before, cursor, batchSize);
     const last = candidates.at(-1);
     if (last !== undefined) cursor = last;
-    enqueued.push(
-      ...(await repairBatch(
-        deps,
-        candidates.map((c) => c.id),
-      )),
-    );
+    enqueued.push(...(await repairBatch(deps, candidates)));
     if (candidates.length < batchSize) return { enqueued, cursor: null };
   }
   return { enqueued, cursor };
@@ -69,12 +64,12 @@ async function findPendingRuns(
   before: Date,
   cursor: ReconcileCursor | null,
   limit: number,
-): Promise<ReconcileCursor[]> {
+): Promise<(ReconcileCursor & { queue: string })[]> {
   const after = cursor ?? { createdAt: new Date(0), id: "00000000-0000-0000-0000-000000000000" };
-  return db.$queryRawUnsafe<ReconcileCursor[]>(
+  return db.$queryRawUnsafe<(ReconcileCursor & { queue: string })[]>(
     // Ordered by the uuid column (not the text alias), so the index's created_at order feeds an incremental sort
     // and a batch stops after `limit` rows however long the backlog is.
-    `SELECT r.id::text AS id, r.created_at AS "createdAt" FROM runs r
+    `SELECT r.id::text AS id, r.created_at AS "createdAt", r.queue FROM runs r
      WHERE r.status = 'pending' AND r.execute AND r.created_at < $1::timestamptz
        AND r.created_at >= $2::timestamptz AND (r.created_at, r.id) > ($2::timestamptz, $3::uuid)
        AND NOT (r.blocked_by = 'concurrency' AND EXISTS (${LIVE_SLOT_HOLDER_SQL}))
@@ -87,9 +82,17 @@ async function findPendingRuns(
   );
 }
 
-async function repairBatch(deps: Pick<Deps, "db" | "queues" | "logger">, runIds: readonly string[]): Promise<string[]> {
-  if (runIds.length === 0) return [];
-  const jobs = await Promise.all(runIds.map((id) => deps.queues.runs.getJob(runJobId(id))));
+/**
+ * Each run's job is looked for on its own queue. A run on a queue that no worker consumes keeps its job there (it
+ * is not lost: it starts once such a worker comes); one whose job Redis lost gets it back on that queue.
+ */
+async function repairBatch(
+  deps: Pick<Deps, "db" | "queues" | "logger">,
+  candidates: readonly { id: string; queue: string }[],
+): Promise<string[]> {
+  if (candidates.length === 0) return [];
+  const runIds = candidates.map((c) => c.id);
+  const jobs = await Promise.all(candidates.map((c) => deps.queues.runQueue(c.queue).getJob(runJobId(c.id))));
   const finished = new Map<string, Job>();
   const isLost = await Promise.all(
     runIds.map(async (id, i) => {
@@ -105,11 +108,13 @@ async function repairBatch(deps: Pick<Deps, "db" | "queues" | "logger">, runIds:
   if (lost.length === 0) return [];
 
   // A worker may have finished a run between the scan and the job lookups: only still-pending runs are repaired.
-  const stillPending = await deps.db.$queryRawUnsafe<{ id: string; runAt: Date | null }[]>(
-    `SELECT id::text AS id, run_at AS "runAt" FROM runs WHERE id = ANY($1::uuid[]) AND status = 'pending' AND execute`,
+  type Route = RunRoute & { runAt: Date | null };
+  const stillPending = await deps.db.$queryRawUnsafe<Route[]>(
+    `SELECT id::text AS id, run_at AS "runAt", queue, priority FROM runs
+     WHERE id = ANY($1::uuid[]) AND status = 'pending' AND execute`,
     lost,
   );
-  const repair: { id: string; runAt: Date | null }[] = [];
+  const repair: Route[] = [];
   for (const run of stillPending) {
     const job = finished.get(run.id);
     if (job !== undefined && !(await removeFinishedJob(deps, job))) continue;

@@ -44,7 +44,7 @@ describe("reconcileWaitingRuns", () => {
     assert.deepEqual(job?.data, { run_id: delayed, resume: true });
     // Due in about 30 s: delayed by the time left, never started early.
     assert.ok(job !== undefined && job.delay > 20_000 && job.delay <= 30_000, `delay ${job?.delay}`);
-    const overdueJobs = await deps.queues.runs.getJobs(["wait", "delayed"]);
+    const overdueJobs = await deps.queues.runs.getJobs(["wait", "prioritized", "delayed"]);
     const overdueJob = overdueJobs.find((j) => j.data.run_id === overdue);
     assert.equal(overdueJob?.delay, 0);
     assert.ok(!overdueJobs.some((j) => j.data.run_id === forever));
@@ -61,5 +61,28 @@ describe("reconcileWaitingRuns", () => {
     const fresh = await park({ d: { kind: "delay", resume_at: new Date(Date.now() + 30_000).toISOString() } });
     const repaired = await reconcileWaitingRuns(deps, { before: new Date(Date.now() - 60_000) });
     assert.ok(!repaired.includes(fresh));
+  });
+
+  it("resumes a run refused a slot to resume in once no live run of its key is left to wake it", async () => {
+    // Parked on a delay already served, its resume refused (blocked), and the wake of the run that held the slot
+    // lost with that run's worker.
+    const servedAt = new Date(Date.now() - 5_000);
+    const blocked = await park({ d: { kind: "delay", resume_at: servedAt.toISOString() } });
+    // The resume job that was refused is still kept by BullMQ, as after a real refusal.
+    const refusedJob = resumeJobId(blocked, servedAt);
+    await deps.queues.runs.add("execute_run", { run_id: blocked, resume: true }, { jobId: refusedJob });
+    await deps.db.run.update({ where: { id: blocked }, data: { blockedBy: "concurrency", concurrencyKey: "k" } });
+    const [holder] = await seedRuns(deps.db, [{ status: "running" }]);
+    const run = await deps.db.run.findUniqueOrThrow({ where: { id: blocked } });
+    await deps.db.run.update({
+      where: { id: holder! },
+      data: { workflowId: run.workflowId, concurrencyKey: "k", leaseExpiresAt: new Date(Date.now() + 60_000) },
+    });
+    // While a live run holds its key, that run's finish wakes it: left alone.
+    assert.ok(!(await reconcileWaitingRuns(deps, { before: later() })).includes(blocked));
+    await deps.db.run.update({ where: { id: holder! }, data: { status: "succeeded" } });
+    assert.ok((await reconcileWaitingRuns(deps, { before: later() })).includes(blocked));
+    const jobs = await deps.queues.runs.getJobs(["prioritized", "wait", "delayed"]);
+    assert.ok(jobs.some((j) => j.id !== refusedJob && j.data.run_id === blocked && j.data.resume === true));
   });
 });

@@ -18,9 +18,11 @@ export async function debounceRun(db: Queryable, run: NewRun, key: string, secon
     db,
     `WITH up AS (
        INSERT INTO runs (id, workflow_id, workflow_version_id, status, triggered_by, input_payload, execute,
-                         debounce_key, run_at, attempt, created_at, updated_at)
-       VALUES ($1::uuid, $2::uuid, $3::uuid, 'pending', $4, $5::jsonb, true, $6,
-               clock_timestamp() + make_interval(secs => $7::int), 0, clock_timestamp(), clock_timestamp())
+                         debounce_key, run_at, queue, priority, attempt, created_at, updated_at)
+       SELECT $1::uuid, $2::uuid, $3::uuid, 'pending', $4, $5::jsonb, true, $6,
+              clock_timestamp() + make_interval(secs => $7::int), w.queue, w.priority, 0, clock_timestamp(),
+              clock_timestamp()
+       FROM workflows w WHERE w.id = $2::uuid
        ON CONFLICT (workflow_id, debounce_key) WHERE status = 'pending' AND debounce_key IS NOT NULL
        DO UPDATE SET input_payload = EXCLUDED.input_payload, workflow_version_id = EXCLUDED.workflow_version_id,
                      run_at = EXCLUDED.run_at, updated_at = clock_timestamp()

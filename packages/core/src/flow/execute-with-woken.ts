@@ -19,7 +19,7 @@ type ExecuteJob = Parameters<typeof executeRun>[1];
 export async function executeWithWoken(
   execute: (job: ExecuteJob) => Promise<ExecuteRunResult>,
   job: ExecuteJob,
-  deps: { queues: Pick<Queues, "runs">; logger: Logger; accepting: () => boolean },
+  deps: { queues: Pick<Queues, "runQueue">; logger: Logger; accepting: () => boolean },
 ): Promise<ExecuteRunResult> {
   const woken: WokenRun[] = [];
   const handOff: WokenHandOff = (runs) => {
@@ -30,10 +30,7 @@ export async function executeWithWoken(
   };
   const wakeLater = async (runs: readonly WokenRun[]) => {
     try {
-      await enqueueWakes(
-        deps.queues,
-        runs.map((w) => w.id),
-      );
+      await enqueueWakes(deps.queues, runs);
     } catch (err) {
       // They stay pending and blocked: the reconciler enqueues them again.
       deps.logger.warn("woken runs not enqueued", { jobId: job.jobId, count: runs.length, error: errorMessage(err) });

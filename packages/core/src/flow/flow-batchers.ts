@@ -1,5 +1,6 @@
 import { coalescePerTurn } from "../coalesce";
 import { queryRows, type Queryable } from "../db";
+import type { RunRoute } from "../jobs/run-route";
 import { LIMITED_WORKFLOW_SQL } from "../runs/transition-sql";
 
 /** What a limited start reads of its run: the input its keys are evaluated on, and its workflow's expressions. */
@@ -8,10 +9,15 @@ export type LimitedCandidate = {
   keyExpression: string | null;
   rateKeyExpression: string | null;
   workflowWide: boolean;
+  /** The run's queue and priority (routing): where a job of its own goes. */
+  route: { queue: string; priority: number };
 };
 
-/** A run a freed slot woke, with what its limited start reads (read with the wake, so it is not read again). */
-export type WokenRun = { id: string; candidate: LimitedCandidate };
+/**
+ * A run a freed slot woke: a pending one refused a start, with what its limited start reads (read with the wake,
+ * so it is not read again), or a waiting one refused a resume (`resume`). `route`: where its job goes.
+ */
+export type WokenRun = { id: string; route: RunRoute; resume: boolean; candidate: LimitedCandidate };
 
 /** A freed slot: the run that held it, its key, and whether its workflow has max_running. */
 export type FreedSlot = { workflowId: string; key: string; workflowWide: boolean };
@@ -50,9 +56,9 @@ export const unbatchedFlow = (db: Queryable): FlowBatchers => ({
 });
 
 async function readCandidates(db: Queryable, ids: readonly string[]): Promise<(LimitedCandidate | null)[]> {
-  const rows = await queryRows<LimitedCandidate & { id: string }>(
+  const rows = await queryRows<CandidateRow & { id: string }>(
     db,
-    `SELECT r.id::text AS id, r.input_payload AS input, w.concurrency_key AS "keyExpression",
+    `SELECT r.id::text AS id, r.queue, r.priority, r.input_payload AS input, w.concurrency_key AS "keyExpression",
             w.rate_key AS "rateKeyExpression", w.max_running IS NOT NULL AS "workflowWide"
      FROM runs r JOIN workflows w ON w.id = r.workflow_id
      WHERE r.id = ANY($1::uuid[]) AND r.status = 'pending' AND (r.run_at IS NULL OR r.run_at <= clock_timestamp())
@@ -60,7 +66,7 @@ async function readCandidates(db: Queryable, ids: readonly string[]): Promise<(L
     [ids],
     true,
   );
-  const byId = new Map(rows.map(({ id, ...c }) => [id, c]));
+  const byId = new Map(rows.map(({ id, ...c }) => [id, candidateOf(c)]));
   return ids.map((id) => byId.get(id) ?? null);
 }
 
@@ -70,9 +76,9 @@ async function readCandidates(db: Queryable, ids: readonly string[]): Promise<(L
  * change of the limits is seen by the start's guard).
  */
 async function readWoken(db: Queryable, slots: readonly FreedSlot[]): Promise<WokenRun[][]> {
-  const rows = await queryRows<LimitedCandidate & { ord: number; id: string }>(
+  const rows = await queryRows<CandidateRow & { ord: number; id: string; status: string }>(
     db,
-    `SELECT b.slot_ord AS ord, b.run_id::text AS id, r.input_payload AS input,
+    `SELECT b.slot_ord AS ord, b.run_id::text AS id, r.queue, r.priority, r.status, r.input_payload AS input,
             w.concurrency_key AS "keyExpression", w.rate_key AS "rateKeyExpression",
             w.max_running IS NOT NULL AS "workflowWide"
      FROM switchyard_wake_blocked($1::uuid[], $2::text[]) AS b
@@ -81,6 +87,15 @@ async function readWoken(db: Queryable, slots: readonly FreedSlot[]): Promise<Wo
     true,
   );
   const woken = slots.map((): WokenRun[] => []);
-  for (const { ord, id, ...candidate } of rows) woken[ord - 1]?.push({ id, candidate });
+  for (const { ord, id, status, ...row } of rows) {
+    const candidate = candidateOf(row);
+    woken[ord - 1]?.push({ id, route: { id, ...candidate.route }, resume: status === "waiting", candidate });
+  }
   return woken;
+}
+
+type CandidateRow = Omit<LimitedCandidate, "route"> & { queue: string; priority: number };
+
+function candidateOf({ queue, priority, ...rest }: CandidateRow): LimitedCandidate {
+  return { ...rest, route: { queue, priority } };
 }

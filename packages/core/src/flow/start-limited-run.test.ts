@@ -135,6 +135,8 @@ describe("startLimitedRun", () => {
       keyExpression: "input.k",
       rateKeyExpression: null,
       workflowWide: false,
+      route: { queue: "default", priority: 5 },
     });
+    assert.equal(woken[0]![0]!.resume, false);
   });
 });

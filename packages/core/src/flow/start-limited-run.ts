@@ -13,9 +13,11 @@ export type LimitedStart = { run: RunRow; key: string; workflowWide: boolean };
 
 /**
  * Refused: waits for a concurrency slot (woken by a finishing run), or for its rate window at `until`; or, after
- * starts and marks that kept crossing other runs' changes, tries again at `until`.
+ * starts and marks that kept crossing other runs' changes, tries again at `until`. `route`: where its job goes.
  */
-export type StartRefusal = { blocked: "concurrency" } | { blocked: "rate_limit" | "contended"; until: Date };
+export type StartRefusal =
+  | { blocked: "concurrency" }
+  | { blocked: "rate_limit" | "contended"; until: Date; route: { queue: string; priority: number } };
 
 /** Each try either starts the run or marks it, unless a slot changed hands in between: a bound, never reached. */
 const MAX_TRIES = 5;
@@ -54,9 +56,9 @@ export async function startLimitedRun(
     const run = await transitionRunDurably(db, slotted, retry, tries === 0 ? transitions : undefined);
     if (run !== null) return { run, key, workflowWide: candidate.workflowWide };
     const wait = await markBlocked(db, start.runId, key, rateKey, retry);
-    if (wait !== null) return refusalOf(wait);
+    if (wait !== null) return refusalOf(wait, candidate.route);
   }
-  return { blocked: "contended", until: new Date(Date.now() + CONTENDED_RETRY_MS) };
+  return { blocked: "contended", until: new Date(Date.now() + CONTENDED_RETRY_MS), route: candidate.route };
 }
 
 /** Not a status change: a run that may not start now stays pending, with the reason and the keys a wake reads. */
@@ -69,7 +71,7 @@ async function markBlocked(
 ): Promise<string | null> {
   const [mark] = await withDbRetry(
     () =>
-      queryRows<{ wait: string }>(
+      queryRows<{ wait: string; queue: string; priority: number }>(
         db,
         `WITH why AS (
            SELECT switchyard_start_wait(r.id, r.workflow_id, $2, $3, r.created_at, r.run_at) AS wait
@@ -88,7 +90,7 @@ async function markBlocked(
   return mark?.wait ?? null;
 }
 
-function refusalOf(wait: string): StartRefusal {
+function refusalOf(wait: string, route: { queue: string; priority: number }): StartRefusal {
   if (!wait.startsWith("rate_limit ")) return { blocked: "concurrency" };
-  return { blocked: "rate_limit", until: new Date(Number(wait.slice("rate_limit ".length))) };
+  return { blocked: "rate_limit", until: new Date(Number(wait.slice("rate_limit ".length))), route };
 }

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis";
 import { coalescePerTurn } from "../coalesce";
 import type { Db } from "../db";
 import type { Logger } from "../logger";
@@ -31,7 +31,7 @@ const COUNTER_TTL_SECONDS = 120;
  */
 export function createRejectedDeliveryRecorder(deps: {
   db: Db;
-  redis: Redis;
+  redis: RedisConnection;
   logger: Logger;
   metrics?: Pick<Metrics, "inboxRejectedDropped">;
   prefix: string;

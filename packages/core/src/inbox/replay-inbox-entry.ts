@@ -13,7 +13,7 @@ import { getInboxEntry } from "./get-inbox-entry";
  * INBOX_MAX_BODY_BYTES is not the request that was sent: 409.
  */
 export async function replayInboxEntry(
-  deps: Pick<Deps, "db" | "queues" | "logger"> & Partial<Pick<Deps, "metrics">>,
+  deps: Pick<Deps, "db" | "queues" | "logger" | "changes"> & Partial<Pick<Deps, "metrics">>,
   id: string,
   audit: { actor: string; metadata: Record<string, unknown> },
 ): Promise<CreatedRun> {

@@ -1,11 +1,18 @@
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis";
 import { JOBS, runJobId } from "./catalog";
+import { jobPriority, type RunRoute } from "./run-route";
 import { startEnqueueSpan } from "../observability/trace-spans";
 import { withTimeout } from "../with-timeout";
+import { DEFAULT_PRIORITY, DEFAULT_QUEUE } from "../flow/routing";
 
-/** A run to enqueue: its id, or its id and the instant before which it must not start. */
-export type RunToEnqueue = string | { id: string; runAt?: Date | null };
+const DEFAULT_ROUTE = { queue: DEFAULT_QUEUE, priority: DEFAULT_PRIORITY };
+
+/**
+ * A run to enqueue: its id and routing (queue, priority), and the instant before which it must not start. A bare id
+ * is a run on the default queue at the default priority (test fixtures); every other caller passes the run's own.
+ */
+export type RunToEnqueue = string | (RunRoute & { runAt?: Date | null });
 
 /** Adds execute_run jobs for runs (delayed until their runAt); resolves once Redis holds them. */
 export type RunEnqueuer = {
@@ -24,7 +31,7 @@ const DOWN: ReadonlySet<string> = new Set(["reconnecting", "close", "end"]);
 
 export type RunEnqueuerOptions = {
   /** The queue's connection: while it is down an enqueue rejects at once instead of joining a batch. */
-  connection?: Redis;
+  connection?: RedisConnection;
   /**
    * A batch not in Redis by then rejects its callers (the adds may still land later: they are idempotent by job
    * id). BullMQ waits for a connection that has never been ready, even with the offline queue off, so an API
@@ -44,7 +51,7 @@ export type RunEnqueuerOptions = {
  * webhook's enqueue; a failed batch is never retried call by call (Redis is failing: the reconciler repairs
  * from Postgres); and `settled` waits for the batches in flight, which a shutdown needs.
  */
-export function createRunEnqueuer(queue: Queue, options: RunEnqueuerOptions = {}): RunEnqueuer {
+export function createRunEnqueuer(queueOf: (queue: string) => Queue, options: RunEnqueuerOptions = {}): RunEnqueuer {
   const timeoutMs = options.timeoutMs ?? 5_000;
   type Waiter = {
     ids: readonly RunToEnqueue[];
@@ -53,7 +60,7 @@ export function createRunEnqueuer(queue: Queue, options: RunEnqueuerOptions = {}
     /** The caller's trace context for its jobs, when tracing is on. */
     telemetry?: { metadata: string };
   };
-  const traced = queue.opts.telemetry !== undefined;
+  const traced = queueOf(DEFAULT_QUEUE).opts.telemetry !== undefined;
   let waiting: Waiter[] = [];
   let size = 0;
   let scheduled = false;
@@ -68,16 +75,26 @@ export function createRunEnqueuer(queue: Queue, options: RunEnqueuerOptions = {}
     if (batch.length === 0) return;
     const { options } = JOBS.execute_run;
     const now = Date.now();
-    const jobs = batch.flatMap((w) =>
-      w.ids.map((r) => {
-        const { id, runAt } = typeof r === "string" ? { id: r, runAt: null } : r;
+    // One addBulk per routing queue in the batch: one for all of them when every run is on the default queue.
+    const byQueue = new Map<string, Parameters<Queue["addBulk"]>[0]>();
+    for (const w of batch) {
+      for (const r of w.ids) {
+        const { id, runAt, queue, priority } = typeof r === "string" ? { ...DEFAULT_ROUTE, id: r, runAt: null } : r;
         const delay = runAt == null ? 0 : Math.max(0, runAt.getTime() - now);
-        const opts = { ...options, jobId: runJobId(id), delay, ...(w.telemetry && { telemetry: w.telemetry }) };
-        return { name: "execute_run", data: { run_id: id }, opts };
-      }),
-    );
+        const opts = {
+          ...options,
+          jobId: runJobId(id),
+          delay,
+          priority: jobPriority(priority),
+          ...(w.telemetry && { telemetry: w.telemetry }),
+        };
+        let jobs = byQueue.get(queue);
+        if (jobs === undefined) byQueue.set(queue, (jobs = []));
+        jobs.push({ name: "execute_run", data: { run_id: id }, opts });
+      }
+    }
     const sent: Promise<void> = withTimeout(
-      queue.addBulk(jobs),
+      Promise.all([...byQueue].map(([queue, jobs]) => queueOf(queue).addBulk(jobs))),
       timeoutMs,
       `enqueue not confirmed by Redis within ${timeoutMs} ms`,
     ).then(

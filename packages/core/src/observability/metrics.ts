@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Queues } from "../jobs/queues";
-import { collectQueueDepth } from "./queue-depth";
+import { collectQueueDepth, collectRoutingQueues } from "./queue-depth";
+import type { Db } from "../db";
 import type { CronOutcome } from "../triggers/cron/cron-occurrences";
 
 /** The trigger label: the fixed ones by name; every other triggered_by (free text from the API) is "manual". */
@@ -26,6 +27,12 @@ export type Metrics = {
   inboxRejectedDropped: (count: number) => void;
   /** `cron.missed` raised for an occurrence (once per occurrence across beats). */
   cronMissed: (workflowId: string, count: number) => void;
+  /** An outgoing event's delivery ended: delivered (a 2xx) or failed (its retry window passed). */
+  eventDelivered: (outcome: "delivered" | "failed") => void;
+  /** One attempt to send an outgoing event failed (non-2xx, network error, timeout). */
+  eventAttemptFailed: () => void;
+  /** Age of the oldest due pending delivery, read by a worker's sender at each poll. */
+  outboxLag: (seconds: number) => void;
 };
 
 /** Execution time of one attempt (or resumed segment), from its start to its recorded outcome. */
@@ -33,7 +40,13 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 
 /** `queues`: the process whose scrape reports queue depth (the API). */
-export function createMetrics(options: { queues?: Pick<Queues, "runs" | "beat"> } = {}): Metrics {
+export function createMetrics(
+  options: {
+    queues?: Pick<Queues, "runs" | "beat" | "runQueue">;
+    /** With `queues`: the routing queues' gauges, read from Postgres (workflows, live workers) and Redis. */
+    routing?: { db: Db; heartbeatSeconds: number };
+  } = {},
+): Metrics {
   const registry = new Registry();
   // Unprefixed process_* / nodejs_* names, so the usual Node.js dashboards work as they are.
   collectDefaultMetrics({ register: registry });
@@ -97,7 +110,30 @@ export function createMetrics(options: { queues?: Pick<Queues, "runs" | "beat"> 
     labelNames: ["workflow"] as const,
     registers,
   });
+  const eventDeliveries = new Counter({
+    name: "switchyard_event_deliveries_total",
+    help: "Outgoing event deliveries ended, by outcome: delivered (a 2xx) or failed (no 2xx within the retry window)",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  const eventAttemptFailures = new Counter({
+    name: "switchyard_event_delivery_failures_total",
+    help: "Attempts to send an outgoing event that failed (non-2xx, network error or timeout); each is retried",
+    registers,
+  });
+  const outboxLag = new Gauge({
+    name: "switchyard_event_outbox_lag_seconds",
+    help: "Age of the oldest due pending outgoing event delivery (0: none due), as this worker's sender last read it",
+    registers,
+  });
   if (options.queues !== undefined) collectQueueDepth(registry, options.queues);
+  if (options.queues !== undefined && options.routing !== undefined) {
+    collectRoutingQueues(
+      registry,
+      { db: options.routing.db, queues: options.queues },
+      options.routing.heartbeatSeconds,
+    );
+  }
 
   return {
     registry,
@@ -125,6 +161,9 @@ export function createMetrics(options: { queues?: Pick<Queues, "runs" | "beat"> 
     cronMissed: (workflowId, count) => {
       if (count > 0) cronMissed.inc({ workflow: workflowId }, count);
     },
+    eventDelivered: (outcome) => eventDeliveries.inc({ outcome }),
+    eventAttemptFailed: () => eventAttemptFailures.inc(),
+    outboxLag: (seconds) => outboxLag.set(seconds),
   };
 }
 

@@ -28,7 +28,7 @@ describe("trace context through the coalesced enqueue", () => {
   });
 
   it("gives each job its caller's trace, under an enqueue span of that caller, in one addBulk", async () => {
-    const enqueue = createRunEnqueuer(queue);
+    const enqueue = createRunEnqueuer(() => queue);
     const tracer = trace.getTracer("test");
     const callers = ["request a", "request b"].map((name) => ({
       span: tracer.startSpan(name, {}, ROOT_CONTEXT),

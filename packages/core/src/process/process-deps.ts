@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis";
 import { createDb } from "../db";
 import type { Deps } from "../deps";
 import type { NodeRegistry } from "../engine/node-registry";
@@ -9,6 +9,7 @@ import { startTracing } from "../observability/start-tracing";
 import { createRedis } from "../redis";
 import { watchRedisEvictionPolicy } from "../redis-policy";
 import type { Config } from "../config";
+import { createRunChangePublisher } from "../run-events/run-change-publisher";
 import { bootNodeRegistry, createConfiguredNodeRegistry } from "./boot-node-registry";
 import { bootProcess } from "./lifecycle";
 
@@ -18,7 +19,7 @@ export type ProcessDeps = Deps & {
   /** Closes the queues, Redis, Postgres, the metrics listener and tracing: the last step of a graceful shutdown. */
   close: () => Promise<void>;
   /** Registers a connection of the process's own (a worker's blocking one) to log its errors and close it. */
-  adopt: (connection: Redis) => Redis;
+  adopt: (connection: RedisConnection) => RedisConnection;
   /** The port the metrics listener got (a free one when the configured port was taken); null without one. */
   metricsPort: number | null;
 };
@@ -54,8 +55,8 @@ export async function createProcessDeps(
   const tracing = options.tracing === true ? await startTracing(config, service, logger) : null;
   const telemetry = tracing?.telemetry;
   const db = createDb({ ...config, DATABASE_POOL_SIZE: options.poolSize?.(config) ?? config.DATABASE_POOL_SIZE });
-  const owned: Redis[] = [];
-  const adopt = (connection: Redis) => {
+  const owned: RedisConnection[] = [];
+  const adopt = (connection: RedisConnection) => {
     connection.on("error", (err: Error) => logger.warn("redis connection error", { err: err.message }));
     owned.push(connection);
     return connection;
@@ -68,7 +69,12 @@ export async function createProcessDeps(
   // Without a listener BullMQ prints every connection error raw; the connection's own listener above logs them.
   queues.runs.on("error", () => undefined);
   queues.beat.on("error", () => undefined);
-  const metrics = createMetrics(options.queueMetrics === true ? { queues } : {});
+  const changes = createRunChangePublisher(redis, config.QUEUE_PREFIX, logger);
+  const metrics = createMetrics(
+    options.queueMetrics === true
+      ? { queues, routing: { db, heartbeatSeconds: config.RUN_LEASE_HEARTBEAT_SECONDS } }
+      : {},
+  );
   const metricsServer =
     options.metricsPort === undefined
       ? null
@@ -80,11 +86,13 @@ export async function createProcessDeps(
     redis,
     queues,
     metrics,
+    changes,
     ...(telemetry !== undefined && { telemetry }),
     registry,
     adopt,
     metricsPort: metricsServer?.port ?? null,
     close: async () => {
+      await changes.flush();
       await closeQueues(queues);
       for (const connection of owned) connection.disconnect();
       await db.$disconnect();

@@ -1,6 +1,6 @@
 import type { Config } from "../config";
 import type { Deps } from "../deps";
-import { createRedis } from "../redis";
+import { createRedis, type RedisTarget } from "../redis";
 import { createWebhookAnswerWaiter, type WebhookAnswerWaiter } from "../triggers/webhook/webhook-answer-waiter";
 import { createRunChangePublisher, type RunChangePublisher } from "./run-change-publisher";
 import { createRunChangeSubscriber } from "./run-change-subscriber";
@@ -22,23 +22,21 @@ export type LiveRuns = {
 const POLL_MS = 5_000;
 
 export function createLiveRuns(
-  deps: Pick<Deps, "db" | "redis" | "logger"> & {
-    config: Pick<Config, "REDIS_URL" | "QUEUE_PREFIX" | "RUN_EVENTS_HEARTBEAT_SECONDS">;
-  },
+  deps: Pick<Deps, "db" | "redis" | "logger"> &
+    Partial<Pick<Deps, "changes">> & {
+      config: RedisTarget & Pick<Config, "QUEUE_PREFIX" | "RUN_EVENTS_HEARTBEAT_SECONDS">;
+    },
 ): LiveRuns {
   const { config, logger, db } = deps;
-  // Role "worker": a subscriber waits, and reconnects, forever.
-  const subscriber = createRunChangeSubscriber(
-    () => createRedis(config.REDIS_URL, "worker"),
-    config.QUEUE_PREFIX,
-    logger,
-  );
+  // Role "worker": a subscriber waits, and reconnects, forever. On the same Redis as the rest (Sentinel, Cluster).
+  const subscriber = createRunChangeSubscriber(() => createRedis(config, "worker"), config.QUEUE_PREFIX, logger);
   const streams = createRunEventStreams(db, subscriber, logger, {
     heartbeatMs: config.RUN_EVENTS_HEARTBEAT_SECONDS * 1_000,
     pollMs: POLL_MS,
   });
   const answers = createWebhookAnswerWaiter(db, subscriber, logger, POLL_MS);
-  const publisher = createRunChangePublisher(deps.redis, config.QUEUE_PREFIX, logger);
+  // The process's own publisher (a test may build the live side without one).
+  const publisher = deps.changes ?? createRunChangePublisher(deps.redis, config.QUEUE_PREFIX, logger);
   return {
     streams,
     answers,

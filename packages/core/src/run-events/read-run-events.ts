@@ -1,5 +1,5 @@
 import { queryRows, type Queryable } from "../db";
-import { outputPayloadOf } from "../runs/run-row";
+import { outputPayloadOf, resultOf } from "../runs/run-row";
 import { isTerminal, statusInSql, TERMINAL_STATUSES, type RunStatus } from "../runs/run-status";
 import { formatRunEventCursor, type RunEventCursor } from "./run-event-cursor";
 
@@ -14,8 +14,12 @@ export type RunEventMessage = {
 /** A stream's request: the run and where its client stands. */
 export type RunEventRead = { runId: string; cursor: RunEventCursor };
 
-/** What happened to the run after the cursor, in order; `ended`: the last event is `end`. Null: no such run. */
-export type RunEventBatch = { events: RunEventMessage[]; cursor: RunEventCursor; ended: boolean } | null;
+/**
+ * What happened to the run after the cursor, in order; `ended`: the last event is `end`. `held`: some of it is
+ * committed but not sent yet (a child's entry behind a transaction still running): read again shortly, whatever is
+ * heard. Null: no such run.
+ */
+export type RunEventBatch = { events: RunEventMessage[]; cursor: RunEventCursor; ended: boolean; held: boolean } | null;
 
 /** The status each audit action leaves a run in; actions that change no status (a signal) send no event. */
 const STATUS_OF_ACTION: Readonly<Record<string, RunStatus>> = {
@@ -39,12 +43,28 @@ const MAX_EVENT_OUTPUT_CHARS = 64 * 1024;
 const isoSql = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /**
+ * The oldest transaction still running (in this statement's snapshot) that may write in this database, else the
+ * snapshot's xmax: every entry of an older transaction is settled, and every entry still to come is of this one or
+ * a newer. Transactions of other databases on the server (pg_stat_get_activity names theirs) cannot write here and
+ * are passed over, so a long one elsewhere holds nothing back; one that ended since the snapshot is not listed there
+ * any more and counts, which is safe (the next read passes it). Uncorrelated: evaluated once per statement, and only
+ * when a run has child entries to read.
+ */
+const HORIZON_SQL = `SELECT coalesce(min(x.xid), pg_snapshot_xmax(pg_current_snapshot()))
+  FROM pg_snapshot_xip(pg_current_snapshot()) AS x(xid)
+  WHERE NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(NULL) b
+                    WHERE b.backend_xid = x.xid::xid AND b.datid IS DISTINCT FROM
+                          (SELECT d.oid FROM pg_database d WHERE d.datname = current_database()))`;
+
+/**
  * Every run's events after its cursor, for many streams in one statement (the hub gathers a turn's reads): audit
  * entries (each with the attempt it happened in: the starts before it) and steps, in one snapshot with the run,
  * so a run seen finished has every event before its end here. A run's direct children's audit entries are its
- * `child` events: one id sequence with its own entries, so the cursor's audit part covers both (an index probe on
- * runs_parent_idx for a run without children). Unlike one run's own entries, those of two runs are not serialised:
- * an entry committed after a higher id of its family was read is not sent on that stream.
+ * `child` events (an index probe on runs_parent_idx for a run without children), read after the cursor's child
+ * part in (xid, id) order: two children's entries are written by unrelated transactions, so a lower id can commit
+ * after a higher one was read. An entry of a transaction at or above the horizon (HORIZON_SQL) is `held`: one of a
+ * transaction still running could come before it. Below it, every transaction has settled, and every entry still
+ * to come sorts after the last one sent. The snapshot is the statement's own: no session state.
  */
 const READ_SQL = `
 SELECT q.k::int AS k, r.status, r.error, r.execute,
@@ -60,16 +80,17 @@ SELECT q.k::int AS k, r.status, r.error, r.execute,
             'status', s.status, 'output', s.output, 'error', s.error, 'log', s.log,
             'started_at', ${isoSql("s.started_at")}, 'finished_at', ${isoSql("s.finished_at")}) ORDER BY s.id), '[]'::json)
      FROM run_steps s WHERE s.run_id = r.id AND s.id > q.step_after) AS steps,
-  (SELECT coalesce(json_agg(json_build_object('id', a.id, 'child', c.id, 'action', a.action, 'at', ${isoSql("a.at")})
-            ORDER BY a.id), '[]'::json)
-     FROM runs c JOIN run_audit_entries a ON a.run_id = c.id AND a.id > q.audit_after
+  (SELECT coalesce(json_agg(json_build_object('id', a.id, 'xid', a.xid::text, 'child', c.id, 'action', a.action,
+            'at', ${isoSql("a.at")}, 'held', a.xid >= (${HORIZON_SQL})) ORDER BY a.xid, a.id), '[]'::json)
+     FROM runs c JOIN run_audit_entries a ON a.run_id = c.id AND (a.xid, a.id) > (q.child_xid::xid8, q.child_after)
     WHERE c.parent_run_id = r.id) AS "childAudits"
-FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS q(run_id, audit_after, step_after, k)
+FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[])
+       WITH ORDINALITY AS q(run_id, audit_after, step_after, child_xid, child_after, k)
 JOIN runs r ON r.id = q.run_id`;
 
 type AuditItem = { id: number; action: string; at: string; attempt: number };
-/** An audit entry of a direct child run: a `child` event of its parent. */
-type ChildAuditItem = { id: number; child: string; action: string; at: string };
+/** An audit entry of a direct child run: a `child` event of its parent; `held`: not to be sent yet. */
+type ChildAuditItem = { id: number; xid: string; child: string; action: string; at: string; held: boolean };
 type StepItem = {
   id: number;
   node_id: string;
@@ -98,7 +119,13 @@ export async function readRunEvents(db: Queryable, reads: readonly RunEventRead[
   const rows = await queryRows<Row>(
     db,
     READ_SQL,
-    [reads.map((r) => r.runId), reads.map((r) => r.cursor.audit), reads.map((r) => r.cursor.step)],
+    [
+      reads.map((r) => r.runId),
+      reads.map((r) => r.cursor.audit),
+      reads.map((r) => r.cursor.step),
+      reads.map((r) => String(r.cursor.childXid)),
+      reads.map((r) => r.cursor.childAudit),
+    ],
     true,
   );
   const out: RunEventBatch[] = reads.map(() => null);
@@ -112,10 +139,20 @@ export async function readRunEvents(db: Queryable, reads: readonly RunEventRead[
 function toEvents({ runId, cursor: from }: RunEventRead, row: Row): NonNullable<RunEventBatch> {
   const cursor = { ...from };
   const events: RunEventMessage[] = [];
-  const audits = row.childAudits.length === 0 ? row.audits : byId(row.audits, row.childAudits);
+  // Held child entries wait, and so do the run's own entries after the first of them, which keeps a child's
+  // change before the parent's own later ones (its end among them).
+  // The held ones are the tail of the children's entries (their transactions are the newest).
+  const children = row.childAudits.filter((c) => !c.held);
+  const held = children.length < row.childAudits.length;
+  const heldFrom = Math.min(...row.childAudits.filter((c) => c.held).map((c) => c.id));
+  const own = held ? row.audits.filter((a) => a.id < heldFrom) : row.audits;
+  const audits = children.length === 0 ? own : byId(own, children);
   for (const item of interleave(audits, row.steps)) {
     if ("action" in item) {
-      cursor.audit = item.id;
+      if ("child" in item) {
+        cursor.childXid = Number(item.xid);
+        cursor.childAudit = item.id;
+      } else cursor.audit = item.id;
       const status = STATUS_OF_ACTION[item.action];
       if (status === undefined) continue;
       if ("child" in item) {
@@ -166,10 +203,9 @@ function toEvents({ runId, cursor: from }: RunEventRead, row: Row): NonNullable<
       },
     });
   }
-  const ended = isTerminal(row.status);
+  const ended = !held && isTerminal(row.status);
   if (ended) {
-    const output = outputPayloadOf(row) as { result?: unknown; final_state?: unknown } | null;
-    const result = output?.result ?? output?.final_state;
+    const result = resultOf(outputPayloadOf(row));
     events.push({
       event: "end",
       id: `${formatRunEventCursor({ ...cursor, lines: 0 })}:end`,
@@ -180,10 +216,13 @@ function toEvents({ runId, cursor: from }: RunEventRead, row: Row): NonNullable<
       },
     });
   }
-  return { events, cursor, ended };
+  return { events, cursor, ended, held };
 }
 
-/** A run's own audit entries and its children's, each in id order, merged in id order (one sequence). */
+/**
+ * A run's own audit entries (in id order) and its children's (in transaction order, nearly id order), merged by
+ * id with each list's order kept.
+ */
 function byId(own: AuditItem[], children: ChildAuditItem[]): (AuditItem | ChildAuditItem)[] {
   const out: (AuditItem | ChildAuditItem)[] = [];
   let i = 0;

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis";
 import type { Logger } from "../logger";
 import { errorMessage } from "../errors";
 import type { RunRow } from "../runs/run-row";
@@ -22,7 +22,7 @@ export type RunChangePublisher = {
   flush: () => Promise<void>;
 };
 
-export function createRunChangePublisher(redis: Redis, prefix: string, logger: Logger): RunChangePublisher {
+export function createRunChangePublisher(redis: RedisConnection, prefix: string, logger: Logger): RunChangePublisher {
   const channel = runChangesChannel(prefix);
   let gathered: RunChange[] = [];
   let scheduled: NodeJS.Immediate | null = null;

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis";
 import type { Logger } from "../logger";
 import { errorMessage } from "../errors";
 import { parseRunChanges, runChangesChannel, type RunChange } from "./run-change";
@@ -20,10 +20,14 @@ export type RunChangeSubscriber = {
   close: () => Promise<void>;
 };
 
-export function createRunChangeSubscriber(connect: () => Redis, prefix: string, logger: Logger): RunChangeSubscriber {
+export function createRunChangeSubscriber(
+  connect: () => RedisConnection,
+  prefix: string,
+  logger: Logger,
+): RunChangeSubscriber {
   const channel = runChangesChannel(prefix);
   const listeners = new Set<RunChangeListener>();
-  let connection: Redis | null = null;
+  let connection: RedisConnection | null = null;
   let closed = false;
   const resync = () => {
     for (const l of listeners) l.resync();

@@ -8,7 +8,7 @@ import { findRun } from "./find-run";
  * workers), and when it is a child itself, its group counts it and its parent resumes if it was the last one.
  */
 export async function cancelRunDescendants(
-  deps: Pick<Deps, "db" | "logger" | "queues" | "redis" | "config">,
+  deps: Pick<Deps, "db" | "logger" | "queues" | "redis" | "config" | "changes">,
   runId: string,
 ): Promise<void> {
   const cancels = { redis: deps.redis, prefix: deps.config.QUEUE_PREFIX };

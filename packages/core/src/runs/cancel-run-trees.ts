@@ -1,4 +1,5 @@
-import type { Redis } from "ioredis";
+import type { RunChangePublisher } from "../run-events/run-change-publisher";
+import type { RedisConnection } from "../redis";
 import type { Db } from "../db";
 import type { Logger } from "../logger";
 import { cancelOutcome } from "./run-actions";
@@ -14,7 +15,12 @@ const BATCH = 500;
  * by a guarded transition, and running ones are stopped on their workers.
  */
 export async function cancelRunTrees(
-  deps: { db: Db; logger: Logger; cancels?: { redis: Redis; prefix: string } },
+  deps: {
+    db: Db;
+    logger: Logger;
+    cancels?: { redis: RedisConnection; prefix: string };
+    changes?: Pick<RunChangePublisher, "changed">;
+  },
   rootIds: readonly string[],
   opts: { actor: string; reason: string },
 ): Promise<number> {
@@ -51,6 +57,7 @@ export async function cancelRunTrees(
         error,
       })),
     );
+    for (const run of done) if (run !== null) deps.changes?.changed(run);
     cancelled += done.filter((r) => r !== null).length;
   }
   const cancels = deps.cancels;

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { queryRows, type Queryable } from "../db";
 import type { ChildGroupState, ChildOutcome } from "../engine/child-runs";
+import type { RunRoute } from "../jobs/run-route";
 
 /** A group to open: the parent, the node and its try, what each child runs, and how. */
 export type NewChildGroup = {
@@ -94,8 +95,8 @@ async function reuseSucceeded(db: Queryable, groupId: string, nodeId: string, pa
  * children's outcomes (the trigger) and with a cancel of the parent, so no slot is given twice and no child is
  * created after a cancel.
  */
-export async function fillChildGroup(db: Queryable, groupId: string): Promise<string[]> {
-  const rows = await queryRows<{ id: string }>(
+export async function fillChildGroup(db: Queryable, groupId: string): Promise<CreatedChild[]> {
+  return queryRows<CreatedChild>(
     db,
     `WITH g AS (
        SELECT * FROM run_child_groups gr WHERE id = $1::uuid AND resolved_at IS NULL
@@ -111,12 +112,14 @@ export async function fillChildGroup(db: Queryable, groupId: string): Promise<st
        WHERE gg.id = $1::uuid AND p.n > 0
      ), ins AS (
        INSERT INTO runs (id, workflow_id, workflow_version_id, status, triggered_by, input_payload, execute, attempt,
-                         created_at, updated_at, parent_run_id, root_run_id, depth, child_group_id, child_index)
+                         created_at, updated_at, parent_run_id, root_run_id, depth, child_group_id, child_index,
+                         queue, priority)
        SELECT gen_random_uuid(), g.workflow_id, g.workflow_version_id, 'pending', 'parent', p.input, true, 0,
-              clock_timestamp(), clock_timestamp(), g.parent_run_id, g.root_run_id, g.depth, g.id, p.idx
-       FROM pick p, g ORDER BY p.idx
+              clock_timestamp(), clock_timestamp(), g.parent_run_id, g.root_run_id, g.depth, g.id, p.idx,
+              w.queue, w.priority
+       FROM pick p, g JOIN workflows w ON w.id = g.workflow_id ORDER BY p.idx
        ON CONFLICT DO NOTHING
-       RETURNING id, child_index, created_at
+       RETURNING id, child_index, created_at, queue, priority
      ), items AS (
        UPDATE run_child_items i SET run_id = ins.id FROM ins WHERE i.group_id = $1::uuid AND i.idx = ins.child_index
      ), audit AS (
@@ -125,11 +128,15 @@ export async function fillChildGroup(db: Queryable, groupId: string): Promise<st
               jsonb_build_object('parent_run_id', g.parent_run_id, 'node_id', g.node_id, 'index', ins.child_index)
        FROM ins, g
      )
-     SELECT id::text FROM ins ORDER BY child_index`,
+     SELECT ins.id::text AS id, g.workflow_id::text AS "workflowId", g.parent_run_id::text AS "parentRunId",
+            ins.created_at AS "updatedAt", ins.queue, ins.priority
+     FROM ins, g ORDER BY ins.child_index`,
     [groupId],
   );
-  return rows.map((r) => r.id);
 }
+
+/** A child `fillChildGroup` created (pending, attempt 0): what announcing and enqueueing it need. */
+export type CreatedChild = RunRoute & { workflowId: string; parentRunId: string; updatedAt: Date };
 
 /**
  * The one process that enqueues the parent's resume takes it here; null when the group is not resolved, was taken,
@@ -138,16 +145,19 @@ export async function fillChildGroup(db: Queryable, groupId: string): Promise<st
 export async function claimResume(
   db: Queryable,
   groupId: string,
-): Promise<{ parentRunId: string; resolvedAt: Date } | null> {
-  const rows = await queryRows<{ parentRunId: string; resolvedAt: Date; detached: boolean }>(
+): Promise<{ parent: RunRoute; resolvedAt: Date } | null> {
+  const rows = await queryRows<RunRoute & { resolvedAt: Date; detached: boolean }>(
     db,
-    `UPDATE run_child_groups SET resume_claimed = true, updated_at = clock_timestamp()
-     WHERE id = $1::uuid AND resolved_at IS NOT NULL AND NOT resume_claimed
-     RETURNING parent_run_id::text AS "parentRunId", resolved_at AS "resolvedAt", on_failure = 'detached' AS detached`,
+    `UPDATE run_child_groups g SET resume_claimed = true, updated_at = clock_timestamp()
+     FROM runs p
+     WHERE g.id = $1::uuid AND g.resolved_at IS NOT NULL AND NOT g.resume_claimed AND p.id = g.parent_run_id
+     RETURNING g.parent_run_id::text AS "id", p.queue, p.priority, g.resolved_at AS "resolvedAt",
+               g.on_failure = 'detached' AS detached`,
     [groupId],
   );
   const row = rows[0];
-  return row === undefined || row.detached ? null : { parentRunId: row.parentRunId, resolvedAt: row.resolvedAt };
+  if (row === undefined || row.detached) return null;
+  return { parent: { id: row.id, queue: row.queue, priority: row.priority }, resolvedAt: row.resolvedAt };
 }
 
 /** A child's result: its graph's `output` when it had one, else its final_state (with its input). */

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis";
 import type { Db } from "../db";
 import type { Logger } from "../logger";
 import { errorMessage } from "../errors";
@@ -9,18 +9,21 @@ import { parseWorkflowRef } from "../workflows/resolve-workflow";
 import { claimResume, fillChildGroup, openChildGroup, readChildGroup } from "./child-groups";
 import { cancelRunTrees } from "./cancel-run-trees";
 import type { RunRow } from "./run-row";
+import type { RunChangePublisher } from "../run-events/run-change-publisher";
 
 export type ChildRunDeps = {
   db: Db;
   logger: Logger;
-  queues: Pick<Queues, "runs" | "enqueueRuns">;
+  queues: Pick<Queues, "runQueue" | "enqueueRuns">;
   /** Where cancels of running children are published (the queue prefix's cancel channel). */
-  cancels?: { redis: Redis; prefix: string };
+  cancels?: { redis: RedisConnection; prefix: string };
   /** MAX_RUN_DEPTH and MAP_MAX_ITEMS. */
   maxDepth: number;
   maxItems: number;
   /** Settles a group once per burst of calls (`createChildSettler`); a plain `settleChildGroup` without. */
   settle?: (groupId: string) => Promise<boolean>;
+  /** Where the children's creations are announced (their parent's event stream). */
+  changes?: Pick<RunChangePublisher, "changed">;
 };
 
 /** The child runs of one run, as its workflow and map nodes use them (engine/child-runs.ts). */
@@ -85,7 +88,7 @@ async function findTarget(db: Db, ref: string, version: number | undefined) {
  * guarded.
  */
 export async function settleChildGroup(
-  deps: Pick<ChildRunDeps, "db" | "logger" | "queues" | "settle">,
+  deps: Pick<ChildRunDeps, "db" | "logger" | "queues" | "settle" | "changes">,
   groupId: string,
 ): Promise<boolean> {
   if (deps.settle !== undefined) return deps.settle(groupId);
@@ -93,16 +96,20 @@ export async function settleChildGroup(
 }
 
 /** true when it created children or claimed the parent's resume. */
-async function settleOnce(deps: Pick<ChildRunDeps, "db" | "logger" | "queues">, groupId: string): Promise<boolean> {
+async function settleOnce(
+  deps: Pick<ChildRunDeps, "db" | "logger" | "queues" | "changes">,
+  groupId: string,
+): Promise<boolean> {
   const created = await fillChildGroup(deps.db, groupId);
   if (created.length > 0) {
+    for (const child of created) deps.changes?.changed({ ...child, status: "pending", attempt: 0 });
     await deps.queues.enqueueRuns(created);
     return true;
   }
   const resume = await claimResume(deps.db, groupId);
   if (resume === null) return false;
-  deps.logger.info("child runs done, resuming their parent", { runId: resume.parentRunId, groupId });
-  await enqueueResume(deps.queues, resume.parentRunId, resume.resolvedAt);
+  deps.logger.info("child runs done, resuming their parent", { runId: resume.parent.id, groupId });
+  await enqueueResume(deps.queues, resume.parent, resume.resolvedAt);
   return true;
 }
 
@@ -110,7 +117,7 @@ async function settleOnce(deps: Pick<ChildRunDeps, "db" | "logger" | "queues">, 
  * `settleChildGroup` coalesced per group: a call while one is in flight makes it go round once more instead of
  * adding a statement of its own, so a burst of finished children of one map costs a few statements, not one each.
  */
-export function createChildSettler(deps: Pick<ChildRunDeps, "db" | "logger" | "queues">) {
+export function createChildSettler(deps: Pick<ChildRunDeps, "db" | "logger" | "queues" | "changes">) {
   const inFlight = new Map<string, { again: boolean; done: Promise<boolean> }>();
   return (groupId: string): Promise<boolean> => {
     const current = inFlight.get(groupId);
@@ -138,7 +145,7 @@ export function createChildSettler(deps: Pick<ChildRunDeps, "db" | "logger" | "q
 
 /** Settles a finished child's group; a failure is logged and left to the reconciler. */
 export async function settleFinishedChild(
-  deps: Pick<ChildRunDeps, "db" | "logger" | "queues" | "settle">,
+  deps: Pick<ChildRunDeps, "db" | "logger" | "queues" | "settle" | "changes">,
   run: Pick<RunRow, "id" | "childGroupId">,
 ): Promise<void> {
   if (run.childGroupId === null) return;

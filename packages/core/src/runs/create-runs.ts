@@ -22,6 +22,8 @@ export type NewRun = {
   retryOf?: string | null;
   /** Not started before this instant. */
   runAt?: Date | null;
+  /** Its priority (1 first); null or absent: its workflow's. Its queue is always its workflow's. */
+  priority?: number | null;
   /**
    * The accepted webhook delivery that creates the run: its inbox row goes in the same statement (and commit) as the
    * run, `accepted` with the run's id, or with reason `duplicate` when a unique key refused the run.
@@ -50,6 +52,7 @@ export async function createRuns(db: Queryable, runs: readonly NewRun[]): Promis
     cron_occurrence: r.cronOccurrence?.toISOString() ?? null,
     retry_of: r.retryOf ?? null,
     run_at: r.runAt?.toISOString() ?? null,
+    priority: r.priority ?? null,
     actor: r.actor,
     audit_metadata: r.auditMetadata,
     inbox: r.inbox,
@@ -73,14 +76,16 @@ export async function createRuns(db: Queryable, runs: readonly NewRun[]): Promis
 const createRunsSql = (inbox: string) => `WITH input AS (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, workflow_id uuid, workflow_version_id uuid,
          triggered_by text, input_payload jsonb, runnable_config jsonb, execute boolean, idempotency_key text,
-         cron_occurrence timestamptz, retry_of uuid, run_at timestamptz, actor text, audit_metadata jsonb, ord int${inbox === "" ? "" : ", inbox jsonb"})
+         cron_occurrence timestamptz, retry_of uuid, run_at timestamptz, priority int, actor text, audit_metadata jsonb, ord int${inbox === "" ? "" : ", inbox jsonb"})
      ), ins AS (
        INSERT INTO runs (id, workflow_id, workflow_version_id, status, triggered_by, input_payload, runnable_config,
-                         execute, idempotency_key, cron_occurrence, retry_of, run_at, attempt, created_at, updated_at)
-       SELECT id, workflow_id, workflow_version_id, 'pending', triggered_by, input_payload,
-              CASE WHEN jsonb_typeof(runnable_config) = 'null' THEN NULL ELSE runnable_config END,
-              execute, idempotency_key, cron_occurrence, retry_of, run_at, 0, clock_timestamp(), clock_timestamp()
-       FROM input ORDER BY ord
+                         execute, idempotency_key, cron_occurrence, retry_of, run_at, queue, priority, attempt,
+                         created_at, updated_at)
+       SELECT x.id, x.workflow_id, x.workflow_version_id, 'pending', x.triggered_by, x.input_payload,
+              CASE WHEN jsonb_typeof(x.runnable_config) = 'null' THEN NULL ELSE x.runnable_config END,
+              x.execute, x.idempotency_key, x.cron_occurrence, x.retry_of, x.run_at, coalesce(w.queue, 'default'),
+              coalesce(x.priority, w.priority, 5), 0, clock_timestamp(), clock_timestamp()
+       FROM input x LEFT JOIN workflows w ON w.id = x.workflow_id ORDER BY x.ord
        ON CONFLICT DO NOTHING
        RETURNING *
      ), audit AS (

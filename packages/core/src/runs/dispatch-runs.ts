@@ -7,7 +7,7 @@ import { createRuns, type CreatedRun, type NewRun } from "./create-runs";
  * the runs stay pending and the beat's reconciler enqueues them later: the caller still answers with them.
  */
 export async function dispatchRuns(
-  deps: Pick<Deps, "db" | "queues" | "logger"> & Partial<Pick<Deps, "metrics">>,
+  deps: Pick<Deps, "db" | "queues" | "logger" | "changes"> & Partial<Pick<Deps, "metrics">>,
   runs: readonly NewRun[],
 ): Promise<CreatedRun[]> {
   const created = await createRuns(deps.db, runs);
@@ -16,12 +16,16 @@ export async function dispatchRuns(
 }
 
 export async function enqueueCreated(
-  deps: Pick<Deps, "queues" | "logger"> & Partial<Pick<Deps, "metrics">>,
+  deps: Pick<Deps, "queues" | "logger" | "changes"> & Partial<Pick<Deps, "metrics">>,
   created: readonly CreatedRun[],
 ): Promise<void> {
-  // Every run the API creates (webhook, cron, manual, retry) comes through here once, right after its commit.
+  // Every run the API creates (webhook, cron, manual, retry) comes through here once, right after its commit: its
+  // `pending` is announced (one PUBLISH for the turn's batch) before the enqueue, which a stream need not wait for.
   deps.metrics?.runsCreated(created.map((c) => c.run));
-  const runs = created.filter((c) => c.run.execute).map((c) => ({ id: c.run.id, runAt: c.run.runAt }));
+  for (const { run } of created) deps.changes.changed(run);
+  const runs = created
+    .filter((c) => c.run.execute)
+    .map(({ run }) => ({ id: run.id, runAt: run.runAt, queue: run.queue, priority: run.priority }));
   if (runs.length === 0) return;
   const ids = runs.map((r) => r.id);
   try {

@@ -21,6 +21,8 @@ import { refuseOutcome } from "./refuse-outcome";
 import { releaseRun } from "./release-run";
 import { handOverRun } from "./hand-over-run";
 import { startLimitedRun, type LimitedStart, type StartRefusal } from "../flow/start-limited-run";
+import { resumeLimitedRun } from "../flow/resume-limited-run";
+import type { Transition } from "./transition";
 import { wakeBlockedRuns, type WokenHandOff } from "../flow/wake-blocked-runs";
 import type { FlowBatchers, LimitedCandidate } from "../flow/flow-batchers";
 import type { EngineLimits } from "../engine/engine-limits";
@@ -42,7 +44,7 @@ export type RunExecutionDeps = {
   /** The runs this process executes, so a cancel heard on Redis can abort them. */
   aborts?: RunAborts;
   /** Where a parked run's resume job goes. */
-  queues?: Pick<Queues, "runs">;
+  queues?: Pick<Queues, "runQueue">;
   /** The worker's run metrics (start latency, outcomes, durations). */
   metrics?: Pick<Metrics, "runStarted" | "runFinished">;
   /** Called for every finished step, in the run's trace context (tracing: a span per step). */
@@ -139,33 +141,50 @@ async function startAndExecute(
   const { runId, jobId } = job;
   const resumed = job.resume === true;
   const retry = runWriteRetry(deps, runId, jobId);
+  const resumeOf = (): Transition => ({
+    runId,
+    to: "running",
+    from: ["waiting"],
+    actor: ACTOR,
+    action: "run_resumed",
+    lease: deps.lease,
+  });
   const unlimitedStart = () =>
     transitionRunDurably(db, { ...startOf(deps, runId), slot: "unlimited" }, retry, deps.transitions);
   let run = resumed
-    ? await transitionRunDurably(
-        db,
-        { runId, to: "running", from: ["waiting"], actor: ACTOR, action: "run_resumed", lease: deps.lease },
-        retry,
-        deps.transitions,
-      )
+    ? await transitionRunDurably(db, { ...resumeOf(), slot: "unlimited" }, retry, deps.transitions)
     : job.woken !== undefined
       ? null
       : await unlimitedStart();
-  // Refused: maybe a run of a workflow with flow limits, which starts by asking them (`startLimitedRun`). A woken
-  // run asks them first, and takes the unlimited start only if its workflow's limits have been removed since.
+  // Refused: maybe a run of a workflow with flow limits, which starts (or resumes) by asking them: a resume takes a
+  // concurrency slot again, as a start does (`startLimitedRun`, `resumeLimitedRun`). A woken run asks them first,
+  // and takes the unlimited start only if its workflow's limits have been removed since.
+  const expressions = deps.limits?.expressions;
   const limitedStart =
-    run === null && !resumed
-      ? await startLimitedRun(db, startOf(deps, runId), retry, {
-          ...(deps.limits !== undefined && { limits: deps.limits.expressions }),
-          ...(deps.transitions !== undefined && { transitions: deps.transitions }),
-          ...(deps.flow !== undefined && { flow: deps.flow }),
-          ...(job.woken !== undefined && { candidate: job.woken }),
-        })
-      : null;
+    run !== null
+      ? null
+      : resumed
+        ? await resumeLimitedRun(db, resumeOf(), retry, expressions)
+        : await startLimitedRun(db, startOf(deps, runId), retry, {
+            ...(expressions !== undefined && { limits: expressions }),
+            ...(deps.transitions !== undefined && { transitions: deps.transitions }),
+            ...(deps.flow !== undefined && { flow: deps.flow }),
+            ...(job.woken !== undefined && { candidate: job.woken }),
+          });
   if (limitedStart === null && job.woken !== undefined && !resumed) run = await unlimitedStart();
-  if (limitedStart !== null && "blocked" in limitedStart) return waitToStart(deps, job, limitedStart);
+  if (limitedStart !== null && "blocked" in limitedStart) {
+    if (limitedStart.blocked === "concurrency" && resumed) {
+      logger.info("run waits for a concurrency slot to resume", { runId, jobId });
+      return "blocked";
+    }
+    return waitToStart(deps, job, limitedStart);
+  }
   const limited = limitedStart;
-  if (limited !== null) run = limited.run;
+  if (limited !== null) {
+    run = limited.run;
+    // Not through the batcher (a one-run statement): announced here.
+    deps.changes?.changed(run);
+  }
   if (run === null && resumed) {
     logger.info("run not waiting, skipping its resume", { runId, jobId });
     return "skipped";
@@ -231,7 +250,9 @@ async function waitToStart(
     await job.postpone(refusal.until);
     return "postponed";
   }
-  if (deps.queues !== undefined) await enqueueWake(deps.queues, runId, Date.now(), refusal.until);
+  if (deps.queues !== undefined) {
+    await enqueueWake(deps.queues, { id: runId, ...refusal.route }, Date.now(), refusal.until);
+  }
   return "blocked";
 }
 
@@ -251,7 +272,7 @@ function startOf(deps: RunExecutionDeps, runId: string) {
 
 async function wakeAfter(
   deps: RunExecutionDeps,
-  queues: Pick<Queues, "runs">,
+  queues: Pick<Queues, "runQueue">,
   limited: LimitedStart,
   handOff: WokenHandOff | undefined,
 ) {
@@ -376,7 +397,7 @@ async function recordOutcome(
   if (outcome.status === "waiting") {
     await recordStepsDurably(db, runId, attempt, steps, retry);
     const parked = await parkRun(deps, run, jobId, outcome.waitingFor);
-    if (parked === "waiting") await resumeIfChildrenDone(deps, runId, outcome.waitingFor);
+    if (parked === "waiting") await resumeIfChildrenDone(deps, run, outcome.waitingFor);
     return parked;
   }
   // The buffered steps go in the outcome's statement: one round trip finishes the run.
@@ -412,7 +433,7 @@ async function recordOutcome(
     if (pending === null) return refuseOutcome(deps, run, jobId);
     logger.info("run retry scheduled", { runId, jobId, workflowId, error, runAt: runAt.toISOString() });
     deps.metrics?.runFinished("retry_scheduled", Date.now() - startedAt);
-    await enqueueRetry(deps.queues, runId, attempt + 1, runAt);
+    await enqueueRetry(deps.queues, run, attempt + 1, runAt);
     return "failed";
   }
   const done = await transition({ ...fence, to: "failed", action: "run_failed", error, metadata: { error } });

@@ -32,9 +32,10 @@ export async function handOverRun(
     runWriteRetry(deps, run.id, jobId),
   );
   if (pending === null) return refuseOutcome(deps, run, jobId);
+  deps.changes?.changed(pending);
   deps.logger.info("run handed back to pending", { runId: run.id, jobId, reason });
   try {
-    if (deps.queues !== undefined) await enqueueRequeued(deps.queues, run.id, "handover", run.attempt);
+    if (deps.queues !== undefined) await enqueueRequeued(deps.queues, run, "handover", run.attempt);
   } catch (err) {
     // Committed first: the reconciler enqueues a pending run whose job is missing.
     deps.logger.warn("handed-back run not enqueued, left to the reconciler", {

@@ -15,7 +15,7 @@ export async function parkRun(
   deps: {
     db: Db;
     logger: Logger;
-    queues?: Pick<Queues, "runs">;
+    queues?: Pick<Queues, "runQueue">;
     dbRetryMaxMs?: number;
     changes?: Pick<RunChangePublisher, "changed">;
   },
@@ -46,7 +46,7 @@ export async function parkRun(
   deps.logger.info("run waiting", { runId, jobId, nodes: Object.keys(waitingFor), wakeUp: wakeUp?.toISOString() });
   if (wakeUp !== null) {
     if (deps.queues === undefined) throw new Error("a parked run needs queues to schedule its resume");
-    await enqueueResume(deps.queues, runId, wakeUp);
+    await enqueueResume(deps.queues, run, wakeUp);
   }
   return "waiting" as const;
 }

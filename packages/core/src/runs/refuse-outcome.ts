@@ -1,3 +1,4 @@
+import type { RunChangePublisher } from "../run-events/run-change-publisher";
 import type { Db } from "../db";
 import type { Logger } from "../logger";
 import type { Queues } from "../jobs/queues";
@@ -9,9 +10,11 @@ import { runWriteRetry } from "./durable-writes";
 export type HandBackDeps = {
   db: Db;
   logger: Logger;
-  queues?: Pick<Queues, "runs">;
+  queues?: Pick<Queues, "runQueue">;
   lease?: { owner: string };
   dbRetryMaxMs?: number;
+  /** Where a run given back is announced (run event streams). */
+  changes?: Pick<RunChangePublisher, "changed">;
 };
 
 /** The fenced outcome changed nothing: the run was cancelled or taken over while this worker executed it. */

@@ -13,7 +13,7 @@ export async function releaseRun(deps: HandBackDeps, run: RunRow, jobId: string,
     error,
   });
   try {
-    await transitionRun(deps.db, {
+    const pending = await transitionRun(deps.db, {
       runId: run.id,
       to: "pending",
       from: ["running"],
@@ -22,6 +22,7 @@ export async function releaseRun(deps: HandBackDeps, run: RunRow, jobId: string,
       action: "run_requeued",
       metadata: { error },
     });
+    if (pending !== null) deps.changes?.changed(pending);
   } catch (releaseErr) {
     deps.logger.warn("run left running, it could not be handed back", {
       runId: run.id,

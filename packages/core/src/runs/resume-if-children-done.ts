@@ -1,6 +1,6 @@
 import type { Db } from "../db";
 import type { Logger } from "../logger";
-import { enqueueResume, type Queues } from "../jobs/queues";
+import { enqueueResume, type Queues, type RunRoute } from "../jobs/queues";
 import type { WaitingFor } from "../engine/wait-state";
 
 /**
@@ -8,8 +8,8 @@ import type { WaitingFor } from "../engine/wait-state";
  * still running), so the run enqueues its own. A group resolving later finds the run waiting.
  */
 export async function resumeIfChildrenDone(
-  deps: { db: Db; logger: Logger; queues?: Pick<Queues, "runs"> },
-  runId: string,
+  deps: { db: Db; logger: Logger; queues?: Pick<Queues, "runQueue"> },
+  run: RunRoute,
   waitingFor: WaitingFor,
 ): Promise<void> {
   const groups = Object.values(waitingFor).flatMap((w) => (w.kind === "children" ? [w.group_id] : []));
@@ -19,6 +19,6 @@ export async function resumeIfChildrenDone(
     groups,
   );
   if (row?.done !== true) return;
-  deps.logger.info("child runs done before the park, resuming", { runId });
-  await enqueueResume(deps.queues, runId, new Date());
+  deps.logger.info("child runs done before the park, resuming", { runId: run.id });
+  await enqueueResume(deps.queues, run, new Date());
 }

@@ -9,11 +9,11 @@ export const RETRY_CONFLICT = "Only failed or cancelled runs can be retried.";
 
 /**
  * `POST /api/runs/{id}/retry`: a new pending run with the old one's version, input and runnable_config,
- * `retry_of` pointing at it, enqueued for the workers; `actor` and `auditMetadata` make its run_created entry.
+ * `retry_of` pointing at it and its priority, enqueued for the workers; `actor` and `auditMetadata` make its run_created entry.
  * Reading before writing is safe here: a failed or cancelled run is terminal and never changes again.
  */
 export async function retryRun(
-  deps: Pick<Deps, "db" | "queues" | "logger" | "metrics">,
+  deps: Pick<Deps, "db" | "queues" | "logger" | "metrics" | "changes">,
   runId: string,
   actor: string,
   auditMetadata?: Record<string, unknown>,
@@ -34,6 +34,8 @@ export async function retryRun(
       actor,
       ...(auditMetadata !== undefined && { auditMetadata }),
       retryOf: old.id,
+      // Its queue is the workflow's now; the priority is the one the retried run was given.
+      priority: old.priority,
     },
   ]);
   return toRunJson(created!.run, created!.audit);

@@ -1,4 +1,5 @@
 import type { Db } from "../db";
+import type { Deps } from "../deps";
 import { ConflictError, NotFoundError } from "../errors";
 import { toRunJson } from "./run-row";
 import type { RunStatus } from "./run-status";
@@ -75,7 +76,7 @@ export async function getRunJson(db: Db, runId: string) {
  * only chooses the message.
  */
 export async function applyRunAction(
-  db: Db,
+  deps: Pick<Deps, "db" | "changes">,
   runId: string,
   name: RunAction,
   opts: { actor: string; metadata?: Record<string, unknown>; outputPayload?: unknown; error?: string | null },
@@ -93,7 +94,9 @@ export async function applyRunAction(
     ...(opts.outputPayload !== undefined && { outputPayload: opts.outputPayload }),
     ...(opts.error !== undefined && { error: opts.error }),
   };
+  const { db } = deps;
   const updated = await transitionRun(db, t);
+  if (updated !== null) deps.changes.changed(updated);
   if (updated === null) {
     const current = await findRun(db, runId);
     if (current === null) throw new NotFoundError("Workflow run not found");

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis";
 import type { Logger } from "../logger";
 
 /**
@@ -14,7 +14,12 @@ export function runCancelChannel(prefix: string): string {
 export const RUN_CANCELLED = "Run cancelled";
 
 /** Best effort: a lost message only means the worker finishes the run's current work before it is refused. */
-export async function publishRunCancel(redis: Redis, prefix: string, runId: string, logger: Logger): Promise<void> {
+export async function publishRunCancel(
+  redis: RedisConnection,
+  prefix: string,
+  runId: string,
+  logger: Logger,
+): Promise<void> {
   try {
     await redis.publish(runCancelChannel(prefix), runId);
   } catch (err) {
@@ -56,7 +61,7 @@ export function createRunAborts(): RunAborts {
  * cancel channel. Resolves once subscribed, so a worker that says it started hears every later cancel.
  */
 export async function subscribeRunCancels(
-  subscriber: Redis,
+  subscriber: RedisConnection,
   prefix: string,
   aborts: RunAborts,
   logger: Logger,

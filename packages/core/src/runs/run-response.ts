@@ -44,8 +44,10 @@ export const RunResponse = z.strictObject({
   run_at: Timestamp.nullable().meta({ description: "Beyond Orcheo: a pending run does not start before this" }),
   blocked_by: z.enum(["concurrency", "rate_limit"]).nullable().meta({
     description:
-      "Beyond Orcheo: why a pending run waits: no concurrency slot yet, or no start left in its rate limit window (it starts at run_at)",
+      "Beyond Orcheo: why a pending run waits: no concurrency slot yet, or no start left in its rate limit window (it starts at run_at); for a waiting run, no concurrency slot to resume in yet",
   }),
+  queue: z.string().meta({ description: "Beyond Orcheo: the queue its jobs go to (its workflow's routing)" }),
+  priority: z.number().int().meta({ description: "Beyond Orcheo: 1..10, 1 starts first within its queue" }),
   created_at: Timestamp.nullable(),
   updated_at: Timestamp.nullable(),
   started_at: Timestamp.nullable(),

@@ -24,6 +24,9 @@ export type RunRow = {
   waitingFor: unknown;
   /** Why a pending run waits ("concurrency": no slot yet, "rate_limit": no start left in its window); or null. */
   blockedBy: "concurrency" | "rate_limit" | null;
+  /** The routing queue its jobs go to and their priority (1 first), fixed at its creation. */
+  queue: string;
+  priority: number;
   createdAt: Date;
   updatedAt: Date;
   startedAt: Date | null;
@@ -44,7 +47,7 @@ export const RUN_COLUMNS = `r.id::text AS "id", r.workflow_id::text AS "workflow
   r.input_payload AS "inputPayload", r.runnable_config AS "runnableConfig", r.output_payload AS "outputPayload",
   r.error, r.attempt, r.execute, r.idempotency_key AS "idempotencyKey", r.cron_occurrence AS "cronOccurrence",
   r.retry_of::text AS "retryOf", r.run_at AS "runAt", r.waiting_for AS "waitingFor",
-  r.blocked_by AS "blockedBy", r.created_at AS "createdAt", r.updated_at AS "updatedAt",
+  r.blocked_by AS "blockedBy", r.queue, r.priority, r.created_at AS "createdAt", r.updated_at AS "updatedAt",
   r.started_at AS "startedAt", r.completed_at AS "completedAt",
   r.parent_run_id::text AS "parentRunId", r.root_run_id::text AS "rootRunId", r.depth,
   r.child_group_id::text AS "childGroupId"`;
@@ -64,7 +67,9 @@ export function toRunJson(run: RunRow, audit: readonly AuditEntry[]): RunRespons
     attempt: run.attempt,
     retry_of: run.retryOf,
     run_at: iso(run.runAt),
-    blocked_by: run.status === "pending" ? run.blockedBy : null,
+    blocked_by: run.status === "pending" || run.status === "waiting" ? run.blockedBy : null,
+    queue: run.queue,
+    priority: run.priority,
     created_at: iso(run.createdAt),
     updated_at: iso(run.updatedAt),
     started_at: iso(run.startedAt),
@@ -89,6 +94,15 @@ export function outputPayloadOf(run: Pick<RunRow, "execute" | "inputPayload" | "
   const finalState = output.final_state;
   if (!isObject(finalState) || Object.hasOwn(finalState, "input")) return output;
   return { ...output, final_state: { input: run.inputPayload ?? {}, ...finalState } };
+}
+
+/**
+ * A succeeded run's result from its output (as `outputPayloadOf` answers it): `result` when its graph has an
+ * `output`, whatever that evaluated to (null included), else its final_state (docs/composition.md).
+ */
+export function resultOf(output: unknown): unknown {
+  if (!isObject(output)) return undefined;
+  return Object.hasOwn(output, "result") ? output.result : output.final_state;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -117,7 +131,8 @@ export const RUN_JSON_SQL = `json_build_object(
                      ELSE p.output_payload END,
   'error', p.error, 'attempt', p.attempt,
   'retry_of', p.retry_of, 'run_at', ${isoSql("p.run_at")},
-  'blocked_by', CASE WHEN p.status = 'pending' THEN p.blocked_by END, 'created_at', ${isoSql("p.created_at")},
+  'blocked_by', CASE WHEN p.status IN ('pending', 'waiting') THEN p.blocked_by END, 'queue', p.queue, 'priority', p.priority,
+  'created_at', ${isoSql("p.created_at")},
   'updated_at', ${isoSql("p.updated_at")}, 'started_at', ${isoSql("p.started_at")},
   'completed_at', ${isoSql("p.completed_at")},
   'parent_run_id', p.parent_run_id, 'root_run_id', coalesce(p.root_run_id, p.id),

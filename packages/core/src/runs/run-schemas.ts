@@ -2,6 +2,11 @@ import { z } from "zod";
 import { RunnableConfig } from "../workflows/workflow-schemas";
 import { RUN_STATUSES } from "./run-status";
 import { JsonObject } from "../http/json-object";
+import { Priority } from "../flow/routing";
+
+const RunPriority = Priority.optional().meta({
+  description: "Beyond Orcheo: 1..10, 1 starts first within its queue; default the workflow's (GET .../routing)",
+});
 
 /**
  * Orcheo's `actor`: who the caller says acts. The audit entry names the acting API key and keeps this as
@@ -25,6 +30,7 @@ export const CreateRunBody = z.strictObject({
   runnable_config: RunnableConfig,
   /** Beyond Orcheo: true enqueues the run for the workers, as a trigger would. */
   execute: z.boolean().default(false).meta({ description: "Beyond Orcheo: true hands the run to the workers" }),
+  priority: RunPriority,
 });
 
 export const ListRunsQuery = z.object({
@@ -70,9 +76,11 @@ export const ManualDispatchBody = z.strictObject({
         run_at: RunAt.nullish().meta({
           description: "Beyond Orcheo: the run is created pending and starts at this instant (a naive datetime is UTC)",
         }),
+        priority: RunPriority,
       }),
     )
     .min(1)
     .max(100),
   label: z.string().trim().min(1).max(100).nullish().meta({ description: "The runs' triggered_by" }),
+  priority: RunPriority.meta({ description: "Beyond Orcheo: the priority of the runs that name none themselves" }),
 });

@@ -23,7 +23,7 @@ export async function signalRun(
     if ((await findRun(deps.db, runId)) === null) throw new NotFoundError("Workflow run not found");
     throw new ConflictError("Run is not waiting for that signal.");
   }
-  const rows = await deps.db.$queryRawUnsafe<{ id: string }[]>(
+  const rows = await deps.db.$queryRawUnsafe<{ id: string; queue: string; priority: number }[]>(
     `WITH target AS (
        SELECT w.key AS node_id FROM runs r, jsonb_each(r.waiting_for) w
        WHERE r.id = $1::uuid AND r.status = 'waiting' AND w.value->>'kind' = 'signal' AND w.value->>'name' = $2
@@ -32,7 +32,7 @@ export async function signalRun(
                          updated_at = clock_timestamp()
        WHERE r.id = $1::uuid AND r.status = 'waiting'
          AND jsonb_exists_any(r.waiting_for, (SELECT array_agg(node_id) FROM target))
-       RETURNING r.id, r.attempt, r.updated_at
+       RETURNING r.id, r.attempt, r.updated_at, r.queue, r.priority
      ), steps AS (
        INSERT INTO run_steps (run_id, node_id, attempt, status, output, started_at, finished_at)
        SELECT upd.id, target.node_id, upd.attempt, 'succeeded', $3::jsonb, upd.updated_at, upd.updated_at
@@ -41,7 +41,7 @@ export async function signalRun(
        INSERT INTO run_audit_entries (run_id, actor, action, at, metadata)
        SELECT upd.id, $4::text, 'run_signalled', upd.updated_at, jsonb_build_object('name', $2::text) FROM upd
      )
-     SELECT id::text AS id FROM upd`,
+     SELECT id::text AS id, queue, priority FROM upd`,
     runId,
     name,
     JSON.stringify(payload ?? {}),
@@ -52,7 +52,7 @@ export async function signalRun(
     throw new ConflictError(`Run is not waiting for signal '${name}'.`);
   }
   try {
-    await enqueueResume(deps.queues, runId, new Date());
+    await enqueueResume(deps.queues, rows[0]!, new Date());
   } catch (err) {
     deps.logger.warn("resume not enqueued after a signal", {
       runId,

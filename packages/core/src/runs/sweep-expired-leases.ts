@@ -1,3 +1,4 @@
+import type { RunChangePublisher } from "../run-events/run-change-publisher";
 import type { Db } from "../db";
 import { settleFinishedChild } from "./child-runs";
 import type { Logger } from "../logger";
@@ -5,7 +6,13 @@ import { enqueueRequeued, type Queues } from "../jobs/queues";
 import { transitionRun } from "./transition-run";
 import { errorMessage } from "../errors";
 
-export type SweepDeps = { db: Db; logger: Logger; queues: Pick<Queues, "runs" | "enqueueRuns"> };
+export type SweepDeps = {
+  db: Db;
+  logger: Logger;
+  queues: Pick<Queues, "runQueue" | "enqueueRuns">;
+  /** Where each taken-over or failed run is announced (run event streams, waiting deliveries). */
+  changes?: Pick<RunChangePublisher, "changed">;
+};
 
 export type SweepOptions = {
   /** MAX_CRASH_RECOVERIES: takeovers allowed per run; the next expiry fails it. */
@@ -64,6 +71,7 @@ export async function sweepExpiredLeases(deps: SweepDeps, options: SweepOptions)
         metadata: { ...metadata, error },
       });
       if (failed === null) continue;
+      deps.changes?.changed(failed);
       deps.logger.warn("run failed after repeated worker crashes", { runId: run.id, previousWorker: run.owner });
       // A child run: its slot goes to the next item, or its parent resumes.
       await settleFinishedChild(deps, failed);
@@ -79,12 +87,13 @@ export async function sweepExpiredLeases(deps: SweepDeps, options: SweepOptions)
       metadata: { ...metadata, reason: "the worker executing the run stopped renewing its lease" },
     });
     if (pending === null) continue;
+    deps.changes?.changed(pending);
     deps.logger.warn("run lease expired, run taken over", { runId: run.id, previousWorker: run.owner });
     result.takenOver.push(run.id);
     try {
       await enqueueRequeued(
         deps.queues,
-        run.id,
+        pending,
         "takeover",
         run.attempt,
         Math.floor(Math.random() * TAKEOVER_JITTER_MS),

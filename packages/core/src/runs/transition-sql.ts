@@ -77,7 +77,9 @@ function transitionSql(t: Transition, { value, target, sources, from, idGuard }:
   }
   if (t.crashRecovery === true) sets.push(`crash_recoveries = r.crash_recoveries + 1`);
   if (t.error !== undefined) sets.push(`error = ${value("error")}`);
-  if (typeof t.slot === "object") {
+  if (typeof t.slot === "object" && "resumeKey" in t.slot) {
+    sets.push(`concurrency_key = ${value("slot_key")}`, `blocked_by = NULL`);
+  } else if (typeof t.slot === "object") {
     sets.push(`concurrency_key = ${value("slot_key")}`, `rate_key = ${value("rate_key")}`, `blocked_by = NULL`);
   }
   // Several runs: the status guard is written so that no status index can serve it. Runs are found by id alone; a
@@ -88,7 +90,9 @@ function transitionSql(t: Transition, { value, target, sources, from, idGuard }:
   if (t.callerDriven === true) guard += ` AND NOT r.execute`;
   if (t.attempt !== undefined) guard += ` AND r.attempt = ${value("attempt")}`;
   if (t.slot === "unlimited") guard += ` AND NOT EXISTS (${LIMITED_WORKFLOW_SQL})`;
-  else if (t.slot !== undefined) {
+  else if (t.slot !== undefined && "resumeKey" in t.slot) {
+    guard += ` AND switchyard_resume_wait(r.workflow_id, ${value("slot_key")}) IS NULL`;
+  } else if (t.slot !== undefined) {
     const keys = `${value("slot_key")}, ${value("rate_key")}`;
     const wait = `switchyard_start_wait(r.id, r.workflow_id, ${keys}, r.created_at, r.run_at) IS NULL`;
     // Several runs: the batch's locks are all taken first, in one order (an InitPlan, evaluated once before the

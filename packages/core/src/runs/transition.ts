@@ -43,9 +43,11 @@ export type Transition = {
   /**
    * A start under flow limits (docs/flow-control.md): "unlimited" starts only a run whose workflow has no limits
    * (a worker's first try); with the run's key values, it starts only if its workflow's concurrency and rate
-   * limits allow it now (switchyard_start_wait, in the statement) and records the keys, or changes nothing.
+   * limits allow it now (switchyard_start_wait, in the statement) and records the keys, or changes nothing. A
+   * resume (waiting → running) with `resumeKey` takes a slot of that key if the concurrency limits allow it now
+   * (switchyard_resume_wait), or changes nothing.
    */
-  slot?: "unlimited" | { key: string; rateKey: string };
+  slot?: "unlimited" | { key: string; rateKey: string } | { resumeKey: string };
 };
 
 /** Transitions with the same shape have the same SQL text, and can share one statement (`transitionRuns`). */
@@ -66,7 +68,7 @@ export function transitionShape(t: Transition): string {
     flag(hasSteps(t)) +
     flag(t.dedupeSteps === true) +
     flag(t.callerDriven === true) +
-    (t.slot === undefined ? "" : t.slot === "unlimited" ? "u" : "k")
+    (t.slot === undefined ? "" : t.slot === "unlimited" ? "u" : "resumeKey" in t.slot ? "r" : "k")
   );
 }
 
@@ -107,8 +109,8 @@ export function transitionValues(t: Transition, ord: number): TransitionValues {
     error: t.error,
     attempt: t.attempt,
     steps: hasSteps(t) ? toStepRows(t.steps ?? []) : undefined,
-    slot_key: typeof t.slot === "object" ? t.slot.key : undefined,
-    rate_key: typeof t.slot === "object" ? t.slot.rateKey : undefined,
+    slot_key: typeof t.slot !== "object" ? undefined : "resumeKey" in t.slot ? t.slot.resumeKey : t.slot.key,
+    rate_key: typeof t.slot === "object" && "rateKey" in t.slot ? t.slot.rateKey : undefined,
   };
 }
 

@@ -6,6 +6,7 @@ import { createLogger } from "../logger";
 import { closeQueues, createQueues } from "../jobs/queues";
 import { createRedis } from "../redis";
 import { createMetrics } from "../observability/metrics";
+import { createRunChangePublisher } from "../run-events/run-change-publisher";
 import { createTestDatabase } from "./test-database";
 
 export type TestDeps = Deps & {
@@ -37,15 +38,18 @@ export async function createTestDeps(overrides: Record<string, string> = {}): Pr
   const redis = createRedis(config, "producer");
   if (redis.status !== "ready") await new Promise((resolve) => redis.once("ready", resolve));
   const queues = createQueues(redis, config.QUEUE_PREFIX);
+  const changes = createRunChangePublisher(redis, config.QUEUE_PREFIX, logger);
   return {
     config,
     logger,
     db,
     redis,
     queues,
-    metrics: createMetrics({ queues }),
+    metrics: createMetrics({ queues, routing: { db, heartbeatSeconds: config.RUN_LEASE_HEARTBEAT_SECONDS } }),
+    changes,
     env,
     close: async () => {
+      await changes.flush();
       await closeQueues(queues);
       await deleteKeys(redis, `${config.QUEUE_PREFIX}:*`);
       redis.disconnect();

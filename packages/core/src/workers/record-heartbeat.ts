@@ -5,6 +5,8 @@ export type WorkerIdentity = {
   host: string;
   pid: number;
   concurrency: number;
+  /** The routing queues it consumes (WORKER_QUEUES); the default queue alone when absent. */
+  queues?: readonly string[];
   startedAt: Date;
   /** Where its metrics listener is (null: none). */
   metricsPort?: number | null;
@@ -28,11 +30,12 @@ export async function recordHeartbeat(
        WHERE id = ANY($2::uuid[]) AND status = 'running' AND lease_owner = $1
        RETURNING id
      ), registered AS (
-       INSERT INTO workers (id, host, pid, concurrency, active_run_ids, started_at, last_heartbeat_at, metrics_port)
-       VALUES ($1, $4, $5, $6, $2::uuid[], $7::timestamptz, clock_timestamp(), $8::int)
+       INSERT INTO workers (id, host, pid, concurrency, active_run_ids, started_at, last_heartbeat_at, metrics_port,
+                            queues)
+       VALUES ($1, $4, $5, $6, $2::uuid[], $7::timestamptz, clock_timestamp(), $8::int, $9::text[])
        ON CONFLICT (id) DO UPDATE SET host = excluded.host, pid = excluded.pid, concurrency = excluded.concurrency,
          active_run_ids = excluded.active_run_ids, started_at = excluded.started_at,
-         last_heartbeat_at = excluded.last_heartbeat_at, metrics_port = excluded.metrics_port
+         last_heartbeat_at = excluded.last_heartbeat_at, metrics_port = excluded.metrics_port, queues = excluded.queues
      )
      SELECT id::text AS id FROM renewed`,
     [
@@ -44,6 +47,7 @@ export async function recordHeartbeat(
       worker.concurrency,
       worker.startedAt.toISOString(),
       worker.metricsPort ?? null,
+      worker.queues ?? ["default"],
     ],
     true,
   );

@@ -1,4 +1,9 @@
 import { z } from "zod";
+import {
+  CreatedSubscriptionResponse,
+  CreateSubscriptionBody,
+  DeliveryResponse,
+} from "@switchyard/core/subscriptions/subscription-schemas";
 import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
 import { RunResponse } from "@switchyard/core/runs/run-response";
 import { CancelBody, RerunBody, RetryBody } from "../../routes/admin/dashboard-actions";
@@ -81,6 +86,36 @@ export const dashboardPaths: ZodOpenApiPathsObject = {
       ...ADMIN,
       requestParams: { path: z.object({ id: z.string().meta({ description: "The inbox entry's UUID" }) }) },
       responses: { 201: ok("The new run", RunResponse), ...errors(401, 403, 404, 409) },
+    },
+  },
+  "/admin/api/subscriptions": {
+    post: {
+      operationId: "dashboardCreateSubscription",
+      tags,
+      summary: "Subscribe a URL to run events (dashboard)",
+      description: `\`POST /api/subscriptions\` from the Subscriptions page, for an admin: the answer holds the secret, shown once. The page reads subscriptions and deliveries through the API's \`GET /admin/api/subscriptions...\` routes, admin only. ${SAME_ORIGIN}`,
+      ...ADMIN,
+      requestBody: { content: { "application/json": { schema: CreateSubscriptionBody } } },
+      responses: {
+        201: ok("The subscription, with its secret", CreatedSubscriptionResponse),
+        ...errors(401, 403, 422),
+      },
+    },
+  },
+  "/admin/api/subscriptions/{id}/deliveries/{delivery_id}/retry": {
+    post: {
+      operationId: "dashboardRetryDelivery",
+      tags,
+      summary: "Send a delivery again (dashboard)",
+      description: `\`POST /api/subscriptions/{id}/deliveries/{delivery_id}/retry\` from the Subscriptions page, for an admin. 409 while the subscription is disabled. ${SAME_ORIGIN}`,
+      ...ADMIN,
+      requestParams: {
+        path: z.object({
+          id: z.string().meta({ description: "The subscription's UUID" }),
+          delivery_id: z.string().meta({ description: "The delivery's UUID" }),
+        }),
+      },
+      responses: { 202: ok("The delivery, pending", DeliveryResponse), ...errors(401, 403, 404, 409) },
     },
   },
 };

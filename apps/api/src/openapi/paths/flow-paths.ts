@@ -1,6 +1,7 @@
 import type { ZodOpenApiPathsObject } from "zod-openapi";
 import { ConcurrencyBody, ConcurrencyResponse } from "@switchyard/core/flow/concurrency-limits";
 import { RateLimitBody, RateLimitResponse } from "@switchyard/core/flow/rate-limit";
+import { RoutingBody, RoutingResponse } from "@switchyard/core/flow/routing";
 import { errors, json, ok, workflowRefParams } from "../openapi-common";
 
 const tags = ["Flow control"];
@@ -44,6 +45,26 @@ export const flowPaths: ZodOpenApiPathsObject = {
       requestParams: { path: workflowRefParams },
       requestBody: { required: false, ...json(RateLimitBody) },
       responses: { 200: ok("The stored limit, or null", RateLimitResponse), ...errors(401, 404, 422) },
+    },
+  },
+  "/api/workflows/{workflow_ref}/routing": {
+    get: {
+      operationId: "getRouting",
+      tags,
+      summary: "Read the queue and priority",
+      description: 'Beyond Orcheo (docs/flow-control.md). Default: `{"queue": "default", "priority": 5}`.',
+      requestParams: { path: workflowRefParams },
+      responses: { 200: ok("The routing", RoutingResponse), ...errors(401, 404) },
+    },
+    put: {
+      operationId: "setRouting",
+      tags,
+      summary: "Set the queue and priority",
+      description:
+        "Beyond Orcheo, Celery's routing. The workflow's runs go to `queue` (`[a-z0-9_-]{1,64}`, default `default`), consumed by the workers whose WORKER_QUEUES name it; a run on a queue no live worker consumes stays pending (GET /api/system/queues flags it). Within a queue a run of higher `priority` (1..10, 1 first, default 5) starts before a lower one that waits, and equal priorities start oldest first. A run records both at its creation (a dispatch may set its own `priority`): a PUT applies to the runs created next. Omitted fields take their defaults.",
+      requestParams: { path: workflowRefParams },
+      requestBody: { required: true, ...json(RoutingBody) },
+      responses: { 200: ok("The stored routing", RoutingResponse), ...errors(401, 404, 422) },
     },
   },
 };

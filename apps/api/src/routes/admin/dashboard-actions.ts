@@ -39,7 +39,7 @@ export function dashboardActionRoutes(deps: Deps): Router {
 
   router.post("/runs/:runId/cancel", async (req, res) => {
     const body = parseInput(CancelBody, req.body ?? {});
-    const run = await applyRunAction(deps.db, runIdParam(req.params.runId), "cancel", {
+    const run = await applyRunAction(deps, runIdParam(req.params.runId), "cancel", {
       actor: dashboardActor(res),
       ...cancelOutcome(body.reason),
     });

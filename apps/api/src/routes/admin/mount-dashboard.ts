@@ -20,6 +20,7 @@ import type { Authenticator } from "@switchyard/core/auth/authenticator";
 import { dashboardAuth } from "../../middleware/dashboard-auth";
 import { assertScope, requireScope } from "../../middleware/principal";
 import { inboxRoutes, replayInbox } from "../inbox";
+import { createSubscriptionHandler, retryDeliveryHandler, subscriptionRoutes } from "../subscriptions";
 import { requireSameOriginWrite } from "./auth";
 import { dashboardActionRoutes } from "./dashboard-actions";
 
@@ -74,6 +75,16 @@ export function mountDashboard(
     return inbox(req, res, next);
   });
   api.post("/inbox/:id/replay", requireScope("admin"), replayInbox(deps));
+  // The Subscriptions page: admin only, reads included (deliveries hold run payloads), as on the API.
+  const subscriptions = subscriptionRoutes(deps);
+  api.use((req, res, next) => {
+    if (!(req.method === "GET" || req.method === "HEAD")) return next();
+    if (!/^\/subscriptions(\/|$)/i.test(req.path)) return next();
+    assertScope(res, "admin");
+    return subscriptions(req, res, next);
+  });
+  api.post("/subscriptions", requireScope("admin"), createSubscriptionHandler(deps));
+  api.post("/subscriptions/:id/deliveries/:delivery_id/retry", requireScope("admin"), retryDeliveryHandler(deps));
   // The run page follows a live run through its event stream.
   api.use(readOnly(runEventRoutes(deps, live)));
   api.use(() => {

@@ -29,7 +29,7 @@ const TRIGGER_COLUMNS = `c.workflow_id::text AS "workflowId", c.expression, c.ti
  * The unique key on runs (workflow_id, cron_occurrence) stays the last line of defence.
  */
 export async function dispatchCronRuns(
-  deps: Pick<Deps, "db" | "queues" | "logger" | "config"> & Partial<Pick<Deps, "metrics">>,
+  deps: Pick<Deps, "db" | "queues" | "logger" | "config" | "changes"> & Partial<Pick<Deps, "metrics">>,
   now: Date,
 ): Promise<RunJson[]> {
   const graceMs = deps.config.CRON_MISFIRE_GRACE_SECONDS * 1000;

@@ -38,6 +38,7 @@ export async function dispatchManualRuns(
       triggeredBy,
       inputPayload: r.input_payload,
       runAt: r.run_at ?? null,
+      priority: r.priority ?? body.priority ?? null,
       execute: true,
       actor: body.actor ?? "manual",
       ...(auditMetadata !== undefined && { auditMetadata }),

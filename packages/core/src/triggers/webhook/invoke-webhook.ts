@@ -62,7 +62,7 @@ function openSecrets(deps: Parameters<typeof invokeWebhook>[0], config: WebhookC
  * challenge is answered or a run is created.
  */
 export async function invokeWebhook(
-  deps: Pick<Deps, "db" | "queues" | "logger"> &
+  deps: Pick<Deps, "db" | "queues" | "logger" | "changes"> &
     Partial<Pick<Deps, "metrics">> & {
       config: Pick<Config, "SECRET_KEY" | "SECRET_KEY_PREVIOUS" | "WEBHOOK_DEFAULT_RATE_LIMIT"> &
         Partial<Pick<Config, "INBOX_MAX_BODY_BYTES">>;

@@ -1,7 +1,7 @@
 import { queryRows, type Queryable } from "../../db";
 import type { Logger } from "../../logger";
 import { errorMessage } from "../../errors";
-import { outputPayloadOf } from "../../runs/run-row";
+import { outputPayloadOf, resultOf } from "../../runs/run-row";
 import { isTerminal, statusInSql, TERMINAL_STATUSES, type RunStatus } from "../../runs/run-status";
 import type { RunChange } from "../../run-events/run-change";
 import type { RunChangeSubscriber } from "../../run-events/run-change-subscriber";
@@ -148,6 +148,5 @@ function answerOf(row: Row): WebhookAnswer | null {
   }
   if (!isTerminal(row.status)) return null;
   if (row.status !== "succeeded") return { kind: "ended", runId: row.id, status: row.status, error: row.error };
-  const output = outputPayloadOf(row) as { result?: unknown; final_state?: unknown } | null;
-  return { kind: "ended", runId: row.id, status: row.status, result: output?.result ?? output?.final_state };
+  return { kind: "ended", runId: row.id, status: row.status, result: resultOf(outputPayloadOf(row)) };
 }

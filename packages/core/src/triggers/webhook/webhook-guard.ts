@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../../redis";
 import { coalescePerTurn } from "../../coalesce";
 import { queryRows, type Queryable } from "../../db";
 import type { Logger } from "../../logger";
@@ -56,14 +56,14 @@ export type WebhookGuard = {
   withinRateLimit: (workflowId: string, rateLimit: WebhookRateLimit) => Promise<boolean>;
 };
 
-type GuardRedis = Redis & {
+type GuardRedis = RedisConnection & {
   switchyardWebhookRateLimit: (rateKey: string, ...args: (string | number)[]) => Promise<number>;
 };
 
 type RateCheck = { workflowId: string; rateLimit: WebhookRateLimit };
 
 /** Rate-limit keys live under `${prefix}:webhook:`; the `{workflowId}` hash tag keeps a workflow's keys in one slot. */
-export function createWebhookGuard(redis: Redis, prefix: string, logger?: Logger): WebhookGuard {
+export function createWebhookGuard(redis: RedisConnection, prefix: string, logger?: Logger): WebhookGuard {
   const r = redis as GuardRedis;
   // defineCommand loads the script once (EVALSHA, falling back to EVAL after a Redis restart).
   if (typeof r.switchyardWebhookRateLimit !== "function") {

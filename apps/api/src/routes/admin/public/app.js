@@ -6,6 +6,7 @@ import { workflowsPage } from "./workflows-page.js";
 import { workflowPage } from "./workflow-page.js";
 import { systemPage } from "./system-page.js";
 import { inboxPage } from "./inbox-page.js";
+import { subscriptionPage, subscriptionsPage } from "./subscriptions-page.js";
 
 /**
  * Each page: { title, load({ params, query }) → data, view({ data, params, query, ui }), poll?(data) → ms | null,
@@ -18,6 +19,8 @@ const ROUTES = [
   [/^\/workflows$/, workflowsPage],
   [/^\/workflows\/([^/]+)$/, workflowPage],
   [/^\/workflows\/([^/]+)\/inbox$/, inboxPage],
+  [/^\/subscriptions$/, subscriptionsPage],
+  [/^\/subscriptions\/([0-9a-fA-F-]{36})$/, subscriptionPage],
   [/^\/system$/, systemPage],
 ];
 
@@ -96,6 +99,7 @@ function Nav({ page }) {
     <nav>
       ${item("#/runs", "Runs", [runsPage, runPage])}
       ${item("#/workflows", "Workflows", [workflowsPage, workflowPage, inboxPage])}
+      ${item("#/subscriptions", "Subscriptions", [subscriptionsPage, subscriptionPage])}
       ${item("#/system", "Workers & queues", [systemPage])}
       <a href=${BULL_BOARD} class="external">Bull Board ↗</a>
     </nav>

@@ -1,4 +1,5 @@
-// Live workers (GET /api/system/workers, from their heartbeats), queue depth and runs finished per minute.
+// Live workers (GET /api/system/workers, from their heartbeats), routing queues, queue depth and runs finished per
+// minute.
 import { BULL_BOARD, fmtTime, getJson, getOptional, html, shortId } from "./lib.js";
 
 function Workers({ workers }) {
@@ -10,6 +11,7 @@ function Workers({ workers }) {
         <th>Host</th>
         <th>PID</th>
         <th>Concurrency</th>
+        <th>Queues</th>
         <th>Active runs</th>
         <th>Started</th>
         <th>Last heartbeat</th>
@@ -23,11 +25,48 @@ function Workers({ workers }) {
             <td>${w.host}</td>
             <td>${w.pid}</td>
             <td>${w.active_runs.length} / ${w.concurrency}</td>
+            <td class="mono">${(w.queues ?? []).join(", ")}</td>
             <td>
               ${w.active_runs.length === 0 ? "–" : w.active_runs.map((id) => html`<a class="mono" href=${`#/runs/${id}`}>${shortId(id)}</a> `)}
             </td>
             <td>${fmtTime(w.started_at)}</td>
             <td>${fmtTime(w.last_heartbeat_at)}</td>
+          </tr>`,
+      )}
+    </tbody>
+  </table>`;
+}
+
+/** Routing queues (WORKER_QUEUES, workflows' routing): a backlog no live worker consumes is flagged. */
+function RoutingQueues({ routing }) {
+  if (!routing || routing.length === 0) return html`<p class="muted empty">No routing queues.</p>`;
+  return html`<table class="routing-queues">
+    <thead>
+      <tr>
+        <th>Queue</th>
+        <th>Backlog</th>
+        <th>Delayed</th>
+        <th>Active</th>
+        <th>Consumers</th>
+      </tr>
+    </thead>
+    <tbody>
+      ${routing.map(
+        (q) =>
+          html`<tr class=${q.no_consumer ? "no-consumer" : ""}>
+            <td class="mono">${q.queue}</td>
+            <td class="num">${q.backlog ?? "?"}</td>
+            <td class="num">${q.delayed ?? "?"}</td>
+            <td class="num">${q.active ?? "?"}</td>
+            <td>
+              ${
+                q.no_consumer
+                  ? html`<span class="badge error-text">no consumer</span>`
+                  : q.consumers.length === 0
+                    ? "–"
+                    : html`<span class="mono">${q.consumers.join(", ")}</span>`
+              }
+            </td>
           </tr>`,
       )}
     </tbody>
@@ -115,7 +154,14 @@ export const systemPage = {
         <${Workers} workers=${data.workers} />
       </section>
       <section>
-        <h2>Queues</h2>
+        <h2>Routing queues</h2>
+        <${RoutingQueues} routing=${data.routing} />
+        <p class="small">
+          Workers consume the queues in their WORKER_QUEUES; a queue with a backlog and no live consumer waits for one.
+        </p>
+      </section>
+      <section>
+        <h2>BullMQ queues</h2>
         <${Queues} queues=${data.queues} />
         <p class="small">Jobs in detail, retries and cleanup: <a href=${BULL_BOARD}>Bull Board ↗</a></p>
       </section>

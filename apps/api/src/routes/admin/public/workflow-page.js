@@ -179,7 +179,7 @@ function Cron({ cron, config }) {
     </div>`;
 }
 
-function FlowLimits({ concurrency, rateLimit }) {
+function FlowLimits({ concurrency, rateLimit, routing }) {
   const c = concurrency ?? {};
   // Plain text outside the template: htm drops the space before a wrapped line.
   const rate = rateLimit ? `${rateLimit.limit} per ${rateLimit.interval_seconds} s` : "no limit";
@@ -190,6 +190,10 @@ function FlowLimits({ concurrency, rateLimit }) {
     <dd>${c.key ? html`${c.max_running_per_key} per <code>${c.key}</code>` : "no limit"}</dd>
     <dt>Start rate</dt>
     <dd>${rate}${rateLimit?.key && html` per <code>${rateLimit.key}</code>`}</dd>
+    <dt>Queue</dt>
+    <dd class="routing-queue"><code>${routing?.queue ?? "default"}</code></dd>
+    <dt>Priority</dt>
+    <dd class="routing-priority">${routing?.priority ?? 5} <span class="muted small">(1 first)</span></dd>
   </dl>`;
 }
 
@@ -198,7 +202,7 @@ export const workflowPage = {
   async load({ params: [ref] }) {
     const workflow = (await getJson(`/workflows/${encodeURIComponent(ref)}`)).body;
     const id = workflow.id;
-    const [versions, webhook, cron, cronConfig, runs, concurrency, rateLimit] = await Promise.all([
+    const [versions, webhook, cron, cronConfig, runs, concurrency, rateLimit, routing] = await Promise.all([
       getJson(`/workflows/${id}/versions`).then((r) => r.body),
       getJson(`/workflows/${id}/triggers/webhook/config`).then((r) => r.body),
       getOptional(`/workflows/${id}/triggers/cron/occurrences?limit=20`),
@@ -206,11 +210,12 @@ export const workflowPage = {
       getJson(`/runs?workflow=${id}&limit=10`).then((r) => r.body),
       getOptional(`/workflows/${id}/concurrency`),
       getOptional(`/workflows/${id}/rate-limit`),
+      getOptional(`/workflows/${id}/routing`),
     ]);
-    return { workflow, versions, webhook, cron, cronConfig, runs, concurrency, rateLimit };
+    return { workflow, versions, webhook, cron, cronConfig, runs, concurrency, rateLimit, routing };
   },
   view({ data, ui }) {
-    const { workflow, versions, webhook, cron, cronConfig, runs, concurrency, rateLimit } = data;
+    const { workflow, versions, webhook, cron, cronConfig, runs, concurrency, rateLimit, routing } = data;
     const url = `${location.origin}/api/workflows/${encodeURIComponent(workflow.handle ?? workflow.id)}/triggers/webhook`;
     return html`<h1>${workflow.name} ${workflow.is_archived && html`<span class="badge">archived</span>`}</h1>
       <dl class="meta">
@@ -245,7 +250,7 @@ export const workflowPage = {
       </section>
       <section>
         <h2>Flow control</h2>
-        <${FlowLimits} concurrency=${concurrency} rateLimit=${rateLimit} />
+        <${FlowLimits} concurrency=${concurrency} rateLimit=${rateLimit} routing=${routing} />
       </section>
       <section>
         <h2>Cron</h2>

@@ -1,0 +1,119 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import type pg from "pg";
+import { until } from "../lib/bench-env";
+import { createBenchWorkflow, webhookPath } from "../lib/bench-workflow";
+import { runClosedLoop, type HttpClient } from "../lib/http-load";
+import { round } from "../lib/stats";
+
+export type WebhookE2eSubscribedResult = {
+  scenario: "webhook-e2e-subscribed";
+  requests: number;
+  clients: number;
+  completed_per_s: number;
+  /** completed/s ÷ the plain webhook-e2e's completed/s of the same bench run. */
+  ratio_to_webhook_e2e: number | null;
+  /** Distinct run.succeeded events the receiver got, and the accepted runs they must equal. */
+  events_received: number;
+  accepted: number;
+  /** From the first request to the receiver's last new event. */
+  delivered_per_s: number;
+  /** From the last run's completion to the receiver's last new event. */
+  delivery_tail_ms: number;
+};
+
+/**
+ * webhook-e2e with an enabled subscription to its workflow's run.succeeded and a local receiver answering 204 at
+ * once: what the outbox trigger and the workers' senders cost the run pipeline, and that every event arrives.
+ */
+export async function runWebhookE2eSubscribed(
+  client: HttpClient,
+  pool: pg.Pool,
+  webhookE2eCompletedPerS: number | null,
+  requests = 20_000,
+  clients = 64,
+): Promise<WebhookE2eSubscribedResult> {
+  const ids = new Set<string>();
+  let lastNewEventAt = 0;
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      const id = String(req.headers["webhook-id"]);
+      if (!ids.has(id)) {
+        ids.add(id);
+        lastNewEventAt = Date.now();
+      }
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  const port = (receiver.address() as AddressInfo).port;
+  const workflowId = await createBenchWorkflow(client, "bench-webhook-e2e-subscribed");
+  const created = await client.send("POST", "/api/subscriptions", {
+    url: `http://127.0.0.1:${port}/events`,
+    events: ["run.succeeded"],
+    workflow: workflowId,
+  });
+  if (created.status !== 201) throw new Error(`create subscription answered ${created.status}: ${created.body}`);
+  const { id: subscriptionId } = JSON.parse(created.body) as { id: string };
+  try {
+    const path = webhookPath(workflowId);
+    const start = Date.now();
+    const results = await runClosedLoop(requests, clients, (i) => client.send("POST", path, { n: i }));
+    const accepted = results.filter((r) => r.status === 202).length;
+    await until(
+      async () => {
+        const { rows } = await pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM runs WHERE workflow_id = $1 AND status IN ('succeeded', 'failed')`,
+          [workflowId],
+        );
+        return rows[0]!.n >= accepted;
+      },
+      "webhook-e2e-subscribed runs to finish",
+      600_000,
+      250,
+    );
+    const { rows } = await pool.query<{ last: Date; failed: number }>(
+      `SELECT max(completed_at) AS last, count(*) FILTER (WHERE status <> 'succeeded')::int AS failed
+       FROM runs WHERE workflow_id = $1`,
+      [workflowId],
+    );
+    if (rows[0]!.failed > 0) throw new Error(`webhook-e2e-subscribed: ${rows[0]!.failed} runs did not succeed`);
+    const completedMs = rows[0]!.last.getTime() - start;
+    const completedPerS = (accepted / completedMs) * 1000;
+    await until(async () => ids.size >= accepted, "every run.succeeded event delivered", 600_000, 250);
+    const { rows: undelivered } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM event_deliveries WHERE subscription_id = $1 AND status <> 'delivered'`,
+      [subscriptionId],
+    );
+    // The receiver saw every event; the senders record each outcome right after its answer.
+    await until(
+      async () =>
+        (
+          await pool.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM event_deliveries WHERE subscription_id = $1 AND status = 'delivered'`,
+            [subscriptionId],
+          )
+        ).rows[0]!.n >= accepted,
+      `deliveries recorded (${undelivered[0]!.n} not yet)`,
+      60_000,
+      250,
+    );
+    return {
+      scenario: "webhook-e2e-subscribed",
+      requests,
+      clients,
+      completed_per_s: round(completedPerS, 0),
+      ratio_to_webhook_e2e: webhookE2eCompletedPerS === null ? null : round(completedPerS / webhookE2eCompletedPerS, 3),
+      events_received: ids.size,
+      accepted,
+      delivered_per_s: round((ids.size / (lastNewEventAt - start)) * 1000, 0),
+      delivery_tail_ms: Math.max(0, lastNewEventAt - rows[0]!.last.getTime()),
+    };
+  } finally {
+    // Later scenarios run without it.
+    await client.send("DELETE", `/api/subscriptions/${subscriptionId}`);
+    receiver.closeAllConnections();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  }
+}

@@ -1,0 +1,170 @@
+import { randomUUID } from "node:crypto";
+import { queryRows, type Queryable } from "../db";
+
+/** A delivery a sender claimed: what to send where, and its place in the retry schedule. */
+export type ClaimedDelivery = {
+  id: string;
+  subscriptionId: string;
+  url: string;
+  /** The stored (sealed) secret. */
+  secret: string;
+  body: string;
+  attempts: number;
+  scheduleStep: number;
+  firstAttemptAt: Date;
+  claimToken: string;
+};
+
+/**
+ * Claims up to $1 due deliveries (pending, next_attempt_at passed, their subscription enabled), skipping rows
+ * another sender holds. The claim moves next_attempt_at to its end ($2 seconds): a sender that dies holding it
+ * leaves the delivery due again then, for any sender. The attempt is counted as it starts.
+ */
+const CLAIM_SQL = `WITH due AS (
+    SELECT d.id FROM event_deliveries d
+    JOIN event_subscriptions s ON s.id = d.subscription_id AND s.enabled
+    WHERE d.status = 'pending' AND d.next_attempt_at <= clock_timestamp()
+    ORDER BY d.next_attempt_at LIMIT $1
+    FOR UPDATE OF d SKIP LOCKED
+  )
+  UPDATE event_deliveries d SET
+    next_attempt_at = clock_timestamp() + make_interval(secs => $2),
+    claim_token = $3::uuid,
+    attempts = d.attempts + 1,
+    first_attempt_at = coalesce(d.first_attempt_at, clock_timestamp())
+  FROM due, event_subscriptions s
+  WHERE d.id = due.id AND s.id = d.subscription_id
+  RETURNING d.id::text AS "id", d.subscription_id::text AS "subscriptionId", s.url, s.secret, d.body::text AS body,
+    d.attempts, d.schedule_step AS "scheduleStep", d.first_attempt_at AS "firstAttemptAt", d.claim_token::text AS "claimToken"`;
+
+export async function claimDueDeliveries(
+  db: Queryable,
+  limit: number,
+  claimSeconds: number,
+): Promise<ClaimedDelivery[]> {
+  return queryRows<ClaimedDelivery>(db, CLAIM_SQL, [limit, claimSeconds, randomUUID()]);
+}
+
+export type AttemptOutcome = {
+  responseCode: number | null;
+  durationMs: number;
+  error: string | null;
+};
+
+/**
+ * Successful attempts, several in one statement (each a row of $1): each delivery is delivered and its attempt
+ * logged, fenced on its claim (a claim that expired and was taken again, or a manual retry, leaves that row out).
+ * Their subscriptions' failure streaks end; last_success_at moves at most every 10 s, so a busy subscription's row
+ * is not written per delivery. Answers the ids recorded.
+ */
+const DELIVERED_SQL = `WITH i AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(id uuid, token uuid, code int, ms int)
+  ), d AS (
+    UPDATE event_deliveries e SET status = 'delivered', finished_at = clock_timestamp(), claim_token = NULL
+    FROM i WHERE e.id = i.id AND e.claim_token = i.token
+    RETURNING e.id, e.subscription_id, e.attempts, i.code, i.ms
+  ), a AS (
+    INSERT INTO event_delivery_attempts (delivery_id, attempt, outcome, response_code, duration_ms, error)
+    SELECT id, attempts, 'succeeded', code, ms, NULL FROM d
+  ), s AS (
+    UPDATE event_subscriptions s SET failing_since = NULL, last_success_at = clock_timestamp()
+    WHERE s.id IN (SELECT subscription_id FROM d)
+      AND (s.failing_since IS NOT NULL OR s.last_success_at IS NULL OR s.last_success_at < clock_timestamp() - interval '10 seconds')
+  )
+  SELECT id::text AS id FROM d`;
+
+export type DeliveredAttempt = Pick<ClaimedDelivery, "id" | "claimToken"> & AttemptOutcome;
+
+/** Records successful attempts in one statement; for each, whether its claim was still held. */
+export async function recordDelivered(db: Queryable, attempts: readonly DeliveredAttempt[]): Promise<boolean[]> {
+  const rows = attempts.map((a) => ({ id: a.id, token: a.claimToken, code: a.responseCode, ms: a.durationMs }));
+  const recorded = await queryRows<{ id: string }>(db, DELIVERED_SQL, [JSON.stringify(rows)]);
+  const ids = new Set(recorded.map((r) => r.id));
+  return attempts.map((a) => ids.has(a.id));
+}
+
+/**
+ * A failed attempt: pending again at $5, or failed when $5 is null (the schedule's window has passed); the
+ * attempt logged; the subscription's failure streak starts (or goes on), and a streak older than $7 seconds
+ * disables it. Answers whether the claim was still held and whether this attempt disabled the subscription.
+ */
+const FAILED_SQL = `WITH d AS (
+    UPDATE event_deliveries SET
+      status = CASE WHEN $5::timestamptz IS NULL THEN 'failed' ELSE 'pending' END,
+      next_attempt_at = coalesce($5::timestamptz, clock_timestamp()),
+      finished_at = CASE WHEN $5::timestamptz IS NULL THEN clock_timestamp() END,
+      schedule_step = schedule_step + 1,
+      claim_token = NULL
+    WHERE id = $1::uuid AND claim_token = $2::uuid
+    RETURNING id, subscription_id, attempts
+  ), a AS (
+    INSERT INTO event_delivery_attempts (delivery_id, attempt, outcome, response_code, duration_ms, error)
+    SELECT id, attempts, 'failed', $3, $4, $6::text FROM d
+  ), s AS (
+    UPDATE event_subscriptions s SET
+      failing_since = coalesce(s.failing_since, clock_timestamp()),
+      enabled = NOT coalesce(s.failing_since < clock_timestamp() - make_interval(secs => $7), false),
+      disabled_reason = CASE WHEN s.failing_since < clock_timestamp() - make_interval(secs => $7)
+        THEN 'every attempt failed since ' || switchyard_iso(s.failing_since) || ' (last: ' || $6::text || ')' END,
+      updated_at = clock_timestamp()
+    WHERE s.id = (SELECT subscription_id FROM d) AND s.enabled
+    RETURNING s.id, s.enabled
+  )
+  SELECT (SELECT count(*)::int FROM d) AS n, coalesce((SELECT NOT enabled FROM s), false) AS disabled,
+    (SELECT subscription_id::text FROM d) AS "subscriptionId"`;
+
+export async function recordFailed(
+  db: Queryable,
+  claim: Pick<ClaimedDelivery, "id" | "claimToken">,
+  outcome: AttemptOutcome & { error: string },
+  next: Date | null,
+  disableAfterSeconds: number,
+): Promise<{ recorded: boolean; disabled: boolean; subscriptionId: string | null }> {
+  const [row] = await queryRows<{ n: number; disabled: boolean; subscriptionId: string | null }>(db, FAILED_SQL, [
+    claim.id,
+    claim.claimToken,
+    outcome.responseCode,
+    outcome.durationMs,
+    next?.toISOString() ?? null,
+    outcome.error,
+    disableAfterSeconds,
+  ]);
+  return { recorded: (row?.n ?? 0) > 0, disabled: row?.disabled ?? false, subscriptionId: row?.subscriptionId ?? null };
+}
+
+/**
+ * A disabled subscription's pending deliveries wait (next_attempt_at 'infinity') until it is enabled again; then
+ * they are due at once. Never lost either way.
+ */
+export async function pauseDeliveries(db: Queryable, subscriptionId: string): Promise<void> {
+  await queryRows(
+    db,
+    `UPDATE event_deliveries SET next_attempt_at = 'infinity', claim_token = NULL
+     WHERE subscription_id = $1::uuid AND status = 'pending' AND next_attempt_at <> 'infinity'`,
+    [subscriptionId],
+  );
+}
+
+export async function resumeDeliveries(db: Queryable, subscriptionId: string): Promise<void> {
+  await queryRows(
+    db,
+    `UPDATE event_deliveries SET next_attempt_at = clock_timestamp()
+     WHERE subscription_id = $1::uuid AND status = 'pending' AND next_attempt_at = 'infinity'`,
+    [subscriptionId],
+  );
+}
+
+/**
+ * Whether any subscription is enabled, and the age in seconds of the oldest due pending delivery (0 when none):
+ * the outbox lag. One probe of the due index.
+ */
+export async function readOutboxState(db: Queryable): Promise<{ subscribed: boolean; lagSeconds: number }> {
+  const [row] = await queryRows<{ subscribed: boolean; lag: number | null }>(
+    db,
+    `SELECT EXISTS (SELECT 1 FROM event_subscriptions WHERE enabled) AS subscribed,
+       (SELECT extract(epoch FROM clock_timestamp() - min(next_attempt_at))::float8 FROM event_deliveries
+        WHERE status = 'pending' AND next_attempt_at <= clock_timestamp()) AS lag`,
+    [],
+  );
+  return { subscribed: row?.subscribed ?? false, lagSeconds: Math.max(0, row?.lag ?? 0) };
+}
