@@ -95,7 +95,7 @@ try {
     });
     // Compared with the unlimited figure of this same run: the machine's load moves both.
     if (wanted.has("keyed-concurrency")) {
-      emit(await runKeyedConcurrency(client, env.pool, unlimited.completed_per_s));
+      emit(await runKeyedConcurrency(client, env.pool, unlimited.completed_per_s, pids));
     }
   }
   // Right after webhook-e2e, compared with it: the same machine load as near as can be.

@@ -1,8 +1,10 @@
 import type pg from "pg";
 import { until } from "../lib/bench-env";
+import { measureCpu } from "../lib/cpu-time";
 import { createBenchWorkflow, webhookPath } from "../lib/bench-workflow";
 import { runClosedLoop, type HttpClient } from "../lib/http-load";
 import { round } from "../lib/stats";
+import type { CpuPids } from "./webhook-e2e";
 
 export type KeyedConcurrencyResult = {
   scenario: "keyed-concurrency";
@@ -14,7 +16,22 @@ export type KeyedConcurrencyResult = {
   non_202: number;
   /** The most runs of one key found running at once by the sampler: 1 when the limit held. */
   max_running_per_key_seen: number;
+  /** CPU time per run by process group (as webhook-e2e's), the sampler's queries included in postgres. */
+  cpu_ms_per_run: Record<string, number>;
+  /** Per run, from Postgres's statistics of the bench database: transactions committed, runs rows updated. */
+  per_run: { commits: number; runs_updates: number };
 };
+
+type DbCounters = { commits: number; updates: number };
+
+/** Postgres's cumulative counters, as flushed so far (a backend flushes them about once a second). */
+async function readCounters(pool: pg.Pool): Promise<DbCounters> {
+  const { rows } = await pool.query<DbCounters>(
+    `SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database())::float8 AS commits,
+            (SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'runs')::float8 AS updates`,
+  );
+  return rows[0]!;
+}
 
 /**
  * webhook-e2e's load on a workflow with `max_running_per_key` 1 over `keys` keys: every run takes the limited
@@ -24,6 +41,7 @@ export async function runKeyedConcurrency(
   client: HttpClient,
   pool: pg.Pool,
   unlimitedCompletedPerS: number,
+  pids: CpuPids,
   requests = 20_000,
   keys = 200,
   clients = 64,
@@ -46,6 +64,8 @@ export async function runKeyedConcurrency(
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
+  const before = await readCounters(pool);
+  const cpu = measureCpu(pids);
   const start = Date.now();
   const results = await runClosedLoop(requests, clients, (i) => client.send("POST", path, { n: i, k: i % keys }));
   const accepted = results.filter((r) => r.status === 202).length;
@@ -71,6 +91,10 @@ export async function runKeyedConcurrency(
      FROM runs WHERE workflow_id = $1`,
     [workflowId],
   );
+  const cpuPerRun = cpu.stop(accepted);
+  // The last backends' counters reach the statistics within about a second.
+  await new Promise((r) => setTimeout(r, 1_500));
+  const after = await readCounters(pool);
   if (rows[0]!.failed > 0) throw new Error(`keyed-concurrency: ${rows[0]!.failed} runs did not succeed`);
   const completedPerS = (accepted / (rows[0]!.last.getTime() - start)) * 1000;
   return {
@@ -81,5 +105,10 @@ export async function runKeyedConcurrency(
     ratio_to_unlimited: round(completedPerS / unlimitedCompletedPerS, 3),
     non_202: requests - accepted,
     max_running_per_key_seen: maxSeen,
+    cpu_ms_per_run: cpuPerRun,
+    per_run: {
+      commits: round((after.commits - before.commits) / accepted, 2),
+      runs_updates: round((after.updates - before.updates) / accepted, 2),
+    },
   };
 }

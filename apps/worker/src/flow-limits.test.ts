@@ -146,4 +146,63 @@ describe("flow limits across two worker processes", () => {
     assert.ok(perWindow.size >= 4, JSON.stringify([...perWindow]));
     assert.ok(outcomes.every((o) => o.run.attempt === 1));
   });
+
+  it("starts the run a freed slot wakes in the job of the run that freed it, oldest first", async () => {
+    const held = createGate();
+    server.route("/held", async () => {
+      await held.promise;
+      return { body: "done" };
+    });
+    const graph = { nodes: [{ id: "work", type: "http.request", params: { url: `${server.url}/held` } }], edges: [] };
+    const workflow = await createTestWorkflow(deps.db, { name: "handed over" }, graph);
+    await updateConcurrencyLimits(deps.db, workflow.workflowId, {
+      max_running: null,
+      key: "input.customer",
+      max_running_per_key: 1,
+    });
+    const ids: string[] = [];
+    // One statement each: their creation order is the order they must run in.
+    for (let i = 0; i < 4; i++) {
+      const [created] = await createRuns(deps.db, [
+        { ...workflow, triggeredBy: "test", execute: true, actor: "test", inputPayload: { customer: "solo", i } },
+      ]);
+      ids.push(created!.run.id);
+    }
+    // The first holds the key's slot until the three others were refused one and marked.
+    await enqueueRuns(deps.queues, ids.slice(0, 1));
+    await eventually(async () =>
+      (await deps.db.run.count({ where: { id: ids[0], status: "running" } })) === 1 ? 1 : undefined,
+    );
+    await enqueueRuns(deps.queues, ids.slice(1));
+    await eventually(async () => {
+      const n = await deps.db.run.count({ where: { id: { in: ids }, status: "pending", blockedBy: "concurrency" } });
+      return n === 3 ? n : undefined;
+    });
+    held.open();
+    const outcomes = await Promise.all(ids.map((id) => waitForOutcome(deps.db, id, 60_000)));
+    assert.deepEqual(
+      outcomes.map((o) => o.run.status),
+      ids.map(() => "succeeded"),
+    );
+    const starts = outcomes.map(({ audit }) => audit.find((a) => a.action === "run_started")!.at.getTime());
+    assert.deepEqual(
+      [...starts].sort((a, b) => a - b),
+      starts,
+    );
+    const intervals = outcomes.map(({ audit }) => ({
+      start: audit.find((a) => a.action === "run_started")!.at,
+      end: audit.find((a) => a.action === "run_succeeded")!.at,
+    }));
+    assert.equal(maxOverlap(intervals), 1);
+    // Each woken run started in the job of the run before it (its log names that job): no wake job went through
+    // the queue.
+    const startLines = workers
+      .flatMap((w) => w.logs)
+      .filter((l) => l.message === "run started" && ids.includes(l.runId as string));
+    const jobOf = new Map(startLines.map((l) => [l.runId as string, l.jobId as string]));
+    assert.deepEqual(
+      ids.map((id) => jobOf.get(id)),
+      ids.map(() => `run-${ids[0]}`),
+    );
+  });
 });

@@ -6,6 +6,8 @@ import { JOBS, QUEUES, parseJobPayload, type JobName, type JobPayload } from "@s
 import type { NodeRegistry } from "@switchyard/core/engine/node-registry";
 import { createConfiguredNodeRegistry } from "@switchyard/core/process/boot-node-registry";
 import { executeRun, type RunExecutionDeps } from "@switchyard/core/runs/execute-run";
+import { executeWithWoken } from "@switchyard/core/flow/execute-with-woken";
+import { createFlowBatchers } from "@switchyard/core/flow/flow-batchers";
 import { createChildSettler } from "@switchyard/core/runs/child-runs";
 import { createRunAborts, subscribeRunCancels } from "@switchyard/core/runs/run-cancellation";
 import { createTransitionBatcher } from "@switchyard/core/runs/transition-batcher";
@@ -83,6 +85,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     // Every applied start and outcome is announced to the API processes: one PUBLISH per batch (run event streams,
     // waiting webhook deliveries).
     transitions: pokingTransitions(publishingTransitions(createTransitionBatcher(deps.db), changes), relay),
+    flow: createFlowBatchers(deps.db),
     changes,
     limits: engineLimitsFrom(config),
     ...(config.RUN_TIMEOUT_SECONDS !== undefined && { runTimeoutSeconds: config.RUN_TIMEOUT_SECONDS }),
@@ -100,14 +103,21 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     },
   };
   const execute = observeRuns(executeRun, deps.metrics, deps.telemetry !== undefined);
+  let stopping = false;
   const handlers: Handlers = {
     execute_run: async (payload, job, token, signal) => {
-      const result = await execute(execution, {
+      const run = {
         runId: payload.run_id,
         jobId: job.id ?? "",
         resume: payload.resume === true,
         signal,
-        postpone: (until) => job.moveToDelayed(Math.max(until.getTime(), Date.now() + MIN_POSTPONE_MS), token),
+        postpone: (until: Date) => job.moveToDelayed(Math.max(until.getTime(), Date.now() + MIN_POSTPONE_MS), token),
+      };
+      // The runs a finished run's concurrency slot wakes start in this job, until the worker closes.
+      const result = await executeWithWoken((j) => execute(execution, j), run, {
+        queues: deps.queues,
+        logger,
+        accepting: () => !stopping,
       });
       // The job now waits in the delayed set: BullMQ must neither complete nor fail it.
       if (result === "postponed") throw new DelayedError();
@@ -166,6 +176,7 @@ export async function createWorker(deps: WorkerDeps): Promise<RunsWorker> {
     consumer: consumers[0]!.consumer,
     consumers: consumers.map(({ queue, consumer }) => ({ queue, consumer })),
     close: async (deadlineMs = config.WORKER_SHUTDOWN_TIMEOUT * 1_000) => {
+      stopping = true;
       for (const watchdog of watchdogs) watchdog.stop();
       const closing = Promise.all(consumers.map((c) => c.consumer.close())).then(() => undefined);
       if (!(await settlesWithin(closing, deadlineMs))) {

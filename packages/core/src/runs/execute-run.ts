@@ -23,7 +23,8 @@ import { handOverRun } from "./hand-over-run";
 import { startLimitedRun, type LimitedStart, type StartRefusal } from "../flow/start-limited-run";
 import { resumeLimitedRun } from "../flow/resume-limited-run";
 import type { Transition } from "./transition";
-import { wakeBlockedRuns } from "../flow/wake-blocked-runs";
+import { wakeBlockedRuns, type WokenHandOff } from "../flow/wake-blocked-runs";
+import type { FlowBatchers, LimitedCandidate } from "../flow/flow-batchers";
 import type { EngineLimits } from "../engine/engine-limits";
 import { evaluateExpression } from "../engine/compile-expression";
 import { errorMessage } from "../errors";
@@ -60,6 +61,8 @@ export type RunExecutionDeps = {
   limits?: EngineLimits;
   /** Child runs of workflow and map nodes (MAX_RUN_DEPTH, MAP_MAX_ITEMS); without, those nodes fail. */
   childRuns?: ChildRunDeps;
+  /** The limited starts' reads and the freed slots' wakes of one turn share statements (`createFlowBatchers`). */
+  flow?: FlowBatchers;
   /** Tells the API processes about the changes written outside `transitions` (steps, parking), after the commit. */
   changes?: RunChangePublisher;
 };
@@ -106,6 +109,13 @@ export async function executeRun(
     postpone?: (until: Date) => Promise<void>;
     /** A resume job: takes up a waiting run (waiting → running, same attempt) instead of starting a pending one. */
     resume?: boolean;
+    /**
+     * Woken by a run that freed its slot: a run of a limited workflow, started by the limited start at once, with
+     * what it reads (read by the wake).
+     */
+    woken?: LimitedCandidate;
+    /** Takes the runs this run's freed slot wakes, to start them here (`executeWithWoken`); without, enqueued. */
+    handOff?: WokenHandOff;
   },
 ): Promise<ExecuteRunResult> {
   // Tracked before the start, so a cancel published as soon as the run is running finds it here.
@@ -139,18 +149,29 @@ async function startAndExecute(
     action: "run_resumed",
     lease: deps.lease,
   });
+  const unlimitedStart = () =>
+    transitionRunDurably(db, { ...startOf(deps, runId), slot: "unlimited" }, retry, deps.transitions);
   let run = resumed
     ? await transitionRunDurably(db, { ...resumeOf(), slot: "unlimited" }, retry, deps.transitions)
-    : await transitionRunDurably(db, { ...startOf(deps, runId), slot: "unlimited" }, retry, deps.transitions);
-  // Refused: maybe a run of a workflow with flow limits, which starts (or resumes) by asking them (one-run
-  // statements): a resume takes a concurrency slot again, as a start does.
+    : job.woken !== undefined
+      ? null
+      : await unlimitedStart();
+  // Refused: maybe a run of a workflow with flow limits, which starts (or resumes) by asking them: a resume takes a
+  // concurrency slot again, as a start does (`startLimitedRun`, `resumeLimitedRun`). A woken run asks them first,
+  // and takes the unlimited start only if its workflow's limits have been removed since.
   const expressions = deps.limits?.expressions;
   const limitedStart =
     run !== null
       ? null
       : resumed
         ? await resumeLimitedRun(db, resumeOf(), retry, expressions)
-        : await startLimitedRun(db, startOf(deps, runId), retry, expressions);
+        : await startLimitedRun(db, startOf(deps, runId), retry, {
+            ...(expressions !== undefined && { limits: expressions }),
+            ...(deps.transitions !== undefined && { transitions: deps.transitions }),
+            ...(deps.flow !== undefined && { flow: deps.flow }),
+            ...(job.woken !== undefined && { candidate: job.woken }),
+          });
+  if (limitedStart === null && job.woken !== undefined && !resumed) run = await unlimitedStart();
   if (limitedStart !== null && "blocked" in limitedStart) {
     if (limitedStart.blocked === "concurrency" && resumed) {
       logger.info("run waits for a concurrency slot to resume", { runId, jobId });
@@ -207,7 +228,7 @@ async function startAndExecute(
   } finally {
     untrack?.();
     // The run left running whichever way it went: its slot is free for the oldest run waiting for one.
-    if (limited !== null && deps.queues !== undefined) await wakeAfter(deps, deps.queues, limited);
+    if (limited !== null && deps.queues !== undefined) await wakeAfter(deps, deps.queues, limited, job.handOff);
   }
 }
 
@@ -222,7 +243,9 @@ async function waitToStart(
     deps.logger.info("run waits for a concurrency slot", { runId, jobId });
     return "blocked";
   }
-  deps.logger.info("run waits for its rate limit window", { runId, jobId, runAt: refusal.until.toISOString() });
+  const message =
+    refusal.blocked === "rate_limit" ? "run waits for its rate limit window" : "run start contended, trying again";
+  deps.logger.info(message, { runId, jobId, runAt: refusal.until.toISOString() });
   if (job.postpone !== undefined) {
     await job.postpone(refusal.until);
     return "postponed";
@@ -247,9 +270,15 @@ function startOf(deps: RunExecutionDeps, runId: string) {
   } as const satisfies Parameters<typeof transitionRun>[1];
 }
 
-async function wakeAfter(deps: RunExecutionDeps, queues: Pick<Queues, "runQueue">, limited: LimitedStart) {
+async function wakeAfter(
+  deps: RunExecutionDeps,
+  queues: Pick<Queues, "runQueue">,
+  limited: LimitedStart,
+  handOff: WokenHandOff | undefined,
+) {
   try {
-    await wakeBlockedRuns({ db: deps.db, queues }, limited.run.workflowId, limited.key, limited.workflowWide);
+    const slot = { workflowId: limited.run.workflowId, key: limited.key, workflowWide: limited.workflowWide };
+    await wakeBlockedRuns({ db: deps.db, queues, ...(deps.flow !== undefined && { flow: deps.flow }) }, slot, handOff);
   } catch (err) {
     // The woken runs stay pending: the reconciler enqueues them again.
     deps.logger.warn("blocked runs not woken", { runId: limited.run.id, error: errorMessage(err) });

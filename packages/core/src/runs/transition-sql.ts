@@ -94,7 +94,19 @@ function transitionSql(t: Transition, { value, target, sources, from, idGuard }:
     guard += ` AND switchyard_resume_wait(r.workflow_id, ${value("slot_key")}) IS NULL`;
   } else if (t.slot !== undefined) {
     const keys = `${value("slot_key")}, ${value("rate_key")}`;
-    guard += ` AND switchyard_start_wait(r.id, r.workflow_id, ${keys}, r.created_at, r.run_at) IS NULL`;
+    const wait = `switchyard_start_wait(r.id, r.workflow_id, ${keys}, r.created_at, r.run_at) IS NULL`;
+    // Several runs: the batch's locks are all taken first, in one order (an InitPlan, evaluated once before the
+    // first run's wait), so two batches cannot deadlock. A later run's wait sees the earlier runs this statement
+    // started (a VOLATILE function reads the changes of the statement calling it).
+    const lockAll = `(SELECT switchyard_lock_slots(array_agg(l.id), array_agg(l.slot_key), array_agg(l.rate_key)) FROM i l)`;
+    // Runs are not started in creation order within a statement: only a key's oldest run of the batch may start
+    // (the others ask again alone, after its start).
+    // Driven by the batch's rows (each older run read by its id), never by a scan of the older runs.
+    const oldestOfKey = `NOT EXISTS (SELECT 1 FROM i o WHERE o.slot_key = i.slot_key AND o.id <> r.id
+         AND (SELECT ro.workflow_id = r.workflow_id AND (ro.created_at, ro.id) < (r.created_at, r.id)
+              FROM runs ro WHERE ro.id = o.id))`;
+    guard +=
+      from === null ? ` AND ${wait}` : ` AND ${oldestOfKey} AND CASE WHEN ${lockAll} THEN ${wait} ELSE false END`;
   }
   let steps = "";
   if (hasSteps(t)) {
