@@ -233,11 +233,16 @@ describe("example workflows", () => {
     server.route("/customers", () => ({ body: { customers } }));
     let inFlight = 0;
     let maxInFlight = 0;
+    const perCustomer = new Map<string, number>();
+    let maxPerCustomer = 0;
     server.route("/crm", async (req) => {
-      maxInFlight = Math.max(maxInFlight, ++inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      inFlight--;
       const { id } = JSON.parse(req.body) as { id: string };
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      perCustomer.set(id, (perCustomer.get(id) ?? 0) + 1);
+      maxPerCustomer = Math.max(maxPerCustomer, perCustomer.get(id)!);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      perCustomer.set(id, perCustomer.get(id)! - 1);
+      inFlight--;
       return id === "c-3" ? { status: 422, body: { error: "bad email" } } : { body: { synced: true } };
     });
     server.route("/summary", () => ({ body: { ok: true } }));
@@ -246,6 +251,8 @@ describe("example workflows", () => {
       CUSTOMERS_URL: `${server.url}/customers`,
       SUMMARY_URL: `${server.url}/summary`,
     });
+    const limit = await api.request("GET", "/api/workflows/sync-customer/concurrency");
+    assert.deepEqual(limit.body, { max_running: null, key: "input.item.id", max_running_per_key: 1 });
     const workflow = (await api.request("GET", "/api/workflows/fan-out-customers")).body;
     const dispatched = await api.request("POST", "/api/triggers/manual/dispatch", {
       body: { workflow_id: workflow.id, runs: [{ input_payload: {} }] },
@@ -263,5 +270,6 @@ describe("example workflows", () => {
     // c-3 was tried three times (its retry policy); at most 5 children were in flight at once.
     assert.equal(requestsTo("/crm").length, 14);
     assert.ok(maxInFlight <= 5 && maxInFlight > 1, `saw ${maxInFlight} in flight`);
+    assert.equal(maxPerCustomer, 1);
   });
 });

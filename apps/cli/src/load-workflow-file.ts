@@ -36,6 +36,7 @@ export async function loadWorkflowFile(
   if (installed.cron && cron !== undefined) {
     lines.push(`cron ${String(cron.expression ?? "0 * * * *")} ${String(cron.timezone ?? "UTC")}`);
   }
+  for (const key of installed.flow) lines.push(`${key} ${JSON.stringify(bundle.flow[key])}`);
   const manual = bundle.triggers.manual;
   if (manual !== undefined) {
     lines.push(`run it: switchyard trigger ${ref} --input '${JSON.stringify(manual.input_payload ?? {})}'`);

@@ -9,11 +9,17 @@ export type InstalledBundle = {
   version: { id: string; version: number };
   webhook: boolean;
   cron: boolean;
+  /** The keys of the bundle's `flow` whose settings were saved. */
+  flow: FlowKey[];
 };
+
+/** A bundle's `flow` keys and the route under the workflow that saves each. */
+const FLOW_ROUTES = { concurrency: "concurrency", rate_limit: "rate-limit", routing: "routing" } as const;
+type FlowKey = keyof typeof FLOW_ROUTES;
 
 /**
  * Installs a parsed bundle through the API: the workflow (reused when its handle exists, so loading a file again
- * adds a version), a version, then the webhook and cron configs it has. Throws with the API's detail.
+ * adds a version), a version, then the webhook and cron configs and the flow settings it has. Throws with the API's detail.
  */
 export async function installWorkflowBundle(api: ApiCall, bundle: WorkflowBundle): Promise<InstalledBundle> {
   const { handle } = bundle.workflow;
@@ -33,11 +39,19 @@ export async function installWorkflowBundle(api: ApiCall, bundle: WorkflowBundle
     expect(await api("PUT", `${path}/triggers/webhook/config`, webhook), 200, "save the webhook config");
   }
   if (cron !== undefined) expect(await api("PUT", `${path}/triggers/cron/config`, cron), 200, "save the cron config");
+  const flow: FlowKey[] = [];
+  for (const key of Object.keys(FLOW_ROUTES) as FlowKey[]) {
+    const body = bundle.flow[key];
+    if (body === undefined) continue;
+    expect(await api("PUT", `${path}/${FLOW_ROUTES[key]}`, body), 200, `save the ${FLOW_ROUTES[key]} settings`);
+    flow.push(key);
+  }
   return {
     workflow: { id: workflow.id, handle: workflow.handle, created },
     version: { id: version.id, version: version.version },
     webhook: webhook !== undefined,
     cron: cron !== undefined,
+    flow,
   };
 }
 

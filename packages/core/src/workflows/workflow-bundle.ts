@@ -6,7 +6,8 @@ const PLACEHOLDER = /\$\{([A-Z][A-Z0-9_]*)\}/g;
 
 /**
  * A workflow in one file (examples/*.json): the workflow, its version and its trigger configs, with `${NAME}`
- * placeholders for what differs per installation (endpoint URLs, secrets). `variables` declares each one.
+ * placeholders for what differs per installation (endpoint URLs, secrets). `variables` declares each one. `flow` holds
+ * the workflow's flow settings, each the body of its route's PUT (docs/flow-control.md).
  */
 export const WorkflowBundle = z.strictObject({
   description: z.string().optional(),
@@ -29,6 +30,13 @@ export const WorkflowBundle = z.strictObject({
       cron: z.record(z.string(), z.unknown()).optional(),
       /** Not installed: the input a manual run of this workflow expects, for `switchyard trigger --input`. */
       manual: z.strictObject({ input_payload: z.unknown() }).optional(),
+    })
+    .default({}),
+  flow: z
+    .strictObject({
+      concurrency: z.record(z.string(), z.unknown()).optional(),
+      rate_limit: z.record(z.string(), z.unknown()).optional(),
+      routing: z.record(z.string(), z.unknown()).optional(),
     })
     .default({}),
 });
@@ -61,11 +69,11 @@ export function parseWorkflowBundle(raw: unknown, values: Readonly<Record<string
     }
   }
   const used = new Set<string>();
-  const { workflow, version, triggers } = bundle;
-  const filled = substitute({ workflow, version, triggers }, (name) => {
+  const { workflow, version, triggers, flow } = bundle;
+  const filled = substitute({ workflow, version, triggers, flow }, (name) => {
     used.add(name);
     return values[name] ?? bundle.variables[name]?.default;
-  }) as Pick<WorkflowBundle, "workflow" | "version" | "triggers">;
+  }) as Pick<WorkflowBundle, "workflow" | "version" | "triggers" | "flow">;
   for (const name of used) {
     const variable = bundle.variables[name];
     if (variable === undefined) problems.push(`\${${name}} is used but not declared in variables`);
