@@ -1,4 +1,4 @@
-import type { ConcurrencyInput, RateLimitInput, RoutingInput } from "@switchyard/client";
+import type { ConcurrencyInput, RateLimitInput, RoutingInput, SwitchyardClient } from "@switchyard/client";
 import type { CliCommand } from "../cli-context";
 
 /** `--set name=value` pairs as a body: numbers as numbers, `null` as null, anything else as text. */
@@ -13,62 +13,59 @@ function bodyOf(pairs: readonly string[]): Record<string, unknown> | undefined {
   return body;
 }
 
-export const concurrencyCommand: CliCommand = {
+/**
+ * A command showing (no `--set`) or replacing (`--set name=value`...) one of a workflow's flow settings;
+ * `--set none` sends `none`, the body that clears it.
+ */
+function flowSettingsCommand<Body>(spec: {
+  name: string;
+  usage: string;
+  none: Body;
+  get: (client: SwitchyardClient, ref: string) => Promise<unknown>;
+  set: (client: SwitchyardClient, ref: string, body: Body) => Promise<unknown>;
+}): CliCommand {
+  return {
+    name: spec.name,
+    usage: spec.usage,
+    run: async ({ args, options, client }) => {
+      const [ref] = args;
+      if (ref === undefined) return undefined;
+      const none = options.set.length === 1 && options.set[0] === "none";
+      const body = none ? spec.none : (bodyOf(options.set) as Body | undefined);
+      if (body === undefined) return undefined;
+      const answer = options.set.length === 0 ? await spec.get(client(), ref) : await spec.set(client(), ref, body);
+      console.log(JSON.stringify(answer));
+      return 0;
+    },
+  };
+}
+
+export const concurrencyCommand = flowSettingsCommand<ConcurrencyInput>({
   name: "concurrency",
   usage:
     "  concurrency <workflow> [--set max_running=2 --set key=input.customer --set max_running_per_key=1]\n" +
     "                                                 show or replace the concurrency limits ({} with --set none)",
-  run: async ({ args, options, client }) => {
-    const [ref] = args;
-    if (ref === undefined) return undefined;
-    const none = options.set.length === 1 && options.set[0] === "none";
-    const body = none ? {} : bodyOf(options.set);
-    if (body === undefined) return undefined;
-    const limits =
-      options.set.length === 0
-        ? await client().workflows.concurrency.get(ref)
-        : await client().workflows.concurrency.set(ref, body as ConcurrencyInput);
-    console.log(JSON.stringify(limits));
-    return 0;
-  },
-};
+  none: {},
+  get: (c, ref) => c.workflows.concurrency.get(ref),
+  set: (c, ref, body) => c.workflows.concurrency.set(ref, body),
+});
 
-export const rateLimitCommand: CliCommand = {
+export const rateLimitCommand = flowSettingsCommand<RateLimitInput | null>({
   name: "rate-limit",
   usage:
     "  rate-limit <workflow> [--set limit=10 --set interval_seconds=60 [--set key=input.tenant] | --set none]\n" +
     "                                                 show, replace or remove the start rate limit",
-  run: async ({ args, options, client }) => {
-    const [ref] = args;
-    if (ref === undefined) return undefined;
-    const none = options.set.length === 1 && options.set[0] === "none";
-    const body = none ? null : bodyOf(options.set);
-    if (body === undefined) return undefined;
-    const limit =
-      options.set.length === 0
-        ? await client().workflows.rateLimit.get(ref)
-        : await client().workflows.rateLimit.set(ref, body as RateLimitInput | null);
-    console.log(JSON.stringify(limit));
-    return 0;
-  },
-};
+  none: null,
+  get: (c, ref) => c.workflows.rateLimit.get(ref),
+  set: (c, ref, body) => c.workflows.rateLimit.set(ref, body),
+});
 
-export const routingCommand: CliCommand = {
+export const routingCommand = flowSettingsCommand<RoutingInput>({
   name: "routing",
   usage:
     "  routing <workflow> [--set queue=reports --set priority=1]\n" +
     "                                                 show or replace the queue and priority (defaults with --set none)",
-  run: async ({ args, options, client }) => {
-    const [ref] = args;
-    if (ref === undefined) return undefined;
-    const none = options.set.length === 1 && options.set[0] === "none";
-    const body = none ? {} : bodyOf(options.set);
-    if (body === undefined) return undefined;
-    const routing =
-      options.set.length === 0
-        ? await client().workflows.routing.get(ref)
-        : await client().workflows.routing.set(ref, body as RoutingInput);
-    console.log(JSON.stringify(routing));
-    return 0;
-  },
-};
+  none: {},
+  get: (c, ref) => c.workflows.routing.get(ref),
+  set: (c, ref, body) => c.workflows.routing.set(ref, body),
+});
