@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { until } from "../lib/bench-env";
+import { completionOf, untilRunsFinished } from "../lib/bench-runs";
 import { CODE_GRAPH, SET_GRAPH, createBenchWorkflow, webhookPath } from "../lib/bench-workflow";
 import { measureCpu, type CpuGroups } from "../lib/cpu-time";
 import { runClosedLoop, type HttpClient } from "../lib/http-load";
@@ -36,26 +36,9 @@ async function measure(
   const start = Date.now();
   const results = await runClosedLoop(requests, clients, (i) => client.send("POST", path, { n: i }));
   const accepted = results.filter((r) => r.status === 202).length;
-  await until(
-    async () => {
-      const { rows } = await pool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM runs WHERE workflow_id = $1 AND status IN ('succeeded', 'failed')`,
-        [workflowId],
-      );
-      return rows[0]!.n >= accepted;
-    },
-    `${name} runs to finish`,
-    600_000,
-    250,
-  );
+  await untilRunsFinished(pool, workflowId, accepted, name);
   const cpuPerRun = cpu.stop(accepted);
-  const { rows } = await pool.query<{ last: Date; failed: number }>(
-    `SELECT max(completed_at) AS last, count(*) FILTER (WHERE status <> 'succeeded')::int AS failed
-     FROM runs WHERE workflow_id = $1`,
-    [workflowId],
-  );
-  if (rows[0]!.failed > 0) throw new Error(`${name}: ${rows[0]!.failed} runs did not succeed`);
-  return { completedPerS: (accepted / (rows[0]!.last.getTime() - start)) * 1000, cpuPerRun };
+  return { completedPerS: (await completionOf(pool, workflowId, accepted, start, name)).completedPerS, cpuPerRun };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type pg from "pg";
-import { until } from "../lib/bench-env";
 import { measureCpu } from "../lib/cpu-time";
+import { completionOf, untilRunsFinished } from "../lib/bench-runs";
 import { createBenchWorkflow, webhookPath } from "../lib/bench-workflow";
 import { runClosedLoop, type HttpClient } from "../lib/http-load";
 import { round } from "../lib/stats";
@@ -70,33 +70,16 @@ export async function runKeyedConcurrency(
   const results = await runClosedLoop(requests, clients, (i) => client.send("POST", path, { n: i, k: i % keys }));
   const accepted = results.filter((r) => r.status === 202).length;
   try {
-    await until(
-      async () => {
-        const { rows } = await pool.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM runs WHERE workflow_id = $1 AND status IN ('succeeded', 'failed')`,
-          [workflowId],
-        );
-        return rows[0]!.n >= accepted;
-      },
-      "keyed-concurrency runs to finish",
-      900_000,
-      250,
-    );
+    await untilRunsFinished(pool, workflowId, accepted, "keyed-concurrency", 900_000);
   } finally {
     sampling = false;
     await sampler;
   }
-  const { rows } = await pool.query<{ last: Date; failed: number }>(
-    `SELECT max(completed_at) AS last, count(*) FILTER (WHERE status <> 'succeeded')::int AS failed
-     FROM runs WHERE workflow_id = $1`,
-    [workflowId],
-  );
   const cpuPerRun = cpu.stop(accepted);
   // The last backends' counters reach the statistics within about a second.
   await new Promise((r) => setTimeout(r, 1_500));
   const after = await readCounters(pool);
-  if (rows[0]!.failed > 0) throw new Error(`keyed-concurrency: ${rows[0]!.failed} runs did not succeed`);
-  const completedPerS = (accepted / (rows[0]!.last.getTime() - start)) * 1000;
+  const { completedPerS } = await completionOf(pool, workflowId, accepted, start, "keyed-concurrency");
   return {
     scenario: "keyed-concurrency",
     requests,

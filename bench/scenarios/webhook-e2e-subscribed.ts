@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type pg from "pg";
 import { until } from "../lib/bench-env";
+import { completionOf, untilRunsFinished } from "../lib/bench-runs";
 import { createBenchWorkflow, webhookPath } from "../lib/bench-workflow";
 import { runClosedLoop, type HttpClient } from "../lib/http-load";
 import { round } from "../lib/stats";
@@ -61,26 +62,14 @@ export async function runWebhookE2eSubscribed(
     const start = Date.now();
     const results = await runClosedLoop(requests, clients, (i) => client.send("POST", path, { n: i }));
     const accepted = results.filter((r) => r.status === 202).length;
-    await until(
-      async () => {
-        const { rows } = await pool.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM runs WHERE workflow_id = $1 AND status IN ('succeeded', 'failed')`,
-          [workflowId],
-        );
-        return rows[0]!.n >= accepted;
-      },
-      "webhook-e2e-subscribed runs to finish",
-      600_000,
-      250,
+    await untilRunsFinished(pool, workflowId, accepted, "webhook-e2e-subscribed");
+    const { completedPerS, lastCompletedAt } = await completionOf(
+      pool,
+      workflowId,
+      accepted,
+      start,
+      "webhook-e2e-subscribed",
     );
-    const { rows } = await pool.query<{ last: Date; failed: number }>(
-      `SELECT max(completed_at) AS last, count(*) FILTER (WHERE status <> 'succeeded')::int AS failed
-       FROM runs WHERE workflow_id = $1`,
-      [workflowId],
-    );
-    if (rows[0]!.failed > 0) throw new Error(`webhook-e2e-subscribed: ${rows[0]!.failed} runs did not succeed`);
-    const completedMs = rows[0]!.last.getTime() - start;
-    const completedPerS = (accepted / completedMs) * 1000;
     await until(async () => ids.size >= accepted, "every run.succeeded event delivered", 600_000, 250);
     const { rows: undelivered } = await pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM event_deliveries WHERE subscription_id = $1 AND status <> 'delivered'`,
@@ -108,7 +97,7 @@ export async function runWebhookE2eSubscribed(
       events_received: ids.size,
       accepted,
       delivered_per_s: round((ids.size / (lastNewEventAt - start)) * 1000, 0),
-      delivery_tail_ms: Math.max(0, lastNewEventAt - rows[0]!.last.getTime()),
+      delivery_tail_ms: Math.max(0, lastNewEventAt - lastCompletedAt),
     };
   } finally {
     // Later scenarios run without it.

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { until } from "../lib/bench-env";
+import { completionOf, untilRunsFinished } from "../lib/bench-runs";
 import { createBenchWorkflow, webhookPath } from "../lib/bench-workflow";
 import { runClosedLoop, type HttpClient } from "../lib/http-load";
 import { round } from "../lib/stats";
@@ -46,27 +46,9 @@ export async function runWebhookE2e(
   const results = await runClosedLoop(requests, clients, (i) => client.send("POST", path, { n: i }));
   const acceptedMs = Date.now() - start;
   const accepted = results.filter((r) => r.status === 202).length;
-  await until(
-    async () => {
-      const { rows } = await pool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM runs WHERE workflow_id = $1 AND status IN ('succeeded', 'failed')`,
-        [workflowId],
-      );
-      return rows[0]!.n >= accepted;
-    },
-    "webhook-e2e runs to finish",
-    600_000,
-    250,
-  );
-  const { rows } = await pool.query<{ last: Date; failed: number }>(
-    `SELECT max(completed_at) AS last, count(*) FILTER (WHERE status <> 'succeeded')::int AS failed
-     FROM runs WHERE workflow_id = $1`,
-    [workflowId],
-  );
+  await untilRunsFinished(pool, workflowId, accepted, "webhook-e2e");
   const cpuPerRun = cpu.stop(accepted);
-  if (rows[0]!.failed > 0) throw new Error(`webhook-e2e: ${rows[0]!.failed} runs did not succeed`);
-  const completedMs = rows[0]!.last.getTime() - start;
-  const completedPerS = (accepted / completedMs) * 1000;
+  const { completedPerS } = await completionOf(pool, workflowId, accepted, start, "webhook-e2e");
   const { rows: batches } = await pool.query<{ action: string; runs: number; statements: number }>(
     `SELECT a.action, count(*)::int AS runs, count(DISTINCT a.xmin::text)::int AS statements
      FROM run_audit_entries a JOIN runs r ON r.id = a.run_id
