@@ -85,7 +85,12 @@ describe("flow limits across two worker processes", () => {
     assert.equal(running.length, 2);
     const customers = running.map((r) => (r.inputPayload as { customer: string }).customer);
     assert.equal(new Set(customers).size, 2, `running customers: ${customers.join(", ")}`);
-    assert.equal(server.requests.filter((r) => r.path === "/work").length, 2);
+    // A run is marked running before its node calls out: await the second call, then check no third came.
+    const calls = await eventually(async () => {
+      const n = server.requests.filter((r) => r.path === "/work").length;
+      return n >= 2 ? n : undefined;
+    });
+    assert.equal(calls, 2);
 
     gate.open();
     const outcomes = await Promise.all(ids.map((id) => waitForOutcome(deps.db, id, 60_000)));
