@@ -1,24 +1,14 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import type { RunStatus } from "@switchyard/core/runs/run-status";
 import { eventually, type ServiceProcess, startWorker } from "@switchyard/core/testing/service-process";
+import { openDashboardBrowser, type DashboardBrowser } from "./testing/dashboard-browser";
 import { startTestApi, type TestApi } from "./testing/start-api";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const ADMIN = { username: "ops", password: "s3cret" };
 const TIMEOUT = 30_000;
 
@@ -53,9 +43,8 @@ const WAITER = {
 describe("the runs dashboard in a browser", () => {
   let api: TestApi;
   let worker: ServiceProcess;
-  let context: BrowserContext;
+  let browser: DashboardBrowser;
   let page: Page;
-  let profile: string;
   let shots: string;
   const pageErrors: string[] = [];
   const requested: string[] = [];
@@ -63,31 +52,21 @@ describe("the runs dashboard in a browser", () => {
   before(async () => {
     api = await startTestApi({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
     worker = await startWorker(api.deps.env, TIMEOUT);
-    profile = await mkdtemp(join(tmpdir(), "switchyard-chromium-"));
     shots = await mkdtemp(join(tmpdir(), "switchyard-dashboard-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      httpCredentials: ADMIN,
-      viewport: { width: 1400, height: 1000 },
+    // A CSP violation, a script error or a failed request shows in pageErrors.
+    browser = await openDashboardBrowser({
+      credentials: ADMIN,
+      timeoutMs: TIMEOUT,
+      errors: pageErrors,
+      consoleErrors: true,
     });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(TIMEOUT);
-    // A CSP violation, a script error or a failed request shows here.
-    page.on("console", (m) => {
-      if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) pageErrors.push(m.text());
-    });
-    page.on("pageerror", (e) => pageErrors.push(e.message));
+    page = browser.page;
     page.on("request", (r) => requested.push(r.url()));
-    page.on("response", (r) => {
-      if (r.status() >= 400) pageErrors.push(`${r.status()} ${r.url()}`);
-    });
   });
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await worker?.stop();
     await api?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
     console.log(`dashboard screenshots: ${shots}`);
   });
 

@@ -1,14 +1,10 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { eventually, type ServiceProcess, startWorker } from "@switchyard/core/testing/service-process";
+import { openDashboardBrowser, type DashboardBrowser } from "./testing/dashboard-browser";
 import { startTestApi, type TestApi } from "./testing/start-api";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-component-update"];
 const ADMIN = { username: "ops", password: "s3cret" };
 const TIMEOUT = 30_000;
 const GRAPH = { nodes: [{ id: "a", type: "set", params: { value: "{{ input.body.order }}" } }], edges: [] };
@@ -17,34 +13,26 @@ const GRAPH = { nodes: [{ id: "a", type: "set", params: { value: "{{ input.body.
 describe("the dashboard's Inbox page in a browser", () => {
   let api: TestApi;
   let worker: ServiceProcess;
-  let context: BrowserContext;
+  let browser: DashboardBrowser;
   let page: Page;
-  let profile: string;
   const pageErrors: string[] = [];
 
   before(async () => {
     api = await startTestApi({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
     worker = await startWorker(api.deps.env, 60_000);
-    profile = await mkdtemp(join(tmpdir(), "switchyard-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      httpCredentials: ADMIN,
-      viewport: { width: 1400, height: 1000 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(TIMEOUT);
-    page.on("pageerror", (e) => pageErrors.push(e.message));
-    page.on("response", (r) => {
+    browser = await openDashboardBrowser({
+      credentials: ADMIN,
+      timeoutMs: TIMEOUT,
+      errors: pageErrors,
       // A workflow without a cron trigger reads its cron config as a 404 (shown as "No cron trigger").
-      if (r.status() >= 400 && !r.url().includes("/triggers/cron/")) pageErrors.push(`${r.status()} ${r.url()}`);
+      ignore: (url) => url.includes("/triggers/cron/"),
     });
+    page = browser.page;
   });
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await worker?.stop();
     await api?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   it("shows a rejected delivery's raw request and replays it into a run that succeeds", async () => {

@@ -1,16 +1,12 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { Webhook } from "standardwebhooks";
 import { startTestServer, type TestServer } from "@switchyard/core/engine/testing/start-test-server";
 import { eventually, type ServiceProcess, startWorker } from "@switchyard/core/testing/service-process";
+import { openDashboardBrowser, type DashboardBrowser } from "./testing/dashboard-browser";
 import { startTestApi, type TestApi } from "./testing/start-api";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-component-update"];
 const ADMIN = { username: "ops", password: "s3cret" };
 const TIMEOUT = 30_000;
 const GRAPH = { nodes: [{ id: "boom", type: "fail", params: { message: "out of stock" } }], edges: [] };
@@ -20,35 +16,22 @@ describe("the dashboard's Subscriptions page in a browser", () => {
   let api: TestApi;
   let worker: ServiceProcess;
   let receiver: TestServer;
-  let context: BrowserContext;
+  let browser: DashboardBrowser;
   let page: Page;
-  let profile: string;
   const pageErrors: string[] = [];
 
   before(async () => {
     api = await startTestApi({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
     receiver = await startTestServer();
     worker = await startWorker(api.deps.env, 60_000);
-    profile = await mkdtemp(join(tmpdir(), "switchyard-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
-      httpCredentials: ADMIN,
-      viewport: { width: 1400, height: 1000 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(TIMEOUT);
-    page.on("pageerror", (e) => pageErrors.push(e.message));
-    page.on("response", (r) => {
-      if (r.status() >= 400) pageErrors.push(`${r.status()} ${r.url()}`);
-    });
+    browser = await openDashboardBrowser({ credentials: ADMIN, timeoutMs: TIMEOUT, errors: pageErrors });
+    page = browser.page;
   });
   after(async () => {
-    await context?.close();
+    await browser?.close();
     await worker?.stop();
     await receiver?.close();
     await api?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   it("creates a subscription showing its secret once, lists its delivery with attempts and retries it", async () => {
