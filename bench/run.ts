@@ -100,7 +100,7 @@ try {
   }
   // Right after webhook-e2e, compared with it: the same machine load as near as can be.
   if (wanted.has("webhook-e2e-subscribed")) {
-    emit(await runWebhookE2eSubscribed(client, env.pool, webhookCompletedPerS));
+    emit(await runWebhookE2eSubscribed(client, env.pool, webhookCompletedPerS, pids));
   }
   if (wanted.has("latency")) emit(await runLatency(client, env.pool));
   if (wanted.has("cron-burst")) emit(await runCronBurst(env.pool, redisUrl, env.prefix));

@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type pg from "pg";
 import { until } from "../lib/bench-env";
+import { measureCpu, type CpuGroups } from "../lib/cpu-time";
 import { completionOf, untilRunsFinished } from "../lib/bench-runs";
 import { createBenchWorkflow, webhookPath } from "../lib/bench-workflow";
 import { runClosedLoop, type HttpClient } from "../lib/http-load";
@@ -21,6 +22,8 @@ export type WebhookE2eSubscribedResult = {
   delivered_per_s: number;
   /** From the last run's completion to the receiver's last new event. */
   delivery_tail_ms: number;
+  /** CPU ms per run by process group, from the first request to the last delivery recorded (receiver included in load_generator). */
+  cpu_ms_per_run: Record<string, number>;
 };
 
 /**
@@ -31,6 +34,7 @@ export async function runWebhookE2eSubscribed(
   client: HttpClient,
   pool: pg.Pool,
   webhookE2eCompletedPerS: number | null,
+  pids: () => CpuGroups,
   requests = 20_000,
   clients = 64,
 ): Promise<WebhookE2eSubscribedResult> {
@@ -59,6 +63,7 @@ export async function runWebhookE2eSubscribed(
   const { id: subscriptionId } = JSON.parse(created.body) as { id: string };
   try {
     const path = webhookPath(workflowId);
+    const cpu = measureCpu(pids);
     const start = Date.now();
     const results = await runClosedLoop(requests, clients, (i) => client.send("POST", path, { n: i }));
     const accepted = results.filter((r) => r.status === 202).length;
@@ -88,6 +93,7 @@ export async function runWebhookE2eSubscribed(
       60_000,
       250,
     );
+    const cpuPerRun = cpu.stop(accepted);
     return {
       scenario: "webhook-e2e-subscribed",
       requests,
@@ -98,6 +104,7 @@ export async function runWebhookE2eSubscribed(
       accepted,
       delivered_per_s: round((ids.size / (lastNewEventAt - start)) * 1000, 0),
       delivery_tail_ms: Math.max(0, lastNewEventAt - lastCompletedAt),
+      cpu_ms_per_run: cpuPerRun,
     };
   } finally {
     // Later scenarios run without it.

@@ -1,6 +1,4 @@
 import type { Dispatcher } from "undici";
-import { coalescePerTurn } from "../coalesce";
-import { isDbUnavailable } from "../db-errors";
 import type { Deps } from "../deps";
 import { createAddressPolicy } from "../engine/http/address-policy";
 import { createGuardedAgent } from "../engine/http/create-guarded-agent";
@@ -8,10 +6,10 @@ import { errorMessage } from "../errors";
 import type { TransitionBatcher } from "../runs/transition-batcher";
 import { secretBoxFor } from "../secrets/secret-box";
 import {
-  claimDueDeliveries,
+  claimSize,
   pauseDeliveries,
   readOutboxState,
-  recordDelivered,
+  recordAndClaim,
   recordFailed,
   type ClaimedDelivery,
   type DeliveredAttempt,
@@ -22,11 +20,15 @@ import { sendDelivery, type SendResult } from "./send-delivery";
 export type DeliveryRelay = {
   /** Due deliveries may exist now (a batch of transitions was committed): look at once, if anything subscribes. */
   poke: () => void;
-  /** Stops claiming and waits for the sends in flight (each bounded by SUBSCRIPTION_TIMEOUT_SECONDS). */
+  /** Stops claiming, waits for the sends in flight (each bounded by SUBSCRIPTION_TIMEOUT_SECONDS) and records them. */
   close: () => Promise<void>;
 };
 
 const MAX_HEADER_BYTES = 16 * 1024;
+/** While sends are finishing, one statement per this many ms at most: the outcomes of a busy sender share it. */
+const CYCLE_MS = 20;
+/** Successful attempts recorded by one statement, at most. */
+const RECORD_BATCH = 500;
 
 /**
  * The sender of outgoing run events, in the worker process beside (never inside) run execution: it claims due
@@ -34,6 +36,12 @@ const MAX_HEADER_BYTES = 16 * 1024;
  * It looks every SUBSCRIPTION_POLL_MS (the backstop: events written by other processes, retries coming due,
  * claims of a crashed sender expiring), when poked after the worker's own transitions, and when a retry it
  * scheduled comes due. At least once: a delivery leaves the outbox only by a recorded outcome.
+ *
+ * One statement (a cycle) records the successes that finished since the last one and claims what is due, so under
+ * load a delivery costs a share of one statement rather than two of its own. Cycles start at once on an idle
+ * sender and at most every CYCLE_MS while sends finish; a send's slot is free as soon as its answer is in (its
+ * claim holds until its outcome is recorded), and a sender with sends in flight claims once a quarter of its slots
+ * are free, so a backlog goes in batches.
  */
 export async function startDeliveryRelay(
   deps: Pick<Deps, "config" | "logger" | "db" | "metrics">,
@@ -47,53 +55,70 @@ export async function startDeliveryRelay(
   const scale = config.SUBSCRIPTION_RETRY_SCALE;
   const box = secretBoxFor(config);
   const dispatcher = options.dispatcher ?? (await createDispatcher(deps.config, timeoutMs));
+  const minRoom = Math.max(1, Math.floor(concurrency / 4));
 
-  // The successes of one event-loop turn share one statement (one commit): under load, deliveries finish together.
-  const delivered = coalescePerTurn<DeliveredAttempt, boolean>({
-    settle: (attempts) => recordDelivered(db, attempts),
-    identity: (a) => a.id,
-    maxBatch: 200,
-    retryAlone: (err) => !isDbUnavailable(err),
-  });
-  const inFlight = new Set<Promise<void>>();
+  /** Successful attempts not recorded yet. */
+  let toRecord: DeliveredAttempt[] = [];
+  /** Failed attempts being recorded (one statement each: the retry schedule and the streak are per delivery). */
+  const failures = new Set<Promise<void>>();
+  let sending = 0;
   let closed = false;
   let subscribed = false;
-  let pumping = false;
-  let again = false;
-  let pokeQueued = false;
+  /** Due deliveries may exist: a poke, a poll, a retry coming due, or the last claim was full. */
+  let mayBeDue = false;
+  let cycling: Promise<void> | undefined;
+  let lastCycleAt = 0;
+  let cycleTimer: NodeJS.Timeout | undefined;
   let pollTimer: NodeJS.Timeout | undefined;
   let wakeTimer: { at: number; timer: NodeJS.Timeout } | undefined;
+  let sendsDone: (() => void) | undefined;
 
-  const pump = async (): Promise<void> => {
-    if (closed) return;
-    if (pumping) {
-      again = true;
-      return;
-    }
-    pumping = true;
-    try {
-      do {
-        again = false;
-        const room = concurrency - inFlight.size;
-        if (room <= 0) break;
-        const claimed = await claimDueDeliveries(db, room, claimSeconds);
-        for (const delivery of claimed) track(deliver(delivery));
-        // A full claim: more may be due, claimed as sends finish.
-        if (claimed.length === room) again = true;
-      } while (again && !closed && inFlight.size < concurrency);
-    } catch (err) {
-      logger.warn("deliveries not claimed", { err: errorMessage(err) });
-    } finally {
-      pumping = false;
-    }
+  const roomToClaim = () => {
+    if (closed || !subscribed || !mayBeDue || toRecord.length >= RECORD_BATCH) return 0;
+    const room = concurrency - sending;
+    return room >= (sending === 0 ? 1 : minRoom) ? room : 0;
   };
 
-  const track = (p: Promise<void>) => {
-    inFlight.add(p);
-    void p.finally(() => {
-      inFlight.delete(p);
-      if (again) void pump();
+  const schedule = (): void => {
+    if (cycling !== undefined || cycleTimer !== undefined) return;
+    if (roomToClaim() === 0 && toRecord.length === 0) return;
+    const wait = lastCycleAt + CYCLE_MS - Date.now();
+    if (wait > 0 && !closed && toRecord.length < RECORD_BATCH) {
+      cycleTimer = setTimeout(() => {
+        cycleTimer = undefined;
+        schedule();
+      }, wait);
+      return;
+    }
+    cycling = cycle().finally(() => {
+      cycling = undefined;
+      schedule();
     });
+  };
+
+  const cycle = async (): Promise<void> => {
+    lastCycleAt = Date.now();
+    const batch = toRecord.splice(0, RECORD_BATCH);
+    const size = claimSize(Math.min(roomToClaim(), 500));
+    if (size > 0) mayBeDue = false;
+    try {
+      const { claimed, recorded } = await recordAndClaim(db, batch, size, claimSeconds);
+      for (const a of batch) {
+        if (recorded.has(a.id)) metrics.eventDelivered("delivered");
+      }
+      if (batch.length > 0 && logger.isDebugEnabled()) {
+        logger.debug("events delivered", { recorded: recorded.size, deliveryIds: [...recorded] });
+      }
+      // A full claim: more may be due, claimed as slots free.
+      if (size > 0 && claimed.length === size) mayBeDue = true;
+      for (const delivery of claimed) void deliver(delivery);
+    } catch (err) {
+      // Claims expire and are sent again; the successes are recorded by the next cycle (fenced: at most once).
+      toRecord = [...batch, ...toRecord];
+      if (size > 0) mayBeDue = true;
+      logger.warn("deliveries not recorded or claimed", { err: errorMessage(err) });
+      await new Promise((resolve) => setTimeout(resolve, closed ? 100 : config.SUBSCRIPTION_POLL_MS));
+    }
   };
 
   const wakeAt = (at: Date) => {
@@ -106,7 +131,8 @@ export async function startDeliveryRelay(
       timer: setTimeout(
         () => {
           wakeTimer = undefined;
-          void pump();
+          mayBeDue = true;
+          schedule();
         },
         Math.max(0, ms),
       ),
@@ -114,26 +140,30 @@ export async function startDeliveryRelay(
   };
 
   const deliver = async (d: ClaimedDelivery): Promise<void> => {
+    sending += 1;
     let result: SendResult;
     try {
       result = await sendDelivery(
         { id: d.id, url: d.url, secret: box.decrypt(d.secret), body: d.body },
-        {
-          dispatcher,
-          timeoutMs,
-        },
+        { dispatcher, timeoutMs },
       );
     } catch (err) {
       // The secret cannot be opened with this process's SECRET_KEY: a failed attempt like any other.
       result = { ok: false, responseCode: null, durationMs: 0, error: errorMessage(err) };
     }
+    sending -= 1;
+    if (result.ok) toRecord.push({ id: d.id, claimToken: d.claimToken, ...result });
+    else {
+      const failure = recordFailure(d, result).finally(() => failures.delete(failure));
+      failures.add(failure);
+    }
+    if (sending === 0) sendsDone?.();
+    schedule();
+  };
+
+  const recordFailure = async (d: ClaimedDelivery, result: SendResult): Promise<void> => {
     const meta = { deliveryId: d.id, subscriptionId: d.subscriptionId, attempt: d.attempts };
     try {
-      if (result.ok) {
-        if (await delivered({ id: d.id, claimToken: d.claimToken, ...result })) metrics.eventDelivered("delivered");
-        logger.debug("event delivered", { ...meta, durationMs: result.durationMs });
-        return;
-      }
       metrics.eventAttemptFailed();
       const next = nextAttemptAt({ step: d.scheduleStep, firstAttemptAt: d.firstAttemptAt, now: new Date(), scale });
       const error = result.error ?? "failed";
@@ -159,7 +189,8 @@ export async function startDeliveryRelay(
       const state = await readOutboxState(db);
       subscribed = state.subscribed;
       metrics.outboxLag(state.lagSeconds);
-      if (subscribed) await pump();
+      mayBeDue = true;
+      schedule();
     } catch (err) {
       logger.warn("outbox not read", { err: errorMessage(err) });
     }
@@ -169,18 +200,23 @@ export async function startDeliveryRelay(
 
   return {
     poke: () => {
-      if (!subscribed || closed || pokeQueued) return;
-      pokeQueued = true;
-      setImmediate(() => {
-        pokeQueued = false;
-        void pump();
-      });
+      if (!subscribed || closed) return;
+      mayBeDue = true;
+      schedule();
     },
     close: async () => {
       closed = true;
       clearTimeout(pollTimer);
       if (wakeTimer !== undefined) clearTimeout(wakeTimer.timer);
-      await Promise.all([...inFlight]);
+      if (sending > 0) await new Promise<void>((resolve) => (sendsDone = resolve));
+      await Promise.all([...failures]);
+      // The last successes: recorded now, not after CYCLE_MS; a database that stays down leaves them to expire.
+      clearTimeout(cycleTimer);
+      cycleTimer = undefined;
+      for (let tries = 0; tries < 3 && (cycling !== undefined || toRecord.length > 0); tries++) {
+        await cycling;
+        if (toRecord.length > 0) await cycle();
+      }
       if (options.dispatcher === undefined) await dispatcher.close();
     },
   };

@@ -16,33 +16,105 @@ export type ClaimedDelivery = {
 };
 
 /**
- * Claims up to $1 due deliveries (pending, next_attempt_at passed, their subscription enabled), skipping rows
- * another sender holds. The claim moves next_attempt_at to its end ($2 seconds): a sender that dies holding it
+ * The sender's own writes commit without waiting for the WAL flush (synchronous_commit off for that transaction
+ * alone, so a transaction-mode pooler is fine too): one lost in a Postgres crash is a claim that never happened or a
+ * delivery sent again, both of which at-least-once delivery allows. The statements join it, so it is evaluated.
+ */
+const ASYNC_COMMIT = `async_commit AS (SELECT set_config('synchronous_commit', 'off', true))`;
+
+/**
+ * Claim sizes: each is its own statement text with a constant LIMIT, so Postgres plans it once per connection (a
+ * LIMIT parameter keeps it planning the statement at every execution, which costs more than running it).
+ */
+const CLAIM_SIZES = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 500] as const;
+
+/** The largest claim size up to `room`. */
+export function claimSize(room: number): number {
+  let size = 0;
+  for (const s of CLAIM_SIZES) if (s <= room) size = s;
+  return size;
+}
+
+/**
+ * One sender cycle in one statement (one round trip, one commit): records the successful attempts of $1 (rows of
+ * id, claim token, status code, duration), then claims up to `size` due deliveries.
+ *
+ * Recording: each delivery is delivered and its attempt logged, fenced on its claim (a claim that expired and was
+ * taken again, or a manual retry, leaves that row out). Their subscriptions' failure streaks end; last_success_at
+ * moves at most every 10 s, so a busy subscription's row is not written per delivery.
+ *
+ * Claiming: pending, next_attempt_at passed, their subscription enabled, skipping rows another sender holds (and
+ * those being recorded). The claim moves next_attempt_at to its end ($2 seconds): a sender that dies holding it
  * leaves the delivery due again then, for any sender. The attempt is counted as it starts.
  */
-const CLAIM_SQL = `WITH due AS (
+function cycleSql(size: number): string {
+  return `WITH ${ASYNC_COMMIT}, i AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(id uuid, token uuid, code int, ms int)
+  ), done AS (
+    UPDATE event_deliveries e SET status = 'delivered', finished_at = clock_timestamp(), claim_token = NULL
+    FROM i, async_commit WHERE e.id = i.id AND e.claim_token = i.token
+    RETURNING e.id, e.subscription_id, e.attempts, i.code, i.ms
+  ), logged AS (
+    INSERT INTO event_delivery_attempts (delivery_id, attempt, outcome, response_code, duration_ms, error)
+    SELECT id, attempts, 'succeeded', code, ms, NULL FROM done
+  ), streak AS (
+    UPDATE event_subscriptions s SET failing_since = NULL, last_success_at = clock_timestamp()
+    WHERE s.id IN (SELECT subscription_id FROM done)
+      AND (s.failing_since IS NOT NULL OR s.last_success_at IS NULL OR s.last_success_at < clock_timestamp() - interval '10 seconds')
+  ), due AS (
     SELECT d.id FROM event_deliveries d
     JOIN event_subscriptions s ON s.id = d.subscription_id AND s.enabled
-    WHERE d.status = 'pending' AND d.next_attempt_at <= clock_timestamp()
-    ORDER BY d.next_attempt_at LIMIT $1
+    WHERE d.status = 'pending' AND d.next_attempt_at <= clock_timestamp() AND d.id NOT IN (SELECT id FROM i)
+    ORDER BY d.next_attempt_at LIMIT ${size}
     FOR UPDATE OF d SKIP LOCKED
+  ), claimed AS (
+    UPDATE event_deliveries d SET
+      next_attempt_at = clock_timestamp() + make_interval(secs => $2),
+      claim_token = $3::uuid,
+      attempts = d.attempts + 1,
+      first_attempt_at = coalesce(d.first_attempt_at, clock_timestamp())
+    FROM due, event_subscriptions s, async_commit
+    WHERE d.id = due.id AND s.id = d.subscription_id
+    RETURNING d.id, d.subscription_id, s.url, s.secret, d.body, d.attempts, d.schedule_step, d.first_attempt_at,
+      d.claim_token
   )
-  UPDATE event_deliveries d SET
-    next_attempt_at = clock_timestamp() + make_interval(secs => $2),
-    claim_token = $3::uuid,
-    attempts = d.attempts + 1,
-    first_attempt_at = coalesce(d.first_attempt_at, clock_timestamp())
-  FROM due, event_subscriptions s
-  WHERE d.id = due.id AND s.id = d.subscription_id
-  RETURNING d.id::text AS "id", d.subscription_id::text AS "subscriptionId", s.url, s.secret, d.body::text AS body,
-    d.attempts, d.schedule_step AS "scheduleStep", d.first_attempt_at AS "firstAttemptAt", d.claim_token::text AS "claimToken"`;
+  SELECT NULL::text AS "recorded", c.id::text AS "id", c.subscription_id::text AS "subscriptionId", c.url, c.secret,
+    c.body::text AS body, c.attempts, c.schedule_step AS "scheduleStep", c.first_attempt_at AS "firstAttemptAt",
+    c.claim_token::text AS "claimToken"
+  FROM claimed c
+  UNION ALL
+  SELECT id::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM done`;
+}
 
-export async function claimDueDeliveries(
+const CYCLE_SQL = new Map<number, string>(CLAIM_SIZES.map((size) => [size, cycleSql(size)]));
+
+export type DeliveredAttempt = Pick<ClaimedDelivery, "id" | "claimToken"> & AttemptOutcome;
+
+/**
+ * Records `delivered` and claims up to `size` (a claim size: see claimSize) due deliveries, in one statement.
+ * Answers the claimed deliveries and, of those recorded, the ids whose claim was still held.
+ */
+export async function recordAndClaim(
   db: Queryable,
-  limit: number,
+  delivered: readonly DeliveredAttempt[],
+  size: number,
   claimSeconds: number,
-): Promise<ClaimedDelivery[]> {
-  return queryRows<ClaimedDelivery>(db, CLAIM_SQL, [limit, claimSeconds, randomUUID()]);
+): Promise<{ claimed: ClaimedDelivery[]; recorded: Set<string> }> {
+  const sql = CYCLE_SQL.get(size);
+  if (sql === undefined) throw new Error(`not a claim size: ${size}`);
+  const rows = delivered.map((a) => ({ id: a.id, token: a.claimToken, code: a.responseCode, ms: a.durationMs }));
+  const result = await queryRows<ClaimedDelivery & { recorded: string | null }>(db, sql, [
+    JSON.stringify(rows),
+    claimSeconds,
+    randomUUID(),
+  ]);
+  const claimed: ClaimedDelivery[] = [];
+  const recorded = new Set<string>();
+  for (const { recorded: id, ...row } of result) {
+    if (id !== null) recorded.add(id);
+    else claimed.push(row);
+  }
+  return { claimed, recorded };
 }
 
 export type AttemptOutcome = {
@@ -50,38 +122,6 @@ export type AttemptOutcome = {
   durationMs: number;
   error: string | null;
 };
-
-/**
- * Successful attempts, several in one statement (each a row of $1): each delivery is delivered and its attempt
- * logged, fenced on its claim (a claim that expired and was taken again, or a manual retry, leaves that row out).
- * Their subscriptions' failure streaks end; last_success_at moves at most every 10 s, so a busy subscription's row
- * is not written per delivery. Answers the ids recorded.
- */
-const DELIVERED_SQL = `WITH i AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(id uuid, token uuid, code int, ms int)
-  ), d AS (
-    UPDATE event_deliveries e SET status = 'delivered', finished_at = clock_timestamp(), claim_token = NULL
-    FROM i WHERE e.id = i.id AND e.claim_token = i.token
-    RETURNING e.id, e.subscription_id, e.attempts, i.code, i.ms
-  ), a AS (
-    INSERT INTO event_delivery_attempts (delivery_id, attempt, outcome, response_code, duration_ms, error)
-    SELECT id, attempts, 'succeeded', code, ms, NULL FROM d
-  ), s AS (
-    UPDATE event_subscriptions s SET failing_since = NULL, last_success_at = clock_timestamp()
-    WHERE s.id IN (SELECT subscription_id FROM d)
-      AND (s.failing_since IS NOT NULL OR s.last_success_at IS NULL OR s.last_success_at < clock_timestamp() - interval '10 seconds')
-  )
-  SELECT id::text AS id FROM d`;
-
-export type DeliveredAttempt = Pick<ClaimedDelivery, "id" | "claimToken"> & AttemptOutcome;
-
-/** Records successful attempts in one statement; for each, whether its claim was still held. */
-export async function recordDelivered(db: Queryable, attempts: readonly DeliveredAttempt[]): Promise<boolean[]> {
-  const rows = attempts.map((a) => ({ id: a.id, token: a.claimToken, code: a.responseCode, ms: a.durationMs }));
-  const recorded = await queryRows<{ id: string }>(db, DELIVERED_SQL, [JSON.stringify(rows)]);
-  const ids = new Set(recorded.map((r) => r.id));
-  return attempts.map((a) => ids.has(a.id));
-}
 
 /**
  * A failed attempt: pending again at $5, or failed when $5 is null (the schedule's window has passed); the

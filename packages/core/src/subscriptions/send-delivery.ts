@@ -22,7 +22,6 @@ export async function sendDelivery(
   delivery: { id: string; url: string; secret: string; body: string },
   options: SendOptions,
 ): Promise<SendResult> {
-  const { request } = await import("undici");
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const headers = {
@@ -32,11 +31,11 @@ export async function sendDelivery(
   };
   const signal = AbortSignal.timeout(options.timeoutMs);
   try {
-    const res = await request(delivery.url, {
+    const res = await options.dispatcher.request({
+      ...target(delivery.url),
       method: "POST",
       headers,
       body: delivery.body,
-      dispatcher: options.dispatcher,
       signal,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
@@ -58,4 +57,18 @@ export async function sendDelivery(
     const error = signal.aborted ? `no answer within ${options.timeoutMs} ms` : errorMessage(err);
     return { ok: false, responseCode: null, durationMs: elapsed(), error: error.slice(0, 500) };
   }
+}
+
+/** A subscription's URL as the dispatcher takes it, parsed once per URL (a busy subscription sends thousands). */
+const targets = new Map<string, { origin: string; path: string }>();
+
+function target(url: string): { origin: string; path: string } {
+  let t = targets.get(url);
+  if (t === undefined) {
+    const u = new URL(url);
+    t = { origin: u.origin, path: `${u.pathname}${u.search}` };
+    if (targets.size >= 1_000) targets.clear();
+    targets.set(url, t);
+  }
+  return t;
 }
