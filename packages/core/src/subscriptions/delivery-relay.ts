@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Dispatcher } from "undici";
 import type { Deps } from "../deps";
 import { createAddressPolicy } from "../engine/http/address-policy";
@@ -56,6 +57,17 @@ export async function startDeliveryRelay(
   const box = secretBoxFor(config);
   const dispatcher = options.dispatcher ?? (await createDispatcher(deps.config, timeoutMs));
   const minRoom = Math.max(1, Math.floor(concurrency / 4));
+  // Opened once per stored value (a subscription's deliveries all carry the same one); a rotated secret is a new value.
+  const secrets = new Map<string, string>();
+  const secretOf = (stored: string): string => {
+    let secret = secrets.get(stored);
+    if (secret === undefined) {
+      secret = box.decrypt(stored);
+      if (secrets.size >= 1_000) secrets.clear();
+      secrets.set(stored, secret);
+    }
+    return secret;
+  };
 
   /** Successful attempts not recorded yet. */
   let toRecord: DeliveredAttempt[] = [];
@@ -111,7 +123,10 @@ export async function startDeliveryRelay(
       }
       // A full claim: more may be due, claimed as slots free.
       if (size > 0 && claimed.length === size) mayBeDue = true;
-      for (const delivery of claimed) void deliver(delivery);
+      // The sends of one claim start together: one deadline for them all.
+      const signal = AbortSignal.timeout(timeoutMs);
+      setMaxListeners(claimed.length + 1, signal);
+      for (const delivery of claimed) void deliver(delivery, signal);
     } catch (err) {
       // Claims expire and are sent again; the successes are recorded by the next cycle (fenced: at most once).
       toRecord = [...batch, ...toRecord];
@@ -139,13 +154,13 @@ export async function startDeliveryRelay(
     };
   };
 
-  const deliver = async (d: ClaimedDelivery): Promise<void> => {
+  const deliver = async (d: ClaimedDelivery, signal: AbortSignal): Promise<void> => {
     sending += 1;
     let result: SendResult;
     try {
       result = await sendDelivery(
-        { id: d.id, url: d.url, secret: box.decrypt(d.secret), body: d.body },
-        { dispatcher, timeoutMs },
+        { id: d.id, url: d.url, secret: secretOf(d.secret), body: d.body },
+        { dispatcher, timeoutMs, signal },
       );
     } catch (err) {
       // The secret cannot be opened with this process's SECRET_KEY: a failed attempt like any other.

@@ -39,24 +39,22 @@ export function claimSize(room: number): number {
  * One sender cycle in one statement (one round trip, one commit): records the successful attempts of $1 (rows of
  * id, claim token, status code, duration), then claims up to `size` due deliveries.
  *
- * Recording: each delivery is delivered and its attempt logged, fenced on its claim (a claim that expired and was
+ * Recording: each delivery is delivered with its successful attempt's answer on the row, fenced on its claim (a claim that expired and was
  * taken again, or a manual retry, leaves that row out). Their subscriptions' failure streaks end; last_success_at
  * moves at most every 10 s, so a busy subscription's row is not written per delivery.
  *
  * Claiming: pending, next_attempt_at passed, their subscription enabled, skipping rows another sender holds (and
- * those being recorded). The claim moves next_attempt_at to its end ($2 seconds): a sender that dies holding it
- * leaves the delivery due again then, for any sender. The attempt is counted as it starts.
+ * those being recorded). The claim holds for $2 seconds (claimed_until): a sender that dies holding it leaves the
+ * delivery due again then, for any sender. Only unindexed columns change, so the claim is a HOT update. The attempt is counted as it starts.
  */
 function cycleSql(size: number): string {
   return `WITH ${ASYNC_COMMIT}, i AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(id uuid, token uuid, code int, ms int)
   ), done AS (
-    UPDATE event_deliveries e SET status = 'delivered', finished_at = clock_timestamp(), claim_token = NULL
+    UPDATE event_deliveries e SET status = 'delivered', finished_at = clock_timestamp(), claim_token = NULL,
+      claimed_until = NULL, response_code = i.code, duration_ms = i.ms
     FROM i, async_commit WHERE e.id = i.id AND e.claim_token = i.token
-    RETURNING e.id, e.subscription_id, e.attempts, i.code, i.ms
-  ), logged AS (
-    INSERT INTO event_delivery_attempts (delivery_id, attempt, outcome, response_code, duration_ms, error)
-    SELECT id, attempts, 'succeeded', code, ms, NULL FROM done
+    RETURNING e.id, e.subscription_id
   ), streak AS (
     UPDATE event_subscriptions s SET failing_since = NULL, last_success_at = clock_timestamp()
     WHERE s.id IN (SELECT subscription_id FROM done)
@@ -64,12 +62,13 @@ function cycleSql(size: number): string {
   ), due AS (
     SELECT d.id FROM event_deliveries d
     JOIN event_subscriptions s ON s.id = d.subscription_id AND s.enabled
-    WHERE d.status = 'pending' AND d.next_attempt_at <= clock_timestamp() AND d.id NOT IN (SELECT id FROM i)
+    WHERE d.status = 'pending' AND d.next_attempt_at <= clock_timestamp()
+      AND (d.claimed_until IS NULL OR d.claimed_until <= clock_timestamp()) AND d.id NOT IN (SELECT id FROM i)
     ORDER BY d.next_attempt_at LIMIT ${size}
     FOR UPDATE OF d SKIP LOCKED
   ), claimed AS (
     UPDATE event_deliveries d SET
-      next_attempt_at = clock_timestamp() + make_interval(secs => $2),
+      claimed_until = clock_timestamp() + make_interval(secs => $2),
       claim_token = $3::uuid,
       attempts = d.attempts + 1,
       first_attempt_at = coalesce(d.first_attempt_at, clock_timestamp())
@@ -134,7 +133,8 @@ const FAILED_SQL = `WITH d AS (
       next_attempt_at = coalesce($5::timestamptz, clock_timestamp()),
       finished_at = CASE WHEN $5::timestamptz IS NULL THEN clock_timestamp() END,
       schedule_step = schedule_step + 1,
-      claim_token = NULL
+      claim_token = NULL,
+      claimed_until = NULL
     WHERE id = $1::uuid AND claim_token = $2::uuid
     RETURNING id, subscription_id, attempts
   ), a AS (
@@ -179,7 +179,7 @@ export async function recordFailed(
 export async function pauseDeliveries(db: Queryable, subscriptionId: string): Promise<void> {
   await queryRows(
     db,
-    `UPDATE event_deliveries SET next_attempt_at = 'infinity', claim_token = NULL
+    `UPDATE event_deliveries SET next_attempt_at = 'infinity', claim_token = NULL, claimed_until = NULL
      WHERE subscription_id = $1::uuid AND status = 'pending' AND next_attempt_at <> 'infinity'`,
     [subscriptionId],
   );
@@ -196,14 +196,15 @@ export async function resumeDeliveries(db: Queryable, subscriptionId: string): P
 
 /**
  * Whether any subscription is enabled, and the age in seconds of the oldest due pending delivery (0 when none):
- * the outbox lag. One probe of the due index.
+ * the outbox lag. A short walk of the due index, past the deliveries being sent.
  */
 export async function readOutboxState(db: Queryable): Promise<{ subscribed: boolean; lagSeconds: number }> {
   const [row] = await queryRows<{ subscribed: boolean; lag: number | null }>(
     db,
     `SELECT EXISTS (SELECT 1 FROM event_subscriptions WHERE enabled) AS subscribed,
        (SELECT extract(epoch FROM clock_timestamp() - min(next_attempt_at))::float8 FROM event_deliveries
-        WHERE status = 'pending' AND next_attempt_at <= clock_timestamp()) AS lag`,
+        WHERE status = 'pending' AND next_attempt_at <= clock_timestamp()
+          AND (claimed_until IS NULL OR claimed_until <= clock_timestamp())) AS lag`,
     [],
   );
   return { subscribed: row?.subscribed ?? false, lagSeconds: Math.max(0, row?.lag ?? 0) };

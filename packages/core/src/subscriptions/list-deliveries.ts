@@ -31,8 +31,12 @@ const COLUMNS = `d.id::text AS "id", d.subscription_id::text AS "subscriptionId"
   CASE WHEN d.status = 'pending' AND d.next_attempt_at <> 'infinity' THEN d.next_attempt_at END AS "nextAttemptAt",
   d.created_at AS "createdAt", d.finished_at AS "finishedAt", d.body,
   (SELECT coalesce(json_agg(json_build_object('attempt', a.attempt, 'at', switchyard_iso(a.at), 'status', a.outcome,
-      'response_code', a.response_code, 'duration_ms', a.duration_ms, 'error', a.error) ORDER BY a.id), '[]'::json)
-   FROM event_delivery_attempts a WHERE a.delivery_id = d.id) AS "attemptLog"`;
+      'response_code', a.response_code, 'duration_ms', a.duration_ms, 'error', a.error) ORDER BY a.n, a.id), '[]'::json)
+   FROM (SELECT 0 AS n, id, attempt, at, outcome, response_code, duration_ms, error FROM event_delivery_attempts
+         WHERE delivery_id = d.id
+         UNION ALL
+         SELECT 1, NULL, d.attempts, d.finished_at, 'succeeded', d.response_code, d.duration_ms, NULL
+         WHERE d.status = 'delivered' AND d.duration_ms IS NOT NULL) a) AS "attemptLog"`;
 
 export function encodeDeliveryCursor(row: Pick<DeliveryRow, "createdAt" | "id">): string {
   return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString("base64url");
@@ -74,23 +78,35 @@ export async function listDeliveries(
  */
 export async function retryDelivery(db: Db, subscriptionId: string, deliveryId: string): Promise<DeliveryResponse> {
   if (!isUuid(subscriptionId) || !isUuid(deliveryId)) throw new NotFoundError("Delivery not found");
-  const [row] = await queryRows<DeliveryRow & { enabled: boolean }>(
+  const [outcome] = await queryRows<{ sent: boolean; enabled: boolean }>(
     db,
     `WITH upd AS (
        UPDATE event_deliveries d SET status = 'pending', next_attempt_at = clock_timestamp(), schedule_step = 0,
-         first_attempt_at = NULL, finished_at = NULL, claim_token = NULL
-       FROM event_subscriptions s
+         first_attempt_at = NULL, finished_at = NULL, claim_token = NULL, claimed_until = NULL,
+         response_code = NULL, duration_ms = NULL
+       FROM event_subscriptions s, event_deliveries old
        WHERE d.id = $2::uuid AND d.subscription_id = $1::uuid AND s.id = d.subscription_id AND s.enabled
-       RETURNING d.*
+         AND old.id = d.id
+       RETURNING d.id, old.status AS old_status, old.attempts AS old_attempts, old.finished_at AS old_finished_at,
+         old.response_code AS old_response_code, old.duration_ms AS old_duration_ms
+     ), kept AS (
+       -- Its earlier success stays in the log, as a row now that the delivery itself goes back to pending.
+       INSERT INTO event_delivery_attempts (delivery_id, attempt, at, outcome, response_code, duration_ms, error)
+       SELECT id, old_attempts, old_finished_at, 'succeeded', old_response_code, old_duration_ms, NULL FROM upd
+       WHERE old_status = 'delivered' AND old_duration_ms IS NOT NULL
      )
-     SELECT ${COLUMNS}, true AS enabled FROM upd d
+     SELECT true AS sent, true AS enabled FROM upd
      UNION ALL
-     SELECT ${COLUMNS}, s.enabled FROM event_deliveries d JOIN event_subscriptions s ON s.id = d.subscription_id
+     SELECT false, s.enabled FROM event_deliveries d JOIN event_subscriptions s ON s.id = d.subscription_id
      WHERE d.id = $2::uuid AND d.subscription_id = $1::uuid AND NOT s.enabled`,
     [subscriptionId, deliveryId],
   );
+  if (outcome === undefined) throw new NotFoundError("Delivery not found");
+  if (!outcome.enabled) throw new ConflictError("Subscription is disabled: enable it (PUT with enabled: true) first");
+  const [row] = await queryRows<DeliveryRow>(db, `SELECT ${COLUMNS} FROM event_deliveries d WHERE d.id = $1::uuid`, [
+    deliveryId,
+  ]);
   if (row === undefined) throw new NotFoundError("Delivery not found");
-  if (!row.enabled) throw new ConflictError("Subscription is disabled: enable it (PUT with enabled: true) first");
   return toDeliveryJson(row);
 }
 

@@ -11,6 +11,11 @@ export type SendOptions = {
   dispatcher: Dispatcher;
   /** The whole attempt's bound: connecting, the answer's head and the part of its body read. */
   timeoutMs: number;
+  /**
+   * The attempt's deadline, when several attempts that start together share one (AbortSignal.timeout of timeoutMs,
+   * made when they started); otherwise each attempt makes its own.
+   */
+  signal?: AbortSignal;
   now?: () => Date;
 };
 
@@ -29,7 +34,7 @@ export async function sendDelivery(
     "user-agent": "switchyard-webhooks",
     ...signDelivery(delivery.secret, delivery.id, delivery.body, (options.now ?? (() => new Date()))()),
   };
-  const signal = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ?? AbortSignal.timeout(options.timeoutMs);
   try {
     const res = await options.dispatcher.request({
       ...target(delivery.url),
