@@ -26,6 +26,7 @@ import { runWebhookE2eSubscribed } from "./scenarios/webhook-e2e-subscribed";
 import { runFanOut } from "./scenarios/fan-out";
 import { runInboxFlood } from "./scenarios/inbox-flood";
 import { runScale } from "./scenarios/scale";
+import { openRunStreams } from "./scenarios/streams-open";
 
 const ALL = [
   "raw-bullmq",
@@ -41,6 +42,7 @@ const ALL = [
   "inbox-flood",
   "events",
   "sync-webhook",
+  "streams-open",
 ] as const;
 // Run only when named (`npm run bench -- scale`): it starts four deployments of its own.
 const OPTIONAL = ["scale"] as const;
@@ -109,6 +111,23 @@ try {
   if (wanted.has("inbox-flood")) emit(await runInboxFlood(client, env.pool, env.apiUrl));
   if (wanted.has("events")) emit(await runEvents(client, env.apiUrl));
   if (wanted.has("sync-webhook")) emit(await runSyncWebhook(client, env.pool, env.apiUrl, env.services.api.proc.pid!));
+  // The throughput and latency targets again, with 200 run event streams open on the API.
+  if (wanted.has("streams-open")) {
+    const streams = await openRunStreams(client, env.pool, env.apiUrl, 200);
+    const e2e = await runWebhookE2e(
+      client,
+      env.pool,
+      raw.processed_per_s,
+      pids,
+      20_000,
+      64,
+      "bench-webhook-e2e-streams",
+    );
+    const latency = await runLatency(client, env.pool, 200, 30, "bench-latency-streams");
+    const closed = await streams.close();
+    emit({ ...e2e, scenario: "webhook-e2e-streams-open", ...closed });
+    emit({ ...latency, scenario: "latency-streams-open", ...closed });
+  }
   // Last: its code threads stay in the worker afterwards, and it measures its own set workflow to compare with.
   if (wanted.has("code-node")) emit(await runCodeNode(client, env.pool, pids));
 } finally {

@@ -42,6 +42,13 @@ export function checkTargets(results: readonly Figures[]): Check[] {
         checks.push(info(s, "added/s", at(r, "added_per_s")), info(s, "processed/s", at(r, "processed_per_s")));
         break;
       case "webhook-e2e":
+      case "webhook-e2e-streams-open":
+        if (s === "webhook-e2e-streams-open") {
+          checks.push(
+            info(s, "run event streams open", at(r, "streams_open")),
+            atLeast(s, "streams ended ÷ open", (at(r, "streams_ended") ?? 0) / (at(r, "streams_open") ?? 1), 1),
+          );
+        }
         checks.push(
           info(s, "accepted/s", at(r, "accepted_per_s")),
           atLeast(s, "completed/s", at(r, "completed_per_s"), 1500),
@@ -55,6 +62,9 @@ export function checkTargets(results: readonly Figures[]): Check[] {
         checks.push(
           info(s, "completed/s", at(r, "completed_per_s")),
           atLeast(s, "ratio_to_webhook_e2e", at(r, "ratio_to_webhook_e2e"), 0.85),
+          info(s, "plain passes completed/s, before", at(r, "plain_completed_per_s", "0")),
+          info(s, "plain passes completed/s, after", at(r, "plain_completed_per_s", "1")),
+          info(s, "ratio to the run's first webhook-e2e", at(r, "ratio_to_first_webhook_e2e")),
           atLeast(s, "events received ÷ accepted", (at(r, "events_received") ?? 0) / (at(r, "accepted") ?? 1), 1),
           info(s, "delivered/s", at(r, "delivered_per_s")),
           info(s, "delivery tail ms", at(r, "delivery_tail_ms")),
@@ -68,6 +78,7 @@ export function checkTargets(results: readonly Figures[]): Check[] {
         );
         break;
       case "latency":
+      case "latency-streams-open":
         checks.push(
           atMost(s, "request p99 ms", at(r, "request_ms", "p99"), 20),
           info(s, "request p50 ms", at(r, "request_ms", "p50")),

@@ -22,8 +22,14 @@ export type LatencyResult = {
 };
 
 /** An open-loop webhook load at a fixed rate; request latency from the client, run latencies from Postgres. */
-export async function runLatency(client: HttpClient, pool: pg.Pool, rate = 200, seconds = 30): Promise<LatencyResult> {
-  const workflowId = await createBenchWorkflow(client, "bench-latency");
+export async function runLatency(
+  client: HttpClient,
+  pool: pg.Pool,
+  rate = 200,
+  seconds = 30,
+  workflowName = "bench-latency",
+): Promise<LatencyResult> {
+  const workflowId = await createBenchWorkflow(client, workflowName);
   const path = webhookPath(workflowId);
   const results = await runOpenLoop(rate, seconds, (i) => client.send("POST", path, { n: i }));
   const accepted = results.filter((r) => r.status === 202).length;

@@ -13,8 +13,15 @@ export type WebhookE2eSubscribedResult = {
   requests: number;
   clients: number;
   completed_per_s: number;
-  /** completed/s ÷ the plain webhook-e2e's completed/s of the same bench run. */
-  ratio_to_webhook_e2e: number | null;
+  /**
+   * completed/s ÷ the mean completed/s of two plain passes (no subscription) run just before and just after it in
+   * this scenario: the same database, the same machine load, as near as can be.
+   */
+  ratio_to_webhook_e2e: number;
+  /** The plain passes' completed/s (before, after). */
+  plain_completed_per_s: [number, number];
+  /** completed/s ÷ webhook-e2e's completed/s at the start of the bench run (an emptier database), for reference. */
+  ratio_to_first_webhook_e2e: number | null;
   /** Distinct run.succeeded events the receiver got, and the accepted runs they must equal. */
   events_received: number;
   accepted: number;
@@ -26,9 +33,21 @@ export type WebhookE2eSubscribedResult = {
   cpu_ms_per_run: Record<string, number>;
 };
 
+/** A closed-loop webhook-e2e pass of `requests` POSTs to a new one-node workflow: its completed/s. */
+async function plainPass(client: HttpClient, pool: pg.Pool, requests: number, clients: number, n: number) {
+  const workflowId = await createBenchWorkflow(client, `bench-webhook-e2e-plain-${n}`);
+  const path = webhookPath(workflowId);
+  const start = Date.now();
+  const results = await runClosedLoop(requests, clients, (i) => client.send("POST", path, { n: i }));
+  const accepted = results.filter((r) => r.status === 202).length;
+  await untilRunsFinished(pool, workflowId, accepted, "webhook-e2e-subscribed (plain pass)");
+  return (await completionOf(pool, workflowId, accepted, start, "webhook-e2e-subscribed (plain pass)")).completedPerS;
+}
+
 /**
  * webhook-e2e with an enabled subscription to its workflow's run.succeeded and a local receiver answering 204 at
- * once: what the outbox trigger and the workers' senders cost the run pipeline, and that every event arrives.
+ * once, between two plain passes: what the outbox trigger and the workers' senders cost the run pipeline, and that
+ * every event arrives.
  */
 export async function runWebhookE2eSubscribed(
   client: HttpClient,
@@ -38,6 +57,7 @@ export async function runWebhookE2eSubscribed(
   requests = 20_000,
   clients = 64,
 ): Promise<WebhookE2eSubscribedResult> {
+  const before = await plainPass(client, pool, requests, clients, 1);
   const ids = new Set<string>();
   let lastNewEventAt = 0;
   const receiver = createServer((req, res) => {
@@ -61,6 +81,7 @@ export async function runWebhookE2eSubscribed(
   });
   if (created.status !== 201) throw new Error(`create subscription answered ${created.status}: ${created.body}`);
   const { id: subscriptionId } = JSON.parse(created.body) as { id: string };
+  let subscribed: Omit<WebhookE2eSubscribedResult, "ratio_to_webhook_e2e" | "plain_completed_per_s">;
   try {
     const path = webhookPath(workflowId);
     const cpu = measureCpu(pids);
@@ -94,12 +115,13 @@ export async function runWebhookE2eSubscribed(
       250,
     );
     const cpuPerRun = cpu.stop(accepted);
-    return {
+    subscribed = {
       scenario: "webhook-e2e-subscribed",
       requests,
       clients,
       completed_per_s: round(completedPerS, 0),
-      ratio_to_webhook_e2e: webhookE2eCompletedPerS === null ? null : round(completedPerS / webhookE2eCompletedPerS, 3),
+      ratio_to_first_webhook_e2e:
+        webhookE2eCompletedPerS === null ? null : round(completedPerS / webhookE2eCompletedPerS, 3),
       events_received: ids.size,
       accepted,
       delivered_per_s: round((ids.size / (lastNewEventAt - start)) * 1000, 0),
@@ -112,4 +134,11 @@ export async function runWebhookE2eSubscribed(
     receiver.closeAllConnections();
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
   }
+  const after = await plainPass(client, pool, requests, clients, 2);
+  const plain = (before + after) / 2;
+  return {
+    ...subscribed,
+    ratio_to_webhook_e2e: round(subscribed.completed_per_s / plain, 3),
+    plain_completed_per_s: [round(before, 0), round(after, 0)],
+  };
 }

@@ -38,8 +38,9 @@ export async function runWebhookE2e(
   pids: CpuPids,
   requests = 20_000,
   clients = 64,
+  workflowName = "bench-webhook-e2e",
 ): Promise<WebhookE2eResult> {
-  const workflowId = await createBenchWorkflow(client, "bench-webhook-e2e");
+  const workflowId = await createBenchWorkflow(client, workflowName);
   const path = webhookPath(workflowId);
   const cpu = measureCpu(pids);
   const start = Date.now();
