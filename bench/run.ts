@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
-import { REPO_ROOT, peakRssMb, startBenchEnv } from "./lib/bench-env";
+import { REPO_ROOT, peakRssMb, startBenchEnv, until } from "./lib/bench-env";
 import { createHttpClient } from "./lib/http-load";
 import { serverPids } from "./lib/cpu-time";
 import { checkTargets, formatTable } from "./lib/report";
@@ -72,6 +72,29 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 let rawProcessedPerS = 0;
+/**
+ * Before each scenario: what the earlier ones left behind (dead row versions, a million list-runs rows) is vacuumed
+ * and analysed, and any autovacuum of the bench database has finished, so no scenario pays for another's cleanup.
+ */
+const settle = async () => {
+  await env.pool.query("VACUUM (ANALYZE)");
+  await until(
+    async () =>
+      (
+        await env.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity
+           WHERE backend_type = 'autovacuum worker' AND datname = current_database()`,
+        )
+      ).rows[0]!.n === 0,
+    "autovacuum of the bench database to finish",
+    120_000,
+    250,
+  );
+};
+const settled = async <T>(scenario: () => Promise<T>): Promise<T> => {
+  await settle();
+  return scenario();
+};
 try {
   const raw = await runRawBullmq(redisUrl, env.prefix);
   emit(raw);
@@ -97,22 +120,17 @@ try {
     });
     // Compared with the unlimited figure of this same run: the machine's load moves both.
     if (wanted.has("keyed-concurrency")) {
-      emit(await runKeyedConcurrency(client, env.pool, unlimited.completed_per_s, pids));
+      emit(await settled(() => runKeyedConcurrency(client, env.pool, unlimited.completed_per_s, pids)));
     }
   }
-  // Right after webhook-e2e, compared with it: the same machine load as near as can be.
+  // Compared with plain passes of its own, run just before and after it.
   if (wanted.has("webhook-e2e-subscribed")) {
-    emit(await runWebhookE2eSubscribed(client, env.pool, webhookCompletedPerS, pids));
+    emit(await settled(() => runWebhookE2eSubscribed(client, env.pool, webhookCompletedPerS, pids)));
   }
-  if (wanted.has("latency")) emit(await runLatency(client, env.pool));
-  if (wanted.has("cron-burst")) emit(await runCronBurst(env.pool, redisUrl, env.prefix));
-  if (wanted.has("list-runs")) emit(await runListRuns(client, env.pool));
-  if (wanted.has("fan-out")) emit(await runFanOut(client, env.pool, webhookCompletedPerS));
-  if (wanted.has("inbox-flood")) emit(await runInboxFlood(client, env.pool, env.apiUrl));
-  if (wanted.has("events")) emit(await runEvents(client, env.apiUrl));
-  if (wanted.has("sync-webhook")) emit(await runSyncWebhook(client, env.pool, env.apiUrl, env.services.api.proc.pid!));
+  if (wanted.has("latency")) emit(await settled(() => runLatency(client, env.pool)));
   // The throughput and latency targets again, with 200 run event streams open on the API.
   if (wanted.has("streams-open")) {
+    await settle();
     const streams = await openRunStreams(client, env.pool, env.apiUrl, 200);
     const e2e = await runWebhookE2e(
       client,
@@ -123,13 +141,21 @@ try {
       64,
       "bench-webhook-e2e-streams",
     );
+    await settle();
     const latency = await runLatency(client, env.pool, 200, 30, "bench-latency-streams");
     const closed = await streams.close();
     emit({ ...e2e, scenario: "webhook-e2e-streams-open", ...closed });
     emit({ ...latency, scenario: "latency-streams-open", ...closed });
   }
+  if (wanted.has("cron-burst")) emit(await settled(() => runCronBurst(env.pool, redisUrl, env.prefix)));
+  if (wanted.has("list-runs")) emit(await settled(() => runListRuns(client, env.pool)));
+  if (wanted.has("fan-out")) emit(await settled(() => runFanOut(client, env.pool, webhookCompletedPerS)));
+  if (wanted.has("inbox-flood")) emit(await settled(() => runInboxFlood(client, env.pool, env.apiUrl)));
+  if (wanted.has("events")) emit(await settled(() => runEvents(client, env.apiUrl)));
+  if (wanted.has("sync-webhook"))
+    emit(await settled(() => runSyncWebhook(client, env.pool, env.apiUrl, env.services.api.proc.pid!)));
   // Last: its code threads stay in the worker afterwards, and it measures its own set workflow to compare with.
-  if (wanted.has("code-node")) emit(await runCodeNode(client, env.pool, pids));
+  if (wanted.has("code-node")) emit(await settled(() => runCodeNode(client, env.pool, pids)));
 } finally {
   client.close();
   await env.close();

@@ -35,6 +35,10 @@ export function createDb(config: DbConfig): Db {
     // refuses the startup parameter: behind one the pooler or the role sets it (docs/scaling.md).
     connectionTimeoutMillis: config.DATABASE_CONNECT_TIMEOUT_MS ?? 5_000,
     ...(!pooled && { statement_timeout: statementTimeout }),
+    // No JIT: every statement here is short, and on a large database the planner's cost estimates pass
+    // jit_above_cost, so Postgres spent hundreds of milliseconds compiling each of them (a run event read took 290 ms
+    // instead of 2). Behind a pooler the role or the pooler sets it (docs/scaling.md).
+    ...(!pooled && { options: "-c jit=off" }),
     query_timeout: statementTimeout + 5_000,
     keepAlive: true,
   });

@@ -82,7 +82,10 @@ SELECT q.k::int AS k, r.status, r.error, r.execute,
      FROM run_steps s WHERE s.run_id = r.id AND s.id > q.step_after) AS steps,
   (SELECT coalesce(json_agg(json_build_object('id', a.id, 'xid', a.xid::text, 'child', c.id, 'action', a.action,
             'at', ${isoSql("a.at")}, 'held', a.xid >= (${HORIZON_SQL})) ORDER BY a.xid, a.id), '[]'::json)
-     FROM runs c JOIN run_audit_entries a ON a.run_id = c.id AND (a.xid, a.id) > (q.child_xid::xid8, q.child_after)
+     FROM runs c
+     CROSS JOIN LATERAL (SELECT a.id, a.xid, a.action, a.at FROM run_audit_entries a
+                          WHERE a.run_id = c.id AND (a.xid, a.id) > (q.child_xid::xid8, q.child_after)
+                          OFFSET 0) a
     WHERE c.parent_run_id = r.id) AS "childAudits"
 FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[])
        WITH ORDINALITY AS q(run_id, audit_after, step_after, child_xid, child_after, k)
