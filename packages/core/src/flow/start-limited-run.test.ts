@@ -38,6 +38,13 @@ describe("startLimitedRun", () => {
       ]);
       ids.push(created!.run.id);
     }
+    // Oldest first, 10 ms apart: runs created within the same millisecond would tie on created_at.
+    await deps.db.pool.query(
+      `UPDATE runs r SET created_at = clock_timestamp() - make_interval(secs => (c.n - o.i) * 0.01)
+       FROM unnest($1::uuid[]) WITH ORDINALITY AS o(id, i), (SELECT cardinality($1::uuid[]) AS n) c(n)
+       WHERE r.id = o.id`,
+      [ids],
+    );
     return ids;
   };
   const statusOf = async (ids: string[]) => {
