@@ -68,6 +68,9 @@ export function checkTargets(results: readonly Figures[]): Check[] {
           atLeast(s, "events received ÷ accepted", (at(r, "events_received") ?? 0) / (at(r, "accepted") ?? 1), 1),
           info(s, "delivered/s", at(r, "delivered_per_s")),
           info(s, "delivery tail ms", at(r, "delivery_tail_ms")),
+          ...["api", "worker", "postgres", "redis", "load_generator"].map((p) =>
+            info(s, `CPU ms per delivery: ${p}`, at(r, "cpu_ms_per_delivery", p)),
+          ),
         );
         break;
       case "keyed-concurrency":

@@ -31,17 +31,36 @@ export type WebhookE2eSubscribedResult = {
   delivery_tail_ms: number;
   /** CPU ms per run by process group, from the first request to the last delivery recorded (receiver included in load_generator). */
   cpu_ms_per_run: Record<string, number>;
+  /** The plain passes' CPU ms per run by process group (their mean). */
+  plain_cpu_ms_per_run: Record<string, number>;
+  /** What a delivered event added by process group: cpu_ms_per_run less plain_cpu_ms_per_run. */
+  cpu_ms_per_delivery: Record<string, number>;
 };
 
-/** A closed-loop webhook-e2e pass of `requests` POSTs to a new one-node workflow: its completed/s. */
-async function plainPass(client: HttpClient, pool: pg.Pool, requests: number, clients: number, n: number) {
+/** A closed-loop webhook-e2e pass of `requests` POSTs to a new one-node workflow: its completed/s and CPU per run. */
+async function plainPass(
+  client: HttpClient,
+  pool: pg.Pool,
+  pids: () => CpuGroups,
+  requests: number,
+  clients: number,
+  n: number,
+) {
   const workflowId = await createBenchWorkflow(client, `bench-webhook-e2e-plain-${n}`);
   const path = webhookPath(workflowId);
+  const cpu = measureCpu(pids);
   const start = Date.now();
   const results = await runClosedLoop(requests, clients, (i) => client.send("POST", path, { n: i }));
   const accepted = results.filter((r) => r.status === 202).length;
   await untilRunsFinished(pool, workflowId, accepted, "webhook-e2e-subscribed (plain pass)");
-  return (await completionOf(pool, workflowId, accepted, start, "webhook-e2e-subscribed (plain pass)")).completedPerS;
+  const { completedPerS } = await completionOf(
+    pool,
+    workflowId,
+    accepted,
+    start,
+    "webhook-e2e-subscribed (plain pass)",
+  );
+  return { completedPerS, cpuPerRun: cpu.stop(accepted) };
 }
 
 /**
@@ -57,7 +76,7 @@ export async function runWebhookE2eSubscribed(
   requests = 20_000,
   clients = 64,
 ): Promise<WebhookE2eSubscribedResult> {
-  const before = await plainPass(client, pool, requests, clients, 1);
+  const before = await plainPass(client, pool, pids, requests, clients, 1);
   const ids = new Set<string>();
   let lastNewEventAt = 0;
   const receiver = createServer((req, res) => {
@@ -81,7 +100,10 @@ export async function runWebhookE2eSubscribed(
   });
   if (created.status !== 201) throw new Error(`create subscription answered ${created.status}: ${created.body}`);
   const { id: subscriptionId } = JSON.parse(created.body) as { id: string };
-  let subscribed: Omit<WebhookE2eSubscribedResult, "ratio_to_webhook_e2e" | "plain_completed_per_s">;
+  let subscribed: Omit<
+    WebhookE2eSubscribedResult,
+    "ratio_to_webhook_e2e" | "plain_completed_per_s" | "plain_cpu_ms_per_run" | "cpu_ms_per_delivery"
+  >;
   try {
     const path = webhookPath(workflowId);
     const cpu = measureCpu(pids);
@@ -134,11 +156,20 @@ export async function runWebhookE2eSubscribed(
     receiver.closeAllConnections();
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
   }
-  const after = await plainPass(client, pool, requests, clients, 2);
-  const plain = (before + after) / 2;
+  const after = await plainPass(client, pool, pids, requests, clients, 2);
+  const plain = (before.completedPerS + after.completedPerS) / 2;
+  const plainCpu: Record<string, number> = {};
+  const perDelivery: Record<string, number> = {};
+  for (const [group, ms] of Object.entries(subscribed.cpu_ms_per_run)) {
+    const mean = ((before.cpuPerRun[group] ?? 0) + (after.cpuPerRun[group] ?? 0)) / 2;
+    plainCpu[group] = round(mean, 2);
+    perDelivery[group] = round(ms - mean, 2);
+  }
   return {
     ...subscribed,
     ratio_to_webhook_e2e: round(subscribed.completed_per_s / plain, 3),
-    plain_completed_per_s: [round(before, 0), round(after, 0)],
+    plain_completed_per_s: [round(before.completedPerS, 0), round(after.completedPerS, 0)],
+    plain_cpu_ms_per_run: plainCpu,
+    cpu_ms_per_delivery: perDelivery,
   };
 }

@@ -1,4 +1,3 @@
-import { setMaxListeners } from "node:events";
 import type { Dispatcher } from "undici";
 import type { Deps } from "../deps";
 import { createAddressPolicy } from "../engine/http/address-policy";
@@ -16,7 +15,8 @@ import {
   type DeliveredAttempt,
 } from "./delivery-store";
 import { DISABLE_AFTER_MS, nextAttemptAt } from "./retry-schedule";
-import { sendDelivery, type SendResult } from "./send-delivery";
+import { SendDeadline, sendDelivery, type SendResult } from "./send-delivery";
+import { signingKey } from "./sign-delivery";
 
 export type DeliveryRelay = {
   /** Due deliveries may exist now (a batch of transitions was committed): look at once, if anything subscribes. */
@@ -58,15 +58,15 @@ export async function startDeliveryRelay(
   const dispatcher = options.dispatcher ?? (await createDispatcher(deps.config, timeoutMs));
   const minRoom = Math.max(1, Math.floor(concurrency / 4));
   // Opened once per stored value (a subscription's deliveries all carry the same one); a rotated secret is a new value.
-  const secrets = new Map<string, string>();
-  const secretOf = (stored: string): string => {
-    let secret = secrets.get(stored);
-    if (secret === undefined) {
-      secret = box.decrypt(stored);
-      if (secrets.size >= 1_000) secrets.clear();
-      secrets.set(stored, secret);
+  const keys = new Map<string, Buffer>();
+  const keyOf = (stored: string): Buffer => {
+    let key = keys.get(stored);
+    if (key === undefined) {
+      key = signingKey(box.decrypt(stored));
+      if (keys.size >= 1_000) keys.clear();
+      keys.set(stored, key);
     }
-    return secret;
+    return key;
   };
 
   /** Successful attempts not recorded yet. */
@@ -124,9 +124,10 @@ export async function startDeliveryRelay(
       // A full claim: more may be due, claimed as slots free.
       if (size > 0 && claimed.length === size) mayBeDue = true;
       // The sends of one claim start together: one deadline for them all.
-      const signal = AbortSignal.timeout(timeoutMs);
-      setMaxListeners(claimed.length + 1, signal);
-      for (const delivery of claimed) void deliver(delivery, signal);
+      if (claimed.length > 0) {
+        const deadline = new SendDeadline(timeoutMs);
+        for (const delivery of claimed) void deliver(delivery, deadline);
+      }
     } catch (err) {
       // Claims expire and are sent again; the successes are recorded by the next cycle (fenced: at most once).
       toRecord = [...batch, ...toRecord];
@@ -154,13 +155,13 @@ export async function startDeliveryRelay(
     };
   };
 
-  const deliver = async (d: ClaimedDelivery, signal: AbortSignal): Promise<void> => {
+  const deliver = async (d: ClaimedDelivery, deadline: SendDeadline): Promise<void> => {
     sending += 1;
     let result: SendResult;
     try {
       result = await sendDelivery(
-        { id: d.id, url: d.url, secret: secretOf(d.secret), body: d.body },
-        { dispatcher, timeoutMs, signal },
+        { id: d.id, url: d.url, signingKey: keyOf(d.secret), body: d.body },
+        { dispatcher, timeoutMs, deadline },
       );
     } catch (err) {
       // The secret cannot be opened with this process's SECRET_KEY: a failed attempt like any other.
