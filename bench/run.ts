@@ -151,7 +151,7 @@ try {
   if (wanted.has("list-runs")) emit(await settled(() => runListRuns(client, env.pool)));
   if (wanted.has("fan-out")) emit(await settled(() => runFanOut(client, env.pool, webhookCompletedPerS)));
   if (wanted.has("inbox-flood")) emit(await settled(() => runInboxFlood(client, env.pool, env.apiUrl)));
-  if (wanted.has("events")) emit(await settled(() => runEvents(client, env.apiUrl)));
+  if (wanted.has("events")) emit(await settled(() => runEvents(client, env.apiUrl, pids)));
   if (wanted.has("sync-webhook"))
     emit(await settled(() => runSyncWebhook(client, env.pool, env.apiUrl, env.services.api.proc.pid!)));
   // Last: its code threads stay in the worker afterwards, and it measures its own set workflow to compare with.

@@ -134,6 +134,9 @@ export function checkTargets(results: readonly Figures[]): Check[] {
           atMost(s, "commit-to-event p50 ms", at(r, "commit_to_event_ms", "p50"), 10),
           atMost(s, "commit-to-event p99 ms", at(r, "commit_to_event_ms", "p99"), 50),
           info(s, "peak open streams", at(r, "peak_open_streams")),
+          ...["api", "worker", "postgres", "redis", "load_generator"].map((p) =>
+            info(s, `CPU ms per run: ${p}`, at(r, "cpu_ms_per_run", p)),
+          ),
         );
         break;
       case "sync-webhook":

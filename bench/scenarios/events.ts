@@ -3,6 +3,8 @@ import { SseParser } from "@switchyard/client";
 import { createBenchWorkflow, webhookPath } from "../lib/bench-workflow";
 import { runOpenLoop, type HttpClient } from "../lib/http-load";
 import { summarize } from "../lib/stats";
+import { measureCpu } from "../lib/cpu-time";
+import type { CpuPids } from "./webhook-e2e";
 
 type Summary = ReturnType<typeof summarize>;
 
@@ -31,6 +33,8 @@ export type EventsResult = {
   commit_to_event_ms: Summary;
   /** This process's event-loop delay while it ran: how late, at worst, it saw what had arrived. */
   loop_delay_ms: { p50: number; p99: number; max: number };
+  /** CPU ms per run of each process, its stream included (load_generator: this process, which reads them all). */
+  cpu_ms_per_run: Record<string, number>;
 };
 
 /** A run that parks for a second: about `rate` runs are live, and followed, at any time. */
@@ -46,7 +50,13 @@ const PARKING_GRAPH = {
  * Webhook runs at `rate` per second, each followed on `GET /api/runs/{id}/events` from its answer to its end (about
  * `rate` streams open at once, each run lasting a second): how long a committed change takes to reach its stream.
  */
-export async function runEvents(client: HttpClient, apiUrl: string, rate = 200, seconds = 20): Promise<EventsResult> {
+export async function runEvents(
+  client: HttpClient,
+  apiUrl: string,
+  pids: CpuPids,
+  rate = 200,
+  seconds = 20,
+): Promise<EventsResult> {
   const workflowId = await createBenchWorkflow(client, "bench-events", PARKING_GRAPH);
   const path = webhookPath(workflowId);
   const latencies: number[] = [];
@@ -94,12 +104,14 @@ export async function runEvents(client: HttpClient, apiUrl: string, rate = 200, 
   };
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
+  const cpu = measureCpu(pids);
   const results = await runOpenLoop(rate, seconds, async (i) => {
     const r = await client.send("POST", path, { n: i });
     if (r.status === 202) follows.push(follow((JSON.parse(r.body) as { id: string }).id));
     return r;
   });
   await Promise.all(follows);
+  const cpuPerRun = cpu.stop(follows.length);
   loop.disable();
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
   return {
@@ -116,5 +128,6 @@ export async function runEvents(client: HttpClient, apiUrl: string, rate = 200, 
     stream_errors: errors,
     commit_to_event_ms: summarize(latencies),
     loop_delay_ms: { p50: ms(loop.percentile(50)), p99: ms(loop.percentile(99)), max: ms(loop.max) },
+    cpu_ms_per_run: cpuPerRun,
   };
 }
