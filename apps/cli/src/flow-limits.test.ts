@@ -1,22 +1,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import { join } from "node:path";
-import { promisify } from "node:util";
 import { startTestApi, type TestApi } from "../../api/src/testing/start-api";
-
-const run = promisify(execFile);
-const bin = join(import.meta.dirname, "../bin/switchyard.js");
+import { cliAgainst } from "./testing/cli-against";
 
 describe("switchyard concurrency and rate-limit", () => {
   let api: TestApi;
-  const cli = async (...args: string[]) =>
-    run(process.execPath, [bin, ...args], {
-      env: { ...process.env, ...api.deps.env, API_URL: api.url, LOG_LEVEL: "error" },
-    }).then(
-      (out) => ({ code: 0, ...out }),
-      (err: { code: number; stdout: string; stderr: string }) => err,
-    );
+  const cli = cliAgainst(() => api);
 
   before(async () => {
     api = await startTestApi();

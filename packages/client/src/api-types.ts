@@ -26,8 +26,21 @@ import type { ConcurrencyBody, ConcurrencyResponse } from "@switchyard/core/flow
 import type { RateLimitBody, RateLimitResponse } from "@switchyard/core/flow/rate-limit";
 import type { RoutingBody, RoutingResponse } from "@switchyard/core/flow/routing";
 import type { RunStatus } from "@switchyard/core/runs/run-status";
+import type {
+  InboxEntryResponse,
+  InboxEntrySummaryResponse,
+  InboxOutcome,
+} from "@switchyard/core/inbox/inbox-response";
+import type {
+  CreateSubscriptionBody,
+  CreatedSubscriptionResponse,
+  DeliveryResponse,
+  EventType,
+  SubscriptionResponse,
+  UpdateSubscriptionBody,
+} from "@switchyard/core/subscriptions/subscription-schemas";
 
-export type { RunStatus };
+export type { RunStatus, InboxOutcome, EventType };
 export type Run = RunResponse;
 export type RunStep = RunStepResponse;
 export type ExecutionHistory = ExecutionHistoryResponse;
@@ -42,6 +55,11 @@ export type Retention = RetentionResponse;
 export type ConcurrencyLimits = z.output<typeof ConcurrencyResponse>;
 export type RateLimit = z.output<typeof RateLimitResponse>;
 export type Routing = z.output<typeof RoutingResponse>;
+export type InboxEntrySummary = InboxEntrySummaryResponse;
+export type InboxEntry = InboxEntryResponse;
+export type Subscription = SubscriptionResponse;
+export type CreatedSubscription = z.output<typeof CreatedSubscriptionResponse>;
+export type Delivery = DeliveryResponse;
 
 export type CreateWorkflowInput = z.input<typeof CreateWorkflowBody>;
 export type UpdateWorkflowInput = z.input<typeof UpdateWorkflowBody>;
@@ -54,6 +72,8 @@ export type RetentionInput = z.input<typeof RetentionBody>;
 export type ConcurrencyInput = z.input<typeof ConcurrencyBody>;
 export type RateLimitInput = z.input<typeof RateLimitBody>;
 export type RoutingInput = z.input<typeof RoutingBody>;
+export type CreateSubscriptionInput = z.input<typeof CreateSubscriptionBody>;
+export type UpdateSubscriptionInput = z.input<typeof UpdateSubscriptionBody>;
 export type CancelRunInput = z.input<typeof CancelRunBody>;
 export type RetryRunInput = z.input<typeof RetryRunBody>;
 

@@ -1,5 +1,7 @@
 import { createHttp, type ClientOptions, type RequestOptions } from "./http-transport";
+import { createInboxApi } from "./inbox-api";
 import { createRunsApi } from "./runs-api";
+import { createSubscriptionsApi } from "./subscriptions-api";
 import { createWorkflowsApi } from "./workflows-api";
 
 /**
@@ -11,6 +13,8 @@ export function createClient(options: ClientOptions) {
   return {
     workflows: createWorkflowsApi(http),
     runs: createRunsApi(http),
+    inbox: createInboxApi(http),
+    subscriptions: createSubscriptionsApi(http),
     /** Any other route: `path` under the base URL; answers a 2xx's status, headers and parsed JSON body. */
     request: <T = unknown>(method: string, path: string, opts?: RequestOptions) => http.request<T>(method, path, opts),
   };

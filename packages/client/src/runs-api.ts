@@ -9,6 +9,7 @@ import type {
   RunStep,
 } from "./api-types";
 import type { Http } from "./http-transport";
+import { everyPage } from "./pages";
 import type { RunEvent } from "./run-event";
 import { streamRunEvents, type RunEventsOptions } from "./run-events";
 import { WaitTimeoutError } from "./switchyard-error";
@@ -90,15 +91,8 @@ export function createRunsApi(http: Http) {
     page,
 
     /** Every page of `GET /api/runs` matching `filters`, fetched as the loop asks for them. */
-    async *list(filters: RunFilters = {}, opts: ListRunsOptions = {}): AsyncGenerator<RunPage, void, undefined> {
-      let cursor = opts.cursor;
-      for (;;) {
-        const next = await page(filters, { ...opts, cursor });
-        yield next;
-        if (next.next_cursor === null) return;
-        cursor = next.next_cursor;
-      }
-    },
+    list: (filters: RunFilters = {}, opts: ListRunsOptions = {}): AsyncGenerator<RunPage, void, undefined> =>
+      everyPage((cursor) => page(filters, { ...opts, cursor }), opts.cursor),
 
     /** The run's live events (see `streamRunEvents`): history first, then as they happen, `end` last. */
     events: (id: string, opts?: RunEventsOptions) => streamRunEvents(http, id, opts),

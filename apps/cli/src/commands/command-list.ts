@@ -1,6 +1,8 @@
 import type { CliCommand } from "../cli-context";
 import { cronPreviewCommand } from "./cron-preview-command";
+import { deliveriesCommand, redeliverCommand } from "./deliveries-command";
 import { concurrencyCommand, rateLimitCommand, routingCommand } from "./flow-limits-command";
+import { inboxCommand, replayCommand } from "./inbox-command";
 import { keysCommand, secretsCommand } from "./keys-command";
 import { loadWorkflowCommand } from "./load-workflow-command";
 import { mcpCommand } from "./mcp-command";
@@ -18,6 +20,10 @@ export const COMMANDS: readonly CliCommand[] = [
   concurrencyCommand,
   rateLimitCommand,
   routingCommand,
+  inboxCommand,
+  replayCommand,
+  deliveriesCommand,
+  redeliverCommand,
   cronPreviewCommand,
   requeueCommand,
   mcpCommand,
