@@ -65,11 +65,6 @@ const HORIZON_SQL = `SELECT coalesce(min(x.xid), pg_snapshot_xmax(pg_current_sna
  * after a higher one was read. An entry of a transaction at or above the horizon (HORIZON_SQL) is `held`: one of a
  * transaction still running could come before it. Below it, every transaction has settled, and every entry still
  * to come sorts after the last one sent. The snapshot is the statement's own: no session state.
- *
- * The reads come as one JSON array (jsonb_to_recordset), never as arrays: Postgres sizes an array parameter's
- * unnest from its value, so each execution's own plan looked cheaper than the shared one and the statement was
- * planned again at every read (planning cost three times the execution). A recordset's size is a constant to the
- * planner, so the prepared statement keeps one plan.
  */
 const READ_SQL = `
 SELECT q.k::int AS k, r.status, r.error, r.execute,
@@ -92,8 +87,8 @@ SELECT q.k::int AS k, r.status, r.error, r.execute,
                           WHERE a.run_id = c.id AND (a.xid, a.id) > (q.child_xid::xid8, q.child_after)
                           OFFSET 0) a
     WHERE c.parent_run_id = r.id) AS "childAudits"
-FROM jsonb_to_recordset($1::jsonb) AS q(k int, run_id uuid, audit_after bigint, step_after bigint, child_xid text,
-                                         child_after bigint)
+FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[])
+       WITH ORDINALITY AS q(run_id, audit_after, step_after, child_xid, child_after, k)
 JOIN runs r ON r.id = q.run_id`;
 
 type AuditItem = { id: number; action: string; at: string; attempt: number };
@@ -128,16 +123,11 @@ export async function readRunEvents(db: Queryable, reads: readonly RunEventRead[
     db,
     READ_SQL,
     [
-      JSON.stringify(
-        reads.map((r, i) => ({
-          k: i + 1,
-          run_id: r.runId,
-          audit_after: r.cursor.audit,
-          step_after: r.cursor.step,
-          child_xid: String(r.cursor.childXid),
-          child_after: r.cursor.childAudit,
-        })),
-      ),
+      reads.map((r) => r.runId),
+      reads.map((r) => r.cursor.audit),
+      reads.map((r) => r.cursor.step),
+      reads.map((r) => String(r.cursor.childXid)),
+      reads.map((r) => r.cursor.childAudit),
     ],
     true,
   );

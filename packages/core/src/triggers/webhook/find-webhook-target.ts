@@ -12,15 +12,12 @@ export type WebhookTargetLoader = (ref: string) => Promise<WebhookTarget>;
 
 type TargetRow = { id: string; handle: string | null; isArchived: boolean; versionId: string | null; config: unknown };
 
-// One round trip for every ref looked up together: the workflows, their latest versions and webhook configs. The
-// arrays are read through a subquery, whose size the planner does not guess from the values: sized from the values,
-// each execution's own plan looked cheaper than the shared one, and the statement was planned again at nearly every
-// lookup (planning cost three times running it).
+// One round trip for every ref looked up together: the workflows, their latest versions and webhook configs.
 const TARGETS_SQL = `
   SELECT w.id::text AS "id", w.handle AS "handle", w.is_archived AS "isArchived", c.config AS "config",
     (SELECT v.id::text FROM workflow_versions v WHERE v.workflow_id = w.id ORDER BY v.version DESC LIMIT 1) AS "versionId"
   FROM workflows w LEFT JOIN webhook_configs c ON c.workflow_id = w.id
-  WHERE w.id = ANY(ARRAY(SELECT unnest($1::uuid[]))) OR w.handle = ANY(ARRAY(SELECT unnest($2::text[])))`;
+  WHERE w.id = ANY($1::uuid[]) OR w.handle = ANY($2::text[])`;
 
 const MAX_BATCH = 500;
 

@@ -24,8 +24,6 @@ export type WebhookAnswerWaiter = {
   close: () => void;
 };
 
-// The ids are read through a subquery, whose size the planner does not guess from the value, so the prepared
-// statement keeps one plan instead of being planned again at every read (find-webhook-target.ts).
 const READ_SQL = `
 SELECT r.id::text AS id, r.status, r.error, r.execute,
   CASE WHEN ${statusInSql("r.status", TERMINAL_STATUSES)} THEN r.input_payload END AS "inputPayload",
@@ -35,7 +33,7 @@ SELECT r.id::text AS id, r.status, r.error, r.execute,
       AND s.node_id IN (SELECT n->>'id' FROM workflow_versions v, jsonb_array_elements(v.graph->'nodes') n
                          WHERE v.id = r.workflow_version_id AND n->>'type' = 'respond')
     ORDER BY s.id LIMIT 1) AS respond
-FROM runs r WHERE r.id = ANY(ARRAY(SELECT unnest($1::uuid[])))`;
+FROM runs r WHERE r.id = ANY($1::uuid[])`;
 
 type Row = {
   id: string;
