@@ -4,7 +4,7 @@ import type { SqlTransaction } from "../db";
 import { createTestDeps, type TestDeps } from "../testing/test-deps";
 import { createPendingRuns, createTestWorkflow } from "../testing/run-fixtures";
 import { START_CURSOR } from "./run-event-cursor";
-import { readRunEvents } from "./read-run-events";
+import { READ_FUNCTION_SOURCE, readRunEvents } from "./read-run-events";
 
 /**
  * The event streams' read is prepared, so the plan it settles on in a new database's first seconds stays: it must
@@ -53,15 +53,25 @@ describe("readRunEvents on tables that grew after its first reads", () => {
         batches.map((b) => b?.events.map((e) => e.event)),
         later.map(() => ["status"]),
       );
-      const { rows } = await client.query<{ relname: string; read: string }>(
-        `SELECT relname, seq_tup_read::text AS read FROM pg_stat_xact_user_tables
+      const { rows } = await client.query<{ relname: string; scanned: string; fetched: string }>(
+        `SELECT relname, seq_tup_read::text AS scanned, idx_tup_fetch::text AS fetched FROM pg_stat_xact_user_tables
          WHERE relname IN ('runs', 'run_audit_entries', 'run_steps')`,
       );
-      for (const { relname, read } of rows) {
-        assert.ok(Number(read) < 1_000, `the read scanned ${read} rows of ${relname}`);
+      assert.equal(rows.length, 3);
+      for (const { relname, scanned, fetched } of rows) {
+        assert.ok(Number(scanned) < 1_000, `the read scanned ${scanned} rows of ${relname}`);
+        assert.ok(Number(fetched) < 1_000, `the read fetched ${fetched} rows of ${relname} through an index`);
       }
     } finally {
       await client.query("ROLLBACK");
     }
+  });
+
+  it("runs the query of read-run-events.ts: the migration defining the function carries its text", async () => {
+    const { rows } = await client.query<{ source: string }>(
+      `SELECT prosrc AS source FROM pg_proc WHERE proname = 'switchyard_read_run_events'`,
+    );
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.source, READ_FUNCTION_SOURCE);
   });
 });

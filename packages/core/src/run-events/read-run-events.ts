@@ -65,6 +65,12 @@ const HORIZON_SQL = `SELECT coalesce(min(x.xid), pg_snapshot_xmax(pg_current_sna
  * after a higher one was read. An entry of a transaction at or above the horizon (HORIZON_SQL) is `held`: one of a
  * transaction still running could come before it. Below it, every transaction has settled, and every entry still
  * to come sorts after the last one sent. The snapshot is the statement's own: no session state.
+ *
+ * It runs as the body of the function switchyard_read_run_events (READ_FUNCTION_SOURCE; the migration that
+ * defines it must carry this text, which a test checks), whose plan is kept: the reads come as one jsonb recordset
+ * (`reads`), whose size is a constant to the planner, where arrays had each read planned anew (planning cost three
+ * times the execution), and the function plans with sequential scans, hash and merge joins off, so a plan chosen
+ * while the tables were tiny still finds each run, entry and step by index once they have grown.
  */
 const READ_SQL = `
 SELECT q.k::int AS k, r.status, r.error, r.execute,
@@ -87,9 +93,19 @@ SELECT q.k::int AS k, r.status, r.error, r.execute,
                           WHERE a.run_id = c.id AND (a.xid, a.id) > (q.child_xid::xid8, q.child_after)
                           OFFSET 0) a
     WHERE c.parent_run_id = r.id) AS "childAudits"
-FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[])
-       WITH ORDINALITY AS q(run_id, audit_after, step_after, child_xid, child_after, k)
+FROM jsonb_to_recordset(reads) AS q(k int, run_id uuid, audit_after bigint, step_after bigint, child_xid text,
+                                    child_after bigint)
 JOIN runs r ON r.id = q.run_id`;
+
+/** The source of switchyard_read_run_events as its migration defines it. */
+export const READ_FUNCTION_SOURCE = `#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+${READ_SQL.trim()};
+END`;
+
+const CALL_SQL = `SELECT k, status, error, execute, "inputPayload", "outputPayload", audits, steps, "childAudits"
+  FROM switchyard_read_run_events($1::jsonb)`;
 
 type AuditItem = { id: number; action: string; at: string; attempt: number };
 /** An audit entry of a direct child run: a `child` event of its parent; `held`: not to be sent yet. */
@@ -121,13 +137,18 @@ export async function readRunEvents(db: Queryable, reads: readonly RunEventRead[
   if (reads.length === 0) return [];
   const rows = await queryRows<Row>(
     db,
-    READ_SQL,
+    CALL_SQL,
     [
-      reads.map((r) => r.runId),
-      reads.map((r) => r.cursor.audit),
-      reads.map((r) => r.cursor.step),
-      reads.map((r) => String(r.cursor.childXid)),
-      reads.map((r) => r.cursor.childAudit),
+      JSON.stringify(
+        reads.map((r, i) => ({
+          k: i + 1,
+          run_id: r.runId,
+          audit_after: r.cursor.audit,
+          step_after: r.cursor.step,
+          child_xid: String(r.cursor.childXid),
+          child_after: r.cursor.childAudit,
+        })),
+      ),
     ],
     true,
   );
