@@ -111,6 +111,19 @@ function toQuery(text: string, values: readonly unknown[], prepare: boolean): pg
   return prepare ? { name: statementName(text), text, values: [...values] } : { text, values: [...values] };
 }
 
+/**
+ * The source of a plpgsql function that answers `query` (RETURN QUERY), as a migration defines it: the way a read
+ * keeps one plan that reads by index (docs/performance-design.md, "Kept plans that cannot scan"). A test compares
+ * it with the function's source in the database.
+ */
+export function returnQuerySource(query: string): string {
+  return `#variable_conflict use_column
+BEGIN
+  RETURN QUERY
+${query.trim()};
+END`;
+}
+
 /** Runs `fn` in one `pg` transaction: committed when it resolves, rolled back when it throws. */
 export async function withTransaction<T>(db: Db, fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
   const client = await db.pool.connect();

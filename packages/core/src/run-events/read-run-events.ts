@@ -1,4 +1,4 @@
-import { queryRows, type Queryable } from "../db";
+import { queryRows, returnQuerySource, type Queryable } from "../db";
 import { outputPayloadOf, resultOf } from "../runs/run-row";
 import { isTerminal, statusInSql, TERMINAL_STATUSES, type RunStatus } from "../runs/run-status";
 import { formatRunEventCursor, type RunEventCursor } from "./run-event-cursor";
@@ -98,11 +98,7 @@ FROM jsonb_to_recordset(reads) AS q(k int, run_id uuid, audit_after bigint, step
 JOIN runs r ON r.id = q.run_id`;
 
 /** The source of switchyard_read_run_events as its migration defines it. */
-export const READ_FUNCTION_SOURCE = `#variable_conflict use_column
-BEGIN
-  RETURN QUERY
-${READ_SQL.trim()};
-END`;
+export const READ_FUNCTION_SOURCE = returnQuerySource(READ_SQL);
 
 const CALL_SQL = `SELECT k, status, error, execute, "inputPayload", "outputPayload", audits, steps, "childAudits"
   FROM switchyard_read_run_events($1::jsonb)`;

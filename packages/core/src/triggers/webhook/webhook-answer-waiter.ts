@@ -1,4 +1,4 @@
-import { queryRows, type Queryable } from "../../db";
+import { queryRows, returnQuerySource, type Queryable } from "../../db";
 import type { Logger } from "../../logger";
 import { errorMessage } from "../../errors";
 import { outputPayloadOf, resultOf } from "../../runs/run-row";
@@ -24,6 +24,10 @@ export type WebhookAnswerWaiter = {
   close: () => void;
 };
 
+/**
+ * The waited runs' answers (`ids`: a jsonb array of run ids), as the body of the function
+ * switchyard_read_webhook_answers, whose kept plan reads by index (read-run-events.ts says why and how).
+ */
 const READ_SQL = `
 SELECT r.id::text AS id, r.status, r.error, r.execute,
   CASE WHEN ${statusInSql("r.status", TERMINAL_STATUSES)} THEN r.input_payload END AS "inputPayload",
@@ -33,7 +37,14 @@ SELECT r.id::text AS id, r.status, r.error, r.execute,
       AND s.node_id IN (SELECT n->>'id' FROM workflow_versions v, jsonb_array_elements(v.graph->'nodes') n
                          WHERE v.id = r.workflow_version_id AND n->>'type' = 'respond')
     ORDER BY s.id LIMIT 1) AS respond
-FROM runs r WHERE r.id = ANY($1::uuid[])`;
+FROM jsonb_array_elements_text(ids) AS q(id)
+JOIN runs r ON r.id = q.id::uuid`;
+
+/** The source of switchyard_read_webhook_answers as its migration defines it. */
+export const READ_ANSWERS_FUNCTION_SOURCE = returnQuerySource(READ_SQL);
+
+const CALL_SQL = `SELECT id, status, error, execute, "inputPayload", "outputPayload", respond
+  FROM switchyard_read_webhook_answers($1::jsonb)`;
 
 type Row = {
   id: string;
@@ -92,7 +103,7 @@ export function createWebhookAnswerWaiter(
     if (ids.length === 0) return;
     reading = true;
     try {
-      for (const row of await queryRows<Row>(db, READ_SQL, [ids], true)) {
+      for (const row of await queryRows<Row>(db, CALL_SQL, [JSON.stringify(ids)], true)) {
         const answer = answerOf(row);
         if (answer !== null) settle(row.id, answer);
       }
